@@ -1,1 +1,21 @@
-//! Information measures.
+//! Information measures: entropy, cross-entropy and KL divergence.
+//!
+//! All values are in nats unless converted with [`Unit`]. The conventions, the
+//! same in every function:
+//! - 0·ln 0 = 0;
+//! - pᵢ > 0 where qᵢ = 0 gives +∞ for cross-entropy and KL (a value, not an error);
+//! - inputs are validated and never silently normalized ([`normalize`] is the
+//!   explicit step).
+
+mod dd;
+mod discrete;
+mod error;
+mod kernels;
+mod ln;
+mod summation;
+mod validate;
+
+pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
+pub use error::{Arg, MeasureError};
+pub use summation::{NeumaierSum, compensated_sum};
+pub use validate::{normalize, sum_tolerance, validate_distribution};

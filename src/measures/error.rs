@@ -1,0 +1,110 @@
+//! The error type shared by the discrete measures.
+
+use std::fmt;
+
+/// Where a bad value sits: the argument's name and, inside a batch, the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arg {
+    /// The argument's name as the caller knows it (`"p"`, `"q"`, `"logits"`, …).
+    pub name: &'static str,
+    /// The row inside a batch, if the argument is a batch of rows.
+    pub row: Option<usize>,
+}
+
+impl Arg {
+    /// A plain (non-batched) argument.
+    pub const fn plain(name: &'static str) -> Self {
+        Arg { name, row: None }
+    }
+
+    /// Row `row` of a batched argument.
+    pub const fn row(name: &'static str, row: usize) -> Self {
+        Arg {
+            name,
+            row: Some(row),
+        }
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.row {
+            None => write!(f, "{}", self.name),
+            Some(r) => write!(f, "{} row {}", self.name, r),
+        }
+    }
+}
+
+/// An error that can occur when a measure's inputs are not what its formula needs.
+///
+/// Every variant names the argument, and where it applies the index and the value,
+/// so a caller can point at the offending entry. A support mismatch (pᵢ > 0 where
+/// qᵢ = 0) is **not** an error: it is the value +∞.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MeasureError {
+    /// The argument has no entries.
+    #[error("{arg} is empty")]
+    Empty {
+        /// The empty argument.
+        arg: Arg,
+    },
+    /// Two arguments that must have equal lengths do not.
+    #[error("{first} has length {first_len} but {second} has length {second_len}")]
+    LengthMismatch {
+        /// The first argument.
+        first: Arg,
+        /// Its length.
+        first_len: usize,
+        /// The second argument.
+        second: Arg,
+        /// Its length.
+        second_len: usize,
+    },
+    /// An entry is NaN or infinite.
+    #[error("{arg}[{index}] = {value} is not finite")]
+    NotFinite {
+        /// The argument holding the entry.
+        arg: Arg,
+        /// The entry's index.
+        index: usize,
+        /// The entry.
+        value: f64,
+    },
+    /// A probability is negative.
+    #[error("{arg}[{index}] = {value} is negative")]
+    Negative {
+        /// The argument holding the entry.
+        arg: Arg,
+        /// The entry's index.
+        index: usize,
+        /// The entry.
+        value: f64,
+    },
+    /// A scalar probability is NaN, infinite, or outside [0, 1].
+    #[error("{arg} = {value} is not a probability in [0, 1]")]
+    NotAProbability {
+        /// The argument.
+        arg: Arg,
+        /// The value.
+        value: f64,
+    },
+    /// The entries do not sum to one within the documented tolerance.
+    #[error(
+        "{arg} sums to {sum:e}, which differs from 1 by {:e} (tolerance {tolerance:e}); normalize it explicitly if that is intended",
+        (sum - 1.0).abs()
+    )]
+    NotNormalized {
+        /// The argument.
+        arg: Arg,
+        /// Its sum, computed with compensated summation.
+        sum: f64,
+        /// The tolerance that was exceeded, see [`sum_tolerance`](crate::measures::sum_tolerance).
+        tolerance: f64,
+    },
+    /// The entries sum to zero, so they cannot be normalized.
+    #[error("{arg} sums to zero and cannot be normalized")]
+    ZeroMass {
+        /// The argument.
+        arg: Arg,
+    },
+}
