@@ -27,7 +27,10 @@ fn probe() {
         let k = kl_divergence(&p, &q).unwrap();
         let rk = r.kl(&p, &q);
         wk = wk.max(r.ulp_error(k, &rk));
-        let qn: Vec<f64> = p.iter().map(|&x| x * (1.0 + 1e-6 * (rng.random::<f64>() - 0.5))).collect();
+        let qn: Vec<f64> = p
+            .iter()
+            .map(|&x| x * (1.0 + 1e-6 * (rng.random::<f64>() - 0.5)))
+            .collect();
         let qn = normalize(&qn).unwrap();
         let k = kl_divergence(&p, &qn).unwrap();
         let rk = r.kl(&p, &qn);

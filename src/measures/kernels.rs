@@ -31,7 +31,7 @@ const ATANH_TAIL: [f64; 17] = [
     1.0 / 35.0,
 ];
 
-/// g(a, b) = a·ln(a/b) − a + b ≥ 0 for a/b ∈ [1/2, 2], without cancellation.
+/// Adds g(a, b) = a·ln(a/b) − a + b ≥ 0, for a/b ∈ [1/2, 2], without cancellation.
 ///
 /// With s = (a − b)/(a + b) ∈ [−1/3, 1/3], a/b = (1 + s)/(1 − s), so
 /// ln(a/b) = 2·atanh(s) and

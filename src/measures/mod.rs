@@ -7,15 +7,18 @@
 //! - inputs are validated and never silently normalized ([`normalize`] is the
 //!   explicit step).
 
+pub mod bernoulli;
 mod dd;
 mod discrete;
 mod error;
 mod kernels;
 mod ln;
+mod logits;
 mod summation;
 mod validate;
 
 pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
 pub use error::{Arg, MeasureError};
+pub use logits::{cross_entropy_logits, kl_divergence_logits, log_softmax};
 pub use summation::{NeumaierSum, compensated_sum};
 pub use validate::{normalize, sum_tolerance, validate_distribution};
