@@ -7,6 +7,7 @@
 //! - inputs are validated and never silently normalized ([`normalize`] is the
 //!   explicit step).
 
+mod batch;
 pub mod bernoulli;
 mod dd;
 mod discrete;
@@ -17,6 +18,10 @@ mod logits;
 mod summation;
 mod validate;
 
+pub use batch::{
+    Reduced, Reduction, cross_entropy_logits_rows, cross_entropy_rows, entropy_rows,
+    kl_divergence_logits_rows, kl_divergence_rows,
+};
 pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
 pub use error::{Arg, MeasureError};
 pub use logits::{cross_entropy_logits, kl_divergence_logits, log_softmax};
