@@ -90,7 +90,7 @@ pub enum MeasureError {
     },
     /// The entries do not sum to one within the documented tolerance.
     #[error(
-        "{arg} sums to {sum:e}, which differs from 1 by {:e} (tolerance {tolerance:e}); normalize it explicitly if that is intended",
+        "{arg} sums to {sum}, which differs from 1 by {:.3e} (tolerance {tolerance:.3e}); normalize it explicitly if that is intended",
         (sum - 1.0).abs()
     )]
     NotNormalized {

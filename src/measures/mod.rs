@@ -15,6 +15,7 @@ mod error;
 mod kernels;
 mod ln;
 mod logits;
+mod summary;
 mod summation;
 mod validate;
 
@@ -25,5 +26,6 @@ pub use batch::{
 pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
 pub use error::{Arg, MeasureError};
 pub use logits::{cross_entropy_logits, kl_divergence_logits, log_softmax};
+pub use summary::{Prediction, Summary, softmax, summarize};
 pub use summation::{NeumaierSum, compensated_sum};
 pub use validate::{normalize, sum_tolerance, validate_distribution};

@@ -1,0 +1,36 @@
+//! The command-line tool's one error type.
+
+use logloss_proofs::measures::MeasureError;
+use logloss_proofs::npy::NpyError;
+
+/// An error that ends a command with exit status 2 and one line on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The command line itself is wrong (unknown flag, missing value, …).
+    #[error("{0}")]
+    Usage(String),
+    /// A list argument has an entry that is not a number.
+    #[error("{arg}: entry {index} ({text:?}) is not a number")]
+    NotANumber {
+        /// The flag, e.g. `--p`.
+        arg: &'static str,
+        /// The entry's index in the comma-separated list.
+        index: usize,
+        /// The entry as given.
+        text: String,
+    },
+    /// A measure rejected its input.
+    #[error("{0}")]
+    Measure(#[from] MeasureError),
+    /// A `.npy` file could not be read.
+    #[error("{flag}: {source}")]
+    Npy {
+        /// The flag that named the file.
+        flag: &'static str,
+        /// What went wrong.
+        source: NpyError,
+    },
+    /// Writing the output failed (other than a closed pipe).
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+}
