@@ -40,12 +40,11 @@ impl NeumaierSum {
     /// Adds one term.
     #[inline]
     pub fn add(&mut self, x: f64) {
+        // Knuth's branch-free TwoSum gives the same error term as Neumaier's
+        // comparison, without a data-dependent branch in the hot loop.
         let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.compensation += (self.sum - t) + x;
-        } else {
-            self.compensation += (x - t) + self.sum;
-        }
+        let z = t - self.sum;
+        self.compensation += (self.sum - (t - z)) + (x - z);
         self.sum = t;
     }
 
