@@ -1,4 +1,60 @@
-//! logloss-proofs: executable evidence for cross-entropy vs KL divergence.
+//! Executable evidence for a question every ML practitioner meets: *cross-entropy
+//! or KL divergence, which one is minimized in practice, and when are they
+//! equivalent?*
+//!
+//! # The facts
+//!
+//! ```text
+//! CE(p, q) = H(p) + KL(p‖q)
+//! ```
+//!
+//! For a fixed target p, H(p) does not depend on the model q, so CE and KL have
+//! the same minimizer and the same gradient in q; they differ by a constant.
+//! Under log loss, the empirical risk of a model on a sample *is* the mean
+//! negative log-likelihood, which is CE(p̂ₙ, q) for the sample's empirical
+//! distribution p̂ₙ: minimizing it is maximum likelihood. Training code computes
+//! cross-entropy (the NLL) because H(p̂ₙ) is a constant it never needs.
+//!
+//! The equivalence has limits: the reverse divergence KL(q‖p) has a different
+//! minimizer; a target that depends on the parameters (a co-trained teacher)
+//! adds ∇H(p_θ) to the KL gradient; and implementation pitfalls (a `mean`
+//! reduction over rows × classes, a KL applied to one sigmoid output, 0·ln 0
+//! evaluated as NaN) make a "KL loss" behave unlike cross-entropy.
+//!
+//! # Modules
+//!
+//! - [`measures`]: entropy, cross-entropy and KL divergence, exact to the last
+//!   bit or so, with validated inputs and stated conventions: discrete vectors,
+//!   logits, Bernoulli, batches with reductions, continuous closed forms.
+//! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
+//!
+//! # Accuracy
+//!
+//! Measured against a 320-bit reference computed inside the tests
+//! (`tests/accuracy.rs`; u = 2⁻⁵³):
+//!
+//! | measure | inputs | worst error measured |
+//! |---|---|---|
+//! | `entropy` | random distributions, n = 2 … 1000 | 0.50 ULP |
+//! | `cross_entropy` | random distributions | 0.50 ULP |
+//! | `kl_divergence` | random distributions | 0.63 ULP |
+//! | `kl_divergence` | q = p up to 1e−6 relative (KL ≈ 1e−12) | 1.0e−16 relative |
+//!
+//! For comparison, on that last case a plain `Σ p·ln(p/q)` is off by about 1e−7
+//! relative and CE − H by about 1e−4.
+//!
+//! # Example
+//!
+//! ```
+//! use logloss_proofs::measures::{cross_entropy, entropy, kl_divergence};
+//! let (p, q) = ([0.2, 0.8], [0.5, 0.5]);
+//! let h = entropy(&p).unwrap();
+//! let ce = cross_entropy(&p, &q).unwrap();
+//! let kl = kl_divergence(&p, &q).unwrap();
+//! // Each value is within 1 ULP of the exact one, so the identity holds
+//! // to a few roundings of CE: 4ε·CE bounds them.
+//! assert!((ce - (h + kl)).abs() <= 4.0 * f64::EPSILON * ce);
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -1,0 +1,228 @@
+//! The `logloss-proofs` binary, run for real: outputs, JSON round-trips, and
+//! exit status 2 with one line on stderr for each kind of bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use logloss_proofs::measures::{cross_entropy, entropy, kl_divergence};
+use logloss_proofs::npy::to_npy_bytes;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8")
+}
+
+/// Asserts status 2, empty stdout, and exactly one stderr line containing `needle`.
+fn assert_bad_input(args: &[&str], needle: &str) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: status; stderr {err:?}");
+    assert!(o.stdout.is_empty(), "{args:?}: stdout should be empty");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
+    assert!(err.starts_with("error: "), "{args:?}: {err:?}");
+    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err:?}"
+    );
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("one JSON object")
+}
+
+#[test]
+fn measure_json_values_round_trip_to_the_library_values() {
+    let (p, q) = ([0.2, 0.8], [0.5, 0.5]);
+    let v = json(&["measure", "--p", "0.2,0.8", "--q", "0.5,0.5", "--json"]);
+    // The binary must print exactly the library's f64s: compare bit for bit.
+    assert_eq!(v["entropy"].as_f64(), Some(entropy(&p).unwrap()));
+    assert_eq!(
+        v["cross_entropy"].as_f64(),
+        Some(cross_entropy(&p, &q).unwrap())
+    );
+    assert_eq!(
+        v["kl_divergence"].as_f64(),
+        Some(kl_divergence(&p, &q).unwrap())
+    );
+    assert_eq!(
+        v["reverse_kl_divergence"].as_f64(),
+        Some(kl_divergence(&q, &p).unwrap())
+    );
+    assert_eq!(v["unit"], "nats");
+}
+
+#[test]
+fn measure_json_writes_infinity_as_the_string_inf() {
+    let v = json(&["measure", "--p", "0.5,0.5", "--q", "1,0", "--json"]);
+    assert_eq!(v["cross_entropy"], "inf");
+    assert_eq!(v["kl_divergence"], "inf");
+    // KL(q‖p) with q = (1, 0) is ln 2: finite, a number.
+    assert_eq!(
+        v["reverse_kl_divergence"].as_f64(),
+        Some(std::f64::consts::LN_2)
+    );
+}
+
+#[test]
+fn measure_table_lists_the_four_quantities_aligned() {
+    let o = run(&["measure", "--p", "0.2,0.8", "--q", "0.5,0.5"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(lines[0].starts_with("2 categories") && lines[0].ends_with("nats"));
+    let width = lines[0].chars().count();
+    assert!(
+        lines.iter().all(|l| l.chars().count() == width),
+        "aligned: {text}"
+    );
+    assert!(lines[3].starts_with("KL divergence KL(p‖q)"));
+    let kl: f64 = lines[3].split_whitespace().last().unwrap().parse().unwrap();
+    assert_eq!(kl, kl_divergence(&[0.2, 0.8], &[0.5, 0.5]).unwrap());
+}
+
+#[test]
+fn measure_bits_divides_by_ln2() {
+    let v = json(&[
+        "measure", "--p", "0.5,0.5", "--q", "0.5,0.5", "--bits", "--json",
+    ]);
+    assert_eq!(v["unit"], "bits");
+    // H = ln 2 nats; ln 2 / ln 2 is exactly 1 in floating point.
+    assert_eq!(v["entropy"].as_f64(), Some(1.0));
+}
+
+#[test]
+fn measure_reads_logits() {
+    // softmax(3, 3) = (1/2, 1/2): CE((1/2, 1/2), ·) = ln 2 and KL = 0 exactly.
+    let v = json(&[
+        "measure",
+        "--p",
+        "0.5,0.5",
+        "--q",
+        "3,3",
+        "--q-logits",
+        "--json",
+    ]);
+    assert_eq!(v["cross_entropy"].as_f64(), Some(std::f64::consts::LN_2));
+    assert_eq!(v["kl_divergence"].as_f64(), Some(0.0));
+    // Large logits stay finite.
+    let v = json(&[
+        "measure",
+        "--p",
+        "0.5,0.5",
+        "--q",
+        "1e4,-1e4",
+        "--q-logits",
+        "--json",
+    ]);
+    assert!(v["cross_entropy"].as_f64().is_some_and(f64::is_finite));
+}
+
+#[test]
+fn measure_normalize_is_explicit() {
+    assert_bad_input(&["measure", "--p", "1,3", "--q", "1,1"], "p sums to 4");
+    let v = json(&[
+        "measure",
+        "--p",
+        "1,3",
+        "--q",
+        "1,1",
+        "--normalize",
+        "--json",
+    ]);
+    let (p, q) = ([0.25, 0.75], [0.5, 0.5]);
+    assert_eq!(
+        v["kl_divergence"].as_f64(),
+        Some(kl_divergence(&p, &q).unwrap())
+    );
+}
+
+fn temp_npy(name: &str, values: &[f64]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("logloss-proofs-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, to_npy_bytes(values)).unwrap();
+    path
+}
+
+#[test]
+fn measure_reads_npy_files() {
+    let p = temp_npy("p.npy", &[0.2, 0.8]);
+    let q = temp_npy("q.npy", &[0.5, 0.5]);
+    let v = json(&[
+        "measure",
+        "--p-file",
+        p.to_str().unwrap(),
+        "--q-file",
+        q.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        v["kl_divergence"].as_f64(),
+        Some(kl_divergence(&[0.2, 0.8], &[0.5, 0.5]).unwrap())
+    );
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/float32.npy");
+    assert_bad_input(&["measure", "--p-file", fixture, "--q", "1"], "--p-file");
+}
+
+#[test]
+fn measure_rejects_each_kind_of_bad_input_with_status_2_and_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["measure", "--p", "0.2,x", "--q", "0.5,0.5"],
+            "--p: entry 1 (\"x\") is not a number",
+        ),
+        (&["measure", "--p", "", "--q", "0.5,0.5"], "p is empty"),
+        (
+            &["measure", "--p", "0.2,NaN,0.8", "--q", "0.2,0.3,0.5"],
+            "p[1] = NaN is not finite",
+        ),
+        (
+            &["measure", "--p", "0.5,0.5", "--q", "inf,0"],
+            "q[0] = inf is not finite",
+        ),
+        (
+            &["measure", "--p", "1.2,-0.2", "--q", "0.5,0.5"],
+            "p[1] = -0.2 is negative",
+        ),
+        (
+            &["measure", "--p", "0.3,0.3", "--q", "0.5,0.5"],
+            "p sums to 0.6",
+        ),
+        (
+            &["measure", "--p", "0.5,0.5", "--q", "0.2,0.3,0.5"],
+            "p has length 2 but q has length 3",
+        ),
+        (
+            &["measure", "--p", "0.5,0.5", "--q", "1,nan", "--q-logits"],
+            "logits[1] = NaN is not finite",
+        ),
+        (&["measure", "--p", "0.5,0.5"], "--q"),
+        (
+            &["measure", "--p", "0.5,0.5", "--q", "0.5,0.5", "--bogus"],
+            "--bogus",
+        ),
+        (
+            &["measure", "--p-file", "/nonexistent/p.npy", "--q", "1"],
+            "/nonexistent/p.npy",
+        ),
+        (&["no-such-command"], "no-such-command"),
+        (&[], "subcommand"),
+    ];
+    for (args, needle) in cases {
+        assert_bad_input(args, needle);
+    }
+}
