@@ -18,10 +18,10 @@
 
 use super::dd::{fast_two_sum, two_prod, two_sum};
 
-/// fdlibm's ln 2 split: LN2_HI has 32 trailing zero bits, so e·LN2_HI is exact
+/// fdlibm's ln 2 split: LN2_HI has 21 trailing zero bits, so e·LN2_HI is exact
 /// for |e| < 2²¹; LN2_HI + LN2_LO equals ln 2 to about 2⁻⁹⁵ relative.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// Coefficients of P(v) = Σₖ (−v)ᵏ/(k + 3), k = 0..=8: ln(1+v) = v − v²/2 + v³·P(v).
 /// For |v| < 2⁻⁶·⁸ the omitted terms are below |v|·2⁻⁶⁹.
@@ -207,6 +207,17 @@ mod tests {
     }
 
     #[test]
+    fn ln2_split_is_exact_enough_and_multiplies_exactly() {
+        let mut cc = Consts::new().unwrap();
+        // 21 trailing zero bits: e·LN2_HI is exact for every exponent |e| ≤ 1128.
+        assert!(LN2_HI.to_bits().trailing_zeros() >= 21);
+        let ln2 = BigFloat::from_f64(2.0, P).ln(P, RM, &mut cc);
+        let split = BigFloat::from_f64(LN2_HI, P).add(&BigFloat::from_f64(LN2_LO, P), P, RM);
+        let rel = to_f64(&split.sub(&ln2, P, RM).div(&ln2, P, RM).abs(), &mut cc);
+        assert!(rel <= 2f64.powi(-95), "ln2 split relative error {rel:e}");
+    }
+
+    #[test]
     fn table_entries_match_a_320_bit_recomputation() {
         let mut cc = Consts::new().unwrap();
         for (k, &(r, hi, lo)) in TABLE.iter().enumerate() {
@@ -231,7 +242,7 @@ mod tests {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let exp = (state % 2046) as u64 + 1;
+            let exp = (state % 2046) + 1;
             xs.push(f64::from_bits((exp << 52) | (state >> 12)));
             xs.push(
                 1.0 + ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
