@@ -58,5 +58,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod claims;
 pub mod measures;
+pub mod models;
 pub mod npy;
+pub mod risk;
+pub mod seed;
+pub mod strategies;

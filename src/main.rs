@@ -29,8 +29,11 @@ fn main() -> ExitCode {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match cli::run(cli, &mut out).and_then(|()| out.flush().map_err(CliError::Output)) {
-        Ok(()) => ExitCode::SUCCESS,
+    let finished =
+        cli::run(cli, &mut out).and_then(|f| out.flush().map(|()| f).map_err(CliError::Output));
+    match finished {
+        Ok(cli::Finished::Ok) => ExitCode::SUCCESS,
+        Ok(cli::Finished::Failures) => ExitCode::from(1),
         // A closed pipe (e.g. `| head`) is not an error of the command.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => fail(&e),

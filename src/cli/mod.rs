@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch: parse → call the library → render → write.
 
+pub mod check;
 pub mod json;
 pub mod measure;
 
@@ -20,11 +21,29 @@ pub struct Cli {
 pub enum Command {
     /// Entropy, cross-entropy and both KL divergences of one pair of distributions.
     Measure(measure::MeasureArgs),
+    /// Run the claim catalogue: each identity and each counterexample, on fixed seeds.
+    Check(check::CheckArgs),
+}
+
+/// How a command ended, when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    /// Everything as expected: exit status 0.
+    Ok,
+    /// The command ran, and found something contrary to what it checks: exit status 1.
+    Failures,
 }
 
 /// Runs a parsed command, writing its output to `out`.
-pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), CliError> {
+pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError> {
     match cli.command {
-        Command::Measure(args) => measure::run(&args, out),
+        Command::Measure(args) => measure::run(&args, out).map(|()| Finished::Ok),
+        Command::Check(args) => check::run(&args, out).map(|all| {
+            if all {
+                Finished::Ok
+            } else {
+                Finished::Failures
+            }
+        }),
     }
 }

@@ -80,6 +80,10 @@ pub fn cross_entropy(p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
 /// ```
 ///
 /// Conventions: terms with pᵢ = 0 are 0; pᵢ > 0 = qᵢ gives +∞. No normalization.
+/// The value is the KL of the numbers given: vectors that sum to one only
+/// within rounding can have a KL below zero by up to about |Σpᵢ − Σqᵢ| (a few
+/// n·u), since KL(p‖q) = Σ[pᵢ ln(pᵢ/qᵢ) − pᵢ + qᵢ] + (Σpᵢ − Σqᵢ) and only the
+/// bracketed sum is non-negative.
 ///
 /// It is computed from the log-ratio, never as CE − H, which loses all relative
 /// accuracy when p ≈ q. Where pᵢ/qᵢ ∈ [1/2, 2] the term is split into the

@@ -1,0 +1,256 @@
+//! Running properties under fixed seeds, and tracking errors against bounds.
+
+use std::cell::{Cell, RefCell};
+
+use proptest::strategy::Strategy;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+
+use super::{Context, Counterexample};
+use crate::seed;
+
+/// Unit roundoff of f64: u = 2⁻⁵³. Every tolerance in the catalogue is u
+/// times a condition quantity computed for the case at hand.
+pub const U: f64 = f64::EPSILON / 2.0;
+
+/// The largest error-to-bound ratio seen so far in one case.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Worst {
+    ratio: f64,
+}
+
+impl Worst {
+    /// No comparison yet.
+    pub fn new() -> Self {
+        Worst { ratio: 0.0 }
+    }
+
+    /// The largest |error| / bound recorded.
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
+
+    /// Records a ratio measured elsewhere.
+    pub fn record(&mut self, ratio: f64) {
+        if ratio > self.ratio || ratio.is_nan() {
+            self.ratio = ratio;
+        }
+    }
+
+    /// Compares `got` with `want` under `bound`; records |got − want| / bound.
+    ///
+    /// Equal values (including equal infinities) have ratio 0; a NaN, or
+    /// unequal values under a zero bound, have ratio +∞.
+    ///
+    /// # Errors
+    /// A message naming `what`, both values, the error and the bound, when the
+    /// error exceeds the bound.
+    pub fn close(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+        let ratio = if got == want {
+            0.0
+        } else {
+            let err = (got - want).abs();
+            if err.is_nan() || bound == 0.0 {
+                f64::INFINITY
+            } else {
+                err / bound
+            }
+        };
+        self.record(ratio);
+        if ratio <= 1.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what}: got {got:e}, want {want:e}, error {:e} exceeds the bound {bound:e}",
+                (got - want).abs()
+            ))
+        }
+    }
+
+    /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
+    /// the fraction of the slack used.
+    ///
+    /// # Errors
+    /// A message naming `what`, the value, the floor and the slack.
+    pub fn at_least(
+        &mut self,
+        what: &str,
+        value: f64,
+        floor: f64,
+        slack: f64,
+    ) -> Result<(), String> {
+        let shortfall = (floor - value).max(0.0);
+        let ratio = if shortfall == 0.0 {
+            0.0
+        } else if slack == 0.0 || shortfall.is_nan() {
+            f64::INFINITY
+        } else {
+            shortfall / slack
+        };
+        self.record(if value.is_nan() { f64::INFINITY } else { ratio });
+        if ratio <= 1.0 && !value.is_nan() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what}: {value:e} is below {floor:e} by more than the slack {slack:e}"
+            ))
+        }
+    }
+
+    /// Requires `condition`, with `message` if it fails.
+    ///
+    /// # Errors
+    /// `message` when the condition is false.
+    pub fn require(
+        &mut self,
+        condition: bool,
+        message: impl FnOnce() -> String,
+    ) -> Result<(), String> {
+        if condition { Ok(()) } else { Err(message()) }
+    }
+}
+
+/// The result of running one property.
+#[derive(Debug)]
+pub struct PropertyRun<T> {
+    /// Cases that passed before the first failure (all of them if none failed).
+    pub cases: u64,
+    /// The largest error ratio over the passing cases.
+    pub worst_error_ratio: f64,
+    /// The shrunk failing input and its message, if a case failed.
+    pub failure: Option<(String, T)>,
+    /// Set if the runner gave up (too many rejected inputs).
+    pub aborted: Option<String>,
+}
+
+/// Runs `test` on `ctx.cases` inputs drawn from `strategy` by the proptest
+/// stream (ctx.seed, name), shrinking the first failure.
+///
+/// A deterministic runner: no environment variable and no persisted failure
+/// file changes which cases run, so the same seed checks the same cases.
+pub fn property<S, F>(ctx: &Context<'_>, name: &str, strategy: S, test: F) -> PropertyRun<S::Value>
+where
+    S: Strategy,
+    F: Fn(&S::Value, &mut Worst) -> Result<(), String>,
+{
+    let config = Config {
+        cases: ctx.cases,
+        failure_persistence: None,
+        max_shrink_iters: 4096,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, seed::proptest_rng(ctx.seed, name));
+    let passed = Cell::new(0u64);
+    let failed_once = Cell::new(false);
+    let worst = RefCell::new(Worst::new());
+    let result = runner.run(&strategy, |value| {
+        let mut w = Worst::new();
+        match test(&value, &mut w) {
+            Ok(()) => {
+                if !failed_once.get() {
+                    passed.set(passed.get() + 1);
+                    worst.borrow_mut().record(w.ratio());
+                }
+                Ok(())
+            }
+            Err(message) => {
+                failed_once.set(true);
+                Err(TestCaseError::fail(message))
+            }
+        }
+    });
+    let (failure, aborted) = match result {
+        Ok(()) => (None, None),
+        Err(TestError::Fail(reason, value)) => (Some((reason.message().to_string(), value)), None),
+        // The crate's strategies never reject, so an abort is a harness fault:
+        // it is reported, never read as a pass.
+        Err(TestError::Abort(reason)) => (None, Some(reason.message().to_string())),
+    };
+    PropertyRun {
+        cases: passed.get(),
+        worst_error_ratio: worst.into_inner().ratio(),
+        failure,
+        aborted,
+    }
+}
+
+impl<T> PropertyRun<T> {
+    /// Turns the failing input, if any, into a counterexample to show.
+    pub fn shown(self, show: impl FnOnce(&T) -> Counterexample) -> PropertyRun<Counterexample> {
+        PropertyRun {
+            cases: self.cases,
+            worst_error_ratio: self.worst_error_ratio,
+            failure: self.failure.map(|(message, input)| (message, show(&input))),
+            aborted: self.aborted,
+        }
+    }
+}
+
+/// Runs `test` on `ctx.cases` values of quickcheck's `Arbitrary` type `T`,
+/// generated by `Gen::from_size_and_seed(size, seed)` with the seed derived
+/// from (ctx.seed, name), and shrinks the first failure greedily through
+/// `Arbitrary::shrink`, as quickcheck itself does.
+///
+/// quickcheck's own runner accepts only `fn` pointers, which cannot carry the
+/// measures under test; this loop uses its generators and shrinkers directly.
+pub fn quickcheck_property<T, F>(
+    ctx: &Context<'_>,
+    name: &str,
+    size: usize,
+    test: F,
+) -> PropertyRun<T>
+where
+    T: quickcheck::Arbitrary,
+    F: Fn(&T, &mut Worst) -> Result<(), String>,
+{
+    let mut generator =
+        quickcheck::Gen::from_size_and_seed(size, seed::derived_u64(ctx.seed, name));
+    let mut worst = Worst::new();
+    let mut cases = 0;
+    for _ in 0..ctx.cases {
+        let value = T::arbitrary(&mut generator);
+        let mut w = Worst::new();
+        match test(&value, &mut w) {
+            Ok(()) => {
+                cases += 1;
+                worst.record(w.ratio());
+            }
+            Err(message) => {
+                let (message, value) = shrink(value, message, &test);
+                return PropertyRun {
+                    cases,
+                    worst_error_ratio: worst.ratio(),
+                    failure: Some((message, value)),
+                    aborted: None,
+                };
+            }
+        }
+    }
+    PropertyRun {
+        cases,
+        worst_error_ratio: worst.ratio(),
+        failure: None,
+        aborted: None,
+    }
+}
+
+/// Greedy shrinking: move to the first smaller value that still fails, until
+/// none does, within 4096 evaluations.
+fn shrink<T, F>(mut value: T, mut message: String, test: &F) -> (String, T)
+where
+    T: quickcheck::Arbitrary,
+    F: Fn(&T, &mut Worst) -> Result<(), String>,
+{
+    let mut steps = 0;
+    'outer: while steps < 4096 {
+        for candidate in value.shrink() {
+            steps += 1;
+            if let Err(m) = test(&candidate, &mut Worst::new()) {
+                value = candidate;
+                message = m;
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    (message, value)
+}

@@ -1,0 +1,210 @@
+//! Claims 1 and 2: the decomposition CE = H + KL, and Gibbs' inequality.
+
+use super::harness::{U, Worst, property, quickcheck_property};
+use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
+use crate::measures::MeasureError;
+use crate::strategies::{IntegerPair, arb_pair};
+
+/// Claim 1.
+pub(crate) const CE_DECOMPOSITION: Claim = Claim {
+    id: "ce-decomposition",
+    number: 1,
+    title: "Cross-entropy is entropy plus KL divergence",
+    statement: "CE(p, q) = H(p) + KL(p‖q)",
+    hypotheses: "p, q probability vectors on the same categories (zeros allowed; +∞ on both sides when q = 0 < p)",
+    expectation: Expectation::Holds,
+    test: "tests/claims.rs::claim_1_cross_entropy_is_entropy_plus_kl",
+    check: check_decomposition,
+};
+
+/// Claim 2.
+pub(crate) const GIBBS: Claim = Claim {
+    id: "gibbs",
+    number: 2,
+    title: "Gibbs' inequality: KL is non-negative, zero only at p = q",
+    statement: "KL(p‖q) ≥ ½‖p − q‖₁² ≥ 0 (Pinsker), KL(p‖p) = 0, hence CE(p, q) ≥ H(p)",
+    hypotheses: "p, q probability vectors on the same categories; for stored vectors that sum to one only within rounding, the scaled form KL ≥ P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁² with P = Σp, Q = Σq",
+    expectation: Expectation::Holds,
+    test: "tests/claims.rs::claim_2_gibbs_inequality",
+    check: check_gibbs,
+};
+
+/// Σ|tᵢ| for the terms tᵢ of each measure: the condition quantities of the
+/// bounds below. Terms with pᵢ = 0 are 0; a support mismatch gives +∞.
+struct Condition {
+    entropy: f64,
+    cross_entropy: f64,
+    kl: f64,
+}
+
+fn condition(p: &[f64], q: &[f64]) -> Condition {
+    let mut c = Condition {
+        entropy: 0.0,
+        cross_entropy: 0.0,
+        kl: 0.0,
+    };
+    for (&a, &b) in p.iter().zip(q) {
+        if a > 0.0 {
+            c.entropy += (a * a.ln()).abs();
+            c.cross_entropy += (a * b.ln()).abs();
+            c.kl += (a * (a.ln() - b.ln())).abs();
+        }
+    }
+    c
+}
+
+/// The accuracy contract a measure implementation is held to, per measure:
+/// |error| ≤ 4u·Σ|tᵢ|. Why 4u: each term carries the rounding of its logarithm
+/// and its product (2u relative), and a compensated (or pairwise, at these
+/// sizes) sum adds at most 2u·Σ|tᵢ|. The crate's own measures are within one
+/// ULP of the exact value, far inside.
+const CONTRACT: f64 = 4.0 * U;
+
+fn measures_of(m: &dyn Measures, p: &[f64], q: &[f64]) -> Result<(f64, f64, f64), MeasureError> {
+    Ok((
+        m.entropy(p)?,
+        m.cross_entropy(p, q)?,
+        m.kl_divergence(p, q)?,
+    ))
+}
+
+fn show_pair(p: &[f64], q: &[f64], m: &dyn Measures) -> Counterexample {
+    let fmt = |v: &[f64]| {
+        let shown: Vec<String> = v.iter().take(8).map(|x| format!("{x:e}")).collect();
+        let more = if v.len() > 8 {
+            format!(", … ({} entries)", v.len())
+        } else {
+            String::new()
+        };
+        format!("[{}{more}]", shown.join(", "))
+    };
+    let mut rows = vec![("p".to_string(), fmt(p)), ("q".to_string(), fmt(q))];
+    if let Ok((h, ce, kl)) = measures_of(m, p, q) {
+        rows.push(("H(p)".to_string(), format!("{h:e}")));
+        rows.push(("CE(p, q)".to_string(), format!("{ce:e}")));
+        rows.push(("KL(p‖q)".to_string(), format!("{kl:e}")));
+    }
+    Counterexample {
+        summary: format!(
+            "the measures of {} disagree with the claim on this pair",
+            m.name()
+        ),
+        rows,
+    }
+}
+
+/// CE = H + KL for one pair, under the contract's bound.
+fn decomposition_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
+    let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
+    let c = condition(p, q);
+    if c.cross_entropy.is_infinite() {
+        // q = 0 < p somewhere: CE and KL are +∞, H is finite.
+        return w.require(ce == f64::INFINITY && kl == f64::INFINITY && h.is_finite(), || {
+            format!("support mismatch: want CE = KL = +∞ and H finite, got H = {h:e}, CE = {ce:e}, KL = {kl:e}")
+        });
+    }
+    // Bound: each measure within its contract, plus the rounding of H + KL
+    // and of the comparison itself (2u·|CE|).
+    let bound = CONTRACT * (c.entropy + c.cross_entropy + c.kl) + 2.0 * U * ce.abs();
+    w.close("CE − (H + KL)", ce, h + kl, bound)
+}
+
+fn check_decomposition(ctx: &Context<'_>) -> Evidence {
+    let m = ctx.measures;
+    let prop = property(ctx, "ce-decomposition/proptest", arb_pair(), |(p, q), w| {
+        decomposition_case(m, p, q, w)
+    })
+    .shown(|(p, q)| show_pair(p, q, m));
+    let qc = quickcheck_property(
+        ctx,
+        "ce-decomposition/quickcheck",
+        24,
+        |pair: &IntegerPair, w| {
+            let (p, q) = pair.distributions();
+            decomposition_case(m, &p, &q, w)
+        },
+    )
+    .shown(|pair| {
+        let (p, q) = pair.distributions();
+        show_pair(&p, &q, m)
+    });
+    holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
+}
+
+/// Gibbs for one pair: KL above Pinsker's bound, KL(p‖p) = 0, CE ≥ H.
+///
+/// Floating-point "distributions" sum to one only within rounding, and the
+/// exact KL of the stored numbers obeys the scaled form of the inequality
+/// (with P = Σpᵢ, Q = Σqᵢ; it follows from KL(p‖q) = P·KL(p/P‖q/Q) + P ln(P/Q)):
+///
+/// ```text
+/// KL(p‖q) ≥ P·ln(P/Q) + (P/2)·‖p/P − q/Q‖₁²
+/// ```
+///
+/// P·ln(P/Q) ≈ P − Q is of order n·u and may be negative, so KL itself may be
+/// negative by that much: the check uses this form, not KL ≥ 0.
+fn gibbs_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
+    use crate::measures::compensated_sum;
+    let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
+    let c = condition(p, q);
+    let (mass_p, mass_q) = (compensated_sum(p), compensated_sum(q));
+    // P − Q from the entrywise differences (exact where pᵢ ≈ qᵢ), not from
+    // the rounded P and Q, whose difference is all rounding error here.
+    let diffs: Vec<f64> = p.iter().zip(q).map(|(a, b)| a - b).collect();
+    let mass_diff = compensated_sum(&diffs);
+    let diff_error = U * diffs.iter().map(|d| d.abs()).sum::<f64>();
+    let mass_term = mass_p * (mass_diff / mass_q).ln_1p();
+    let l1 = compensated_sum(
+        &p.iter()
+            .zip(q)
+            .map(|(a, b)| (a / mass_p - b / mass_q).abs())
+            .collect::<Vec<_>>(),
+    );
+    let pinsker = 0.5 * mass_p * l1 * l1;
+    // Slack: KL within its contract; P − Q within the rounding of its terms
+    // (u·Σ|pᵢ − qᵢ|, which P·ln(P/Q) ≈ P − Q inherits); a few roundings (4u)
+    // in each lower-bound term; and ‖p/P − q/Q‖₁, whose entries carry about
+    // 2u·(pᵢ/P + qᵢ/Q) each, so 4u·l1 for the square.
+    let slack = CONTRACT * c.kl
+        + 1.01 * diff_error
+        + 4.0 * U * (mass_term.abs() + pinsker)
+        + 4.0 * U * mass_p * l1;
+    let lower = mass_term + pinsker;
+    w.at_least(
+        "KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²",
+        kl,
+        lower,
+        slack,
+    )?;
+    let self_kl = m
+        .kl_divergence(p, p)
+        .map_err(|e| format!("rejected a valid p: {e}"))?;
+    // Every term of KL(p‖p) is pᵢ·ln 1 = 0 exactly: the contract's bound is 0.
+    w.close("KL(p‖p)", self_kl, 0.0, 0.0)?;
+    let bound =
+        CONTRACT * (c.entropy + c.cross_entropy) + 4.0 * U * mass_term.abs() + 1.01 * diff_error;
+    let floor = h + mass_term.min(0.0);
+    w.at_least(
+        "CE(p, q) against H(p) + min(0, P·ln(P/Q))",
+        ce,
+        floor,
+        bound,
+    )
+}
+
+fn check_gibbs(ctx: &Context<'_>) -> Evidence {
+    let m = ctx.measures;
+    let prop = property(ctx, "gibbs/proptest", arb_pair(), |(p, q), w| {
+        gibbs_case(m, p, q, w)
+    })
+    .shown(|(p, q)| show_pair(p, q, m));
+    let qc = quickcheck_property(ctx, "gibbs/quickcheck", 24, |pair: &IntegerPair, w| {
+        let (p, q) = pair.distributions();
+        gibbs_case(m, &p, &q, w)
+    })
+    .shown(|pair| {
+        let (p, q) = pair.distributions();
+        show_pair(&p, &q, m)
+    });
+    holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
+}

@@ -1,0 +1,185 @@
+//! The claims: each statement the crate stands for, as a value with an id, a
+//! statement, its hypotheses, a check and a verdict.
+//!
+//! The same catalogue drives `cargo test` (one test per claim), the `check`
+//! command, and the reports. A claim either **holds** (its check looks for a
+//! violation over random and edge-case inputs) or is **refuted** (its check
+//! searches for a counterexample and shrinks it). Every floating-point
+//! comparison is against a bound derived for that case: u = 2⁻⁵³ times a
+//! condition quantity, documented next to the check.
+
+mod harness;
+mod identities;
+mod implementation;
+mod verdict;
+
+pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
+pub use implementation::{Exact, Measures};
+pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Verdict};
+
+/// What a check runs with.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The recorded seed; every stream is derived from it and the claim's id.
+    pub seed: u64,
+    /// Random cases per property.
+    pub cases: u32,
+    /// The measures under test.
+    pub measures: &'a dyn Measures,
+}
+
+impl<'a> Context<'a> {
+    /// The crate's own measures, at `seed` with `cases` cases per property.
+    pub fn new(seed: u64, cases: u32) -> Context<'static> {
+        Context {
+            seed,
+            cases,
+            measures: &Exact,
+        }
+    }
+
+    /// The same context with other measures under test.
+    pub fn with_measures<'b>(self, measures: &'b dyn Measures) -> Context<'b> {
+        Context {
+            seed: self.seed,
+            cases: self.cases,
+            measures,
+        }
+    }
+}
+
+/// Random cases per property by default: enough to reach every edge-case
+/// branch of the strategies many times, small enough that `cargo test` stays
+/// well under a minute on two cores.
+pub const DEFAULT_CASES: u32 = 256;
+
+/// One statement of the catalogue.
+#[derive(Clone, Copy)]
+pub struct Claim {
+    /// A stable id, e.g. `"ce-decomposition"`.
+    pub id: &'static str,
+    /// Its number in the catalogue (1-based).
+    pub number: u8,
+    /// A short title.
+    pub title: &'static str,
+    /// The statement, in Unicode math.
+    pub statement: &'static str,
+    /// The hypotheses under which it is claimed (or the setting of the refutation).
+    pub hypotheses: &'static str,
+    /// Holds or refuted.
+    pub expectation: Expectation,
+    /// The test in this repository that checks it, as `file::function`.
+    pub test: &'static str,
+    check: fn(&Context<'_>) -> Evidence,
+}
+
+impl Claim {
+    /// Runs the check and turns its evidence into a verdict.
+    pub fn check(&self, ctx: &Context<'_>) -> Verdict {
+        let evidence = (self.check)(ctx);
+        let outcome = if evidence.problem.is_none() {
+            Outcome::AsExpected
+        } else {
+            Outcome::Failed
+        };
+        Verdict {
+            id: self.id,
+            number: self.number,
+            title: self.title,
+            expectation: self.expectation,
+            outcome,
+            seed: ctx.seed,
+            evidence,
+        }
+    }
+}
+
+/// Every claim, in order.
+pub fn catalogue() -> &'static [Claim] {
+    &CATALOGUE
+}
+
+static CATALOGUE: [Claim; 2] = [identities::CE_DECOMPOSITION, identities::GIBBS];
+
+/// Looks a claim up by id.
+///
+/// ```
+/// let claim = logloss_proofs::claims::find("ce-decomposition").unwrap();
+/// assert_eq!(claim.number, 1);
+/// ```
+pub fn find(id: &str) -> Option<&'static Claim> {
+    CATALOGUE.iter().find(|c| c.id == id)
+}
+
+/// Runs every claim (or the one named `only`) and returns their verdicts.
+///
+/// # Errors
+/// [`UnknownClaim`] if `only` names no claim.
+pub fn run(ctx: &Context<'_>, only: Option<&str>) -> Result<Vec<Verdict>, UnknownClaim> {
+    match only {
+        None => Ok(CATALOGUE.iter().map(|c| c.check(ctx)).collect()),
+        Some(id) => find(id)
+            .map(|c| vec![c.check(ctx)])
+            .ok_or_else(|| UnknownClaim { id: id.to_string() }),
+    }
+}
+
+/// A claim id that is not in the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no claim has the id {id:?} (ids: {})", CATALOGUE.iter().map(|c| c.id).collect::<Vec<_>>().join(", "))]
+pub struct UnknownClaim {
+    /// The id that was asked for.
+    pub id: String,
+}
+
+/// Builds the evidence of a claim that must hold from the runs of its
+/// properties: any failure is a problem, and its input the counterexample.
+pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> Evidence {
+    let mut evidence = Evidence {
+        cases: 0,
+        worst_error_ratio: 0.0,
+        counterexample: None,
+        problem: None,
+    };
+    for (name, run) in runs {
+        evidence.cases += run.cases;
+        evidence.worst_error_ratio = evidence.worst_error_ratio.max(run.worst_error_ratio);
+        if evidence.problem.is_some() {
+            continue;
+        }
+        if let Some(reason) = run.aborted {
+            evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
+        } else if let Some((message, counterexample)) = run.failure {
+            evidence.counterexample = Some(counterexample);
+            evidence.problem = Some(format!("{name}: {message}"));
+        }
+    }
+    evidence
+}
+
+/// Builds the evidence of a refuted claim: `search` runs the false statement
+/// as a property and must fail (its shrunk input is the counterexample);
+/// `supporting` runs the statements that explain the refutation and must hold.
+#[allow(dead_code)] // until the refuted claims join the catalogue
+pub(crate) fn refuted_evidence(
+    search: (&str, PropertyRun<Counterexample>),
+    supporting: Vec<(&str, PropertyRun<Counterexample>)>,
+) -> Evidence {
+    let (name, run) = search;
+    let mut evidence = holds_evidence(supporting);
+    evidence.cases += run.cases + u64::from(run.failure.is_some());
+    if evidence.problem.is_some() {
+        return evidence;
+    }
+    if let Some(reason) = run.aborted {
+        evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
+    } else if let Some((_, counterexample)) = run.failure {
+        evidence.counterexample = Some(counterexample);
+    } else {
+        evidence.problem = Some(format!(
+            "{name}: no counterexample in {} cases; the refutation was not reproduced",
+            run.cases
+        ));
+    }
+    evidence
+}

@@ -1,0 +1,84 @@
+//! What a check returns and what the catalogue reports: plain data.
+
+/// Whether a claim is expected to hold or to be refuted by a counterexample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// The statement holds under its hypotheses; the check looks for a violation.
+    Holds,
+    /// The statement is false; the check searches for a counterexample.
+    Refuted,
+}
+
+impl Expectation {
+    /// `"holds"` or `"refuted"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expectation::Holds => "holds",
+            Expectation::Refuted => "refuted",
+        }
+    }
+}
+
+/// Whether the claim behaved as the catalogue states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A claim that holds showed no violation, or a refuted claim's
+    /// counterexample was found.
+    AsExpected,
+    /// The opposite: a violation of a claim that should hold, or no
+    /// counterexample to a claim that should be refuted.
+    Failed,
+}
+
+impl Outcome {
+    /// `"as_expected"` or `"failed"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::AsExpected => "as_expected",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// A concrete input, shrunk by the search, with the quantities that show the point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counterexample {
+    /// One sentence: what this input shows.
+    pub summary: String,
+    /// Named values, in order (rendered as a two-column table).
+    pub rows: Vec<(String, String)>,
+}
+
+/// What a check measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// Cases run (random and edge cases together).
+    pub cases: u64,
+    /// The largest |error| / bound over every comparison that must hold
+    /// (0 when the check has none). Below 1 means every comparison passed.
+    pub worst_error_ratio: f64,
+    /// For a refuted claim, the shrunk counterexample; for a claim that holds,
+    /// the first (shrunk) violating case if there was one.
+    pub counterexample: Option<Counterexample>,
+    /// Set when the check saw something contrary to the claim's expectation.
+    pub problem: Option<String>,
+}
+
+/// A claim's result: its identity, what was expected, and the evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The claim's id.
+    pub id: &'static str,
+    /// The claim's number in the catalogue (1-based).
+    pub number: u8,
+    /// The claim's title.
+    pub title: &'static str,
+    /// Holds or refuted.
+    pub expectation: Expectation,
+    /// As expected or failed.
+    pub outcome: Outcome,
+    /// The seed the check ran with.
+    pub seed: u64,
+    /// What the check measured.
+    pub evidence: Evidence,
+}

@@ -1,0 +1,1 @@
+//! Parametric model families and their fits.

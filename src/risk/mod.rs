@@ -1,0 +1,1 @@
+//! Losses, empirical risk and likelihood.

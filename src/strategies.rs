@@ -1,0 +1,182 @@
+//! Input generators for the claims: proptest strategies (`arb_*`) and
+//! quickcheck `Arbitrary` types, covering the edge cases the claims name:
+//! zeros in p, zeros in q, near-equal p and q, 1 to 10⁴ categories, logits up
+//! to ±1e4, entries down to 1e−300.
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+use quickcheck::Arbitrary;
+
+use crate::measures::normalize;
+
+/// A non-negative weight: mostly ordinary, sometimes exactly zero, sometimes tiny.
+pub fn arb_weight() -> BoxedStrategy<f64> {
+    prop_oneof![
+        6 => (1e-6f64..1.0).prop_map(|u| -u.ln()),
+        2 => Just(0.0),
+        1 => 1e-300f64..1e-250,
+        1 => (1.0f64..2.0).prop_map(|x| x * 1e-12),
+    ]
+    .boxed()
+}
+
+/// A number of categories: mostly small, sometimes up to 10⁴.
+pub fn arb_categories() -> BoxedStrategy<usize> {
+    prop_oneof![
+        8 => 1usize..=16,
+        3 => 17usize..=256,
+        1 => 257usize..=10_000,
+    ]
+    .boxed()
+}
+
+/// Normalizes weights whose first entry is positive (so the sum is positive).
+fn distribution_from(first: f64, rest: Vec<f64>) -> Vec<f64> {
+    let mut w = Vec::with_capacity(rest.len() + 1);
+    w.push(first);
+    w.extend(rest);
+    normalize(&w).expect("the first weight is positive and every weight finite")
+}
+
+/// A probability vector with `n` entries, zeros and tiny entries included.
+pub fn arb_distribution_of(n: usize) -> BoxedStrategy<Vec<f64>> {
+    (
+        (1e-3f64..10.0),
+        proptest::collection::vec(arb_weight(), n - 1),
+    )
+        .prop_map(|(first, rest)| distribution_from(first, rest))
+        .boxed()
+}
+
+/// A probability vector with 1 to 10⁴ entries.
+pub fn arb_distribution() -> BoxedStrategy<Vec<f64>> {
+    arb_categories().prop_flat_map(arb_distribution_of).boxed()
+}
+
+/// q equal to p up to a relative perturbation 10⁻ᵏ, k ∈ {6, 9, 12}, renormalized.
+fn near(p: &[f64], noise: &[f64], scale: f64) -> Vec<f64> {
+    let w: Vec<f64> = p
+        .iter()
+        .zip(noise)
+        .map(|(&pi, &e)| pi * (1.0 + scale * e))
+        .collect();
+    normalize(&w).expect("a perturbation of a distribution has positive mass")
+}
+
+/// Two distributions on the same categories: independent, near-equal, or with
+/// q = 0 on part of p's support (a support mismatch).
+pub fn arb_pair() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
+    arb_categories()
+        .prop_flat_map(|n| {
+            let independent = (arb_distribution_of(n), arb_distribution_of(n)).boxed();
+            let near_equal = (
+                arb_distribution_of(n),
+                proptest::collection::vec(-1.0f64..1.0, n),
+                prop_oneof![Just(1e-6), Just(1e-9), Just(1e-12)],
+            )
+                .prop_map(|(p, noise, scale)| {
+                    let q = near(&p, &noise, scale);
+                    (p, q)
+                })
+                .boxed();
+            let equal = arb_distribution_of(n).prop_map(|p| (p.clone(), p)).boxed();
+            prop_oneof![5 => independent, 3 => near_equal, 1 => equal]
+        })
+        .boxed()
+}
+
+/// Logits of `n` categories, with magnitudes up to 1e4.
+pub fn arb_logits_of(n: usize) -> BoxedStrategy<Vec<f64>> {
+    let scale = prop_oneof![Just(1.0), Just(30.0), Just(1e4)];
+    (scale, proptest::collection::vec(-1.0f64..1.0, n))
+        .prop_map(|(s, z)| z.into_iter().map(|x| x * s).collect())
+        .boxed()
+}
+
+/// A distribution and logits on the same categories.
+pub fn arb_distribution_and_logits() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
+    arb_categories()
+        .prop_flat_map(|n| (arb_distribution_of(n), arb_logits_of(n)))
+        .boxed()
+}
+
+/// A pair of distributions from small integer weights, for quickcheck: exact
+/// zeros are common, and shrinking removes categories and lowers weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegerPair {
+    /// Weights of p (at least one positive).
+    pub p_weights: Vec<u8>,
+    /// Weights of q, same length (at least one positive).
+    pub q_weights: Vec<u8>,
+}
+
+impl IntegerPair {
+    /// The normalized pair (p, q).
+    pub fn distributions(&self) -> (Vec<f64>, Vec<f64>) {
+        let to = |w: &[u8]| {
+            let w: Vec<f64> = w.iter().map(|&x| f64::from(x)).collect();
+            normalize(&w).expect("at least one positive weight")
+        };
+        (to(&self.p_weights), to(&self.q_weights))
+    }
+
+    fn valid(&self) -> bool {
+        !self.p_weights.is_empty()
+            && self.p_weights.len() == self.q_weights.len()
+            && self.p_weights.iter().any(|&w| w > 0)
+            && self.q_weights.iter().any(|&w| w > 0)
+    }
+}
+
+impl Arbitrary for IntegerPair {
+    fn arbitrary(g: &mut quickcheck::Gen) -> Self {
+        let n = 1 + usize::arbitrary(g) % g.size().max(1);
+        let draw = |g: &mut quickcheck::Gen| -> Vec<u8> {
+            let mut w: Vec<u8> = (0..n).map(|_| u8::arbitrary(g) % 8).collect();
+            if w.iter().all(|&x| x == 0) {
+                w[0] = 1;
+            }
+            w
+        };
+        let p_weights = draw(g);
+        let q_weights = if bool::arbitrary(g) {
+            p_weights.clone()
+        } else {
+            draw(g)
+        };
+        IntegerPair {
+            p_weights,
+            q_weights,
+        }
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        let (p, q) = (self.p_weights.clone(), self.q_weights.clone());
+        let n = p.len();
+        // Drop one category, or lower one weight by one, keeping validity.
+        let drops = (0..n).map(move |i| {
+            let mut a = p.clone();
+            let mut b = q.clone();
+            a.remove(i);
+            b.remove(i);
+            IntegerPair {
+                p_weights: a,
+                q_weights: b,
+            }
+        });
+        let (p2, q2) = (self.p_weights.clone(), self.q_weights.clone());
+        let lowers = (0..2 * n).filter_map(move |k| {
+            let (mut a, mut b) = (p2.clone(), q2.clone());
+            let w = if k < n { &mut a[k] } else { &mut b[k - n] };
+            if *w == 0 {
+                return None;
+            }
+            *w -= 1;
+            Some(IntegerPair {
+                p_weights: a,
+                q_weights: b,
+            })
+        });
+        Box::new(drops.chain(lowers).filter(IntegerPair::valid))
+    }
+}
