@@ -226,3 +226,54 @@ fn measure_rejects_each_kind_of_bad_input_with_status_2_and_one_line() {
         assert_bad_input(args, needle);
     }
 }
+
+#[test]
+fn check_json_lists_every_claim_with_its_outcome() {
+    let v = json(&["check", "--json", "--cases", "16", "--seed", "3"]);
+    assert_eq!(v["seed"], 3);
+    let claims = v["claims"].as_array().expect("claims array");
+    assert_eq!(claims.len(), logloss_proofs::claims::catalogue().len());
+    for c in claims {
+        for key in [
+            "id",
+            "title",
+            "expectation",
+            "outcome",
+            "cases",
+            "worst_error_ratio",
+            "counterexample",
+        ] {
+            assert!(c.get(key).is_some(), "{key} missing in {c}");
+        }
+        assert_eq!(c["outcome"], "as_expected", "{c}");
+        match c["expectation"].as_str() {
+            Some("holds") => assert!(c["counterexample"].is_null(), "{c}"),
+            Some("refuted") => assert!(c["counterexample"].is_object(), "{c}"),
+            other => panic!("expectation {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn check_text_prints_one_line_per_claim_and_exits_0() {
+    let o = run(&["check", "--cases", "16"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert_eq!(
+        text.lines().count(),
+        logloss_proofs::claims::catalogue().len(),
+        "{text}"
+    );
+    assert!(text.lines().all(|l| l.starts_with("ok ")), "{text}");
+    let one = run(&["check", "--claim", "gibbs", "--cases", "16"]);
+    assert_eq!(stdout(&one).lines().count(), 1);
+}
+
+#[test]
+fn check_rejects_an_unknown_claim_and_zero_cases() {
+    assert_bad_input(
+        &["check", "--claim", "nope"],
+        "no claim has the id \"nope\"",
+    );
+    assert_bad_input(&["check", "--cases", "0"], "--cases");
+}
