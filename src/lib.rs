@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod estimators;
 pub mod measures;
 pub mod models;
 pub mod npy;

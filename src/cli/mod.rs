@@ -1,8 +1,10 @@
 //! Command-line parsing and dispatch: parse → call the library → render → write.
 
 pub mod check;
+pub mod gap;
 pub mod json;
 pub mod measure;
+pub mod progress;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +25,8 @@ pub enum Command {
     Measure(measure::MeasureArgs),
     /// Run the claim catalogue: each identity and each counterexample, on fixed seeds.
     Check(check::CheckArgs),
+    /// Monte Carlo estimate of the true-risk gap R(θ̂) − R̂ₙ(θ̂), against Akaike, Takeuchi and exact values.
+    Gap(gap::GapArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -38,6 +42,7 @@ pub enum Finished {
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError> {
     match cli.command {
         Command::Measure(args) => measure::run(&args, out).map(|()| Finished::Ok),
+        Command::Gap(args) => gap::run(&args, out).map(|()| Finished::Ok),
         Command::Check(args) => check::run(&args, out).map(|all| {
             if all {
                 Finished::Ok

@@ -1,0 +1,418 @@
+//! Truths (the data-generating distributions) and model families, as parsed
+//! from specifications such as `laplace:0,1` or `categorical:0.5`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use statrs::function::gamma::{digamma, ln_gamma};
+
+/// An error in a truth or model specification.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    /// The family name is not known.
+    #[error("unknown {what} family {name:?} (known: {known})")]
+    UnknownFamily {
+        /// "truth" or "model".
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The names accepted.
+        known: &'static str,
+    },
+    /// The wrong number of parameters.
+    #[error("{family} takes {expected}, got {got} parameter(s) in {spec:?}")]
+    ParameterCount {
+        /// The family.
+        family: &'static str,
+        /// What it takes, in words.
+        expected: &'static str,
+        /// How many were given.
+        got: usize,
+        /// The whole specification.
+        spec: String,
+    },
+    /// A parameter is not a number.
+    #[error("{family}: parameter {index} ({text:?}) is not a number")]
+    NotANumber {
+        /// The family.
+        family: &'static str,
+        /// The parameter's index.
+        index: usize,
+        /// The text given.
+        text: String,
+    },
+    /// A parameter is out of its range.
+    #[error("{family}: {parameter} = {value} {requirement}")]
+    BadParameter {
+        /// The family.
+        family: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The value given.
+        value: f64,
+        /// What it must satisfy, e.g. "must be positive".
+        requirement: &'static str,
+    },
+    /// The probabilities of a categorical truth are not a distribution.
+    #[error("categorical truth: {0}")]
+    Probabilities(#[from] crate::measures::MeasureError),
+    /// The model cannot be fitted to data from this truth.
+    #[error("model {model} cannot be fitted to data from {truth}: {reason}")]
+    Incompatible {
+        /// The model's name.
+        model: String,
+        /// The truth's specification.
+        truth: String,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// A data-generating distribution with the moments the theory needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Truth {
+    /// Normal(μ, σ).
+    Normal {
+        /// Mean μ.
+        mean: f64,
+        /// Standard deviation σ > 0.
+        std_dev: f64,
+    },
+    /// Laplace(μ, b), density exp(−|x − μ|/b)/(2b).
+    Laplace {
+        /// Location μ.
+        location: f64,
+        /// Scale b > 0.
+        scale: f64,
+    },
+    /// Student's t with ν degrees of freedom (location 0, scale 1).
+    StudentT {
+        /// Degrees of freedom ν > 0.
+        dof: f64,
+    },
+    /// Uniform on [a, b].
+    Uniform {
+        /// Lower end a.
+        low: f64,
+        /// Upper end b > a.
+        high: f64,
+    },
+    /// Exponential with rate λ, density λ·exp(−λx) on x ≥ 0.
+    Exponential {
+        /// Rate λ > 0.
+        rate: f64,
+    },
+    /// A categorical distribution on {0, …, C−1}.
+    Categorical(Vec<f64>),
+}
+
+const TRUTHS: &str = "normal:MU,SIGMA, laplace:MU,B, student-t:NU, uniform:A,B, exponential:RATE, categorical:P1,P2,…";
+const MODELS: &str = "normal, exponential, bernoulli, categorical[:ALPHA]";
+
+fn numbers(family: &'static str, params: &str) -> Result<Vec<f64>, SpecError> {
+    if params.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    params
+        .split(',')
+        .enumerate()
+        .map(|(index, t)| {
+            t.trim().parse::<f64>().map_err(|_| SpecError::NotANumber {
+                family,
+                index,
+                text: t.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn count(
+    family: &'static str,
+    expected: &'static str,
+    spec: &str,
+    v: &[f64],
+    n: usize,
+) -> Result<(), SpecError> {
+    if v.len() == n {
+        Ok(())
+    } else {
+        Err(SpecError::ParameterCount {
+            family,
+            expected,
+            got: v.len(),
+            spec: spec.to_string(),
+        })
+    }
+}
+
+fn finite(family: &'static str, parameter: &'static str, value: f64) -> Result<f64, SpecError> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(SpecError::BadParameter {
+            family,
+            parameter,
+            value,
+            requirement: "must be finite",
+        })
+    }
+}
+
+fn positive(family: &'static str, parameter: &'static str, value: f64) -> Result<f64, SpecError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(SpecError::BadParameter {
+            family,
+            parameter,
+            value,
+            requirement: "must be positive and finite",
+        })
+    }
+}
+
+impl FromStr for Truth {
+    type Err = SpecError;
+
+    /// Parses `normal:MU,SIGMA`, `laplace:MU,B`, `student-t:NU`, `uniform:A,B`,
+    /// `exponential:RATE` or `categorical:P1,P2,…`.
+    fn from_str(spec: &str) -> Result<Self, SpecError> {
+        let (name, params) = spec.split_once(':').unwrap_or((spec, ""));
+        match name.trim() {
+            "normal" => {
+                let v = numbers("normal", params)?;
+                count("normal", "2 (MU,SIGMA)", spec, &v, 2)?;
+                Ok(Truth::Normal {
+                    mean: finite("normal", "MU", v[0])?,
+                    std_dev: positive("normal", "SIGMA", v[1])?,
+                })
+            }
+            "laplace" => {
+                let v = numbers("laplace", params)?;
+                count("laplace", "2 (MU,B)", spec, &v, 2)?;
+                Ok(Truth::Laplace {
+                    location: finite("laplace", "MU", v[0])?,
+                    scale: positive("laplace", "B", v[1])?,
+                })
+            }
+            "student-t" => {
+                let v = numbers("student-t", params)?;
+                count("student-t", "1 (NU)", spec, &v, 1)?;
+                Ok(Truth::StudentT {
+                    dof: positive("student-t", "NU", v[0])?,
+                })
+            }
+            "uniform" => {
+                let v = numbers("uniform", params)?;
+                count("uniform", "2 (A,B)", spec, &v, 2)?;
+                let low = finite("uniform", "A", v[0])?;
+                let high = finite("uniform", "B", v[1])?;
+                if high <= low {
+                    return Err(SpecError::BadParameter {
+                        family: "uniform",
+                        parameter: "B",
+                        value: high,
+                        requirement: "must exceed A",
+                    });
+                }
+                Ok(Truth::Uniform { low, high })
+            }
+            "exponential" => {
+                let v = numbers("exponential", params)?;
+                count("exponential", "1 (RATE)", spec, &v, 1)?;
+                Ok(Truth::Exponential {
+                    rate: positive("exponential", "RATE", v[0])?,
+                })
+            }
+            "categorical" => {
+                let p = numbers("categorical", params)?;
+                crate::measures::validate_distribution("p", &p)?;
+                Ok(Truth::Categorical(p))
+            }
+            other => Err(SpecError::UnknownFamily {
+                what: "truth",
+                name: other.to_string(),
+                known: TRUTHS,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Truth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Truth::Normal { mean, std_dev } => write!(f, "normal:{mean},{std_dev}"),
+            Truth::Laplace { location, scale } => write!(f, "laplace:{location},{scale}"),
+            Truth::StudentT { dof } => write!(f, "student-t:{dof}"),
+            Truth::Uniform { low, high } => write!(f, "uniform:{low},{high}"),
+            Truth::Exponential { rate } => write!(f, "exponential:{rate}"),
+            Truth::Categorical(p) => {
+                let parts: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+                write!(f, "categorical:{}", parts.join(","))
+            }
+        }
+    }
+}
+
+/// Moments of a real-valued truth: mean, variance, and the standardized
+/// fourth moment (kurtosis, 3 for a normal). `None` where infinite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    /// E X.
+    pub mean: f64,
+    /// Var X, or +∞.
+    pub variance: f64,
+    /// E(X − EX)⁴ / Var², or +∞.
+    pub kurtosis: f64,
+}
+
+impl Truth {
+    /// Mean, variance and kurtosis in closed form (real-valued truths only).
+    ///
+    /// ```text
+    /// normal: (μ, σ², 3)   laplace: (μ, 2b², 6)   uniform: ((a+b)/2, (b−a)²/12, 9/5)
+    /// exponential: (1/λ, 1/λ², 9)   student-t: (0, ν/(ν−2) for ν > 2, 3 + 6/(ν−4) for ν > 4)
+    /// ```
+    pub fn moments(&self) -> Option<Moments> {
+        Some(match *self {
+            Truth::Normal { mean, std_dev } => Moments {
+                mean,
+                variance: std_dev * std_dev,
+                kurtosis: 3.0,
+            },
+            Truth::Laplace { location, scale } => Moments {
+                mean: location,
+                variance: 2.0 * scale * scale,
+                kurtosis: 6.0,
+            },
+            Truth::Uniform { low, high } => Moments {
+                mean: 0.5 * (low + high),
+                variance: (high - low).powi(2) / 12.0,
+                kurtosis: 1.8,
+            },
+            Truth::Exponential { rate } => Moments {
+                mean: 1.0 / rate,
+                variance: 1.0 / (rate * rate),
+                kurtosis: 9.0,
+            },
+            Truth::StudentT { dof } => {
+                if dof <= 1.0 {
+                    return None; // no mean
+                }
+                Moments {
+                    mean: 0.0,
+                    variance: if dof > 2.0 {
+                        dof / (dof - 2.0)
+                    } else {
+                        f64::INFINITY
+                    },
+                    kurtosis: if dof > 4.0 {
+                        3.0 + 6.0 / (dof - 4.0)
+                    } else {
+                        f64::INFINITY
+                    },
+                }
+            }
+            Truth::Categorical(_) => return None,
+        })
+    }
+
+    /// The differential entropy h(p) (real-valued truths) or the Shannon
+    /// entropy H(p) (categorical), in nats.
+    ///
+    /// ```text
+    /// normal: ½ ln(2πeσ²)   laplace: 1 + ln 2b   uniform: ln(b − a)   exponential: 1 − ln λ
+    /// student-t: (ν+1)/2·[ψ((ν+1)/2) − ψ(ν/2)] + ln(√ν·B(ν/2, ½))
+    /// ```
+    pub fn entropy(&self) -> f64 {
+        match self {
+            Truth::Normal { std_dev, .. } => {
+                0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln() + std_dev.ln()
+            }
+            Truth::Laplace { scale, .. } => 1.0 + (2.0 * scale).ln(),
+            Truth::Uniform { low, high } => (high - low).ln(),
+            Truth::Exponential { rate } => 1.0 - rate.ln(),
+            Truth::StudentT { dof } => {
+                let v = *dof;
+                let ln_beta = ln_gamma(v / 2.0) + ln_gamma(0.5) - ln_gamma((v + 1.0) / 2.0);
+                (v + 1.0) / 2.0 * (digamma((v + 1.0) / 2.0) - digamma(v / 2.0))
+                    + 0.5 * v.ln()
+                    + ln_beta
+            }
+            Truth::Categorical(p) => crate::measures::entropy(p).unwrap_or(f64::NAN),
+        }
+    }
+
+    /// Whether the truth puts all its mass on x ≥ 0.
+    pub fn nonnegative(&self) -> bool {
+        match *self {
+            Truth::Exponential { .. } => true,
+            Truth::Uniform { low, .. } => low >= 0.0,
+            _ => false,
+        }
+    }
+}
+
+/// A model family fitted by maximum likelihood (with optional smoothing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Model {
+    /// Normal(μ, σ²), fitted by the sample mean and the 1/n variance.
+    Normal,
+    /// Exponential(λ), fitted by λ̂ = 1/x̄.
+    Exponential,
+    /// Bernoulli (a categorical truth with two categories), fitted by the frequency.
+    Bernoulli,
+    /// Categorical with additive smoothing α ≥ 0: q̂ₖ = (Nₖ + α)/(n + Cα); α = 0 is the MLE.
+    Categorical {
+        /// The smoothing α ≥ 0.
+        alpha: f64,
+    },
+}
+
+impl FromStr for Model {
+    type Err = SpecError;
+
+    /// Parses `normal`, `exponential`, `bernoulli`, `categorical` or `categorical:ALPHA`.
+    fn from_str(spec: &str) -> Result<Self, SpecError> {
+        let (name, params) = spec.split_once(':').unwrap_or((spec, ""));
+        let v = numbers("categorical", params)?;
+        let none = |family: &'static str| count(family, "no parameters", spec, &v, 0);
+        match name.trim() {
+            "normal" => none("normal").map(|()| Model::Normal),
+            "exponential" => none("exponential").map(|()| Model::Exponential),
+            "bernoulli" => none("bernoulli").map(|()| Model::Bernoulli),
+            "categorical" => {
+                let alpha = match v.len() {
+                    0 => 0.0,
+                    1 => v[0],
+                    _ => count("categorical", "0 or 1 (ALPHA)", spec, &v, 1).map(|()| 0.0)?,
+                };
+                if !(alpha.is_finite() && alpha >= 0.0) {
+                    return Err(SpecError::BadParameter {
+                        family: "categorical",
+                        parameter: "ALPHA",
+                        value: alpha,
+                        requirement: "must be finite and non-negative",
+                    });
+                }
+                Ok(Model::Categorical { alpha })
+            }
+            other => Err(SpecError::UnknownFamily {
+                what: "model",
+                name: other.to_string(),
+                known: MODELS,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Model::Normal => write!(f, "normal"),
+            Model::Exponential => write!(f, "exponential"),
+            Model::Bernoulli => write!(f, "bernoulli"),
+            Model::Categorical { alpha } => write!(f, "categorical:{alpha}"),
+        }
+    }
+}

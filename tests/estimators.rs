@@ -1,0 +1,260 @@
+//! The Monte Carlo gap estimator against exact and asymptotic theory.
+//!
+//! Every statistical assertion is registered in
+//! `logloss_proofs::estimators::budget` and uses its allotted level, so the
+//! suite's nominal family-wise false-failure probability at its fixed seeds
+//! stays below 1e−6. A pass means the estimates are *consistent with* the
+//! theory at that level; it proves nothing more.
+
+use logloss_proofs::estimators::budget::{level, z_two_sided};
+use logloss_proofs::estimators::{Expected, GapConfig, GapEstimate, estimate_gap};
+
+const SEED: u64 = 20_261_128;
+
+fn run(model: &str, truth: &str, n: usize, reps: u64, level: f64) -> GapEstimate {
+    let config = GapConfig {
+        model: model.parse().unwrap(),
+        truth: truth.parse().unwrap(),
+        n,
+        reps,
+        seed: SEED,
+        level,
+    };
+    estimate_gap(&config, &|_| {}).unwrap()
+}
+
+fn finite(e: Option<Expected>) -> f64 {
+    match e {
+        Some(Expected::Finite(x)) => x,
+        other => panic!("expected a finite exact value, got {other:?}"),
+    }
+}
+
+/// Asserts that the interval of the named assertion's level covers `exact`.
+fn assert_covers(name: &str, est: &logloss_proofs::estimators::Estimate, exact: f64) {
+    assert!(
+        est.interval.contains(exact),
+        "{name}: exact {exact:e} outside [{:e}, {:e}] (mean {:e} ± {:e}) at level 1 − {:e}",
+        est.interval.low,
+        est.interval.high,
+        est.mean,
+        est.std_error,
+        1.0 - est.interval.level
+    );
+}
+
+#[test]
+fn normal_model_on_normal_data_matches_the_exact_gap_and_excess_risk() {
+    for (n, reps) in [(10usize, 40_000u64), (40, 20_000), (200, 10_000)] {
+        let prefix = format!("gap/normal-normal/n={n}");
+        // One run per n at the strictest of its three levels (they are equal).
+        let lvl = level(&format!("{prefix}/control-variate"));
+        let e = run("normal", "normal:1,2", n, reps, lvl);
+        let exact_gap = finite(e.theory.exact_gap);
+        assert_eq!(exact_gap, 2.0 / (n as f64 - 3.0)); // the closed form, see theory.rs
+        assert_covers(&format!("{prefix}/control-variate"), &e.gap, exact_gap);
+        assert_covers(&format!("{prefix}/raw"), &e.gap_raw, exact_gap);
+        assert_covers(
+            &format!("{prefix}/excess-risk"),
+            &e.excess_risk,
+            finite(e.theory.exact_excess_risk),
+        );
+    }
+}
+
+#[test]
+fn exponential_model_on_exponential_data_matches_the_exact_gap() {
+    for (n, reps) in [(5usize, 40_000u64), (50, 20_000)] {
+        let prefix = format!("gap/exponential-exponential/n={n}");
+        let e = run(
+            "exponential",
+            "exponential:2.5",
+            n,
+            reps,
+            level(&format!("{prefix}/control-variate")),
+        );
+        assert_covers(
+            &format!("{prefix}/control-variate"),
+            &e.gap,
+            finite(e.theory.exact_gap),
+        );
+        assert_covers(
+            &format!("{prefix}/excess-risk"),
+            &e.excess_risk,
+            finite(e.theory.exact_excess_risk),
+        );
+    }
+}
+
+#[test]
+fn smoothed_categorical_matches_exact_binomial_sums() {
+    let prefix = "gap/categorical-smoothed/n=30";
+    let e = run(
+        "categorical:0.5",
+        "categorical:0.5,0.3,0.15,0.05",
+        30,
+        20_000,
+        level(&format!("{prefix}/control-variate")),
+    );
+    assert_covers(
+        &format!("{prefix}/control-variate"),
+        &e.gap,
+        finite(e.theory.exact_gap),
+    );
+    assert_covers(
+        &format!("{prefix}/excess-risk"),
+        &e.excess_risk,
+        finite(e.theory.exact_excess_risk),
+    );
+}
+
+/// The fraction of replicates with an infinite gap is a binomial proportion;
+/// its normal-approximation interval at the allotted level must cover the
+/// exact probability that some category is never drawn.
+fn assert_infinite_fraction(name: &str, e: &GapEstimate, p_missing: f64) {
+    let reps = e.config.reps as f64;
+    let f = e.gap_raw.infinite_fraction;
+    let z = z_two_sided(1.0 - level(name));
+    let half = z * (p_missing * (1.0 - p_missing) / reps).sqrt();
+    assert!(
+        (f - p_missing).abs() <= half,
+        "{name}: fraction {f} vs exact {p_missing} ± {half}"
+    );
+    assert_eq!(e.theory.exact_gap, Some(Expected::Infinite));
+    assert_eq!(
+        e.gap.mean,
+        f64::INFINITY,
+        "an infinite expectation is reported as such"
+    );
+}
+
+#[test]
+fn unsmoothed_categorical_mle_has_infinite_expected_gap_and_says_so() {
+    let p = [0.9, 0.09, 0.01];
+    let n = 50;
+    let e = run("categorical", "categorical:0.9,0.09,0.01", n, 10_000, 0.95);
+    // P(some category missed) by inclusion–exclusion over the three categories.
+    let miss = |s: f64| (1.0 - s).powi(n as i32);
+    let p_missing = miss(p[0]) + miss(p[1]) + miss(p[2])
+        - miss(p[0] + p[1])
+        - miss(p[0] + p[2])
+        - miss(p[1] + p[2]);
+    assert_infinite_fraction("gap/categorical-mle/n=50/infinite-fraction", &e, p_missing);
+
+    let e = run("bernoulli", "categorical:0.8,0.2", 8, 10_000, 0.95);
+    let p_missing = 0.8f64.powi(8) + 0.2f64.powi(8);
+    assert_infinite_fraction("gap/bernoulli-mle/n=8/infinite-fraction", &e, p_missing);
+}
+
+/// n·E[gap] = tr(J⁻¹K) + c/n + O(n⁻²). Richardson extrapolation from n₁ and
+/// n₂ = 4n₁ removes the unknown c/n term: (4·a₂ − a₁)/3, where aᵢ = nᵢ·E[gap](nᵢ).
+/// Its standard error combines the two independent runs' errors.
+fn extrapolated(model: &str, truth: &str, reps: u64) -> (f64, f64) {
+    let (n1, n2) = (250usize, 1000usize);
+    let e1 = run(model, truth, n1, reps, 0.95);
+    let e2 = run(model, truth, n2, reps, 0.95);
+    let (a1, s1) = (n1 as f64 * e1.gap.mean, n1 as f64 * e1.gap.std_error);
+    let (a2, s2) = (n2 as f64 * e2.gap.mean, n2 as f64 * e2.gap.std_error);
+    (
+        (4.0 * a2 - a1) / 3.0,
+        (16.0 * s2 * s2 + s1 * s1).sqrt() / 3.0,
+    )
+}
+
+#[test]
+fn misspecified_normal_model_follows_takeuchi_not_akaike() {
+    for (truth, name, tr) in [
+        // tr(J⁻¹K) = 1 + (kurtosis − 1)/2: Laplace kurtosis 6 → 3.5, uniform 9/5 → 1.4.
+        ("laplace:0,1", "normal-laplace", 3.5),
+        ("uniform:-1,3", "normal-uniform", 1.4),
+    ] {
+        let (estimate, se) = extrapolated("normal", truth, 20_000);
+        let take = format!("gap/{name}/takeuchi");
+        let z = z_two_sided(1.0 - level(&take));
+        assert!(
+            (estimate - tr).abs() <= z * se,
+            "{take}: {estimate} ± {z}·{se} vs tr = {tr}"
+        );
+        let not = format!("gap/{name}/not-akaike");
+        let z = z_two_sided(1.0 - level(&not));
+        // Akaike's d = 2 lies outside the interval: visibly not d.
+        assert!(
+            (estimate - 2.0).abs() > z * se,
+            "{not}: {estimate} ± {z}·{se} does not exclude d = 2"
+        );
+    }
+}
+
+#[test]
+fn results_are_bit_identical_at_any_thread_count() {
+    let config = GapConfig {
+        model: "normal".parse().unwrap(),
+        truth: "laplace:0,1".parse().unwrap(),
+        n: 50,
+        reps: 3_000,
+        seed: 7,
+        level: 0.95,
+    };
+    let with = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| estimate_gap(&config, &|_| {}).unwrap())
+    };
+    let (one, two, four) = (with(1), with(2), with(4));
+    assert_eq!(one, two);
+    assert_eq!(one, four);
+}
+
+#[test]
+fn control_variate_reduces_the_variance() {
+    // A measured property at a fixed seed, not a statistical assertion: the
+    // zero-mean term's variance is of order 1/n, the halves' of order 1/n².
+    let e = run("normal", "laplace:0,1", 1000, 2_000, 0.95);
+    assert!(e.variance_reduction > 10.0, "{}", e.variance_reduction);
+}
+
+#[test]
+fn bad_configurations_are_typed_errors() {
+    use logloss_proofs::estimators::{GapError, SpecError};
+    let config = |model: &str,
+                  truth: &str,
+                  n: usize,
+                  reps: u64,
+                  level: f64|
+     -> Result<GapConfig, SpecError> {
+        Ok(GapConfig {
+            model: model.parse()?,
+            truth: truth.parse()?,
+            n,
+            reps,
+            seed: 1,
+            level,
+        })
+    };
+    assert!(matches!(
+        config("gamma", "normal:0,1", 10, 10, 0.9),
+        Err(SpecError::UnknownFamily { .. })
+    ));
+    assert!(matches!(
+        config("normal", "normal:0,-1", 10, 10, 0.9),
+        Err(SpecError::BadParameter { .. })
+    ));
+    assert!(matches!(
+        config("normal", "categorical:0.5,0.6", 10, 10, 0.9),
+        Err(SpecError::Probabilities(_))
+    ));
+    let c = config("normal", "normal:0,1", 1, 10, 0.9).unwrap();
+    assert_eq!(estimate_gap(&c, &|_| {}), Err(GapError::TooFewPoints(1)));
+    let c = config("exponential", "normal:0,1", 10, 10, 0.9).unwrap();
+    assert!(matches!(
+        estimate_gap(&c, &|_| {}),
+        Err(GapError::Spec(SpecError::Incompatible { .. }))
+    ));
+    let c = config("normal", "student-t:2", 10, 10, 0.9).unwrap();
+    assert!(matches!(
+        estimate_gap(&c, &|_| {}),
+        Err(GapError::Spec(SpecError::Incompatible { .. }))
+    ));
+}
