@@ -1,1 +1,2 @@
 //! Information measures.
+pub mod continuous;
