@@ -9,6 +9,7 @@
 
 mod batch;
 pub mod bernoulli;
+pub mod continuous;
 mod dd;
 mod discrete;
 mod error;
