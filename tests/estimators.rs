@@ -258,3 +258,35 @@ fn bad_configurations_are_typed_errors() {
         Err(GapError::Spec(SpecError::Incompatible { .. }))
     ));
 }
+
+#[test]
+fn k1_and_k3_are_unbiased_and_k3_is_the_less_variable() {
+    use logloss_proofs::estimators::estimate_kl;
+    // E_p[r²] < ∞ for both pairs (q's tails are at least as heavy as p's and
+    // the scale ratio keeps ∫q²/p finite), so the CLT intervals apply.
+    for (from, to, name) in [
+        ("normal:0,1", "normal:0.1,1", "normal"),
+        ("laplace:0,1", "laplace:0.3,1.2", "laplace"),
+    ] {
+        let e = estimate_kl(&from.parse().unwrap(), &to.parse().unwrap(), 400_000, SEED).unwrap();
+        for (k, est) in [("k1", &e.k1), ("k3", &e.k3)] {
+            let assertion = format!("kl-estimators/{name}/{k}-unbiased");
+            let z = z_two_sided(1.0 - level(&assertion));
+            assert!(
+                (est.mean - e.true_kl).abs() <= z * est.std_error,
+                "{assertion}: {} vs {} ± {}·{}",
+                est.mean,
+                e.true_kl,
+                z,
+                est.std_error
+            );
+        }
+        // A measured fact at this seed, not a statistical assertion.
+        assert!(
+            e.k3.std < e.k1.std,
+            "{name}: k3 std {} vs k1 std {}",
+            e.k3.std,
+            e.k1.std
+        );
+    }
+}

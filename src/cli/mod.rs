@@ -3,6 +3,7 @@
 pub mod check;
 pub mod gap;
 pub mod json;
+pub mod kl;
 pub mod measure;
 pub mod progress;
 
@@ -27,6 +28,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Monte Carlo estimate of the true-risk gap R(θ̂) − R̂ₙ(θ̂), against Akaike, Takeuchi and exact values.
     Gap(gap::GapArgs),
+    /// The sample-based KL estimators k1, k2, k3 against the closed-form KL.
+    #[command(name = "kl-estimators")]
+    KlEstimators(kl::KlArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -43,6 +47,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
     match cli.command {
         Command::Measure(args) => measure::run(&args, out).map(|()| Finished::Ok),
         Command::Gap(args) => gap::run(&args, out).map(|()| Finished::Ok),
+        Command::KlEstimators(args) => kl::run(&args, out).map(|()| Finished::Ok),
         Command::Check(args) => check::run(&args, out).map(|all| {
             if all {
                 Finished::Ok

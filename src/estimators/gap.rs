@@ -1,12 +1,9 @@
 //! Monte Carlo estimation of the true-risk gap R(θ̂) − R̂ₙ(θ̂) and the excess
 //! risk KL(p‖q_θ̂), with a control variate that keeps n·E[gap] precise as n grows.
 
-use rand::distr::Distribution;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use statrs::distribution::{Exp, Laplace, Normal, StudentsT, Uniform};
 
-use super::alias::AliasTable;
+use super::sampler::Sampler;
 use super::spec::{Model, SpecError, Truth};
 use super::stats::{Interval, RunningStats};
 use super::theory::{Theory, check_compatible, theory};
@@ -101,50 +98,6 @@ pub struct GapEstimate {
     pub variance_reduction: f64,
     /// What the theory predicts.
     pub theory: Theory,
-}
-
-/// A sampler for a truth, built once per run.
-enum Sampler {
-    Normal(Normal),
-    Laplace(Laplace),
-    StudentT(StudentsT),
-    Uniform(Uniform),
-    Exponential(Exp),
-    Categorical(AliasTable),
-}
-
-impl Sampler {
-    fn new(truth: &Truth) -> Self {
-        // Parameters were validated when the truth was parsed or built by the
-        // caller; statrs rejects only what `Truth` parsing rejects too.
-        match *truth {
-            Truth::Normal { mean, std_dev } => {
-                Sampler::Normal(Normal::new(mean, std_dev).expect("valid"))
-            }
-            Truth::Laplace { location, scale } => {
-                Sampler::Laplace(Laplace::new(location, scale).expect("valid"))
-            }
-            Truth::StudentT { dof } => {
-                Sampler::StudentT(StudentsT::new(0.0, 1.0, dof).expect("valid"))
-            }
-            Truth::Uniform { low, high } => {
-                Sampler::Uniform(Uniform::new(low, high).expect("valid"))
-            }
-            Truth::Exponential { rate } => Sampler::Exponential(Exp::new(rate).expect("valid")),
-            Truth::Categorical(ref p) => Sampler::Categorical(AliasTable::new(p)),
-        }
-    }
-
-    fn real(&self, rng: &mut ChaCha8Rng) -> f64 {
-        match self {
-            Sampler::Normal(d) => d.sample(rng),
-            Sampler::Laplace(d) => d.sample(rng),
-            Sampler::StudentT(d) => d.sample(rng),
-            Sampler::Uniform(d) => d.sample(rng),
-            Sampler::Exponential(d) => d.sample(rng),
-            Sampler::Categorical(_) => unreachable!("categorical truths are counted"),
-        }
-    }
 }
 
 /// One replicate's quantities.

@@ -10,12 +10,15 @@
 mod alias;
 pub mod budget;
 mod gap;
+mod kl_samples;
+mod sampler;
 mod spec;
 mod stats;
 mod theory;
 
 pub use alias::AliasTable;
 pub use gap::{CHUNK, Estimate, GapConfig, GapError, GapEstimate, estimate_gap};
+pub use kl_samples::{KlEstimate, KlEstimates, KlEstimatorError, estimate_kl};
 pub use spec::{Model, Moments, SpecError, Truth};
 pub use stats::{Interval, RunningStats, t_quantile};
 pub use theory::{Expected, Theory, theory};
