@@ -277,3 +277,166 @@ fn check_rejects_an_unknown_claim_and_zero_cases() {
     );
     assert_bad_input(&["check", "--cases", "0"], "--cases");
 }
+
+#[test]
+fn gap_json_has_the_documented_keys_and_infinity_as_a_string() {
+    let v = json(&[
+        "gap",
+        "--model",
+        "normal",
+        "--truth",
+        "laplace:0,1",
+        "--n",
+        "50",
+        "--reps",
+        "500",
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    for key in [
+        "n",
+        "reps",
+        "seed",
+        "gap_mean",
+        "gap_ci_low",
+        "gap_ci_high",
+        "gap_std_error",
+        "excess_risk_mean",
+        "excess_risk_ci_low",
+        "excess_risk_ci_high",
+        "infinite_fraction",
+        "theory_asymptotic",
+        "theory_exact",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing: {v}");
+    }
+    assert_eq!(v["theory_asymptotic"].as_f64(), Some(3.5 / 50.0)); // tr(J⁻¹K) = 3.5 for Laplace data
+    assert!(
+        v["theory_exact"].is_null(),
+        "no exact value is known for Laplace data"
+    );
+    let v = json(&[
+        "gap",
+        "--model",
+        "categorical",
+        "--truth",
+        "categorical:0.9,0.1",
+        "--n",
+        "5",
+        "--reps",
+        "200",
+        "--json",
+    ]);
+    assert_eq!(v["gap_mean"], "inf");
+    assert_eq!(v["theory_exact"], "inf");
+    assert!(v["infinite_fraction"].as_f64().is_some_and(|f| f > 0.0));
+}
+
+#[test]
+fn gap_and_kl_estimators_reject_bad_specifications() {
+    assert_bad_input(
+        &[
+            "gap",
+            "--model",
+            "gamma",
+            "--truth",
+            "normal:0,1",
+            "--n",
+            "10",
+        ],
+        "unknown model family \"gamma\"",
+    );
+    assert_bad_input(
+        &[
+            "gap",
+            "--model",
+            "normal",
+            "--truth",
+            "normal:0,0",
+            "--n",
+            "10",
+        ],
+        "SIGMA = 0 must be positive",
+    );
+    assert_bad_input(
+        &[
+            "gap",
+            "--model",
+            "categorical",
+            "--truth",
+            "categorical:0.5,0.6",
+            "--n",
+            "10",
+        ],
+        "sums to 1.1",
+    );
+    assert_bad_input(
+        &[
+            "gap",
+            "--model",
+            "normal",
+            "--truth",
+            "normal:0,1",
+            "--n",
+            "1",
+        ],
+        "n = 1 is too small",
+    );
+    assert_bad_input(
+        &[
+            "gap",
+            "--model",
+            "normal",
+            "--truth",
+            "normal:0,1",
+            "--n",
+            "10",
+            "--level",
+            "1.5",
+        ],
+        "level = 1.5",
+    );
+    assert_bad_input(
+        &[
+            "kl-estimators",
+            "--from",
+            "normal:0,1",
+            "--to",
+            "laplace:0,1",
+        ],
+        "one family",
+    );
+    assert_bad_input(
+        &[
+            "kl-estimators",
+            "--from",
+            "uniform:0,1",
+            "--to",
+            "uniform:0,2",
+        ],
+        "normal, laplace or exponential",
+    );
+}
+
+#[test]
+fn kl_estimators_json_has_each_estimator() {
+    let v = json(&[
+        "kl-estimators",
+        "--from",
+        "normal:0,1",
+        "--to",
+        "normal:0.1,1",
+        "--samples",
+        "10000",
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    assert!(v["true_kl"].as_f64().is_some());
+    for k in ["k1", "k2", "k3"] {
+        for key in ["mean", "std", "bias_over_kl", "std_over_kl"] {
+            assert!(v[k][key].as_f64().is_some(), "{k}.{key}: {v}");
+        }
+    }
+}
