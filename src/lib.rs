@@ -60,9 +60,11 @@
 
 pub mod claims;
 pub mod estimators;
+pub mod evidence;
 pub mod measures;
 pub mod models;
 pub mod npy;
+pub mod report;
 pub mod risk;
 pub mod seed;
 pub mod strategies;

@@ -1,0 +1,248 @@
+//! Everything the reports show, computed in one place: the claim verdicts, the
+//! gap estimates over a grid of n, and the KL-estimator comparison. Plain data;
+//! the report renders it without computing anything.
+
+use crate::claims::{self, Context, Verdict};
+use crate::estimators::{
+    Estimate, Expected, GapConfig, GapError, KlEstimates, KlEstimatorError, Model, Truth, estimate_gap,
+    estimate_kl,
+};
+
+/// How much work a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// A smoke run: few cases and replicates (CI checks the reports' structure with it).
+    Quick,
+    /// The committed reports: under 30 s on two cores.
+    Default,
+    /// Ten times the default's replicates and eight times its cases.
+    Full,
+}
+
+impl Budget {
+    /// Parses `quick`, `default` or `full`.
+    pub fn parse(s: &str) -> Option<Budget> {
+        match s {
+            "quick" => Some(Budget::Quick),
+            "default" => Some(Budget::Default),
+            "full" => Some(Budget::Full),
+            _ => None,
+        }
+    }
+
+    /// The budget's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Budget::Quick => "quick",
+            Budget::Default => "default",
+            Budget::Full => "full",
+        }
+    }
+
+    /// Random cases per claim property.
+    pub fn cases(self) -> u32 {
+        match self {
+            Budget::Quick => 32,
+            Budget::Default => claims::DEFAULT_CASES,
+            Budget::Full => 8 * claims::DEFAULT_CASES,
+        }
+    }
+
+    /// Replicates per gap estimate.
+    pub fn replicates(self) -> u64 {
+        match self {
+            Budget::Quick => 1_000,
+            Budget::Default => 20_000,
+            Budget::Full => 200_000,
+        }
+    }
+
+    /// Samples per KL-estimator comparison.
+    pub fn samples(self) -> u64 {
+        match self {
+            Budget::Quick => 20_000,
+            Budget::Default => 1_000_000,
+            Budget::Full => 10_000_000,
+        }
+    }
+}
+
+/// The training-set sizes of the gap study.
+pub const GAP_SIZES: [usize; 6] = [25, 50, 100, 200, 400, 1000];
+
+/// The (model, truth, whether well specified) pairs of the gap study.
+pub const GAP_STUDY: [(&str, &str, bool); 6] = [
+    ("normal", "normal:0,1", true),
+    ("exponential", "exponential:1", true),
+    ("categorical:0.5", "categorical:0.5,0.3,0.15,0.05", true),
+    ("normal", "laplace:0,1", false),
+    ("normal", "uniform:0,1", false),
+    ("normal", "student-t:10", false),
+];
+
+/// The (from, to) pairs of the KL-estimator study.
+pub const KL_STUDY: [(&str, &str); 3] = [
+    ("normal:0,1", "normal:0.1,1"),
+    ("normal:0,1", "normal:1,1"),
+    ("laplace:0,1", "laplace:0.3,1.2"),
+];
+
+/// One point of a gap series, scaled by n for display: n·E[gap] and its interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapPoint {
+    /// The training-set size.
+    pub n: usize,
+    /// n·E[gap] (control variate) and its interval.
+    pub scaled_gap: (f64, f64, f64),
+    /// n·E[gap] from the raw estimator, and its standard error.
+    pub scaled_raw: (f64, f64),
+    /// n × the standard error of the control-variate estimate.
+    pub scaled_std_error: f64,
+    /// E[KL(p‖q_θ̂)] and its interval.
+    pub excess_risk: (f64, f64, f64),
+    /// Var(raw)/Var(control variate).
+    pub variance_reduction: f64,
+    /// n × the exact E[gap], where known.
+    pub scaled_exact: Option<f64>,
+    /// The fraction of replicates with an infinite gap.
+    pub infinite_fraction: f64,
+    /// The full estimate.
+    pub estimate: crate::estimators::GapEstimate,
+}
+
+/// A gap series: one model and truth over [`GAP_SIZES`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapSeries {
+    /// The model's specification.
+    pub model: String,
+    /// The truth's specification.
+    pub truth: String,
+    /// Whether the truth is in the model family.
+    pub well_specified: bool,
+    /// Akaike's d.
+    pub parameters: usize,
+    /// Takeuchi's tr(J⁻¹K), if finite.
+    pub takeuchi_trace: Option<f64>,
+    /// KL(p‖q_θ₀).
+    pub approximation_error: f64,
+    /// One point per n.
+    pub points: Vec<GapPoint>,
+}
+
+/// Everything the reports show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The crate version that produced it.
+    pub version: &'static str,
+    /// The recorded seed.
+    pub seed: u64,
+    /// The budget.
+    pub budget: Budget,
+    /// Claim verdicts, in catalogue order.
+    pub verdicts: Vec<Verdict>,
+    /// The gap study.
+    pub gap: Vec<GapSeries>,
+    /// The KL-estimator study: (from, to, estimates).
+    pub kl: Vec<(String, String, KlEstimates)>,
+    /// The confidence level of the gap intervals.
+    pub level: f64,
+}
+
+/// An error while collecting evidence (a specification in the studies is wrong: a bug).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvidenceError {
+    /// A gap estimate failed.
+    #[error("gap study: {0}")]
+    Gap(#[from] GapError),
+    /// A KL-estimator run failed.
+    #[error("KL-estimator study: {0}")]
+    Kl(#[from] KlEstimatorError),
+}
+
+/// The stages of a run, for progress reporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Checking the claims.
+    Claims,
+    /// Estimating gaps: (series done, series total).
+    Gap(usize, usize),
+    /// Running the KL estimators.
+    KlEstimators,
+}
+
+fn scaled(n: usize, e: &Estimate) -> (f64, f64, f64) {
+    let k = n as f64;
+    (k * e.mean, k * e.interval.low, k * e.interval.high)
+}
+
+/// Runs everything at `seed` and `budget`.
+///
+/// # Errors
+/// [`EvidenceError`] if a study's specification is rejected (a bug in this crate).
+pub fn collect(seed: u64, budget: Budget, progress: &dyn Fn(Stage)) -> Result<Evidence, EvidenceError> {
+    progress(Stage::Claims);
+    let ctx = Context::new(seed, budget.cases());
+    let verdicts: Vec<Verdict> = claims::catalogue().iter().map(|c| c.check(&ctx)).collect();
+    let level = 0.95;
+    let mut gap = Vec::new();
+    for (i, (model, truth, well_specified)) in GAP_STUDY.iter().enumerate() {
+        progress(Stage::Gap(i, GAP_STUDY.len()));
+        let m: Model = model.parse().map_err(GapError::from)?;
+        let t: Truth = truth.parse().map_err(GapError::from)?;
+        let mut points = Vec::new();
+        for &n in &GAP_SIZES {
+            let config = GapConfig {
+                model: m,
+                truth: t.clone(),
+                n,
+                reps: budget.replicates(),
+                seed,
+                level,
+            };
+            let e = estimate_gap(&config, &|_| {})?;
+            let k = n as f64;
+            points.push(GapPoint {
+                n,
+                scaled_gap: scaled(n, &e.gap),
+                scaled_raw: (k * e.gap_raw.mean, k * e.gap_raw.std_error),
+                scaled_std_error: k * e.gap.std_error,
+                excess_risk: (e.excess_risk.mean, e.excess_risk.interval.low, e.excess_risk.interval.high),
+                variance_reduction: e.variance_reduction,
+                scaled_exact: e.theory.exact_gap.map(|x| match x {
+                    Expected::Finite(v) => k * v,
+                    Expected::Infinite => f64::INFINITY,
+                }),
+                infinite_fraction: e.gap_raw.infinite_fraction,
+                estimate: e,
+            });
+        }
+        let theory = &points[0].estimate.theory;
+        gap.push(GapSeries {
+            model: model.to_string(),
+            truth: truth.to_string(),
+            well_specified: *well_specified,
+            parameters: theory.parameters,
+            takeuchi_trace: theory.takeuchi_trace,
+            approximation_error: theory.approximation_error,
+            points,
+        });
+    }
+    progress(Stage::KlEstimators);
+    let mut kl = Vec::new();
+    for (from, to) in KL_STUDY {
+        let (f, t): (Truth, Truth) = (
+            from.parse().map_err(GapError::from)?,
+            to.parse().map_err(GapError::from)?,
+        );
+        kl.push((from.to_string(), to.to_string(), estimate_kl(&f, &t, budget.samples(), seed)?));
+    }
+    Ok(Evidence {
+        version: env!("CARGO_PKG_VERSION"),
+        seed,
+        budget,
+        verdicts,
+        gap,
+        kl,
+        level,
+    })
+}

@@ -1,0 +1,48 @@
+//! Fixed number formats, so reports are byte-identical for the same evidence.
+
+/// A value with 4 significant digits in scientific notation, `inf` for +∞.
+pub fn sci(x: f64) -> String {
+    if x == f64::INFINITY {
+        "inf".into()
+    } else if x == f64::NEG_INFINITY {
+        "−inf".into()
+    } else if x.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+/// A value with `digits` decimals, `inf` for +∞.
+pub fn fixed(x: f64, digits: usize) -> String {
+    if x == f64::INFINITY {
+        "inf".into()
+    } else if x.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{x:.digits$}")
+    }
+}
+
+/// An interval as `[low, high]` with `digits` decimals.
+pub fn interval(low: f64, high: f64, digits: usize) -> String {
+    format!("[{}, {}]", fixed(low, digits), fixed(high, digits))
+}
+
+/// Escapes `|` so a value can sit in a Markdown table cell.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// A thousands-grouped integer, e.g. 1 000 000 as `1,000,000`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,139 @@
+//! The pictures, drawn with plotters' SVG backend (no fonts or system libraries).
+
+use plotters::prelude::*;
+
+use crate::evidence::Evidence;
+
+const COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+fn finite_max(values: impl Iterator<Item = f64>) -> f64 {
+    values.filter(|v| v.is_finite()).fold(0.0, f64::max)
+}
+
+/// n·E[gap] against n (log scale) for every series, with interval bars, and
+/// dashed lines at Takeuchi's tr(J⁻¹K) (Akaike's d for well-specified models).
+pub fn gap_plot(e: &Evidence) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| x.to_string())?;
+        let y_max = finite_max(e.gap.iter().flat_map(|g| {
+            g.points.iter().map(|p| p.scaled_gap.2).chain(g.takeuchi_trace)
+        })) * 1.1;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("n·E[R(θ̂) − R̂ₙ(θ̂)] against n", ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d((20f64..1250f64).log_scale(), 0f64..y_max.max(1.0))
+            .map_err(|x| x.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("n (log scale)")
+            .y_desc("n · expected gap")
+            .draw()
+            .map_err(|x| x.to_string())?;
+        for (i, g) in e.gap.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            let label = format!("{} on {}", g.model, g.truth);
+            let points: Vec<(f64, f64)> = g
+                .points
+                .iter()
+                .filter(|p| p.scaled_gap.0.is_finite())
+                .map(|p| (p.n as f64, p.scaled_gap.0))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
+                .map_err(|x| x.to_string())?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            chart
+                .draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))
+                .map_err(|x| x.to_string())?;
+            for p in g.points.iter().filter(|p| p.scaled_gap.1.is_finite()) {
+                let x = p.n as f64;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, p.scaled_gap.1), (x, p.scaled_gap.2)],
+                        color.stroke_width(1),
+                    )))
+                    .map_err(|x| x.to_string())?;
+            }
+            if let Some(tr) = g.takeuchi_trace {
+                chart
+                    .draw_series(DashedLineSeries::new(vec![(20.0, tr), (1250.0, tr)], 6, 4, color.stroke_width(1)))
+                    .map_err(|x| x.to_string())?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|x| x.to_string())?;
+        root.present().map_err(|x| x.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// Bias/KL (point) and ±std/KL of one sample (bar) for k1, k2, k3, per pair.
+pub fn kl_plot(e: &Evidence) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| x.to_string())?;
+        let spread = finite_max(e.kl.iter().flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl]));
+        let lim = spread.max(1.0) * 1.1;
+        let slots = (e.kl.len() * 4) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("one-sample estimators of KL: bias/KL (dot) ± std/KL (bar)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..slots, -lim..lim)
+            .map_err(|x| x.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc("relative to KL")
+            .draw()
+            .map_err(|x| x.to_string())?;
+        for (pair, (_, _, k)) in e.kl.iter().enumerate() {
+            for (j, est) in [k.k1, k.k2, k.k3].iter().enumerate() {
+                let x = (pair * 4 + j) as f64 + 0.5;
+                let color = COLORS[j];
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, est.bias_over_kl - est.std_over_kl), (x, est.bias_over_kl + est.std_over_kl)],
+                        color.stroke_width(3),
+                    )))
+                    .map_err(|x| x.to_string())?;
+                let series = chart
+                    .draw_series(std::iter::once(Circle::new((x, est.bias_over_kl), 4, color.filled())))
+                    .map_err(|x| x.to_string())?;
+                if pair == 0 {
+                    series
+                        .label(format!("k{}", j + 1))
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .draw()
+            .map_err(|x| x.to_string())?;
+        root.present().map_err(|x| x.to_string())?;
+    }
+    Ok(svg)
+}
