@@ -4,8 +4,8 @@
 
 use crate::claims::{self, Context, Verdict};
 use crate::estimators::{
-    Estimate, Expected, GapConfig, GapError, KlEstimates, KlEstimatorError, Model, Truth, estimate_gap,
-    estimate_kl,
+    Estimate, Expected, GapConfig, GapError, KlEstimates, KlEstimatorError, Model, Truth,
+    estimate_gap, estimate_kl,
 };
 
 /// How much work a run does.
@@ -179,7 +179,11 @@ fn scaled(n: usize, e: &Estimate) -> (f64, f64, f64) {
 ///
 /// # Errors
 /// [`EvidenceError`] if a study's specification is rejected (a bug in this crate).
-pub fn collect(seed: u64, budget: Budget, progress: &dyn Fn(Stage)) -> Result<Evidence, EvidenceError> {
+pub fn collect(
+    seed: u64,
+    budget: Budget,
+    progress: &dyn Fn(Stage),
+) -> Result<Evidence, EvidenceError> {
     progress(Stage::Claims);
     let ctx = Context::new(seed, budget.cases());
     let verdicts: Vec<Verdict> = claims::catalogue().iter().map(|c| c.check(&ctx)).collect();
@@ -206,7 +210,11 @@ pub fn collect(seed: u64, budget: Budget, progress: &dyn Fn(Stage)) -> Result<Ev
                 scaled_gap: scaled(n, &e.gap),
                 scaled_raw: (k * e.gap_raw.mean, k * e.gap_raw.std_error),
                 scaled_std_error: k * e.gap.std_error,
-                excess_risk: (e.excess_risk.mean, e.excess_risk.interval.low, e.excess_risk.interval.high),
+                excess_risk: (
+                    e.excess_risk.mean,
+                    e.excess_risk.interval.low,
+                    e.excess_risk.interval.high,
+                ),
                 variance_reduction: e.variance_reduction,
                 scaled_exact: e.theory.exact_gap.map(|x| match x {
                     Expected::Finite(v) => k * v,
@@ -234,7 +242,11 @@ pub fn collect(seed: u64, budget: Budget, progress: &dyn Fn(Stage)) -> Result<Ev
             from.parse().map_err(GapError::from)?,
             to.parse().map_err(GapError::from)?,
         );
-        kl.push((from.to_string(), to.to_string(), estimate_kl(&f, &t, budget.samples(), seed)?));
+        kl.push((
+            from.to_string(),
+            to.to_string(),
+            estimate_kl(&f, &t, budget.samples(), seed)?,
+        ));
     }
     Ok(Evidence {
         version: env!("CARGO_PKG_VERSION"),

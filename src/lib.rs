@@ -40,8 +40,9 @@
 //! | `kl_divergence` | random distributions | 0.63 ULP |
 //! | `kl_divergence` | q = p up to 1e−6 relative (KL ≈ 1e−12) | 1.0e−16 relative |
 //!
-//! For comparison, on that last case a plain `Σ p·ln(p/q)` is off by about 1e−7
-//! relative and CE − H by about 1e−4.
+//! For comparison, on that last case (n = 10, exactly normalized inputs) a
+//! plain `Σ p·ln(p/q)` was off by up to 3.6e−4 relative and CE − H by up to
+//! 3.2e−3 (`tests/accuracy.rs::naive_kl_loses_digits_that_the_crate_keeps`).
 //!
 //! # Example
 //!

@@ -17,7 +17,9 @@ pub(crate) fn check_pair(p_arg: Arg, p: &[f64], q_arg: Arg, q: &[f64]) -> Result
 /// H(p) = −Σᵢ pᵢ ln pᵢ
 /// ```
 ///
-/// Conventions: 0·ln 0 = 0. `p` is validated, never normalized (see
+/// Conventions: 0·ln 0 = 0. A vector that sums to one only within the
+/// tolerance can give a value below zero by up to about |Σpᵢ − 1|
+/// (e.g. H([1 + ε]) = −ε). `p` is validated, never normalized (see
 /// [`normalize`](crate::measures::normalize); `scipy.stats.entropy` normalizes
 /// silently, this crate does not). For bits use [`Unit::Bits`](crate::measures::Unit).
 ///
@@ -51,7 +53,8 @@ pub fn entropy(p: &[f64]) -> Result<f64, MeasureError> {
 /// ```
 ///
 /// Conventions: terms with pᵢ = 0 are 0 (also where qᵢ = 0); pᵢ > 0 = qᵢ gives
-/// +∞, a value and not an error. No normalization.
+/// +∞, a value and not an error. No normalization; entries of q slightly
+/// above 1 (within the sum tolerance) give slightly negative terms.
 ///
 /// # Errors
 /// [`MeasureError`] naming `p` or `q` for an empty, non-finite, negative or
@@ -97,8 +100,9 @@ pub fn cross_entropy(p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
 /// # Accuracy
 /// About 1 ULP on ordinary inputs, and a relative error below 1e−11 when q
 /// equals p up to a relative 1e−6 (KL ≈ 1e−12), where a plain
-/// `Σ p·ln(p/q)` loses about seven digits. The crate-level docs list the worst
-/// cases measured against a 256-bit reference.
+/// `Σ p·ln(p/q)` keeps only three or four digits (relative error 3.6e−4
+/// measured at n = 10). The crate-level docs list the worst cases measured
+/// against a 320-bit reference.
 ///
 /// # Example
 /// ```

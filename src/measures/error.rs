@@ -2,6 +2,21 @@
 
 use std::fmt;
 
+/// Shows a value in its shortest round-trip form, with an exponent when it is
+/// very small or very large (so −5e−324 prints as `-5e-324`, not 330 digits).
+pub(crate) struct Shown(pub f64);
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-5..1e16).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
 /// Where a bad value sits: the argument's name and, inside a batch, the row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arg {
@@ -61,7 +76,7 @@ pub enum MeasureError {
         second_len: usize,
     },
     /// An entry is NaN or infinite.
-    #[error("{arg}[{index}] = {value} is not finite")]
+    #[error("{arg}[{index}] = {} is not finite", Shown(*value))]
     NotFinite {
         /// The argument holding the entry.
         arg: Arg,
@@ -71,7 +86,7 @@ pub enum MeasureError {
         value: f64,
     },
     /// A probability is negative.
-    #[error("{arg}[{index}] = {value} is negative")]
+    #[error("{arg}[{index}] = {} is negative", Shown(*value))]
     Negative {
         /// The argument holding the entry.
         arg: Arg,
@@ -81,7 +96,7 @@ pub enum MeasureError {
         value: f64,
     },
     /// A scalar probability is NaN, infinite, or outside [0, 1].
-    #[error("{arg} = {value} is not a probability in [0, 1]")]
+    #[error("{arg} = {} is not a probability in [0, 1]", Shown(*value))]
     NotAProbability {
         /// The argument.
         arg: Arg,
@@ -90,8 +105,8 @@ pub enum MeasureError {
     },
     /// The entries do not sum to one within the documented tolerance.
     #[error(
-        "{arg} sums to {sum}, which differs from 1 by {:.3e} (tolerance {tolerance:.3e}); normalize it explicitly if that is intended",
-        (sum - 1.0).abs()
+        "{arg} sums to {}, which differs from 1 by {:.3e} (tolerance {tolerance:.3e}); normalize it explicitly if that is intended",
+        Shown(*sum), (sum - 1.0).abs()
     )]
     NotNormalized {
         /// The argument.

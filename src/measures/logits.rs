@@ -142,7 +142,8 @@ pub fn log_softmax(logits: &[f64]) -> Result<Vec<f64>, MeasureError> {
 /// ```
 ///
 /// Conventions: terms with pᵢ = 0 are 0. Every softmax probability is positive,
-/// so the value is finite for any finite logits (tested up to ±1e4). `p` is
+/// so the value is finite for any finite logits whose spread max z − min z is
+/// below f64::MAX (tested up to ±1e4; a larger spread overflows to +∞). `p` is
 /// validated, not normalized.
 ///
 /// # Errors
@@ -178,7 +179,8 @@ pub fn cross_entropy_logits(p: &[f64], logits: &[f64]) -> Result<f64, MeasureErr
 /// term but the tiny (Σp − 1) is non-negative, so KL ≈ 0 keeps relative accuracy
 /// up to the error of δᵢ itself.
 ///
-/// Conventions: 0·ln 0 = 0. Finite for any finite logits.
+/// Conventions: 0·ln 0 = 0. Finite for any finite logits whose spread
+/// max z − min z is below f64::MAX.
 ///
 /// # Errors
 /// As [`cross_entropy_logits`].

@@ -32,9 +32,15 @@ fn header(e: &Evidence, title: &str) -> String {
 
 fn verdict_words(v: &Verdict) -> &'static str {
     match (v.expectation, v.outcome) {
-        (Expectation::Holds, Outcome::AsExpected) => "holds: no violation in any case (consistent with the claim)",
-        (Expectation::Refuted, Outcome::AsExpected) => "refuted: a counterexample was found and shrunk",
-        (_, Outcome::Failed) => "**FAILED**: the check saw the opposite of what the catalogue states",
+        (Expectation::Holds, Outcome::AsExpected) => {
+            "holds: no violation in any case (consistent with the claim)"
+        }
+        (Expectation::Refuted, Outcome::AsExpected) => {
+            "refuted: a counterexample was found and shrunk"
+        }
+        (_, Outcome::Failed) => {
+            "**FAILED**: the check saw the opposite of what the catalogue states"
+        }
     }
 }
 
@@ -62,12 +68,19 @@ fn test_link(test: &str) -> String {
 /// One claim's section.
 fn claim_section(v: &Verdict) -> String {
     let claim = claims::find(v.id);
-    let mut s = format!("## Claim {}: {} {{#claim-{}}}\n\n", v.number, v.title, v.number);
+    let mut s = format!(
+        "## Claim {}: {} {{#claim-{}}}\n\n",
+        v.number, v.title, v.number
+    );
     if let Some(c) = claim {
         s.push_str(&format!("```text\n{}\n```\n\n", c.statement));
         s.push_str(&format!("*Hypotheses:* {}\n\n", c.hypotheses));
     }
-    s.push_str(&format!("*Expected:* {} · *Verdict:* {}\n\n", v.expectation.name(), verdict_words(v)));
+    s.push_str(&format!(
+        "*Expected:* {} · *Verdict:* {}\n\n",
+        v.expectation.name(),
+        verdict_words(v)
+    ));
     s.push_str(&format!(
         "*Evidence:* {} cases; the worst error was {} of its derived bound",
         count(v.evidence.cases),
@@ -86,7 +99,10 @@ fn claim_section(v: &Verdict) -> String {
         } else {
             "Violating case"
         };
-        s.push_str(&format!("*{label}:* {}\n\n| quantity | value |\n|---|---|\n", cx.summary));
+        s.push_str(&format!(
+            "*{label}:* {}\n\n| quantity | value |\n|---|---|\n",
+            cx.summary
+        ));
         for (k, val) in &cx.rows {
             s.push_str(&format!("| {} | {} |\n", cell(k), cell(val)));
         }
@@ -95,7 +111,12 @@ fn claim_section(v: &Verdict) -> String {
     s
 }
 
-fn claims_page(e: &Evidence, title: &str, intro: &str, numbers: std::ops::RangeInclusive<u8>) -> String {
+fn claims_page(
+    e: &Evidence,
+    title: &str,
+    intro: &str,
+    numbers: std::ops::RangeInclusive<u8>,
+) -> String {
     let mut s = header(e, title);
     s.push_str(intro);
     s.push_str("\n\n");
@@ -188,7 +209,11 @@ pub fn risk_gap(e: &Evidence) -> String {
             "## Model `{}` on data from `{}` ({})\n\n",
             series.model,
             series.truth,
-            if series.well_specified { "well specified" } else { "misspecified" }
+            if series.well_specified {
+                "well specified"
+            } else {
+                "misspecified"
+            }
         ));
         s.push_str(&format!(
             "Akaike: n·E[gap] → d = {}. Takeuchi: n·E[gap] → tr(J⁻¹K) = {}. KL(p‖q_θ₀), the approximation error of the best model in the family: {}.\n\n",
@@ -263,8 +288,14 @@ pub fn index(e: &Evidence) -> String {
          - [kl-estimators.md](kl-estimators.md): estimating KL from samples.\n\n",
     );
     let cases: u64 = e.verdicts.iter().map(|v| v.evidence.cases).sum();
-    let replicates = e.budget.replicates() * (e.gap.len() * crate::evidence::GAP_SIZES.len()) as u64;
-    let points: u64 = e.gap.iter().flat_map(|g| g.points.iter()).map(|p| p.n as u64 * e.budget.replicates()).sum();
+    let replicates =
+        e.budget.replicates() * (e.gap.len() * crate::evidence::GAP_SIZES.len()) as u64;
+    let points: u64 = e
+        .gap
+        .iter()
+        .flat_map(|g| g.points.iter())
+        .map(|p| p.n as u64 * e.budget.replicates())
+        .sum();
     s.push_str(&format!(
         "## What the run cost\n\n{} claim cases; {} gap replicates ({} simulated training points); {} samples for the KL estimators. Timings are machine-dependent and live in the performance report, not here.\n",
         count(cases),
@@ -277,7 +308,11 @@ pub fn index(e: &Evidence) -> String {
 
 /// The plain-words answer, with the run's own numbers.
 fn short_answer(e: &Evidence) -> String {
-    let failed = e.verdicts.iter().filter(|v| v.outcome == Outcome::Failed).count();
+    let failed = e
+        .verdicts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Failed)
+        .count();
     let mut s = String::new();
     if failed > 0 {
         s.push_str(&format!(

@@ -34,19 +34,46 @@ pub struct RenderError {
 /// # Errors
 /// [`RenderError`] if a picture cannot be drawn.
 pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
-    let gap_svg = svg::gap_plot(e).map_err(|message| RenderError { file: "gap.svg", message })?;
+    let gap_svg = svg::gap_plot(e).map_err(|message| RenderError {
+        file: "gap.svg",
+        message,
+    })?;
     let kl_svg = svg::kl_plot(e).map_err(|message| RenderError {
         file: "kl-estimators.svg",
         message,
     })?;
     Ok(vec![
-        ReportFile { name: "README.md", contents: markdown::index(e) },
-        ReportFile { name: "identities.md", contents: markdown::identities(e) },
-        ReportFile { name: "argmin.md", contents: markdown::argmin(e) },
-        ReportFile { name: "where-they-differ.md", contents: markdown::where_they_differ(e) },
-        ReportFile { name: "risk-gap.md", contents: markdown::risk_gap(e) },
-        ReportFile { name: "kl-estimators.md", contents: markdown::kl_estimators(e) },
-        ReportFile { name: "gap.svg", contents: gap_svg },
-        ReportFile { name: "kl-estimators.svg", contents: kl_svg },
+        ReportFile {
+            name: "README.md",
+            contents: markdown::index(e),
+        },
+        ReportFile {
+            name: "identities.md",
+            contents: markdown::identities(e),
+        },
+        ReportFile {
+            name: "argmin.md",
+            contents: markdown::argmin(e),
+        },
+        ReportFile {
+            name: "where-they-differ.md",
+            contents: markdown::where_they_differ(e),
+        },
+        ReportFile {
+            name: "risk-gap.md",
+            contents: markdown::risk_gap(e),
+        },
+        ReportFile {
+            name: "kl-estimators.md",
+            contents: markdown::kl_estimators(e),
+        },
+        ReportFile {
+            name: "gap.svg",
+            contents: gap_svg,
+        },
+        ReportFile {
+            name: "kl-estimators.svg",
+            contents: kl_svg,
+        },
     ])
 }

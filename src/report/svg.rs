@@ -25,7 +25,10 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
         let y_max = finite_max(e.gap.iter().flat_map(|g| {
-            g.points.iter().map(|p| p.scaled_gap.2).chain(g.takeuchi_trace)
+            g.points
+                .iter()
+                .map(|p| p.scaled_gap.2)
+                .chain(g.takeuchi_trace)
         })) * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .caption("n·E[R(θ̂) − R̂ₙ(θ̂)] against n", ("sans-serif", 20))
@@ -53,9 +56,15 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
                 .map_err(|x| x.to_string())?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
             chart
-                .draw_series(points.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
+                )
                 .map_err(|x| x.to_string())?;
             for p in g.points.iter().filter(|p| p.scaled_gap.1.is_finite()) {
                 let x = p.n as f64;
@@ -68,7 +77,12 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
             }
             if let Some(tr) = g.takeuchi_trace {
                 chart
-                    .draw_series(DashedLineSeries::new(vec![(20.0, tr), (1250.0, tr)], 6, 4, color.stroke_width(1)))
+                    .draw_series(DashedLineSeries::new(
+                        vec![(20.0, tr), (1250.0, tr)],
+                        6,
+                        4,
+                        color.stroke_width(1),
+                    ))
                     .map_err(|x| x.to_string())?;
             }
         }
@@ -90,11 +104,17 @@ pub fn kl_plot(e: &Evidence) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let spread = finite_max(e.kl.iter().flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl]));
+        let spread = finite_max(
+            e.kl.iter()
+                .flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl]),
+        );
         let lim = spread.max(1.0) * 1.1;
         let slots = (e.kl.len() * 4) as f64;
         let mut chart = ChartBuilder::on(&root)
-            .caption("one-sample estimators of KL: bias/KL (dot) ± std/KL (bar)", ("sans-serif", 18))
+            .caption(
+                "one-sample estimators of KL: bias/KL (dot) ± std/KL (bar)",
+                ("sans-serif", 18),
+            )
             .margin(12)
             .x_label_area_size(30)
             .y_label_area_size(50)
@@ -113,12 +133,19 @@ pub fn kl_plot(e: &Evidence) -> Result<String, String> {
                 let color = COLORS[j];
                 chart
                     .draw_series(std::iter::once(PathElement::new(
-                        vec![(x, est.bias_over_kl - est.std_over_kl), (x, est.bias_over_kl + est.std_over_kl)],
+                        vec![
+                            (x, est.bias_over_kl - est.std_over_kl),
+                            (x, est.bias_over_kl + est.std_over_kl),
+                        ],
                         color.stroke_width(3),
                     )))
                     .map_err(|x| x.to_string())?;
                 let series = chart
-                    .draw_series(std::iter::once(Circle::new((x, est.bias_over_kl), 4, color.filled())))
+                    .draw_series(std::iter::once(Circle::new(
+                        (x, est.bias_over_kl),
+                        4,
+                        color.filled(),
+                    )))
                     .map_err(|x| x.to_string())?;
                 if pair == 0 {
                     series
