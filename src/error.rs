@@ -30,6 +30,14 @@ pub enum CliError {
         /// What went wrong.
         source: NpyError,
     },
+    /// A report file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or folder.
+        path: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

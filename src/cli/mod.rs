@@ -6,6 +6,7 @@ pub mod json;
 pub mod kl;
 pub mod measure;
 pub mod progress;
+pub mod report;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,8 @@ pub enum Command {
     /// The sample-based KL estimators k1, k2, k3 against the closed-form KL.
     #[command(name = "kl-estimators")]
     KlEstimators(kl::KlArgs),
+    /// Write the Markdown evidence: claims, verdicts, counterexamples, gap study, KL estimators.
+    Report(report::ReportArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -48,6 +51,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
         Command::Measure(args) => measure::run(&args, out).map(|()| Finished::Ok),
         Command::Gap(args) => gap::run(&args, out).map(|()| Finished::Ok),
         Command::KlEstimators(args) => kl::run(&args, out).map(|()| Finished::Ok),
+        Command::Report(args) => report::run(&args, out).map(|()| Finished::Ok),
         Command::Check(args) => check::run(&args, out).map(|all| {
             if all {
                 Finished::Ok

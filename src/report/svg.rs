@@ -29,7 +29,7 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                 .iter()
                 .map(|p| p.scaled_gap.2)
                 .chain(g.takeuchi_trace)
-        })) * 1.1;
+        })) * 1.4;
         let mut chart = ChartBuilder::on(&root)
             .caption("n·E[R(θ̂) − R̂ₙ(θ̂)] against n", ("sans-serif", 20))
             .margin(12)
@@ -39,7 +39,10 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("n (log scale)")
+            .light_line_style(WHITE)
+            .x_labels(6)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_desc("n (log scale); dashed: Takeuchi's tr(J⁻¹K), which is Akaike's d when well specified")
             .y_desc("n · expected gap")
             .draw()
             .map_err(|x| x.to_string())?;
@@ -123,10 +126,21 @@ pub fn kl_plot(e: &Evidence) -> Result<String, String> {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .light_line_style(WHITE)
             .x_labels(0)
             .y_desc("relative to KL")
             .draw()
             .map_err(|x| x.to_string())?;
+        for (pair, (from, to, _)) in e.kl.iter().enumerate() {
+            let x = (pair * 4) as f64 + 0.2;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("KL({from} ‖ {to})"),
+                    (x, -lim * 0.92),
+                    ("sans-serif", 13),
+                )))
+                .map_err(|x| x.to_string())?;
+        }
         for (pair, (_, _, k)) in e.kl.iter().enumerate() {
             for (j, est) in [k.k1, k.k2, k.k3].iter().enumerate() {
                 let x = (pair * 4 + j) as f64 + 0.5;

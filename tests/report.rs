@@ -1,0 +1,124 @@
+//! The `report` command: structure, byte-identical regeneration, and the
+//! committed reports being current.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const FILES: [&str; 8] = [
+    "README.md",
+    "identities.md",
+    "argmin.md",
+    "where-they-differ.md",
+    "risk-gap.md",
+    "kl-estimators.md",
+    "gap.svg",
+    "kl-estimators.svg",
+];
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "logloss-proofs-report-{tag}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn report(out: &Path, budget: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+        .args(["report", "--budget", budget, "--out"])
+        .arg(out)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
+    let (a, b) = (temp_dir("a"), temp_dir("b"));
+    report(&a, "quick");
+    report(&b, "quick");
+    for name in FILES {
+        assert_eq!(
+            read(&a, name),
+            read(&b, name),
+            "{name} differs between two runs"
+        );
+    }
+    let index = String::from_utf8(read(&a, "README.md")).unwrap();
+    assert!(
+        index.contains("budget `quick`") && index.contains("seed 2026"),
+        "header"
+    );
+    assert!(
+        index.contains("cargo run --release -- report --budget quick"),
+        "regenerate command"
+    );
+    for claim in logloss_proofs::claims::catalogue() {
+        // Each verdict is on one line of the index, linking to its test.
+        let (file, function) = claim.test.split_once("::").unwrap();
+        let line = index
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} |", claim.number)))
+            .unwrap_or_else(|| panic!("claim {} missing from the index", claim.number));
+        assert!(
+            line.contains(&format!("[`{function}`](../{file})")),
+            "{line}"
+        );
+    }
+    for name in ["gap.svg", "kl-estimators.svg"] {
+        let svg = String::from_utf8(read(&a, name)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
+    }
+    // No temporary files are left behind by the atomic writes.
+    let leftovers: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}
+
+/// The committed reports/ are exactly what the README's main command writes.
+/// Slow in the test profile; run with `cargo test --release --test report -- --ignored`.
+#[test]
+#[ignore]
+fn committed_reports_are_current_at_the_default_budget() {
+    let fresh = temp_dir("default");
+    report(&fresh, "default");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    for name in FILES {
+        assert_eq!(
+            read(&fresh, name),
+            read(&committed, name),
+            "reports/{name} is stale: regenerate with `cargo run --release -- report`"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&fresh);
+}
+
+#[test]
+fn report_rejects_an_unknown_budget() {
+    let o = Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+        .args(["report", "--budget", "huge", "--out"])
+        .arg(temp_dir("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
+}
