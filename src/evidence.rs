@@ -57,6 +57,24 @@ impl Budget {
         }
     }
 
+    /// Seeds per check in the calibration study.
+    pub fn calibration_seeds(self) -> u64 {
+        match self {
+            Budget::Quick => 20,
+            Budget::Default => 400,
+            Budget::Full => 4_000,
+        }
+    }
+
+    /// Seeds per effect size in the power study.
+    pub fn power_seeds(self) -> u64 {
+        match self {
+            Budget::Quick => 4,
+            Budget::Default => 20,
+            Budget::Full => 200,
+        }
+    }
+
     /// Samples per KL-estimator comparison.
     pub fn samples(self) -> u64 {
         match self {
@@ -146,6 +164,10 @@ pub struct Evidence {
     pub kl: Vec<(String, String, KlEstimates)>,
     /// The confidence level of the gap intervals.
     pub level: f64,
+    /// The calibration study at level 0.05.
+    pub calibration: crate::calibration::Calibration,
+    /// The power study.
+    pub power: Vec<crate::calibration::Power>,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -168,6 +190,8 @@ pub enum Stage {
     Gap(usize, usize),
     /// Running the KL estimators.
     KlEstimators,
+    /// Calibrating the statistical checks.
+    Calibration,
 }
 
 fn scaled(n: usize, e: &Estimate) -> (f64, f64, f64) {
@@ -248,7 +272,13 @@ pub fn collect(
             estimate_kl(&f, &t, budget.samples(), seed)?,
         ));
     }
+    progress(Stage::Calibration);
+    let calibration = crate::calibration::calibrate(budget.calibration_seeds(), 0.05)
+        .expect("valid level and seeds");
+    let power = crate::calibration::power(budget.power_seeds());
     Ok(Evidence {
+        calibration,
+        power,
         version: env!("CARGO_PKG_VERSION"),
         seed,
         budget,

@@ -59,6 +59,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod calibration;
 pub mod claims;
 pub mod estimators;
 pub mod evidence;

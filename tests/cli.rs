@@ -440,3 +440,26 @@ fn kl_estimators_json_has_each_estimator() {
         }
     }
 }
+
+#[test]
+fn calibrate_json_reports_each_check_with_an_exact_interval() {
+    let v = json(&["calibrate", "--seeds", "3", "--level", "0.5", "--json"]);
+    assert_eq!(v["level"], 0.5);
+    let checks = v["checks"].as_array().expect("checks");
+    assert!(!checks.is_empty());
+    for c in checks {
+        for key in [
+            "id",
+            "runs",
+            "false_failures",
+            "rate",
+            "ci_low",
+            "ci_high",
+            "consistent",
+        ] {
+            assert!(c.get(key).is_some(), "{key}: {c}");
+        }
+        assert_eq!(c["runs"], 3);
+    }
+    assert_bad_input(&["calibrate", "--seeds", "3", "--level", "2"], "level = 2");
+}

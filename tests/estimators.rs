@@ -325,3 +325,27 @@ fn coverage_sweep_of_the_gap_interval() {
         assert!((rate - 0.95).abs() <= half, "n = {n}: coverage {rate}");
     }
 }
+
+#[test]
+fn clopper_pearson_matches_closed_forms_at_the_ends() {
+    use logloss_proofs::calibration::clopper_pearson;
+    // x = 0: high = 1 − (α/2)^(1/n); x = n: low = (α/2)^(1/n). Bisection stops at
+    // adjacent doubles, so the error is that of the incomplete beta I divided by
+    // its slope at the root: |Δp| ≤ |ΔI| / I'(p), and I'(p) = n·p^(n−1) ≥ 0.26
+    // at these roots (n = 5 is the smallest). The bound 1e−12 allows |ΔI| up to
+    // 2.6e−13, far above the ~1e−15 of statrs' special functions.
+    for n in [5u64, 20, 100] {
+        let (lo, hi) = clopper_pearson(0, n, 0.95);
+        assert_eq!(lo, 0.0);
+        assert!(
+            (hi - (1.0 - 0.025f64.powf(1.0 / n as f64))).abs() <= 1e-12,
+            "n = {n}: {hi}"
+        );
+        let (lo, hi) = clopper_pearson(n, n, 0.95);
+        assert_eq!(hi, 1.0);
+        assert!(
+            (lo - 0.025f64.powf(1.0 / n as f64)).abs() <= 1e-12,
+            "n = {n}: {lo}"
+        );
+    }
+}

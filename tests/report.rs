@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "README.md",
     "identities.md",
     "argmin.md",
     "where-they-differ.md",
     "risk-gap.md",
     "kl-estimators.md",
+    "calibration.md",
     "gap.svg",
     "kl-estimators.svg",
 ];

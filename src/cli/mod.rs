@@ -1,5 +1,6 @@
 //! Command-line parsing and dispatch: parse → call the library → render → write.
 
+pub mod calibrate;
 pub mod check;
 pub mod gap;
 pub mod json;
@@ -34,6 +35,8 @@ pub enum Command {
     KlEstimators(kl::KlArgs),
     /// Write the Markdown evidence: claims, verdicts, counterexamples, gap study, KL estimators.
     Report(report::ReportArgs),
+    /// Rerun the statistical checks under many seeds and compare false-failure rates with the nominal level.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -52,6 +55,13 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
         Command::Gap(args) => gap::run(&args, out).map(|()| Finished::Ok),
         Command::KlEstimators(args) => kl::run(&args, out).map(|()| Finished::Ok),
         Command::Report(args) => report::run(&args, out).map(|()| Finished::Ok),
+        Command::Calibrate(args) => calibrate::run(&args, out).map(|all| {
+            if all {
+                Finished::Ok
+            } else {
+                Finished::Failures
+            }
+        }),
         Command::Check(args) => check::run(&args, out).map(|all| {
             if all {
                 Finished::Ok

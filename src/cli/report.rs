@@ -47,6 +47,7 @@ fn stage_line(stage: Stage) -> String {
         Stage::Claims => "checking the claims".to_string(),
         Stage::Gap(done, total) => format!("estimating gaps: series {} of {total}", done + 1),
         Stage::KlEstimators => "running the KL estimators".to_string(),
+        Stage::Calibration => "calibrating the statistical checks".to_string(),
     }
 }
 

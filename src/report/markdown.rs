@@ -285,7 +285,8 @@ pub fn index(e: &Evidence) -> String {
          - [argmin.md](argmin.md): same minimizer and gradient (claims 4–5).\n\
          - [where-they-differ.md](where-they-differ.md): reverse KL, moving targets, other losses, implementation pitfalls (claims 6–9).\n\
          - [risk-gap.md](risk-gap.md): how optimistic the training loss is, against Akaike, Takeuchi and exact values.\n\
-         - [kl-estimators.md](kl-estimators.md): estimating KL from samples.\n\n",
+         - [kl-estimators.md](kl-estimators.md): estimating KL from samples.\n\
+         - [calibration.md](calibration.md): the tests' error budget, calibration and power.\n\n",
     );
     let cases: u64 = e.verdicts.iter().map(|v| v.evidence.cases).sum();
     let replicates =
@@ -356,6 +357,62 @@ fn short_answer(e: &Evidence) -> String {
                 series.parameters
             ));
         }
+    }
+    s
+}
+
+/// calibration.md: the error budget, the observed false-failure rates and the power.
+pub fn calibration(e: &Evidence) -> String {
+    use crate::estimators::budget::{ASSERTIONS, FAMILY_WISE_BUDGET};
+    let c = &e.calibration;
+    let mut s = header(
+        e,
+        "Can the checks be trusted? Error budget, calibration, power",
+    );
+    s.push_str(&format!(
+        "## The error budget
+
+The test suite makes {} statistical assertions. Their family-wise probability of a false failure (a failure although every claim is true) is held below {} by Bonferroni's allocation: each assertion runs at level {}, through the normal approximation of Monte Carlo means. The floating-point checks of the claim catalogue are not statistical: they compare against derived rounding bounds and are deterministic at a fixed seed.\n\n| assertion | allotted false-failure probability |\n|---|---:|\n",
+        ASSERTIONS.len(),
+        sci(FAMILY_WISE_BUDGET),
+        sci(FAMILY_WISE_BUDGET / ASSERTIONS.len() as f64)
+    ));
+    for a in ASSERTIONS {
+        s.push_str(&format!(
+            "| `{a}` | {} |\n",
+            sci(FAMILY_WISE_BUDGET / ASSERTIONS.len() as f64)
+        ));
+    }
+    s.push_str(&format!(
+        "\n## Calibration\n\nEach statistical check is rerun under {} seeds at the nominal level {}, on cases where its claim is true, so false failures are frequent enough to count. The interval is Clopper–Pearson at {}; *consistent* means it holds the nominal level. Regenerate with more seeds through `cargo run --release -- calibrate --seeds 1000`.\n\n| check | runs | false failures | rate | interval | consistent |\n|---|---:|---:|---:|---|---|\n",
+        count(c.seeds),
+        fixed(c.level, 3),
+        fixed(crate::calibration::INTERVAL_CONFIDENCE, 3)
+    ));
+    for k in &c.checks {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            k.id,
+            count(k.runs),
+            count(k.false_failures),
+            fixed(k.rate, 4),
+            interval(k.ci_low, k.ci_high, 4),
+            if k.consistent { "yes" } else { "**no**" }
+        ));
+    }
+    s.push_str("\n## Power\n\nHow large a planted violation must be before a check catches it in at least 90% of seeds, at the default budget of the test suite.\n\n");
+    for p in &e.power {
+        s.push_str(&format!(
+            "### `{}`: {}\n\nSmallest effect caught in ≥ 90% of {} seeds: {}.\n\n| effect | fraction of seeds caught |\n|---:|---:|\n",
+            p.id,
+            p.planted,
+            count(p.seeds),
+            p.smallest_effect_at_90.map_or("none of those tried".to_string(), sci)
+        ));
+        for (effect, rate) in &p.detection {
+            s.push_str(&format!("| {} | {} |\n", sci(*effect), fixed(*rate, 3)));
+        }
+        s.push('\n');
     }
     s
 }

@@ -68,6 +68,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
             contents: markdown::kl_estimators(e),
         },
         ReportFile {
+            name: "calibration.md",
+            contents: markdown::calibration(e),
+        },
+        ReportFile {
             name: "gap.svg",
             contents: gap_svg,
         },
