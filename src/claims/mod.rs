@@ -8,6 +8,7 @@
 //! comparison is against a bound derived for that case: u = 2⁻⁵³ times a
 //! condition quantity, documented next to the check.
 
+mod empirical;
 mod harness;
 mod identities;
 mod implementation;
@@ -99,7 +100,11 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 2] = [identities::CE_DECOMPOSITION, identities::GIBBS];
+static CATALOGUE: [Claim; 3] = [
+    identities::CE_DECOMPOSITION,
+    identities::GIBBS,
+    empirical::EMPIRICAL_RISK_IS_NLL,
+];
 
 /// Looks a claim up by id.
 ///
