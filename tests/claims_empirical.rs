@@ -1,5 +1,6 @@
-//! Claim 3 at the default seed and size: the log-loss risk is the mean NLL
-//! and CE(p̂ₙ, q) = H + KL (with the continuous caveat).
+//! Claims 3 and 8 at the default seed and size: the log-loss risk is the
+//! mean NLL and CE(p̂ₙ, q) = H + KL (with the continuous caveat), and the
+//! equivalence does not extend to the squared and 0–1 losses.
 
 use logloss_proofs::claims::{self, Context, DEFAULT_CASES, Expectation, Outcome, Verdict};
 use logloss_proofs::seed::DEFAULT_SEED;
@@ -33,6 +34,15 @@ fn assert_as_expected(id: &str) -> Verdict {
 #[test]
 fn claim_3_empirical_risk_is_nll() {
     assert_as_expected("empirical-risk-is-nll");
+}
+
+#[test]
+fn claim_8_other_losses() {
+    let v = assert_as_expected("other-losses");
+    // Both searches found and shrank their counterexample.
+    let rows = &v.evidence.counterexample.expect("refuted").rows;
+    assert!(rows.iter().any(|(k, _)| k == "NLL of q₂"), "{rows:?}");
+    assert!(rows.iter().any(|(k, _)| k == "grid MLE"), "{rows:?}");
 }
 
 /// Cross-entropy in bits while entropy and KL are in nats.
