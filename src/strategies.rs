@@ -180,3 +180,162 @@ impl Arbitrary for IntegerPair {
         Box::new(drops.chain(lowers).filter(IntegerPair::valid))
     }
 }
+
+/// A sample of labels and a categorical model on the same 1 to 50 categories:
+/// 1 to 500 labels, drawn from the model's support (most often), from all
+/// categories (so labels the model gives probability 0 occur), or one label
+/// repeated (a point-mass empirical distribution).
+pub fn arb_sample_and_model() -> BoxedStrategy<(Vec<usize>, Vec<f64>)> {
+    use proptest::sample::Index;
+    (1usize..=50)
+        .prop_flat_map(|k| {
+            (
+                arb_distribution_of(k),
+                proptest::collection::vec(any::<Index>(), 1..=500),
+                prop_oneof![4 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)],
+            )
+        })
+        .prop_map(|(q, picks, mode)| {
+            let support: Vec<usize> = (0..q.len()).filter(|&k| q[k] > 0.0).collect();
+            let sample = match mode {
+                0 => picks
+                    .iter()
+                    .map(|i| support[i.index(support.len())])
+                    .collect(),
+                1 => picks.iter().map(|i| i.index(q.len())).collect(),
+                _ => vec![picks[0].index(q.len()); picks.len()],
+            };
+            (sample, q)
+        })
+        .boxed()
+}
+
+/// A sample of 1 to 100 real numbers, center + spread·uᵢ with center in
+/// [−3, 3], spread in [0, 3] and uᵢ in [−1, 1]; one time in four the values
+/// repeat among at most eight distinct ones (ties).
+pub fn arb_real_sample() -> BoxedStrategy<Vec<f64>> {
+    use proptest::sample::Index;
+    let place = (-3.0f64..=3.0, 0.0f64..=3.0);
+    let spread_out = (
+        place.clone(),
+        proptest::collection::vec(-1.0f64..=1.0, 1..=100),
+    )
+        .prop_map(|((c, s), u)| u.into_iter().map(|x| c + s * x).collect::<Vec<f64>>());
+    let tied = (
+        place,
+        proptest::collection::vec(-1.0f64..=1.0, 1..=8),
+        proptest::collection::vec(any::<Index>(), 1..=100),
+    )
+        .prop_map(|((c, s), values, picks)| {
+            picks
+                .iter()
+                .map(|i| c + s * values[i.index(values.len())])
+                .collect::<Vec<f64>>()
+        });
+    prop_oneof![3 => spread_out, 1 => tied].boxed()
+}
+
+/// The parameters (μ, σ) of a normal model: μ in [−2, 2], σ in [1/2, 4].
+pub fn arb_normal_model() -> BoxedStrategy<(f64, f64)> {
+    (-2.0f64..=2.0, 0.5f64..=4.0).boxed()
+}
+
+/// A sample of labels and a model from small integer weights, for quickcheck:
+/// zero weights are common (so are labels of probability zero), and shrinking
+/// removes labels and categories and lowers labels and weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleAndModel {
+    /// The labels, each below `weights.len()` (at least one).
+    pub labels: Vec<u8>,
+    /// The model's weights, one per category (at least one positive).
+    pub weights: Vec<u8>,
+}
+
+impl SampleAndModel {
+    /// The labels as category indices.
+    pub fn sample(&self) -> Vec<usize> {
+        self.labels.iter().map(|&y| usize::from(y)).collect()
+    }
+
+    /// The normalized model q = weights / Σ weights.
+    pub fn model(&self) -> Vec<f64> {
+        let w: Vec<f64> = self.weights.iter().map(|&x| f64::from(x)).collect();
+        normalize(&w).expect("at least one positive weight")
+    }
+
+    fn valid(&self) -> bool {
+        !self.labels.is_empty()
+            && !self.weights.is_empty()
+            && self.weights.iter().any(|&w| w > 0)
+            && self
+                .labels
+                .iter()
+                .all(|&y| usize::from(y) < self.weights.len())
+    }
+}
+
+impl Arbitrary for SampleAndModel {
+    fn arbitrary(g: &mut quickcheck::Gen) -> Self {
+        let k = 1 + usize::arbitrary(g) % g.size().clamp(1, 255);
+        let n = 1 + usize::arbitrary(g) % (4 * g.size().max(1));
+        let mut weights: Vec<u8> = (0..k).map(|_| u8::arbitrary(g) % 8).collect();
+        if weights.iter().all(|&w| w == 0) {
+            weights[0] = 1;
+        }
+        let support: Vec<u8> = (0..k as u8)
+            .filter(|&y| weights[usize::from(y)] > 0)
+            .collect();
+        let anywhere = bool::arbitrary(g);
+        let labels = (0..n)
+            .map(|_| {
+                if anywhere {
+                    (usize::arbitrary(g) % k) as u8
+                } else {
+                    support[usize::arbitrary(g) % support.len()]
+                }
+            })
+            .collect();
+        SampleAndModel { labels, weights }
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        let mut out = Vec::new();
+        let (labels, weights) = (&self.labels, &self.weights);
+        // Drop the last category, then one label, then lower a label or a weight.
+        if weights.len() > 1 {
+            out.push(SampleAndModel {
+                labels: labels.clone(),
+                weights: weights[..weights.len() - 1].to_vec(),
+            });
+        }
+        for i in 0..labels.len() {
+            let mut l = labels.clone();
+            l.remove(i);
+            out.push(SampleAndModel {
+                labels: l,
+                weights: weights.clone(),
+            });
+        }
+        for i in 0..labels.len() {
+            if labels[i] > 0 {
+                let mut l = labels.clone();
+                l[i] -= 1;
+                out.push(SampleAndModel {
+                    labels: l,
+                    weights: weights.clone(),
+                });
+            }
+        }
+        for k in 0..weights.len() {
+            if weights[k] > 0 {
+                let mut w = weights.clone();
+                w[k] -= 1;
+                out.push(SampleAndModel {
+                    labels: labels.clone(),
+                    weights: w,
+                });
+            }
+        }
+        Box::new(out.into_iter().filter(SampleAndModel::valid))
+    }
+}

@@ -8,9 +8,11 @@
 //! comparison is against a bound derived for that case: u = 2⁻⁵³ times a
 //! condition quantity, documented next to the check.
 
+mod empirical;
 mod harness;
 mod identities;
 mod implementation;
+mod losses;
 mod verdict;
 
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
@@ -99,7 +101,12 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 2] = [identities::CE_DECOMPOSITION, identities::GIBBS];
+static CATALOGUE: [Claim; 4] = [
+    identities::CE_DECOMPOSITION,
+    identities::GIBBS,
+    empirical::EMPIRICAL_RISK_IS_NLL,
+    losses::OTHER_LOSSES,
+];
 
 /// Looks a claim up by id.
 ///
@@ -160,7 +167,6 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
 /// Builds the evidence of a refuted claim: `search` runs the false statement
 /// as a property and must fail (its shrunk input is the counterexample);
 /// `supporting` runs the statements that explain the refutation and must hold.
-#[allow(dead_code)] // until the refuted claims join the catalogue
 pub(crate) fn refuted_evidence(
     search: (&str, PropertyRun<Counterexample>),
     supporting: Vec<(&str, PropertyRun<Counterexample>)>,

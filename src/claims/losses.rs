@@ -1,0 +1,523 @@
+//! Claim 8: the log-loss equivalence does not extend to the squared and 0–1
+//! losses; what holds for them instead.
+
+use proptest::prelude::*;
+
+use super::empirical::{CONTRACT, HALF_LN_2PI, gamma, shown};
+use super::harness::{U, Worst, property};
+use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use crate::measures::{compensated_sum, normalize};
+use crate::risk::Loss;
+use crate::risk::empirical::{
+    empirical_distribution, empirical_risk, label_counts, mean_nll, mean_nll_continuous,
+    mean_squared_error,
+};
+use crate::risk::loss::argmax;
+use crate::strategies::{arb_normal_model, arb_real_sample, arb_sample_and_model};
+
+/// Claim 8.
+pub(crate) const OTHER_LOSSES: Claim = Claim {
+    id: "other-losses",
+    number: 8,
+    title: "The equivalence extends to the squared and 0–1 losses",
+    statement: "With squared or 0–1 loss the empirical risk is the NLL and its minimizer is the MLE",
+    hypotheses: "categorical models q on K categories and samples of labels; for real data, constant predictions c and Normal(c, σ) with σ fixed. Refuted: models with equal 0–1 risk have different NLLs, and a 0–1 minimizer over a grid of models can have a larger NLL than the grid's MLE. What holds instead: the Brier risk is Σₖ(qₖ − p̂ₖ)² + 1 − Σₖp̂ₖ², minimized by the MLE p̂ₙ with the Gini impurity as value, below H(p̂ₙ) by at least ½Σp̂(1 − p̂)²; the 0–1 risk is 1 − p̂ₙ(argmax q); for real data the mean squared error and the Gaussian NLL = ½ln(2πσ²) + MSE/(2σ²) are both minimized by the sample mean, with different values",
+    expectation: Expectation::Refuted,
+    test: "tests/claims_empirical.rs::claim_8_other_losses",
+    check: check_other_losses,
+};
+
+/// Bound on the computed mean NLL of a categorical model relative to its
+/// exact value v for the stored q: lₖ = −ln qₖ within 2u (libm ln within one
+/// ULP), the product cₖ·lₖ (u), a compensated sum of ≤ K non-negative terms
+/// (2u + γ²_K), the division by n (u); 1.01 covers second-order terms.
+fn nll_error(categories: usize, value: f64) -> f64 {
+    1.01 * (6.0 * U + gamma(categories).powi(2)) * value
+}
+
+/// The normalized model of positive integer weights.
+fn model(weights: &[u32]) -> Vec<f64> {
+    let w: Vec<f64> = weights.iter().map(|&x| f64::from(x)).collect();
+    normalize(&w).expect("positive weights")
+}
+
+/// "q = [w₁/W, …]" for integer weights w with sum W.
+fn fractions(weights: &[u32]) -> String {
+    let total: u32 = weights.iter().sum();
+    let parts: Vec<String> = weights.iter().map(|w| format!("{w}/{total}")).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A sample and two models from integer weights on the same 2 to 6 categories.
+type TwoModels = (Vec<usize>, Vec<u32>, Vec<u32>);
+
+fn arb_two_models() -> BoxedStrategy<TwoModels> {
+    (2usize..=6)
+        .prop_flat_map(|k| {
+            (
+                proptest::collection::vec(0..k, 1..=12),
+                proptest::collection::vec(1u32..=9, k),
+                proptest::collection::vec(1u32..=9, k),
+            )
+        })
+        .boxed()
+}
+
+/// The false statement, as a property: two models with equal 0–1 risk have
+/// equal NLL (the 0–1 risk "is" the NLL up to a monotone map).
+fn equal_zero_one_equal_nll((sample, w1, w2): &TwoModels, w: &mut Worst) -> Result<(), String> {
+    let (q1, q2) = (model(w1), model(w2));
+    let risk = |q: &[f64]| empirical_risk(sample, q, Loss::ZeroOne).map_err(|e| e.to_string());
+    let nll = |q: &[f64]| mean_nll(sample, q).map_err(|e| e.to_string());
+    let (r1, r2) = (risk(&q1)?, risk(&q2)?);
+    // Both risks are (number of errors)/n: an exact integer divided once, so
+    // equal error counts give equal floats and unequal ones unequal floats.
+    if r1 != r2 {
+        return Ok(());
+    }
+    let (l1, l2) = (nll(&q1)?, nll(&q2)?);
+    // Were the exact NLLs equal, the computed ones would differ by at most
+    // the sum of their error bounds.
+    let k = q1.len();
+    let bound = nll_error(k, l1) + nll_error(k, l2);
+    w.close("NLL(q₁) − NLL(q₂) at equal 0–1 risk", l1, l2, bound)
+        .map_err(|e| format!("equal 0–1 risk {r1}, but {e}"))
+}
+
+fn show_two_models((sample, w1, w2): &TwoModels) -> Counterexample {
+    let (q1, q2) = (model(w1), model(w2));
+    let mut rows = Vec::new();
+    if let Ok(counts) = label_counts(sample, w1.len()) {
+        rows.push(("sample label counts".to_string(), shown(&counts)));
+    }
+    rows.push(("q₁".to_string(), fractions(w1)));
+    rows.push(("q₂".to_string(), fractions(w2)));
+    for (name, q) in [("q₁", &q1), ("q₂", &q2)] {
+        if let Ok(r) = empirical_risk(sample, q, Loss::ZeroOne) {
+            rows.push((format!("0–1 risk of {name}"), format!("{r}")));
+        }
+    }
+    for (name, q) in [("q₁", &q1), ("q₂", &q2)] {
+        if let Ok(v) = mean_nll(sample, q) {
+            rows.push((format!("NLL of {name}"), format!("{v:e}")));
+        }
+    }
+    Counterexample {
+        summary: "two models with the same 0–1 risk and different NLLs: the 0–1 risk does not determine the likelihood".to_string(),
+        rows,
+    }
+}
+
+/// A sample, K categories, and the grid resolution G ≥ K.
+type GridCase = (usize, u32, Vec<usize>);
+
+fn arb_grid_case() -> BoxedStrategy<GridCase> {
+    (2usize..=4)
+        .prop_flat_map(|k| {
+            (
+                Just(k),
+                (k as u32)..=(k as u32 + 6),
+                proptest::collection::vec(0..k, 1..=12),
+            )
+        })
+        .boxed()
+}
+
+/// Every vector of `k` positive integers summing to `total`.
+fn compositions(k: usize, total: u32) -> Vec<Vec<u32>> {
+    if k == 1 {
+        return vec![vec![total]];
+    }
+    let mut out = Vec::new();
+    for first in 1..=total.saturating_sub(k as u32 - 1) {
+        for mut rest in compositions(k - 1, total - first) {
+            rest.insert(0, first);
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// One grid model: weights, 0–1 risk, NLL.
+struct GridModel {
+    weights: Vec<u32>,
+    zero_one: f64,
+    nll: f64,
+}
+
+fn grid_models(k: usize, total: u32, sample: &[usize]) -> Result<Vec<GridModel>, String> {
+    compositions(k, total)
+        .into_iter()
+        .map(|weights| {
+            let q = model(&weights);
+            Ok(GridModel {
+                zero_one: empirical_risk(sample, &q, Loss::ZeroOne).map_err(|e| e.to_string())?,
+                nll: mean_nll(sample, &q).map_err(|e| e.to_string())?,
+                weights,
+            })
+        })
+        .collect()
+}
+
+/// The false statement on a finite family: every minimizer of the 0–1 risk
+/// over the grid {w/G : wₖ ≥ 1 integers, Σw = G} is a maximum-likelihood
+/// model of the grid.
+fn zero_one_minimizers_are_mles(
+    (k, total, sample): &GridCase,
+    w: &mut Worst,
+) -> Result<(), String> {
+    let grid = grid_models(*k, *total, sample)?;
+    let best_zero_one = grid
+        .iter()
+        .map(|g| g.zero_one)
+        .fold(f64::INFINITY, f64::min);
+    let best_nll = grid.iter().map(|g| g.nll).fold(f64::INFINITY, f64::min);
+    for g in grid.iter().filter(|g| g.zero_one == best_zero_one) {
+        // An MLE's computed NLL is within the two error bounds of the best.
+        let bound = nll_error(*k, g.nll) + nll_error(*k, best_nll);
+        w.close(
+            "NLL of a 0–1 minimizer − the grid's best NLL",
+            g.nll,
+            best_nll,
+            bound,
+        )
+        .map_err(|e| format!("0–1 minimizer {}: {e}", fractions(&g.weights)))?;
+    }
+    Ok(())
+}
+
+fn show_grid((k, total, sample): &GridCase) -> Counterexample {
+    let mut rows = Vec::new();
+    if let Ok(counts) = label_counts(sample, *k) {
+        rows.push(("grid sample label counts".to_string(), shown(&counts)));
+    }
+    rows.push((
+        "grid".to_string(),
+        format!("q = w/{total}, w ∈ ℕ₊^{k}, Σw = {total} (argmax ties go to the lowest index)"),
+    ));
+    if let Ok(grid) = grid_models(*k, *total, sample) {
+        let best_zero_one = grid
+            .iter()
+            .map(|g| g.zero_one)
+            .fold(f64::INFINITY, f64::min);
+        let minimizers: Vec<String> = grid
+            .iter()
+            .filter(|g| g.zero_one == best_zero_one)
+            .map(|g| format!("{} (NLL {:e})", fractions(&g.weights), g.nll))
+            .collect();
+        rows.push((
+            format!("0–1 minimizers (0–1 risk {best_zero_one})"),
+            minimizers.join(", "),
+        ));
+        if let Some(mle) = grid.iter().min_by(|a, b| a.nll.total_cmp(&b.nll)) {
+            rows.push((
+                "grid MLE".to_string(),
+                format!(
+                    "{} (NLL {:e}, 0–1 risk {})",
+                    fractions(&mle.weights),
+                    mle.nll,
+                    mle.zero_one
+                ),
+            ));
+        }
+    }
+    if let Ok(p) = empirical_distribution(sample, *k) {
+        rows.push(("p̂ₙ (the MLE over all q)".to_string(), shown(&p)));
+    }
+    Counterexample {
+        summary:
+            "a minimizer of the 0–1 risk over a grid of models whose NLL exceeds the grid MLE's"
+                .to_string(),
+        rows,
+    }
+}
+
+/// Bound on a computed Brier risk relative to its value r: per example,
+/// 1 − q_y (u) squared (3u in all), a compensated sum over K terms
+/// (2u + γ²_K); over the sample a compensated sum (2u + γ²ₙ) and /n (u).
+fn brier_error(categories: usize, n: usize, value: f64) -> f64 {
+    1.01 * (8.0 * U + gamma(categories).powi(2) + gamma(n).powi(2)) * value
+}
+
+/// What holds for the squared and 0–1 losses on categorical data.
+fn brier_case(m: &dyn Measures, sample: &[usize], q: &[f64], w: &mut Worst) -> Result<(), String> {
+    let (n, k) = (sample.len(), q.len());
+    let p = empirical_distribution(sample, k).map_err(|e| e.to_string())?;
+    let risk = |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(|e| e.to_string());
+    let (r_q, r_p) = (risk(q, Loss::Squared)?, risk(&p, Loss::Squared)?);
+
+    // R_sq(q) = Σₖ(qₖ − p*ₖ)² + 1 − Σₖp*ₖ² for the exact p* = counts/n (expand
+    // the square and average), for any vector q. With the stored p̂ = p*(1 + δ),
+    // |δ| ≤ u: R_sq(q) − R_sq(p̂) = Σ(q − p̂)² + 2Σ(q − p̂)(p̂ − p*), the last
+    // term at most 2u(1 + u)·Σ|qₖ − p̂ₖ|·p̂ₖ. So p̂ₙ, the MLE, minimizes it.
+    let diffs: Vec<f64> = q.iter().zip(&p).map(|(a, b)| (a - b) * (a - b)).collect();
+    let distance = compensated_sum(&diffs);
+    let cross: f64 = q.iter().zip(&p).map(|(a, b)| (a - b).abs() * b).sum();
+    // Rounding: both risks; their difference (u); Σ(q − p̂)² (a difference
+    // and a square, 3u, and the compensated sum, 2u + γ²_K).
+    let bound = brier_error(k, n, r_q)
+        + brier_error(k, n, r_p)
+        + U * (r_q - r_p).abs()
+        + 1.01 * (5.0 * U + gamma(k).powi(2)) * distance
+        + 2.01 * U * cross;
+    w.at_least("R_sq(q) − R_sq(p̂ₙ)", r_q - r_p, 0.0, bound)?;
+    w.close(
+        "R_sq(q) − R_sq(p̂ₙ) − Σ(q − p̂ₙ)²",
+        r_q - r_p,
+        distance,
+        bound,
+    )?;
+
+    // Its value at the minimizer is the Gini impurity 1 − Σp̂²: from the
+    // identity, within Σ|p̂² − p*²| ≤ 2.01u·Σp̂², plus the roundings of R_sq(p̂),
+    // of Σp̂² (products u, sum 2u + γ²_K) and of 1 − Σp̂² (u).
+    let squares: Vec<f64> = p.iter().map(|x| x * x).collect();
+    let sum_sq = compensated_sum(&squares);
+    let gini = 1.0 - sum_sq;
+    let gini_bound = brier_error(k, n, r_p)
+        + 1.01 * (3.0 * U + gamma(k).powi(2)) * sum_sq
+        + U * gini
+        + 2.01 * U * sum_sq;
+    w.close("R_sq(p̂ₙ) − (1 − Σp̂ₙ²)", r_p, gini, gini_bound)?;
+
+    // …which is not the NLL at the minimizer, H(p̂ₙ): termwise
+    // −ln x ≥ (1 − x) + (1 − x)²/2 on (0, 1] (the series of −ln(1 − y) has
+    // non-negative terms), so H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)² > 0 unless p̂ is
+    // a point mass. Slack: H within the contract (4u·Σ|p̂ ln p̂|), Σp̂(1 − p̂)
+    // within 4u + γ²_K, ½Σp̂(1 − p̂)² within 7u + γ²_K, the difference u.
+    let h = m
+        .entropy(&p)
+        .map_err(|e| format!("H(p̂ₙ) rejected a valid p̂ₙ: {e}"))?;
+    let gini_terms: Vec<f64> = p.iter().map(|x| x * (1.0 - x)).collect();
+    let gini_direct = compensated_sum(&gini_terms);
+    let lower_terms: Vec<f64> = p
+        .iter()
+        .map(|x| 0.5 * x * ((1.0 - x) * (1.0 - x)))
+        .collect();
+    let lower = compensated_sum(&lower_terms);
+    let entropy_condition: f64 = p
+        .iter()
+        .filter(|&&x| x > 0.0)
+        .map(|x| (x * x.ln()).abs())
+        .sum();
+    let slack = CONTRACT * entropy_condition
+        + 1.01 * (4.0 * U + gamma(k).powi(2)) * gini_direct
+        + 1.01 * (7.0 * U + gamma(k).powi(2)) * lower
+        + U * (h - gini_direct).abs();
+    w.at_least(
+        "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
+        h - gini_direct,
+        lower,
+        slack,
+    )?;
+
+    // The 0–1 risk sees q only through argmax q: R₀₁(q) = 1 − p̂ₙ(argmax q).
+    // R₀₁ is an exact count divided once (u·R₀₁); p̂ₖ is within u·p̂ₖ of the
+    // exact ratio; the subtraction rounds once (u·|1 − p̂ₖ|).
+    let r01 = risk(q, Loss::ZeroOne)?;
+    let top = p[argmax(q)];
+    let want = 1.0 - top;
+    w.close(
+        "R₀₁(q) − (1 − p̂ₙ(argmax q))",
+        r01,
+        want,
+        U * (r01 + top + want),
+    )
+}
+
+fn show_brier(sample: &[usize], q: &[f64]) -> Counterexample {
+    let mut rows = vec![("n".to_string(), sample.len().to_string())];
+    if let Ok(counts) = label_counts(sample, q.len()) {
+        rows.push(("label counts".to_string(), shown(&counts)));
+    }
+    rows.push(("q".to_string(), shown(q)));
+    Counterexample {
+        summary: "the closed forms of the Brier and 0–1 risks fail on this sample".to_string(),
+        rows,
+    }
+}
+
+/// What holds for real-valued data: MSE and the Gaussian NLL share the
+/// minimizer x̄ and are related by NLL = ½ln(2πσ²) + MSE/(2σ²).
+fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<(), String> {
+    let n = sample.len();
+    let nf = n as f64;
+    let c0 = HALF_LN_2PI + sigma.ln();
+    let nll_at = |center: f64| {
+        mean_nll_continuous(sample, |x| {
+            let z = (x - center) / sigma;
+            -(c0 + 0.5 * (z * z))
+        })
+        .map_err(|e| e.to_string())
+    };
+    let mse_at = |center: f64| mean_squared_error(sample, center).map_err(|e| e.to_string());
+    let mean = compensated_sum(sample) / nf;
+    let mean_abs = sample.iter().map(|x| x.abs()).sum::<f64>() / nf;
+    // |x̄̃ − x̄| from the compensated sum (u|Σx| + γ²ₙΣ|x|) and the division (u).
+    let mean_error = 2.01 * U * mean.abs() + gamma(n).powi(2) * mean_abs;
+    let two_var = 2.0 * (sigma * sigma);
+
+    let mut nll_errors = [0.0; 2];
+    for (slot, center) in [c, mean].into_iter().enumerate() {
+        let nll = nll_at(center)?;
+        let mse = mse_at(center)?;
+        let rhs = c0 + mse / two_var;
+        // Both sides use the same c₀, so its own rounding cancels.
+        // NLL: each z²/2 within 5u (z in 2u, squared), each term c₀ + z²/2
+        // rounded (u·|term|), the compensated sum (2u + γ²ₙ)·mean|term|, /n.
+        // MSE/(2σ²): squares 3u, sum 2u + γ²ₙ, /n u, σ² u, the quotient u:
+        // (8u + γ²ₙ)·D; adding c₀: u·|rhs|.
+        let d = mse / two_var;
+        let nll_error =
+            1.01 * (5.0 * U * d + (2.0 * U + gamma(n).powi(2)) * (c0.abs() + d) + U * nll.abs());
+        nll_errors[slot] = nll_error;
+        let bound = nll_error + 1.01 * ((8.0 * U + gamma(n).powi(2)) * d + U * rhs.abs());
+        w.close("NLL − (½ln(2πσ²) + MSE/(2σ²))", nll, rhs, bound)?;
+    }
+
+    // Both objectives have their zero derivative at the sample mean:
+    // d MSE/dc = 2(c − x̄) and d NLL/dc = (c − x̄)/σ², and at c = x̄̃ the mean
+    // residual (1/n)Σ(x̄̃ − xᵢ) is exactly x̄̃ − x̄: within the error of x̄̃,
+    // plus its own rounding (each difference u, the sum 2u + γ²ₙ, /n u).
+    let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
+    let spread = residuals.iter().map(|r| r.abs()).sum::<f64>() / nf;
+    let residual = compensated_sum(&residuals) / nf;
+    let residual_bound =
+        mean_error + 1.01 * (3.0 * U + gamma(n).powi(2)) * spread + U * residual.abs();
+    w.close(
+        "mean residual at x̄ (the derivative's zero)",
+        residual,
+        0.0,
+        residual_bound,
+    )?;
+
+    // MSE(c) = MSE(x̄) + (c − x̄)² exactly; with x̄̃ = x̄ + δ,
+    // MSE(c) − MSE(x̄̃) − (c − x̄̃)² = 2δ(c − x̄̃). Rounding: each MSE
+    // (6u + γ²ₙ), the difference u, the square 3u.
+    let (mse_c, mse_mean) = (mse_at(c)?, mse_at(mean)?);
+    let gap = (c - mean) * (c - mean);
+    let mse_bound = 1.01
+        * ((6.0 * U + gamma(n).powi(2)) * (mse_c + mse_mean)
+            + U * (mse_c - mse_mean).abs()
+            + 3.0 * U * gap)
+        + 2.01 * mean_error * (c - mean).abs();
+    w.close(
+        "MSE(c) − MSE(x̄) − (c − x̄)²",
+        mse_c - mse_mean,
+        gap,
+        mse_bound,
+    )?;
+
+    // NLL(c) − NLL(x̄) = (c − x̄)²/(2σ²): the same argument scaled by 1/(2σ²),
+    // with the NLL bounds above and the quotient (2u more on the gap).
+    let (nll_c, nll_mean) = (nll_at(c)?, nll_at(mean)?);
+    let nll_bound = nll_errors[0]
+        + nll_errors[1]
+        + U * (nll_c - nll_mean).abs()
+        + 1.01 * 5.0 * U * gap / two_var
+        + 2.01 * mean_error * (c - mean).abs() / two_var;
+    w.close(
+        "NLL(c) − NLL(x̄) − (c − x̄)²/(2σ²)",
+        nll_c - nll_mean,
+        gap / two_var,
+        nll_bound,
+    )
+}
+
+fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexample {
+    Counterexample {
+        summary:
+            "the squared error and the Gaussian NLL disagree with their closed forms on this sample"
+                .to_string(),
+        rows: vec![
+            ("n".to_string(), sample.len().to_string()),
+            ("sample".to_string(), shown(sample)),
+            ("σ".to_string(), format!("{sigma}")),
+            ("c".to_string(), format!("{c}")),
+        ],
+    }
+}
+
+/// Merges the evidence of the second search into the first: cases add, the
+/// first problem stands, and when both searches found their counterexample
+/// the two are shown together.
+fn merge(mut a: Evidence, b: Evidence) -> Evidence {
+    a.cases += b.cases;
+    a.worst_error_ratio = a.worst_error_ratio.max(b.worst_error_ratio);
+    if a.problem.is_some() {
+        return a;
+    }
+    if b.problem.is_some() {
+        return Evidence {
+            cases: a.cases,
+            worst_error_ratio: a.worst_error_ratio,
+            ..b
+        };
+    }
+    a.counterexample = match (a.counterexample, b.counterexample) {
+        (Some(x), Some(y)) => Some(Counterexample {
+            summary: format!("{}; and {}", x.summary, y.summary),
+            rows: x.rows.into_iter().chain(y.rows).collect(),
+        }),
+        (x, y) => x.or(y),
+    };
+    a
+}
+
+fn check_other_losses(ctx: &Context<'_>) -> Evidence {
+    let m = ctx.measures;
+    let search = property(
+        ctx,
+        "other-losses/equal-zero-one-equal-nll",
+        arb_two_models(),
+        equal_zero_one_equal_nll,
+    )
+    .shown(show_two_models);
+    let grid = property(
+        ctx,
+        "other-losses/zero-one-minimizer-is-mle",
+        arb_grid_case(),
+        zero_one_minimizers_are_mles,
+    )
+    .shown(show_grid);
+    let brier = property(
+        ctx,
+        "other-losses/brier",
+        arb_sample_and_model(),
+        |(sample, q), w| brier_case(m, sample, q, w),
+    )
+    .shown(|(sample, q)| show_brier(sample, q));
+    let gaussian = property(
+        ctx,
+        "other-losses/gaussian",
+        (arb_real_sample(), arb_normal_model(), -6.0f64..=6.0),
+        |(sample, (_, sigma), c), w| gaussian_case(sample, *sigma, *c, w),
+    )
+    .shown(|(sample, (_, sigma), c)| show_gaussian(sample, *sigma, *c));
+    let first = refuted_evidence(
+        ("equal 0–1 risk implies equal NLL", search),
+        vec![
+            ("squared and 0–1 closed forms", brier),
+            ("real-valued data", gaussian),
+        ],
+    );
+    let second = refuted_evidence(("0–1 minimizers are MLEs", grid), vec![]);
+    merge(first, second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compositions_enumerate_the_grid() {
+        // C(G − 1, K − 1) compositions of G into K positive parts.
+        assert_eq!(compositions(2, 4), vec![vec![1, 3], vec![2, 2], vec![3, 1]]);
+        assert_eq!(compositions(3, 7).len(), 15);
+        assert!(
+            compositions(4, 9)
+                .iter()
+                .all(|w| w.iter().sum::<u32>() == 9)
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! Claims 3 and 8 at the default seed and size: the log-loss risk is the
+//! mean NLL and CE(p̂ₙ, q) = H + KL (with the continuous caveat), and the
+//! equivalence does not extend to the squared and 0–1 losses.
+
+use logloss_proofs::claims::{self, Context, DEFAULT_CASES, Expectation, Outcome, Verdict};
+use logloss_proofs::seed::DEFAULT_SEED;
+
+fn verdict(id: &str) -> Verdict {
+    let claim = claims::find(id).unwrap_or_else(|| panic!("claim {id} is in the catalogue"));
+    claim.check(&Context::new(DEFAULT_SEED, DEFAULT_CASES))
+}
+
+fn assert_as_expected(id: &str) -> Verdict {
+    let v = verdict(id);
+    assert_eq!(
+        v.outcome,
+        Outcome::AsExpected,
+        "claim {} ({}) failed: {:?}; counterexample {:?}",
+        v.number,
+        v.id,
+        v.evidence.problem,
+        v.evidence.counterexample
+    );
+    assert!(v.evidence.cases > 0, "claim {id} ran no case");
+    // Every comparison stayed within its derived bound.
+    assert!(v.evidence.worst_error_ratio <= 1.0, "claim {id}: {v:?}");
+    match v.expectation {
+        Expectation::Holds => assert!(v.evidence.counterexample.is_none()),
+        Expectation::Refuted => assert!(v.evidence.counterexample.is_some()),
+    }
+    v
+}
+
+#[test]
+fn claim_3_empirical_risk_is_nll() {
+    assert_as_expected("empirical-risk-is-nll");
+}
+
+#[test]
+fn claim_8_other_losses() {
+    let v = assert_as_expected("other-losses");
+    // Both searches found and shrank their counterexample.
+    let rows = &v.evidence.counterexample.expect("refuted").rows;
+    assert!(rows.iter().any(|(k, _)| k == "NLL of q₂"), "{rows:?}");
+    assert!(rows.iter().any(|(k, _)| k == "grid MLE"), "{rows:?}");
+}
+
+/// Cross-entropy in bits while entropy and KL are in nats.
+struct BitsCrossEntropy;
+
+impl claims::Measures for BitsCrossEntropy {
+    fn name(&self) -> &str {
+        "bits-cross-entropy"
+    }
+    fn entropy(&self, p: &[f64]) -> Result<f64, logloss_proofs::measures::MeasureError> {
+        logloss_proofs::measures::entropy(p)
+    }
+    fn cross_entropy(
+        &self,
+        p: &[f64],
+        q: &[f64],
+    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
+        Ok(logloss_proofs::measures::cross_entropy(p, q)? / std::f64::consts::LN_2)
+    }
+    fn kl_divergence(
+        &self,
+        p: &[f64],
+        q: &[f64],
+    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
+        logloss_proofs::measures::kl_divergence(p, q)
+    }
+}
+
+/// KL with its arguments swapped.
+struct SwappedKl;
+
+impl claims::Measures for SwappedKl {
+    fn name(&self) -> &str {
+        "swapped-kl"
+    }
+    fn entropy(&self, p: &[f64]) -> Result<f64, logloss_proofs::measures::MeasureError> {
+        logloss_proofs::measures::entropy(p)
+    }
+    fn cross_entropy(
+        &self,
+        p: &[f64],
+        q: &[f64],
+    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
+        logloss_proofs::measures::cross_entropy(p, q)
+    }
+    fn kl_divergence(
+        &self,
+        p: &[f64],
+        q: &[f64],
+    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
+        logloss_proofs::measures::kl_divergence(q, p)
+    }
+}
+
+fn fails_with(m: &dyn claims::Measures) -> Verdict {
+    let claim = claims::find("empirical-risk-is-nll").expect("claim 3");
+    claim.check(&Context::new(DEFAULT_SEED, 64).with_measures(m))
+}
+
+#[test]
+fn claim_3_catches_a_cross_entropy_in_bits() {
+    let v = fails_with(&BitsCrossEntropy);
+    assert_eq!(v.outcome, Outcome::Failed);
+    assert!(v.evidence.counterexample.is_some(), "{v:?}");
+}
+
+#[test]
+fn claim_3_catches_swapped_kl_arguments() {
+    let v = fails_with(&SwappedKl);
+    assert_eq!(v.outcome, Outcome::Failed);
+    assert!(v.evidence.counterexample.is_some(), "{v:?}");
+}
