@@ -23,9 +23,23 @@
 //!
 //! # Modules
 //!
+//! Dependencies flow one way: measures → risk and models → estimators →
+//! claims → evidence → report (→ the command-line tool).
+//!
 //! - [`measures`]: entropy, cross-entropy and KL divergence, exact to the last
 //!   bit or so, with validated inputs and stated conventions: discrete vectors,
 //!   logits, Bernoulli, batches with reductions, continuous closed forms.
+//! - [`risk`]: losses (log, squared, 0–1), empirical risk and the mean NLL.
+//! - [`models`]: model families and their maximum-likelihood fits.
+//! - [`estimators`]: Monte Carlo estimates of the true-risk gap and the excess
+//!   risk against Akaike, Takeuchi and exact values; the KL estimators k1, k2, k3;
+//!   the test suite's false-failure budget.
+//! - [`claims`]: the catalogue of claims, each a value with a check and a verdict.
+//! - [`calibration`]: observed false-failure rates and power of the statistical checks.
+//! - [`evidence`] and [`report`]: everything the reports show, and the Markdown
+//!   and SVG rendering of it.
+//! - [`seed`]: the one place where random streams are made.
+//! - [`strategies`]: the proptest strategies and quickcheck types the claims draw from.
 //! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
 //!
 //! # Accuracy
