@@ -237,7 +237,7 @@ fn smallest_at_90(detection: &[(f64, f64)]) -> Option<f64> {
 
 /// Power of the default-budget checks against planted violations:
 ///
-/// - a relative bias b in the exact E[gap] the interval is compared with
+/// - a relative bias b in the exact E\[gap\] the interval is compared with
 ///   (the Normal model on normal data at n = 40 with 20 000 replicates and the
 ///   suite's allotted level, as in `tests/estimators.rs`);
 /// - the off-by-one error 2/(n − 2) for the exact 2/(n − 3), at n = 10, 40, 200;

@@ -105,14 +105,14 @@ pub const KL_STUDY: [(&str, &str); 3] = [
     ("laplace:0,1", "laplace:0.3,1.2"),
 ];
 
-/// One point of a gap series, scaled by n for display: n·E[gap] and its interval.
+/// One point of a gap series, scaled by n for display: n·E\[gap\] and its interval.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GapPoint {
     /// The training-set size.
     pub n: usize,
-    /// n·E[gap] (control variate) and its interval.
+    /// n·E\[gap\] (control variate) and its interval.
     pub scaled_gap: (f64, f64, f64),
-    /// n·E[gap] from the raw estimator, and its standard error.
+    /// n·E\[gap\] from the raw estimator, and its standard error.
     pub scaled_raw: (f64, f64),
     /// n × the standard error of the control-variate estimate.
     pub scaled_std_error: f64,
@@ -120,7 +120,7 @@ pub struct GapPoint {
     pub excess_risk: (f64, f64, f64),
     /// Var(raw)/Var(control variate).
     pub variance_reduction: f64,
-    /// n × the exact E[gap], where known.
+    /// n × the exact E\[gap\], where known.
     pub scaled_exact: Option<f64>,
     /// The fraction of replicates with an infinite gap.
     pub infinite_fraction: f64,

@@ -1,5 +1,5 @@
 //! Monte Carlo estimation of the true-risk gap R(θ̂) − R̂ₙ(θ̂) and the excess
-//! risk KL(p‖q_θ̂), with a control variate that keeps n·E[gap] precise as n grows.
+//! risk KL(p‖q_θ̂), with a control variate that keeps n·E\[gap\] precise as n grows.
 
 use rayon::prelude::*;
 
@@ -83,10 +83,10 @@ impl Estimate {
 pub struct GapEstimate {
     /// The configuration it was run with.
     pub config: GapConfig,
-    /// E[gap], estimated as E[R(θ̂) − R(θ₀)] + E[R̂(θ₀) − R̂(θ̂)]: the raw gap less
+    /// E\[gap\], estimated as E[R(θ̂) − R(θ₀)] + E[R̂(θ₀) − R̂(θ̂)]: the raw gap less
     /// its zero-mean term R(θ₀) − R̂(θ₀) (the control variate).
     pub gap: Estimate,
-    /// E[gap] from the raw per-replicate gaps R(θ̂) − R̂(θ̂).
+    /// E\[gap\] from the raw per-replicate gaps R(θ̂) − R̂(θ̂).
     pub gap_raw: Estimate,
     /// E[KL(p‖q_θ̂)], the excess risk over the truth's entropy.
     pub excess_risk: Estimate,
@@ -259,7 +259,7 @@ fn run_chunk(
     Ok(stats)
 }
 
-/// Estimates E[gap], E[KL(p‖q_θ̂)] and their parts by Monte Carlo.
+/// Estimates E\[gap\], E[KL(p‖q_θ̂)] and their parts by Monte Carlo.
 ///
 /// Each replicate draws n points from the truth (stream `(seed, "gap", chunk)`),
 /// fits the model, and computes in closed form, with θ₀ the best-in-family
@@ -293,7 +293,7 @@ fn run_chunk(
 ///     n: 50, reps: 2000, seed: 7, level: 0.95,
 /// };
 /// let est = estimate_gap(&config, &|_| {})?;
-/// // Exact: E[gap] = 2/(n − 3) for the Normal model on normal data.
+/// // Exact: E\[gap\] = 2/(n − 3) for the Normal model on normal data.
 /// assert!(est.gap.interval.low < est.gap.interval.high);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -98,7 +98,7 @@ fn summarize(s: &RunningStats, kl: f64) -> KlEstimate {
 /// E[k1] = E[k3] = KL(from‖to);   E[k2] = KL + O(KL²) (second order)
 /// ```
 ///
-/// k3 adds the zero-mean control variate r − 1 (E_from[r] = 1) to k1, which
+/// k3 adds the zero-mean control variate r − 1 (E_from\[r\] = 1) to k1, which
 /// makes it non-negative and, for close distributions, far less variable.
 /// Samples come from the streams (seed, "kl-estimators", chunk).
 ///

@@ -5,7 +5,7 @@
 //! R(θ̂) = E_p[−ln q_θ̂(X)] = H(p) + KL(p‖q_θ̂); training minimizes the
 //! empirical risk R̂ₙ(θ̂). The gap R(θ̂) − R̂ₙ(θ̂) says how optimistic the training
 //! loss is; Akaike (well specified) and Takeuchi (in general) predict
-//! E[gap] ≈ d/n and tr(J⁻¹K)/n.
+//! E\[gap\] ≈ d/n and tr(J⁻¹K)/n.
 
 mod alias;
 pub mod budget;

@@ -29,13 +29,13 @@ impl Expected {
 pub struct Theory {
     /// The number of free parameters d.
     pub parameters: usize,
-    /// Akaike's asymptotic E[gap] ≈ d/n, valid when the model is well specified.
+    /// Akaike's asymptotic E\[gap\] ≈ d/n, valid when the model is well specified.
     pub akaike: f64,
     /// tr(J⁻¹K), J = E[−∇²ln q_θ₀], K = E[∇ln q_θ₀ ∇ln q_θ₀ᵀ] at the best-in-family θ₀; `None` if a needed moment is infinite.
     pub takeuchi_trace: Option<f64>,
-    /// Takeuchi's asymptotic E[gap] ≈ tr(J⁻¹K)/n.
+    /// Takeuchi's asymptotic E\[gap\] ≈ tr(J⁻¹K)/n.
     pub asymptotic: Option<f64>,
-    /// The exact E[gap] at this n, where known.
+    /// The exact E\[gap\] at this n, where known.
     pub exact_gap: Option<Expected>,
     /// The exact E[KL(p‖q_θ̂)] at this n, where known.
     pub exact_excess_risk: Option<Expected>,
@@ -90,13 +90,13 @@ fn ln_binomial_pmf(n: usize, p: f64, j: usize) -> f64 {
     ln_choose + a + b
 }
 
-/// Exact E[gap] and E[KL(p‖q̂)] for the smoothed categorical model, by summing
+/// Exact E\[gap\] and E[KL(p‖q̂)] for the smoothed categorical model, by summing
 /// over the Binomial(n, pₖ) marginal of each count Nₖ:
 ///
 /// ```text
 /// E[R(q̂)]  = −Σₖ pₖ Σⱼ P(Nₖ = j) ln((j + α)/(n + Cα))
 /// E[R̂(q̂)] = −Σₖ Σⱼ P(Nₖ = j) (j/n) ln((j + α)/(n + Cα))
-/// E[gap] = E[R(q̂)] − E[R̂(q̂)],   E[KL(p‖q̂)] = E[R(q̂)] − H(p)
+/// E\[gap\] = E[R(q̂)] − E[R̂(q̂)],   E[KL(p‖q̂)] = E[R(q̂)] − H(p)
 /// ```
 ///
 /// With α = 0 a category with 0 < pₖ < 1 is missed with probability
