@@ -27,6 +27,8 @@
 //!   bit or so, with validated inputs and stated conventions: discrete vectors,
 //!   logits, Bernoulli, batches with reductions, continuous closed forms.
 //! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
+//! - [`pitfalls`]: where CE and KL part ways: reverse-KL fits, a moving
+//!   target's gradients, and KL losses as commonly implemented.
 //!
 //! # Accuracy
 //!
@@ -62,6 +64,7 @@ pub mod claims;
 pub mod measures;
 pub mod models;
 pub mod npy;
+pub mod pitfalls;
 pub mod risk;
 pub mod seed;
 pub mod strategies;
