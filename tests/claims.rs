@@ -43,9 +43,13 @@ fn claim_2_gibbs_inequality() {
 
 #[test]
 fn catalogue_is_numbered_in_order_with_unique_ids() {
+    // Numbers are fixed per claim and strictly increasing; a catalogue that
+    // does not yet hold every claim may skip numbers.
     let all = claims::catalogue();
-    for (i, c) in all.iter().enumerate() {
-        assert_eq!(usize::from(c.number), i + 1, "{}", c.id);
+    let mut previous = 0;
+    for c in all {
+        assert!(c.number > previous, "{} is numbered {}", c.id, c.number);
+        previous = c.number;
         assert_eq!(all.iter().filter(|d| d.id == c.id).count(), 1, "{}", c.id);
     }
 }
