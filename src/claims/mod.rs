@@ -11,6 +11,7 @@
 mod harness;
 mod identities;
 mod implementation;
+mod moving_target;
 mod verdict;
 
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
@@ -99,7 +100,11 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 2] = [identities::CE_DECOMPOSITION, identities::GIBBS];
+static CATALOGUE: [Claim; 3] = [
+    identities::CE_DECOMPOSITION,
+    identities::GIBBS,
+    moving_target::MOVING_TARGET,
+];
 
 /// Looks a claim up by id.
 ///
@@ -160,7 +165,6 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
 /// Builds the evidence of a refuted claim: `search` runs the false statement
 /// as a property and must fail (its shrunk input is the counterexample);
 /// `supporting` runs the statements that explain the refutation and must hold.
-#[allow(dead_code)] // until the refuted claims join the catalogue
 pub(crate) fn refuted_evidence(
     search: (&str, PropertyRun<Counterexample>),
     supporting: Vec<(&str, PropertyRun<Counterexample>)>,
