@@ -46,6 +46,24 @@ fn row<'a>(v: &'a Verdict, name: &str) -> &'a str {
 }
 
 #[test]
+fn claim_6_reverse_kl_has_another_minimizer() {
+    let v = assert_as_expected("reverse-kl-differs");
+    // The shrunk case is the simplest of the round grid: m = 1.5, s = 0.5,
+    // w = 0.55, K = 100, and it shows both fits and all four divergences.
+    assert_eq!(row(&v, "m, s, w, K"), "1.5, 0.5, 0.55, 100");
+    for name in [
+        "forward fit argmin KL(p‖q): μ, σ",
+        "reverse fit argmin KL(q‖p): μ, σ",
+        "KL(p‖q_fwd)",
+        "KL(p‖q_rev)",
+        "KL(q_fwd‖p)",
+        "KL(q_rev‖p)",
+    ] {
+        row(&v, name);
+    }
+}
+
+#[test]
 fn claim_7_moving_target_gradients_differ() {
     let v = assert_as_expected("moving-target");
     // The shrunk case has the fewest classes and parameters.

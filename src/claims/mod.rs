@@ -12,6 +12,7 @@ mod harness;
 mod identities;
 mod implementation;
 mod moving_target;
+mod reverse;
 mod verdict;
 
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
@@ -100,9 +101,10 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 3] = [
+static CATALOGUE: [Claim; 4] = [
     identities::CE_DECOMPOSITION,
     identities::GIBBS,
+    reverse::REVERSE_KL_DIFFERS,
     moving_target::MOVING_TARGET,
 ];
 
