@@ -12,6 +12,7 @@ mod harness;
 mod identities;
 mod implementation;
 mod moving_target;
+mod pitfalls;
 mod reverse;
 mod verdict;
 
@@ -101,11 +102,12 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 4] = [
+static CATALOGUE: [Claim; 5] = [
     identities::CE_DECOMPOSITION,
     identities::GIBBS,
     reverse::REVERSE_KL_DIFFERS,
     moving_target::MOVING_TARGET,
+    pitfalls::KL_LOSS_PITFALLS,
 ];
 
 /// Looks a claim up by id.
