@@ -41,6 +41,8 @@
 //! - [`seed`]: the one place where random streams are made.
 //! - [`strategies`]: the proptest strategies and quickcheck types the claims draw from.
 //! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
+//! - [`pitfalls`]: where CE and KL part ways: reverse-KL fits, a moving
+//!   target's gradients, and KL losses as commonly implemented.
 //!
 //! # Accuracy
 //!
@@ -80,6 +82,7 @@ pub mod evidence;
 pub mod measures;
 pub mod models;
 pub mod npy;
+pub mod pitfalls;
 pub mod report;
 pub mod risk;
 pub mod seed;

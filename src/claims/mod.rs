@@ -13,6 +13,9 @@ mod harness;
 mod identities;
 mod implementation;
 mod losses;
+mod moving_target;
+mod pitfalls;
+mod reverse;
 mod verdict;
 
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
@@ -101,11 +104,14 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 4] = [
+static CATALOGUE: [Claim; 7] = [
     identities::CE_DECOMPOSITION,
     identities::GIBBS,
     empirical::EMPIRICAL_RISK_IS_NLL,
+    reverse::REVERSE_KL_DIFFERS,
+    moving_target::MOVING_TARGET,
     losses::OTHER_LOSSES,
+    pitfalls::KL_LOSS_PITFALLS,
 ];
 
 /// Looks a claim up by id.

@@ -1,0 +1,539 @@
+//! Claim 7: with a target that depends on the parameters, ∇CE ≠ ∇KL.
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use super::harness::{U, Worst, property};
+use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use crate::measures::softmax;
+use crate::pitfalls::moving_target::{CoTrained, fixed_target_gradient};
+use crate::pitfalls::{Bounded, log_softmax_error_bounds, mat_vec};
+use crate::strategies::arb_distribution_of;
+
+/// Claim 7.
+pub(crate) const MOVING_TARGET: Claim = Claim {
+    id: "moving-target",
+    number: 7,
+    title: "A target that moves with the parameters: CE and KL gradients differ by ∇H",
+    statement: "∇_θ CE(p_θ, q_θ) = ∇_θ KL(p_θ‖q_θ)",
+    hypotheses: "p_θ = softmax(Aθ) (a co-trained teacher) and q_θ = softmax(Bθ) (the student), A, B real C × d matrices; gradients by their closed forms, checked against central differences of the measures",
+    expectation: Expectation::Refuted,
+    test: "tests/claims_differ.rs::claim_7_moving_target_gradients_differ",
+    check: check_moving_target,
+};
+
+/// The accuracy contract of a measure: |error| ≤ 4u·Σ|tᵢ| (see claim 1).
+const CONTRACT: f64 = 4.0 * U;
+
+/// A case: θ, A, B and the shape (C, d).
+#[derive(Debug, Clone)]
+struct Case {
+    classes: usize,
+    dim: usize,
+    theta: Vec<f64>,
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Case {
+    fn model(&self) -> Result<CoTrained, String> {
+        CoTrained::new(self.classes, self.dim, self.a.clone(), self.b.clone())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Entries in quarters, −2 … 2, so a shrunk counterexample reads exactly:
+/// C ∈ [2, 4] classes, d ∈ [1, 3] parameters. The entries are drawn for the
+/// largest shape and the case is its top-left block, so shrinking lowers C,
+/// d and each entry independently (no regeneration, as with a flat map).
+fn arb_quarter_case() -> BoxedStrategy<Case> {
+    const C: usize = 4;
+    const D: usize = 3;
+    let quarter = || (-8i32..=8).prop_map(|k| f64::from(k) / 4.0);
+    (
+        2usize..=C,
+        1usize..=D,
+        proptest::collection::vec(quarter(), D),
+        proptest::collection::vec(quarter(), C * D),
+        proptest::collection::vec(quarter(), C * D),
+    )
+        .prop_map(|(c, d, theta, a, b)| {
+            let block = |m: &[f64]| -> Vec<f64> {
+                (0..c).flat_map(|i| m[i * D..i * D + d].to_vec()).collect()
+            };
+            Case {
+                classes: c,
+                dim: d,
+                theta: theta[..d].to_vec(),
+                a: block(&a),
+                b: block(&b),
+            }
+        })
+        .boxed()
+}
+
+/// Real entries: C ∈ [2, 6], d ∈ [1, 4], matrix entries in [−3, 3] (a
+/// matrix is sometimes all zero: a fixed uniform teacher, or a fixed
+/// student), θ ∈ [−2, 2]; and the quarter cases.
+fn arb_case() -> BoxedStrategy<Case> {
+    let matrix = |n: usize| {
+        prop_oneof![
+            1 => Just(vec![0.0; n]),
+            6 => proptest::collection::vec(-3.0f64..3.0, n),
+        ]
+    };
+    let real = (2usize..=6, 1usize..=4).prop_flat_map(move |(c, d)| {
+        (
+            proptest::collection::vec(-2.0f64..2.0, d),
+            matrix(c * d),
+            matrix(c * d),
+        )
+            .prop_map(move |(theta, a, b)| Case {
+                classes: c,
+                dim: d,
+                theta,
+                a,
+                b,
+            })
+    });
+    prop_oneof![1 => arb_quarter_case(), 3 => real.boxed()].boxed()
+}
+
+/// The false statement, for one case: every component of ∇CE equals the
+/// same component of ∇KL, within the sum of their rounding-error bounds.
+fn gradients_equal(case: &Case, w: &mut Worst) -> Result<(), String> {
+    let g = case
+        .model()?
+        .gradients(&case.theta)
+        .map_err(|e| e.to_string())?;
+    for j in 0..case.dim {
+        w.close(
+            &format!("∂CE/∂θ{j} against ∂KL/∂θ{j}"),
+            g.cross_entropy.value[j],
+            g.kl_divergence.value[j],
+            g.cross_entropy.error[j] + g.kl_divergence.error[j],
+        )?;
+    }
+    Ok(())
+}
+
+/// What is true instead: ∇CE − ∇KL = ∇H(p_θ), componentwise, within the
+/// three gradients' error bounds plus the rounding of the difference.
+fn difference_is_entropy_gradient(case: &Case, w: &mut Worst) -> Result<(), String> {
+    let g = case
+        .model()?
+        .gradients(&case.theta)
+        .map_err(|e| e.to_string())?;
+    for j in 0..case.dim {
+        let diff = g.cross_entropy.value[j] - g.kl_divergence.value[j];
+        let bound = g.cross_entropy.error[j]
+            + g.kl_divergence.error[j]
+            + g.entropy.error[j]
+            + U * diff.abs();
+        w.close(
+            &format!("∂CE/∂θ{j} − ∂KL/∂θ{j} against ∂H/∂θ{j}"),
+            diff,
+            g.entropy.value[j],
+            bound,
+        )?;
+    }
+    Ok(())
+}
+
+/// Which measure a finite difference differentiates.
+#[derive(Clone, Copy, PartialEq)]
+enum Of {
+    CrossEntropy,
+    Kl,
+}
+
+/// One evaluation of CE(p, q) or KL(p‖q) by the measures under test, with a
+/// bound on its error against the exact value at the exact p_θ, q_θ.
+///
+/// The bound: the measure's contract 4u·Σ|tᵢ|, plus the rounding of the
+/// inputs: pᵢ and qᵢ carry relative errors ρᵢ (their log-softmax bound plus
+/// u for the exp), which move CE = −Σ pᵢ ln qᵢ by Σ pᵢ(|ln qᵢ| ρᵖᵢ + ρ^qᵢ)
+/// and KL = Σ pᵢ ln(pᵢ/qᵢ) by Σ pᵢ(|ln(pᵢ/qᵢ) + 1| ρᵖᵢ + ρ^qᵢ), to first order.
+struct Evaluation {
+    value: f64,
+    error: f64,
+    /// max |ln qᵢ| and max |ln pᵢ| at this point, for the derivative bounds.
+    max_ln_q: f64,
+    max_ln_p: f64,
+}
+
+/// p (exact, or softmax of logits with their rounding) and softmax(Bθ).
+enum Target<'a> {
+    Teacher(&'a [f64]),
+    Fixed(&'a [f64]),
+}
+
+fn evaluate(
+    m: &dyn Measures,
+    of: Of,
+    target: &Target<'_>,
+    b: &[f64],
+    dim: usize,
+    theta: &[f64],
+) -> Result<Evaluation, String> {
+    let rel = |mat: &[f64]| -> Result<(Vec<f64>, Vec<f64>), String> {
+        let (z, z_err) = mat_vec(mat, dim, theta);
+        let logit_error = z_err.iter().copied().fold(0.0, f64::max);
+        let v = softmax(&z).map_err(|e| e.to_string())?;
+        let rho = log_softmax_error_bounds(&z, logit_error)
+            .into_iter()
+            .map(|e| e + U)
+            .collect();
+        Ok((v, rho))
+    };
+    let (p, rho_p) = match target {
+        Target::Teacher(a) => rel(a)?,
+        Target::Fixed(p) => (p.to_vec(), vec![0.0; p.len()]),
+    };
+    let (q, rho_q) = rel(b)?;
+    let value = match of {
+        Of::CrossEntropy => m.cross_entropy(&p, &q),
+        Of::Kl => m.kl_divergence(&p, &q),
+    }
+    .map_err(|e| e.to_string())?;
+    let mut error = 0.0;
+    let (mut max_ln_q, mut max_ln_p) = (0.0f64, 0.0f64);
+    for i in 0..p.len() {
+        max_ln_q = max_ln_q.max(q[i].ln().abs());
+        if p[i] > 0.0 {
+            max_ln_p = max_ln_p.max(p[i].ln().abs());
+            let (lp, lq) = (p[i].ln(), q[i].ln());
+            error += match of {
+                Of::CrossEntropy => {
+                    CONTRACT * (p[i] * lq).abs() + p[i] * (lq.abs() * rho_p[i] + rho_q[i])
+                }
+                Of::Kl => {
+                    CONTRACT * (p[i] * (lp - lq)).abs()
+                        + p[i] * ((lp - lq + 1.0).abs() * rho_p[i] + rho_q[i])
+                }
+            };
+        }
+    }
+    Ok(Evaluation {
+        value,
+        error,
+        max_ln_q,
+        max_ln_p,
+    })
+}
+
+/// max − min of column j of a row-major matrix with `dim` columns.
+fn column_range(m: &[f64], dim: usize, j: usize) -> f64 {
+    let col = m.iter().skip(j).step_by(dim).copied();
+    let (lo, hi) = col.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    hi - lo
+}
+
+/// A bound on |f'''| along θⱼ over [θⱼ − h, θⱼ + h], for f = CE(p_θ, q_θ) or KL.
+///
+/// Along a line, pᵢ(t) = softmax(αt + ·)ᵢ with α = column j of A (range rₐ):
+/// p' = p·g₁, p'' = p·g₂, p''' = p·g₃ with g₁ = α − ᾱ, g₂ = g₁² − Var(α),
+/// g₃ = g₁g₂ + g₂', where d ᾱ/dt = Var(α) ≤ rₐ²/4 (Popoviciu) and
+/// d Var/dt = κ₃ ≤ rₐ³; so |g₁| ≤ rₐ, |g₂| ≤ 1.25rₐ², |g₃| ≤ 2.75rₐ³
+/// pointwise, and Σ|p⁽ᵏ⁾| ≤ cₖrₐᵏ. For ℓ = ln q (column of B, range r_b):
+/// |ℓ'| ≤ r_b, |ℓ''| = Var ≤ r_b²/4, |ℓ'''| = |κ₃| ≤ r_b³, and |ℓ| grows by at
+/// most r_b·h along the segment. Then for CE = −Σ pℓ:
+///
+/// ```text
+/// |CE'''| ≤ 2.75rₐ³·max|ln q| + 3.75rₐ²r_b + 0.75rₐr_b² + r_b³
+/// |H'''|  ≤ 2.75rₐ³·max|ln p| + 5.5rₐ³            (ℓ = ln p, r_b → rₐ)
+/// |KL'''| ≤ |CE'''| + |H'''|
+/// ```
+fn third_derivative_bound(of: Of, ra: f64, rb: f64, e: &Evaluation, h: f64) -> f64 {
+    let lq = e.max_ln_q + rb * h;
+    let lp = e.max_ln_p + ra * h;
+    let ce = 2.75 * ra.powi(3) * lq + 3.75 * ra * ra * rb + 0.75 * ra * rb * rb + rb.powi(3);
+    let h3 = 2.75 * ra.powi(3) * lp + 5.5 * ra.powi(3);
+    match of {
+        Of::CrossEntropy => ce,
+        Of::Kl => ce + h3,
+    }
+}
+
+/// A bound on |f''| along θⱼ over [θⱼ − h, θⱼ + h], from the same pointwise
+/// bounds as [`third_derivative_bound`]: for CE = −Σ pℓ,
+/// |CE''| ≤ 1.25rₐ²·max|ln q| + 2rₐr_b + 0.25r_b², |H''| ≤ 1.25rₐ²·max|ln p| + 2.25rₐ².
+fn second_derivative_bound(of: Of, ra: f64, rb: f64, e: &Evaluation, h: f64) -> f64 {
+    let lq = e.max_ln_q + rb * h;
+    let lp = e.max_ln_p + ra * h;
+    let ce = 1.25 * ra * ra * lq + 2.0 * ra * rb + 0.25 * rb * rb;
+    let h2 = 1.25 * ra * ra * lp + 2.25 * ra * ra;
+    match of {
+        Of::CrossEntropy => ce,
+        Of::Kl => ce + h2,
+    }
+}
+
+/// Checks one analytic partial derivative against a central difference of
+/// the measures, with a derived step and bound.
+///
+/// Error of (f(θ + h) − f(θ − h))/(2h) against f'(θ): truncation h²·M₃/6;
+/// evaluation (ε₊ + ε₋)/(2h); the rounding of θⱼ ± h, u(|θⱼ| + h) each,
+/// times max|f'| over 2h; the final subtraction and division,
+/// 2u·|difference quotient|; and the analytic value's own bound e_g. The step minimizes
+/// h²M₃/6 + ε/h: h = (3ε/M₃)^(1/3), rounded to a power of two, at most 1.
+#[allow(clippy::too_many_arguments)]
+fn finite_difference_case(
+    m: &dyn Measures,
+    of: Of,
+    target: &Target<'_>,
+    ra: f64,
+    b: &[f64],
+    dim: usize,
+    theta: &[f64],
+    j: usize,
+    analytic: (f64, f64),
+    w: &mut Worst,
+) -> Result<(), String> {
+    let rb = column_range(b, dim, j);
+    let at = evaluate(m, of, target, b, dim, theta)?;
+    let m3 = third_derivative_bound(of, ra, rb, &at, 0.0);
+    let h = if m3 > 0.0 {
+        (3.0 * at.error.max(U) / m3).cbrt().min(1.0)
+    } else {
+        1.0
+    };
+    let h = 2f64.powi(h.log2().floor() as i32);
+    let mut plus = theta.to_vec();
+    let mut minus = theta.to_vec();
+    plus[j] += h;
+    minus[j] -= h;
+    let fp = evaluate(m, of, target, b, dim, &plus)?;
+    let fm = evaluate(m, of, target, b, dim, &minus)?;
+    let quotient = (fp.value - fm.value) / (2.0 * h);
+    let (g, eg) = analytic;
+    let m3 = third_derivative_bound(of, ra, rb, &at, h);
+    let truncation = h * h * m3 / 6.0;
+    let evaluation = (fp.error + fm.error) / (2.0 * h);
+    // θⱼ ± h is stored within u(|θⱼ| + h); f' on the segment is at most
+    // |g| + e_g + h·max|f''|.
+    let slope = g.abs() + eg + h * second_derivative_bound(of, ra, rb, &at, h);
+    let steps = slope * U * (theta[j].abs() + h) / h;
+    let bound = truncation + evaluation + steps + 2.0 * U * quotient.abs() + eg;
+    let name = match of {
+        Of::CrossEntropy => "CE",
+        Of::Kl => "KL",
+    };
+    w.close(
+        &format!("central difference of {name} along θ{j} (h = {h:e}) against ∂{name}/∂θ{j}"),
+        quotient,
+        g,
+        bound,
+    )
+}
+
+/// The closed forms of ∇CE and ∇KL agree with central differences of the
+/// measures under test.
+fn gradients_match_differences(m: &dyn Measures, case: &Case, w: &mut Worst) -> Result<(), String> {
+    let g = case
+        .model()?
+        .gradients(&case.theta)
+        .map_err(|e| e.to_string())?;
+    let target = Target::Teacher(&case.a);
+    for j in 0..case.dim {
+        let ra = column_range(&case.a, case.dim, j);
+        for (of, grad) in [
+            (Of::CrossEntropy, &g.cross_entropy),
+            (Of::Kl, &g.kl_divergence),
+        ] {
+            finite_difference_case(
+                m,
+                of,
+                &target,
+                ra,
+                &case.b,
+                case.dim,
+                &case.theta,
+                j,
+                (grad.value[j], grad.error[j]),
+                w,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A fixed target p (zeros and tiny entries included), the student B and θ.
+fn arb_fixed_case() -> BoxedStrategy<(Vec<f64>, Case)> {
+    (2usize..=6, 1usize..=4)
+        .prop_flat_map(|(c, d)| {
+            (
+                arb_distribution_of(c),
+                proptest::collection::vec(-2.0f64..2.0, d),
+                proptest::collection::vec(-3.0f64..3.0, c * d),
+            )
+                .prop_map(move |(p, theta, b)| {
+                    (
+                        p,
+                        Case {
+                            classes: c,
+                            dim: d,
+                            theta,
+                            a: vec![0.0; c * d],
+                            b,
+                        },
+                    )
+                })
+        })
+        .boxed()
+}
+
+/// With p fixed, the central differences of CE(p, q_θ) and of KL(p‖q_θ)
+/// both match the one gradient Bᵀ(q·Σp − p): the gradients agree.
+fn fixed_target_agrees(
+    m: &dyn Measures,
+    (p, case): &(Vec<f64>, Case),
+    w: &mut Worst,
+) -> Result<(), String> {
+    let g: Bounded =
+        fixed_target_gradient(p, &case.b, case.dim, &case.theta).map_err(|e| e.to_string())?;
+    for j in 0..case.dim {
+        for of in [Of::CrossEntropy, Of::Kl] {
+            finite_difference_case(
+                m,
+                of,
+                &Target::Fixed(p),
+                0.0,
+                &case.b,
+                case.dim,
+                &case.theta,
+                j,
+                (g.value[j], g.error[j]),
+                w,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Formats a vector compactly.
+pub(super) fn fmt_vec(v: &[f64]) -> String {
+    let shown: Vec<String> = v.iter().map(|x| short(*x)).collect();
+    format!("[{}]", shown.join(", "))
+}
+
+/// A number with at most six significant digits, trailing zeros dropped.
+pub(super) fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let s = format!("{x:.6e}");
+    let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exponent.parse().unwrap_or(0);
+    if (-4..6).contains(&exp) {
+        let digits = (5 - exp).max(0) as usize;
+        let f = format!("{x:.digits$}");
+        if f.contains('.') {
+            f.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            f
+        }
+    } else {
+        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
+        format!("{m}e{exp}")
+    }
+}
+
+/// Formats values with their error bounds, "v ± e".
+fn fmt_bounded(b: &Bounded) -> String {
+    let shown: Vec<String> = b
+        .value
+        .iter()
+        .zip(&b.error)
+        .map(|(v, e)| format!("{} ± {e:.1e}", short(*v)))
+        .collect();
+    format!("[{}]", shown.join(", "))
+}
+
+fn fmt_matrix(m: &[f64], dim: usize) -> String {
+    let rows: Vec<String> = m.chunks(dim).map(fmt_vec).collect();
+    format!("[{}]", rows.join(", "))
+}
+
+fn show(case: &Case) -> Counterexample {
+    let mut rows = vec![
+        (
+            "C classes, d parameters".to_string(),
+            format!("{}, {}", case.classes, case.dim),
+        ),
+        ("θ".to_string(), fmt_vec(&case.theta)),
+        ("A (teacher)".to_string(), fmt_matrix(&case.a, case.dim)),
+        ("B (student)".to_string(), fmt_matrix(&case.b, case.dim)),
+    ];
+    if let Ok(model) = case.model() {
+        if let (Ok(p), Ok(q)) = (model.teacher(&case.theta), model.student(&case.theta)) {
+            rows.push(("p_θ = softmax(Aθ)".to_string(), fmt_vec(&p)));
+            rows.push(("q_θ = softmax(Bθ)".to_string(), fmt_vec(&q)));
+        }
+        if let Ok(g) = model.gradients(&case.theta) {
+            rows.push(("∇CE".to_string(), fmt_bounded(&g.cross_entropy)));
+            rows.push(("∇KL".to_string(), fmt_bounded(&g.kl_divergence)));
+            rows.push(("∇H(p_θ)".to_string(), fmt_bounded(&g.entropy)));
+            let diff: Vec<f64> = g
+                .cross_entropy
+                .value
+                .iter()
+                .zip(&g.kl_divergence.value)
+                .map(|(a, b)| a - b)
+                .collect();
+            rows.push(("∇CE − ∇KL".to_string(), fmt_vec(&diff)));
+        }
+    }
+    Counterexample {
+        summary: "with a co-trained teacher p_θ, ∇CE and ∇KL differ, by ∇H(p_θ): descending CE also sharpens the teacher".to_string(),
+        rows,
+    }
+}
+
+fn check_moving_target(ctx: &Context<'_>) -> Evidence {
+    let m = ctx.measures;
+    let search = property(
+        ctx,
+        "moving-target/gradients-equal",
+        arb_quarter_case(),
+        gradients_equal,
+    )
+    .shown(show);
+    let identity = property(
+        ctx,
+        "moving-target/difference-is-entropy-gradient",
+        arb_case(),
+        difference_is_entropy_gradient,
+    )
+    .shown(show);
+    let differences = property(
+        ctx,
+        "moving-target/closed-forms-match-differences",
+        arb_case(),
+        |case, w| gradients_match_differences(m, case, w),
+    )
+    .shown(show);
+    let fixed = property(
+        ctx,
+        "moving-target/fixed-target-gradients-agree",
+        arb_fixed_case(),
+        |case, w| fixed_target_agrees(m, case, w),
+    )
+    .shown(|(p, case)| {
+        let mut c = show(case);
+        c.summary =
+            "with a fixed target the CE and KL gradients should agree, but do not here".to_string();
+        c.rows.insert(0, ("p (fixed)".to_string(), fmt_vec(p)));
+        c
+    });
+    refuted_evidence(
+        ("gradients equal", search),
+        vec![
+            ("∇CE − ∇KL = ∇H", identity),
+            ("closed forms match central differences", differences),
+            ("fixed target: gradients agree", fixed),
+        ],
+    )
+}

@@ -1,0 +1,289 @@
+//! Claim 6: the reverse divergence KL(q‖p) has another minimizer than KL(p‖q).
+
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use super::harness::{U, Worst, property};
+use super::moving_target::short;
+use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use crate::pitfalls::reverse::{
+    BimodalTarget, Fit, Gaussian, discretized_gaussian, fit_forward, fit_reverse, moment_match,
+};
+
+/// Claim 6.
+pub(crate) const REVERSE_KL_DIFFERS: Claim = Claim {
+    id: "reverse-kl-differs",
+    number: 6,
+    title: "Reverse KL has another minimizer: mode-seeking, not mass-covering",
+    statement: "argmin_θ KL(q_θ‖p) = argmin_θ KL(p‖q_θ)",
+    hypotheses: "p: w·N(−m, s²) + (1 − w)·N(m, s²) discretized on K points of [−L, L], L = 2(m + 2s); q_θ: N(μ, σ²) discretized on the same grid, θ = (μ, σ); both argmins by certified Newton fits (the reverse one the best of starts at each mode, at p's moments and at the forward fit)",
+    expectation: Expectation::Refuted,
+    test: "tests/claims_differ.rs::claim_6_reverse_kl_has_another_minimizer",
+    check: check_reverse,
+};
+
+/// The accuracy contract of a measure: |error| ≤ 4u·Σ|tᵢ| (see claim 1).
+const CONTRACT: f64 = 4.0 * U;
+
+/// (m, s, w, K) on round grids, for a readable shrunk counterexample:
+/// m ∈ {1.5, 1.75, …, 3}, s ∈ {0.5, 0.625, …, 1}, w ∈ {0.55, 0.6, …, 0.95},
+/// K ∈ [100, 200]. Every case is bimodal enough to matter (m/s ≥ 1.5); the
+/// grid spacing 4(m + 2s)/(K − 1) ≤ 0.21 stays below s/2.
+fn arb_round_case() -> BoxedStrategy<(f64, f64, f64, usize)> {
+    (6u32..=12, 4u32..=8, 11u32..=19, 100usize..=200)
+        .prop_map(|(m, s, w, k)| {
+            (
+                f64::from(m) / 4.0,
+                f64::from(s) / 8.0,
+                f64::from(w) / 20.0,
+                k,
+            )
+        })
+        .boxed()
+}
+
+/// Continuous cases, including targets inside the family (m = 0, or
+/// w ∈ {0, 1}) and unimodal mixtures: m ∈ [0, 3], s ∈ [0.3, 1], w ∈ [0, 1],
+/// K ∈ [100, 200]; the grid spacing 4(m + 2s)/(K − 1) stays at most s/2
+/// (tightest at s = 0.3: 0.145 ≤ 0.15), and the largest exponent
+/// (3m + 4s)²/(2s²) ≤ 578 keeps every pᵢ above 1e−252 (no underflow, so
+/// KL(q‖p) is finite).
+fn arb_any_case() -> BoxedStrategy<(f64, f64, f64, usize)> {
+    let m = prop_oneof![1 => Just(0.0), 6 => 0.0f64..3.0];
+    let w = prop_oneof![1 => Just(0.0), 1 => Just(1.0), 1 => Just(0.5), 6 => 0.0f64..=1.0];
+    prop_oneof![
+        1 => arb_round_case(),
+        3 => (m, 0.3f64..1.0, w, 100usize..=200).boxed(),
+    ]
+    .boxed()
+}
+
+/// The target and both fits, or the reason a fit failed.
+struct Fits {
+    target: BimodalTarget,
+    forward: Fit,
+    reverse: Fit,
+}
+
+fn fits(m: f64, s: f64, w: f64, k: usize) -> Result<Fits, String> {
+    let target = BimodalTarget::new(m, s, w, k).map_err(|e| e.to_string())?;
+    let (x, p) = (&target.points, &target.p);
+    let forward = fit_forward(x, p).map_err(|e| format!("forward fit: {e}"))?;
+    let moments = moment_match(x, p).map_err(|e| e.to_string())?;
+    let starts = [
+        Gaussian { mu: -m, sigma: s },
+        Gaussian { mu: m, sigma: s },
+        moments,
+        forward.gaussian,
+    ];
+    let reverse = fit_reverse(x, p, &starts).map_err(|e| format!("reverse fit: {e}"))?;
+    Ok(Fits {
+        target,
+        forward,
+        reverse,
+    })
+}
+
+/// The false statement, for one case: the two argmins agree within the sum
+/// of the fits' certificates (|μ − μ*| ≤ `mu_error`, |σ − σ*| ≤ `sigma_error`
+/// for each fit's exact minimizer). A case whose fits fail is not evidence
+/// either way here (the supporting property requires the fits).
+fn argmins_agree(case: &(f64, f64, f64, usize), w: &mut Worst) -> Result<(), String> {
+    let &(m, s, wt, k) = case;
+    let Ok(f) = fits(m, s, wt, k) else {
+        return Ok(());
+    };
+    let (a, b) = (f.forward, f.reverse);
+    w.close(
+        "μ of argmin KL(p‖q) against μ of argmin KL(q‖p)",
+        a.gaussian.mu,
+        b.gaussian.mu,
+        a.mu_error + b.mu_error,
+    )?;
+    w.close(
+        "σ of argmin KL(p‖q) against σ of argmin KL(q‖p)",
+        a.gaussian.sigma,
+        b.gaussian.sigma,
+        a.sigma_error + b.sigma_error,
+    )
+}
+
+/// Relative rounding error bound of each entry of `discretized_gaussian`:
+/// the exponent eᵢ = −(xᵢ − μ)²/(2σ²) carries 4u·|eᵢ| (a subtraction, a
+/// square, a product and a division), the shift by the largest exponent
+/// u·(|eᵢ| + |max e|) more; exp adds u; the normalizing sum K·u and the
+/// division u. So εᵢ ≤ u·(5(|eᵢ| + |max e|) + K + 2).
+fn q_rounding(points: &[f64], g: Gaussian) -> Vec<f64> {
+    let e: Vec<f64> = points
+        .iter()
+        .map(|&x| (x - g.mu) * (x - g.mu) / (2.0 * g.sigma * g.sigma))
+        .collect();
+    // The largest exponent −min eᵢ, by which every exponent is shifted.
+    let top = e.iter().copied().fold(f64::INFINITY, f64::min);
+    let k = points.len() as f64;
+    e.iter()
+        .map(|ei| U * (5.0 * (ei.abs() + top.abs()) + k + 2.0))
+        .collect()
+}
+
+/// Σ|aᵢ ln(aᵢ/bᵢ)| over aᵢ > 0: the condition quantity of KL(a‖b).
+fn kl_condition(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .filter(|(x, _)| **x > 0.0)
+        .map(|(x, y)| (x * (x.ln() - y.ln())).abs())
+        .sum()
+}
+
+/// What is true instead, for one case: both fits are certified strict local
+/// minima (the fit functions return them only then), and each fit's own
+/// divergence, evaluated by the measures under test, is no larger than at
+/// the other fit.
+///
+/// Slack of each comparison: both KL values within the contract; the stored
+/// q vectors' rounding εᵢ (relative), which moves KL(p‖q) by at most
+/// Σ pᵢ εᵢ and KL(q‖p) by Σ qᵢ|ln(qᵢ/pᵢ) + 1| εᵢ; and the distance from the
+/// fit to the exact minimizer, which by convexity on the certificate's ball
+/// moves the objective by at most (‖g‖ + ν)·ρ.
+fn fits_are_minima(
+    m_: &dyn Measures,
+    case: &(f64, f64, f64, usize),
+    w: &mut Worst,
+) -> Result<(), String> {
+    let &(m, s, wt, k) = case;
+    let f = fits(m, s, wt, k)?;
+    let (x, p) = (&f.target.points, &f.target.p);
+    let qf = discretized_gaussian(x, f.forward.gaussian).map_err(|e| e.to_string())?;
+    let qr = discretized_gaussian(x, f.reverse.gaussian).map_err(|e| e.to_string())?;
+    let kl = |a: &[f64], b: &[f64]| m_.kl_divergence(a, b).map_err(|e| e.to_string());
+    let (fwd_at_f, fwd_at_r) = (kl(p, &qf)?, kl(p, &qr)?);
+    let (rev_at_f, rev_at_r) = (kl(&qf, p)?, kl(&qr, p)?);
+    let (ef, er) = (
+        q_rounding(x, f.forward.gaussian),
+        q_rounding(x, f.reverse.gaussian),
+    );
+    let to_min = |fit: &Fit| (fit.gradient_norm + fit.gradient_noise) * fit.radius;
+    let shift_fwd: f64 = p
+        .iter()
+        .zip(ef.iter().zip(&er))
+        .map(|(pi, (a, b))| pi * (a + b))
+        .sum();
+    let slack_fwd =
+        CONTRACT * (kl_condition(p, &qf) + kl_condition(p, &qr)) + shift_fwd + to_min(&f.forward);
+    w.at_least(
+        "KL(p‖q_rev) − KL(p‖q_fwd), the forward fit's advantage in its own objective",
+        fwd_at_r - fwd_at_f,
+        0.0,
+        slack_fwd,
+    )?;
+    let rev_shift = |q: &[f64], eps: &[f64]| -> f64 {
+        q.iter()
+            .zip(p)
+            .zip(eps)
+            .map(|((qi, pi), e)| qi * ((qi.ln() - pi.ln()) + 1.0).abs() * e)
+            .sum()
+    };
+    let slack_rev = CONTRACT * (kl_condition(&qf, p) + kl_condition(&qr, p))
+        + rev_shift(&qf, &ef)
+        + rev_shift(&qr, &er)
+        + to_min(&f.reverse);
+    w.at_least(
+        "KL(q_fwd‖p) − KL(q_rev‖p), the reverse fit's advantage in its own objective",
+        rev_at_f - rev_at_r,
+        0.0,
+        slack_rev,
+    )
+}
+
+fn show(m_: &dyn Measures, case: &(f64, f64, f64, usize)) -> Counterexample {
+    let &(m, s, wt, k) = case;
+    let mut rows = vec![
+        (
+            "target p".to_string(),
+            format!(
+                "{}·N(−{m}, {s}²) + {}·N({m}, {s}²) on {k} grid points",
+                short(wt),
+                short(1.0 - wt)
+            ),
+        ),
+        ("m, s, w, K".to_string(), format!("{m}, {s}, {wt}, {k}")),
+    ];
+    match fits(m, s, wt, k) {
+        Err(e) => rows.push(("fits".to_string(), e)),
+        Ok(f) => {
+            let (x, p) = (&f.target.points, &f.target.p);
+            rows.push((
+                "grid".to_string(),
+                format!("[{}, {}]", x[0], x[x.len() - 1]),
+            ));
+            if let Ok(g) = moment_match(x, p) {
+                rows.push((
+                    "mean, sd of p".to_string(),
+                    format!("{:.6}, {:.6}", g.mu, g.sigma),
+                ));
+            }
+            for (name, fit) in [
+                ("forward fit argmin KL(p‖q): μ, σ", &f.forward),
+                ("reverse fit argmin KL(q‖p): μ, σ", &f.reverse),
+            ] {
+                rows.push((
+                    name.to_string(),
+                    format!(
+                        "{:.6} ± {:.1e}, {:.6} ± {:.1e}",
+                        fit.gaussian.mu, fit.mu_error, fit.gaussian.sigma, fit.sigma_error
+                    ),
+                ));
+            }
+            let qs = [
+                discretized_gaussian(x, f.forward.gaussian),
+                discretized_gaussian(x, f.reverse.gaussian),
+            ];
+            if let [Ok(qf), Ok(qr)] = &qs {
+                for (name, a, b) in [
+                    ("KL(p‖q_fwd)", p.as_slice(), qf.as_slice()),
+                    ("KL(p‖q_rev)", p, qr),
+                    ("KL(q_fwd‖p)", qf, p),
+                    ("KL(q_rev‖p)", qr, p),
+                ] {
+                    let v = m_
+                        .kl_divergence(a, b)
+                        .map_or_else(|e| e.to_string(), |v| format!("{v:.6}"));
+                    rows.push((name.to_string(), v));
+                }
+            }
+        }
+    }
+    Counterexample {
+        summary: "forward KL spreads one Gaussian over both modes (mass-covering); reverse KL sits on one mode (mode-seeking): the argmins differ far beyond the fits' certificates".to_string(),
+        rows,
+    }
+}
+
+fn check_reverse(ctx: &Context<'_>) -> Evidence {
+    let m = ctx.measures;
+    let search = property(
+        ctx,
+        "reverse-kl-differs/argmins-agree",
+        arb_round_case(),
+        argmins_agree,
+    )
+    .shown(|case| show(m, case));
+    // Each case runs five Newton fits on up to 200 grid points (about 1 ms
+    // in the test profile): a quarter of the cases keeps the check well under
+    // a second while still covering the edge cases of the strategy.
+    let fewer = super::Context {
+        cases: (ctx.cases / 4).max(8),
+        ..*ctx
+    };
+    let support = property(
+        &fewer,
+        "reverse-kl-differs/fits-are-minima",
+        arb_any_case(),
+        |case, w| fits_are_minima(m, case, w),
+    )
+    .shown(|case| show(m, case));
+    refuted_evidence(
+        ("argmins agree", search),
+        vec![("each fit minimizes its own divergence", support)],
+    )
+}

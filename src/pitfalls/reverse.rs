@@ -1,0 +1,893 @@
+//! Forward and reverse KL fits of a discretized Gaussian to a target on a grid.
+//!
+//! The family: on grid points x₁ … x_K,
+//!
+//! ```text
+//! q_θ(xᵢ) = exp(−(xᵢ − μ)²/(2σ²)) / Σⱼ exp(−(xⱼ − μ)²/(2σ²)),   θ = (μ, σ), σ > 0
+//! ```
+//!
+//! In a scaled coordinate t = (x − c)/d this is an exponential family with
+//! statistic T(t) = (t, t²) and natural parameters η = (μₜ/σₜ², −1/(2σₜ²)):
+//! ln q = η·T − A(η), with ∇A = E_q\[T\] and ∇²A = Cov_q\[T\].
+//!
+//! - **Forward** (mass-covering): KL(p‖q_η) = −H(p) − η·E_p\[T\] + A(η) is
+//!   convex in η, with gradient E_q\[T\] − E_p\[T\]. Its minimizer matches the
+//!   first two moments of p on the grid: it spreads over every mode.
+//! - **Reverse** (mode-seeking): KL(q_η‖p) = E_q\[f\], f = ln q − ln p, has
+//!   gradient Cov_q\[T, f\] and Hessian Cov_q\[T\] + E_q\[T̃ T̃ᵀ (f − E_q f)\]
+//!   (T̃ = T − E_q T). It is not convex: for a well-separated bimodal p it has
+//!   a local minimum at each mode.
+//!
+//! Both are minimized by Newton's method in η (damped by a backtracking line
+//! search, shifted when the Hessian is not positive definite), in a frame
+//! centred and scaled at the start so that the Hessian is well conditioned.
+//! Each fit stops when the gradient is below twice its own rounding-noise
+//! bound ν, or when no step decreases the objective any more, and returns a
+//! **certificate**: the parameter error bound
+//!
+//! ```text
+//! ‖η − η*‖ ≤ ρ = 2(‖g‖ + ν)/λ_min(H)
+//! ```
+//!
+//! (the Newton–Kantorovich radius 2‖H⁻¹g‖, with the true gradient within ν of
+//! the computed one), whose premise, that the Hessian stays above λ_min/2 over
+//! that ball, is checked at the ball's four axis points; ρ is mapped to bounds
+//! on μ and σ through the derivatives of μ = c + d·μₜ and σ = d·σₜ.
+
+use super::U;
+use crate::measures::{MeasureError, normalize, validate_distribution};
+
+/// A Gaussian's parameters: mean μ and standard deviation σ.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gaussian {
+    /// The mean μ.
+    pub mu: f64,
+    /// The standard deviation σ > 0.
+    pub sigma: f64,
+}
+
+/// Why a grid, a target or a fit is not acceptable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// A parameter is out of its domain.
+    #[error("{name} = {value} is not allowed: {reason}")]
+    BadParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// What the domain is.
+        reason: &'static str,
+    },
+    /// The grid has fewer than three distinct points, so (μ, σ) is not identifiable.
+    #[error("the grid needs at least 3 distinct points, got {distinct}")]
+    TooFewPoints {
+        /// The number of distinct points.
+        distinct: usize,
+    },
+    /// A grid point is NaN or infinite.
+    #[error("points[{index}] = {value} is not finite")]
+    NotFinite {
+        /// Its index.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
+    /// The grid and the target have different lengths.
+    #[error("points has length {points} but p has length {p}")]
+    LengthMismatch {
+        /// Length of the grid.
+        points: usize,
+        /// Length of the target.
+        p: usize,
+    },
+    /// The target is not a probability vector.
+    #[error(transparent)]
+    Target(#[from] MeasureError),
+    /// A target entry is zero: KL(q‖p) = +∞ for every Gaussian on the grid.
+    #[error("p[{index}] = 0, so KL(q‖p) is +∞ for every Gaussian on the grid")]
+    ZeroTarget {
+        /// The index of the zero.
+        index: usize,
+    },
+    /// No start was given to the reverse fit.
+    #[error("the reverse fit needs at least one start")]
+    NoStart,
+    /// Newton's method did not reach its stopping rule.
+    #[error(
+        "the fit from (μ = {mu}, σ = {sigma}) did not converge in {iterations} steps (gradient norm {gradient_norm:e})"
+    )]
+    NotConverged {
+        /// The start's mean.
+        mu: f64,
+        /// The start's standard deviation.
+        sigma: f64,
+        /// Steps taken.
+        iterations: usize,
+        /// The gradient norm at the last step.
+        gradient_norm: f64,
+    },
+    /// The fit stopped where the Hessian is not positive definite.
+    #[error(
+        "the fit from (μ = {mu}, σ = {sigma}) stopped where the Hessian's smallest eigenvalue is {eigenvalue:e}, not a minimum"
+    )]
+    NotAMinimum {
+        /// The start's mean.
+        mu: f64,
+        /// The start's standard deviation.
+        sigma: f64,
+        /// The Hessian's smallest eigenvalue there.
+        eigenvalue: f64,
+    },
+    /// The Hessian varies too much over the certificate's ball to trust it.
+    #[error(
+        "the fit from (μ = {mu}, σ = {sigma}) has no certificate: the Hessian falls below half its smallest eigenvalue within radius {radius:e}"
+    )]
+    NotCertified {
+        /// The start's mean.
+        mu: f64,
+        /// The start's standard deviation.
+        sigma: f64,
+        /// The radius ρ that failed.
+        radius: f64,
+    },
+}
+
+/// A fitted Gaussian with its convergence certificate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    /// The fitted parameters.
+    pub gaussian: Gaussian,
+    /// The divergence minimized, at the fit, as the optimizer evaluates it:
+    /// KL(p‖q) for [`fit_forward`], KL(q‖p) for [`fit_reverse`].
+    pub objective: f64,
+    /// |μ − μ*| ≤ `mu_error` for the exact minimizer μ* the fit converged to.
+    pub mu_error: f64,
+    /// |σ − σ*| ≤ `sigma_error`.
+    pub sigma_error: f64,
+    /// ‖∇‖ in the natural parameters of the fit's frame, at the fit.
+    pub gradient_norm: f64,
+    /// ν, the bound on the rounding error of that gradient.
+    pub gradient_noise: f64,
+    /// λ_min of the Hessian at the fit (positive: a strict local minimum).
+    pub min_eigenvalue: f64,
+    /// λ_max of the Hessian at the fit.
+    pub max_eigenvalue: f64,
+    /// ρ = 2(‖g‖ + ν)/λ_min: the distance in natural parameters (of the
+    /// fit's frame) within which the exact minimizer lies.
+    pub radius: f64,
+    /// Newton steps taken.
+    pub iterations: usize,
+    /// Where the search started.
+    pub start: Gaussian,
+}
+
+/// K points evenly spaced on [−half_width, half_width], symmetric about 0.
+///
+/// ```text
+/// xᵢ = half_width · (2i − (K − 1)) / (K − 1),   i = 0 … K − 1
+/// ```
+///
+/// # Errors
+/// [`FitError::BadParameter`] if `half_width` is not finite and positive or
+/// `points` < 3.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::pitfalls::reverse::symmetric_grid;
+/// assert_eq!(symmetric_grid(1.0, 3).unwrap(), vec![-1.0, 0.0, 1.0]);
+/// ```
+pub fn symmetric_grid(half_width: f64, points: usize) -> Result<Vec<f64>, FitError> {
+    if !(half_width.is_finite() && half_width > 0.0) {
+        return Err(FitError::BadParameter {
+            name: "half_width",
+            value: half_width,
+            reason: "must be finite and positive",
+        });
+    }
+    if points < 3 {
+        return Err(FitError::BadParameter {
+            name: "points",
+            value: points as f64,
+            reason: "at least 3 grid points",
+        });
+    }
+    let k = (points - 1) as f64;
+    Ok((0..points)
+        .map(|i| half_width * ((2 * i) as f64 - k) / k)
+        .collect())
+}
+
+/// A two-Gaussian mixture discretized on a grid: the bimodal target.
+///
+/// ```text
+/// p(xᵢ) ∝ w·exp(−(xᵢ + m)²/(2s²)) + (1 − w)·exp(−(xᵢ − m)²/(2s²))
+/// grid: K points on [−L, L],  L = 2(m + 2s)
+/// ```
+///
+/// Why L = 2(m + 2s): the grid reaches 4s beyond each mode, and its uniform
+/// variance, at least L²/3 = (4/3)(m + 2s)² > m² + s² ≥ Var(p), exceeds p's,
+/// so the moment-matching Gaussian has σ² > 0 (the forward optimum is interior).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BimodalTarget {
+    /// Half the distance between the modes.
+    pub m: f64,
+    /// The components' standard deviation.
+    pub s: f64,
+    /// The weight of the component at −m.
+    pub w: f64,
+    /// The grid.
+    pub points: Vec<f64>,
+    /// The probabilities on the grid (normalized, compensated sum).
+    pub p: Vec<f64>,
+}
+
+impl BimodalTarget {
+    /// The discretized mixture with half-separation `m`, component standard
+    /// deviation `s`, weight `w` at −m, on `k` grid points.
+    ///
+    /// # Errors
+    /// [`FitError::BadParameter`] for m < 0, s ≤ 0, w ∉ [0, 1], a non-finite
+    /// value, or k < 3.
+    ///
+    /// # Example
+    /// ```
+    /// use logloss_proofs::pitfalls::reverse::BimodalTarget;
+    /// let t = BimodalTarget::new(2.0, 0.5, 0.5, 101).unwrap();
+    /// assert_eq!(t.points[0], -6.0); // L = 2(m + 2s)
+    /// assert_eq!(t.p[25], t.p[75]); // symmetric at w = 1/2
+    /// ```
+    pub fn new(m: f64, s: f64, w: f64, k: usize) -> Result<Self, FitError> {
+        if !(m.is_finite() && m >= 0.0) {
+            return Err(FitError::BadParameter {
+                name: "m",
+                value: m,
+                reason: "must be finite and non-negative",
+            });
+        }
+        if !(s.is_finite() && s > 0.0) {
+            return Err(FitError::BadParameter {
+                name: "s",
+                value: s,
+                reason: "must be finite and positive",
+            });
+        }
+        if !(0.0..=1.0).contains(&w) {
+            return Err(FitError::BadParameter {
+                name: "w",
+                value: w,
+                reason: "must be a probability in [0, 1]",
+            });
+        }
+        let points = symmetric_grid(2.0 * (m + 2.0 * s), k)?;
+        let (lw1, lw2) = (w.ln(), (-w).ln_1p());
+        let log_weight: Vec<f64> = points
+            .iter()
+            .map(|&x| {
+                let a = lw1 - (x + m) * (x + m) / (2.0 * s * s);
+                let b = lw2 - (x - m) * (x - m) / (2.0 * s * s);
+                let hi = a.max(b);
+                hi + (a.min(b) - hi).exp().ln_1p()
+            })
+            .collect();
+        let top = log_weight.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let weights: Vec<f64> = log_weight.iter().map(|l| (l - top).exp()).collect();
+        let p = normalize(&weights)?;
+        Ok(BimodalTarget { m, s, w, points, p })
+    }
+}
+
+/// The Gaussian with the mean and standard deviation of p on the grid: the
+/// continuous-family forward-KL optimum, and the frame of [`fit_forward`].
+///
+/// ```text
+/// μ = Σ pᵢ xᵢ,   σ² = Σ pᵢ (xᵢ − μ)²
+/// ```
+///
+/// # Errors
+/// As [`fit_forward`]'s validation of `points` and `p`.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::pitfalls::reverse::moment_match;
+/// let g = moment_match(&[-1.0, 0.0, 1.0], &[0.25, 0.5, 0.25]).unwrap();
+/// assert_eq!((g.mu, g.sigma), (0.0, 0.5f64.sqrt()));
+/// ```
+pub fn moment_match(points: &[f64], p: &[f64]) -> Result<Gaussian, FitError> {
+    validate(points, p)?;
+    Ok(moments(points, p))
+}
+
+fn moments(points: &[f64], p: &[f64]) -> Gaussian {
+    let mu: f64 = points.iter().zip(p).map(|(x, w)| w * x).sum();
+    let var: f64 = points
+        .iter()
+        .zip(p)
+        .map(|(x, w)| w * (x - mu) * (x - mu))
+        .sum();
+    Gaussian {
+        mu,
+        sigma: var.sqrt(),
+    }
+}
+
+/// The discretized Gaussian q_θ on the grid (see the module docs), normalized.
+///
+/// # Errors
+/// [`FitError::BadParameter`] for a non-finite μ or a σ that is not finite
+/// and positive; [`FitError::NotFinite`] for a non-finite grid point.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::pitfalls::reverse::{discretized_gaussian, Gaussian};
+/// let q = discretized_gaussian(&[-1.0, 0.0, 1.0], Gaussian { mu: 0.0, sigma: 1.0 }).unwrap();
+/// assert_eq!(q[0], q[2]);
+/// assert!(q[1] > q[0]);
+/// ```
+pub fn discretized_gaussian(points: &[f64], g: Gaussian) -> Result<Vec<f64>, FitError> {
+    check_gaussian(g)?;
+    check_points(points)?;
+    let e: Vec<f64> = points
+        .iter()
+        .map(|&x| -(x - g.mu) * (x - g.mu) / (2.0 * g.sigma * g.sigma))
+        .collect();
+    let top = e.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let w: Vec<f64> = e.iter().map(|v| (v - top).exp()).collect();
+    Ok(normalize(&w)?)
+}
+
+/// The forward fit: argmin over (μ, σ) of KL(p‖q_θ), the mass-covering fit
+/// that cross-entropy training also finds.
+///
+/// The objective is convex in the natural parameters, so one start (the
+/// moments of p) suffices. At the minimizer, E_q\[x\] = E_p\[x\] and
+/// E_q\[x²\] = E_p\[x²\] on the grid (moment matching).
+///
+/// # Errors
+/// [`FitError`] for an invalid grid or target, or a fit that fails its
+/// stopping rule or certificate (see the module docs).
+///
+/// # Example
+/// ```
+/// use logloss_proofs::pitfalls::reverse::{fit_forward, BimodalTarget};
+/// let t = BimodalTarget::new(2.0, 0.5, 0.5, 101).unwrap();
+/// let f = fit_forward(&t.points, &t.p).unwrap();
+/// // Mass-covering: centred between the modes, wide enough to reach both.
+/// assert!(f.gaussian.mu.abs() <= f.mu_error);
+/// assert!(f.gaussian.sigma > 2.0);
+/// ```
+pub fn fit_forward(points: &[f64], p: &[f64]) -> Result<Fit, FitError> {
+    validate(points, p)?;
+    let start = moments(points, p);
+    let problem = Problem::new(points, p, start, Direction::Forward);
+    problem.minimize(start)
+}
+
+/// The reverse fit: argmin over (μ, σ) of KL(q_θ‖p), the mode-seeking fit.
+///
+/// The objective is not convex; Newton's method runs from each start, and the
+/// certified local minimum with the lowest objective is returned. Starts that
+/// end at a point that is not a certified minimum are skipped.
+///
+/// # Errors
+/// [`FitError`] for an invalid grid or target, [`FitError::ZeroTarget`] if
+/// p has a zero, [`FitError::NoStart`], or the first start's error if no
+/// start gives a certified minimum.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::pitfalls::reverse::{fit_reverse, BimodalTarget, Gaussian};
+/// let t = BimodalTarget::new(2.0, 0.5, 0.7, 101).unwrap();
+/// let starts = [Gaussian { mu: -2.0, sigma: 0.5 }, Gaussian { mu: 2.0, sigma: 0.5 }];
+/// let r = fit_reverse(&t.points, &t.p, &starts).unwrap();
+/// // Mode-seeking: it sits on the heavier mode at −m = −2, about as wide as
+/// // one component (s = 0.5), far narrower than the forward fit (σ > 2).
+/// assert!(r.gaussian.mu < -1.5 && r.gaussian.sigma < 1.0);
+/// ```
+pub fn fit_reverse(points: &[f64], p: &[f64], starts: &[Gaussian]) -> Result<Fit, FitError> {
+    validate(points, p)?;
+    if let Some(index) = p.iter().position(|&v| v == 0.0) {
+        return Err(FitError::ZeroTarget { index });
+    }
+    if starts.is_empty() {
+        return Err(FitError::NoStart);
+    }
+    let mut best: Option<Fit> = None;
+    let mut first_error = None;
+    for &start in starts {
+        check_gaussian(start)?;
+        let problem = Problem::new(points, p, start, Direction::Reverse);
+        match problem.minimize(start) {
+            Ok(fit) => {
+                if best.is_none_or(|b| fit.objective < b.objective) {
+                    best = Some(fit);
+                }
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match (best, first_error) {
+        (Some(fit), _) => Ok(fit),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(FitError::NoStart),
+    }
+}
+
+fn check_gaussian(g: Gaussian) -> Result<(), FitError> {
+    if !g.mu.is_finite() {
+        return Err(FitError::BadParameter {
+            name: "mu",
+            value: g.mu,
+            reason: "must be finite",
+        });
+    }
+    if !(g.sigma.is_finite() && g.sigma > 0.0) {
+        return Err(FitError::BadParameter {
+            name: "sigma",
+            value: g.sigma,
+            reason: "must be finite and positive",
+        });
+    }
+    Ok(())
+}
+
+fn check_points(points: &[f64]) -> Result<(), FitError> {
+    if let Some(index) = points.iter().position(|x| !x.is_finite()) {
+        return Err(FitError::NotFinite {
+            index,
+            value: points[index],
+        });
+    }
+    let mut sorted = points.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.dedup();
+    if sorted.len() < 3 {
+        return Err(FitError::TooFewPoints {
+            distinct: sorted.len(),
+        });
+    }
+    Ok(())
+}
+
+fn validate(points: &[f64], p: &[f64]) -> Result<(), FitError> {
+    check_points(points)?;
+    if points.len() != p.len() {
+        return Err(FitError::LengthMismatch {
+            points: points.len(),
+            p: p.len(),
+        });
+    }
+    validate_distribution("p", p)?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    Forward,
+    Reverse,
+}
+
+/// One fit's problem in its frame t = (x − c)/d.
+struct Problem<'a> {
+    direction: Direction,
+    p: &'a [f64],
+    ln_p: Vec<f64>,
+    t: Vec<f64>,
+    t2: Vec<f64>,
+    /// E_p[t], E_p[t²] (forward only).
+    ep: [f64; 2],
+    /// Σ pᵢ ln pᵢ (forward only), to report KL rather than CE.
+    neg_entropy: f64,
+    c: f64,
+    d: f64,
+}
+
+/// The objective, gradient, Hessian (a, b; b, c) and the gradient's noise bound.
+struct Eval {
+    objective: f64,
+    g: [f64; 2],
+    h: [f64; 3],
+    noise: f64,
+}
+
+impl Eval {
+    fn gradient_norm(&self) -> f64 {
+        self.g[0].hypot(self.g[1])
+    }
+}
+
+/// Eigenvalues (smallest, largest) of the symmetric 2×2 matrix (a, b; b, c).
+fn eigenvalues(h: [f64; 3]) -> (f64, f64) {
+    let mean = 0.5 * (h[0] + h[2]);
+    let radius = (0.5 * (h[0] - h[2])).hypot(h[1]);
+    let large = mean + radius;
+    // λ_min = det/λ_max avoids the cancellation of mean − radius.
+    let small = if large > 0.0 {
+        (h[0] * h[2] - h[1] * h[1]) / large
+    } else {
+        mean - radius
+    };
+    (small, large)
+}
+
+/// Newton steps allowed before a fit is declared not converged.
+const MAX_STEPS: usize = 200;
+/// Steps without a new best gradient norm after which the fit stops.
+const STALL: usize = 8;
+/// The smallest backtracking step, 2⁻⁴⁰.
+const MIN_STEP: f64 = 1.0 / 1_099_511_627_776.0;
+
+impl<'a> Problem<'a> {
+    fn new(points: &[f64], p: &'a [f64], frame: Gaussian, direction: Direction) -> Self {
+        let (c, d) = (frame.mu, frame.sigma);
+        let t: Vec<f64> = points.iter().map(|x| (x - c) / d).collect();
+        let t2: Vec<f64> = t.iter().map(|v| v * v).collect();
+        let ep = [
+            p.iter().zip(&t).map(|(a, b)| a * b).sum(),
+            p.iter().zip(&t2).map(|(a, b)| a * b).sum(),
+        ];
+        let ln_p: Vec<f64> = p.iter().map(|v| v.ln()).collect();
+        let neg_entropy = p
+            .iter()
+            .zip(&ln_p)
+            .filter(|(a, _)| **a > 0.0)
+            .map(|(a, l)| a * l)
+            .sum();
+        Problem {
+            direction,
+            p,
+            ln_p,
+            t,
+            t2,
+            ep,
+            neg_entropy,
+            c,
+            d,
+        }
+    }
+
+    /// ln q and the bound on each entry's rounding error (see the derivation below).
+    fn log_q(&self, eta: [f64; 2]) -> (Vec<f64>, Vec<f64>) {
+        let k = self.t.len() as f64;
+        // sᵢ = η₁tᵢ + η₂tᵢ²: tᵢ carries 2u relative (a subtraction and a
+        // division), tᵢ² 5u, each product one more, the sum one more: at most
+        // 7u·(|η₁tᵢ| + |η₂|tᵢ²).
+        let s: Vec<f64> = self
+            .t
+            .iter()
+            .zip(&self.t2)
+            .map(|(t, t2)| eta[0] * t + eta[1] * t2)
+            .collect();
+        let es: Vec<f64> = self
+            .t
+            .iter()
+            .zip(&self.t2)
+            .map(|(t, t2)| 7.0 * U * ((eta[0] * t).abs() + eta[1].abs() * t2))
+            .collect();
+        let top = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let es_max = es.iter().copied().fold(0.0, f64::max);
+        let spread = s.iter().map(|v| top - v).fold(0.0, f64::max);
+        let sum: f64 = s.iter().map(|v| (v - top).exp()).sum();
+        let a = top + sum.ln();
+        // A = max s + ln Σ exp(sᵢ − max s): max s is off by ≤ es_max; each
+        // exp argument by ≤ 2·es_max + u·spread, so each term by that
+        // relatively plus u for exp; the K-term sum adds (K − 1)u relative;
+        // ln adds u·|ln Σ|, the final addition u·|A|.
+        let err_a = 3.0 * es_max + U * (spread + k + 2.0 + sum.ln().abs() + a.abs());
+        let ln_q: Vec<f64> = s.iter().map(|v| v - a).collect();
+        let e: Vec<f64> = es
+            .iter()
+            .zip(&ln_q)
+            .map(|(es, l)| es + err_a + U * l.abs())
+            .collect();
+        (ln_q, e)
+    }
+
+    fn eval(&self, eta: [f64; 2]) -> Eval {
+        let k = self.t.len() as f64;
+        let (ln_q, e) = self.log_q(eta);
+        let q: Vec<f64> = ln_q.iter().map(|l| l.exp()).collect();
+        let m1: f64 = q.iter().zip(&self.t).map(|(a, b)| a * b).sum();
+        let m2: f64 = q.iter().zip(&self.t2).map(|(a, b)| a * b).sum();
+        let (mut h11, mut h12, mut h22) = (0.0, 0.0, 0.0);
+        match self.direction {
+            Direction::Forward => {
+                for ((qi, t), t2) in q.iter().zip(&self.t).zip(&self.t2) {
+                    let (a, b) = (t - m1, t2 - m2);
+                    h11 += qi * a * a;
+                    h12 += qi * a * b;
+                    h22 += qi * b * b;
+                }
+                let g = [m1 - self.ep[0], m2 - self.ep[1]];
+                // E_q[T] with qᵢ off by (eᵢ + u) relative, Tₖ by 5u, a K-term
+                // sum by (K − 1)u: Σ qᵢ|Tᵢₖ|(eᵢ + (K + 7)u); E_p[T] likewise
+                // with exact pᵢ: Σ pᵢ|Tᵢₖ|(K + 6)u; the subtraction u|gₖ|.
+                let noise_k = |tk: &[f64], gk: f64| -> f64 {
+                    let mut acc = U * gk.abs();
+                    for i in 0..q.len() {
+                        acc += q[i] * tk[i].abs() * (e[i] + (k + 7.0) * U)
+                            + self.p[i] * tk[i].abs() * (k + 6.0) * U;
+                    }
+                    acc
+                };
+                let noise = noise_k(&self.t, g[0]).hypot(noise_k(&self.t2, g[1]));
+                // CE(p, q_η) = A − η·E_p[T]; KL = CE + Σ p ln p.
+                let a = ln_q_offset(&ln_q, &self.t, &self.t2, eta);
+                let objective = a - eta[0] * self.ep[0] - eta[1] * self.ep[1] + self.neg_entropy;
+                Eval {
+                    objective,
+                    g,
+                    h: [h11, h12, h22],
+                    noise,
+                }
+            }
+            Direction::Reverse => {
+                let f: Vec<f64> = ln_q.iter().zip(&self.ln_p).map(|(a, b)| a - b).collect();
+                let ef: f64 = q.iter().zip(&f).map(|(a, b)| a * b).sum();
+                let (mut g1, mut g2) = (0.0, 0.0);
+                for i in 0..q.len() {
+                    let (a, b, r) = (self.t[i] - m1, self.t2[i] - m2, f[i] - ef);
+                    g1 += q[i] * a * r;
+                    g2 += q[i] * b * r;
+                    h11 += q[i] * a * a * (1.0 + r);
+                    h12 += q[i] * a * b * (1.0 + r);
+                    h22 += q[i] * b * b * (1.0 + r);
+                }
+                // Errors, each to first order in u:
+                // fᵢ = ln qᵢ − ln pᵢ: eᵢ + u|ln pᵢ| + u|fᵢ|;
+                // E_q[Tₖ]: Σ qᵢ|Tᵢₖ|(eᵢ + (K + 7)u); E_q[f]: Σ qᵢ(|fᵢ|(eᵢ + (K + 2)u) + err fᵢ);
+                // centred T̃, f̃: their inputs' errors plus u|T̃|, u|f̃|;
+                // gₖ = Σ qᵢ T̃ᵢₖ f̃ᵢ: Σ qᵢ(|T̃ᵢₖ f̃ᵢ|(eᵢ + (K + 3)u) + |f̃ᵢ| err T̃ᵢₖ + |T̃ᵢₖ| err f̃ᵢ).
+                let err_f: Vec<f64> = (0..q.len())
+                    .map(|i| e[i] + U * (self.ln_p[i].abs() + f[i].abs()))
+                    .collect();
+                let err_m = |tk: &[f64]| -> f64 {
+                    (0..q.len())
+                        .map(|i| q[i] * tk[i].abs() * (e[i] + (k + 7.0) * U))
+                        .sum()
+                };
+                let (err_m1, err_m2) = (err_m(&self.t), err_m(&self.t2));
+                let err_ef: f64 = (0..q.len())
+                    .map(|i| q[i] * (f[i].abs() * (e[i] + (k + 2.0) * U) + err_f[i]))
+                    .sum();
+                let noise_k = |tk: &[f64], mk: f64, err_mk: f64, gk: f64| -> f64 {
+                    let mut acc = U * gk.abs();
+                    for i in 0..q.len() {
+                        let tt = tk[i] - mk;
+                        let r = f[i] - ef;
+                        let err_tt = 5.0 * U * tk[i].abs() + err_mk + U * tt.abs();
+                        let err_r = err_f[i] + err_ef + U * r.abs();
+                        acc += q[i]
+                            * ((tt * r).abs() * (e[i] + (k + 3.0) * U)
+                                + r.abs() * err_tt
+                                + tt.abs() * err_r);
+                    }
+                    acc
+                };
+                let noise =
+                    noise_k(&self.t, m1, err_m1, g1).hypot(noise_k(&self.t2, m2, err_m2, g2));
+                Eval {
+                    objective: ef,
+                    g: [g1, g2],
+                    h: [h11, h12, h22],
+                    noise,
+                }
+            }
+        }
+    }
+
+    /// Newton's method from the start.
+    ///
+    /// Each step tries the full Newton step first and takes it if it gives
+    /// Armijo's sufficient decrease (constant 10⁻⁴) or, where the Hessian is
+    /// positive definite, at least halves the gradient (near the minimum the
+    /// objective's decrease, about ‖g‖²/λ, is below its rounding noise while
+    /// the gradient still falls quadratically); otherwise it backtracks by
+    /// halving with Armijo's rule. It stops when ‖g‖ ≤ 2ν, when no step is
+    /// accepted, or when the best ‖g‖ has not improved for `STALL` steps
+    /// (the gradient's rounding floor); the certificate is computed from
+    /// wherever it stopped.
+    fn minimize(&self, start: Gaussian) -> Result<Fit, FitError> {
+        // The start in this frame: μₜ = (μ − c)/d, σₜ = σ/d, so η = (μₜ/σₜ², −1/(2σₜ²));
+        // with the frame at the start itself this is η = (0, −1/2).
+        let sigma_t = start.sigma / self.d;
+        let var_t = sigma_t * sigma_t;
+        let mut eta = [(start.mu - self.c) / self.d / var_t, -0.5 / var_t];
+        let mut ev = self.eval(eta);
+        let mut steps = 0;
+        let mut best = ev.gradient_norm();
+        let mut since_best = 0;
+        while ev.gradient_norm() > 2.0 * ev.noise && since_best < STALL {
+            if steps == MAX_STEPS {
+                return Err(FitError::NotConverged {
+                    mu: start.mu,
+                    sigma: start.sigma,
+                    iterations: steps,
+                    gradient_norm: ev.gradient_norm(),
+                });
+            }
+            steps += 1;
+            let (dir, pure_newton) = newton_direction(&ev);
+            let slope = ev.g[0] * dir[0] + ev.g[1] * dir[1];
+            let mut accepted = None;
+            let mut alpha = 1.0;
+            while alpha >= MIN_STEP {
+                let cand = [eta[0] + alpha * dir[0], eta[1] + alpha * dir[1]];
+                if cand[1] < 0.0 && cand != eta {
+                    let ce = self.eval(cand);
+                    let armijo = ce.objective <= ev.objective + 1e-4 * alpha * slope;
+                    let halves = alpha == 1.0
+                        && pure_newton
+                        && ce.gradient_norm() <= 0.5 * ev.gradient_norm();
+                    if armijo || halves {
+                        accepted = Some((cand, ce));
+                        break;
+                    }
+                }
+                alpha *= 0.5;
+            }
+            match accepted {
+                Some((cand, ce)) => {
+                    eta = cand;
+                    ev = ce;
+                }
+                None => break,
+            }
+            if ev.gradient_norm() < best {
+                best = ev.gradient_norm();
+                since_best = 0;
+            } else {
+                since_best += 1;
+            }
+        }
+        self.certify(start, eta, &ev, steps)
+    }
+
+    fn certify(
+        &self,
+        start: Gaussian,
+        eta: [f64; 2],
+        ev: &Eval,
+        steps: usize,
+    ) -> Result<Fit, FitError> {
+        let (lmin, lmax) = eigenvalues(ev.h);
+        if lmin.is_nan() || lmin <= 0.0 {
+            return Err(FitError::NotAMinimum {
+                mu: start.mu,
+                sigma: start.sigma,
+                eigenvalue: lmin,
+            });
+        }
+        let radius = 2.0 * (ev.gradient_norm() + ev.noise) / lmin;
+        // The premise of the radius: H ≥ λ_min/2 across the ball, checked at
+        // its four axis points.
+        for (k, sign) in [(0, 1.0), (0, -1.0), (1, 1.0), (1, -1.0)] {
+            let mut corner = eta;
+            corner[k] += sign * radius;
+            let ok = corner[1] < 0.0 && eigenvalues(self.eval(corner).h).0 >= 0.5 * lmin;
+            if !ok {
+                return Err(FitError::NotCertified {
+                    mu: start.mu,
+                    sigma: start.sigma,
+                    radius,
+                });
+            }
+        }
+        // μₜ = −η₁/(2η₂) = η₁σₜ², σₜ = (−2η₂)^(−1/2):
+        // ∂μₜ/∂η = (σₜ², η₁/(2η₂²)), ∂σₜ/∂η₂ = σₜ³. Each conversion adds a few
+        // roundings: 4u relative on μ's two parts, 4u on σ.
+        let var_t = -0.5 / eta[1];
+        let mu_t = eta[0] * var_t;
+        let sigma_t = var_t.sqrt();
+        let mu = self.c + self.d * mu_t;
+        let sigma = self.d * sigma_t;
+        let dmu = var_t.hypot(eta[0] / (2.0 * eta[1] * eta[1]));
+        let mu_error = self.d * dmu * radius + 4.0 * U * (self.c.abs() + (self.d * mu_t).abs());
+        let sigma_error = self.d * sigma_t * var_t * radius + 4.0 * U * sigma;
+        Ok(Fit {
+            gaussian: Gaussian { mu, sigma },
+            objective: ev.objective,
+            mu_error,
+            sigma_error,
+            gradient_norm: ev.gradient_norm(),
+            gradient_noise: ev.noise,
+            min_eigenvalue: lmin,
+            max_eigenvalue: lmax,
+            radius,
+            iterations: steps,
+            start,
+        })
+    }
+}
+
+/// A(η) recovered from any entry: ln qᵢ = η·Tᵢ − A, taken at the entry with
+/// the largest ln q (the one least affected by rounding).
+fn ln_q_offset(ln_q: &[f64], t: &[f64], t2: &[f64], eta: [f64; 2]) -> f64 {
+    let (i, _) =
+        ln_q.iter().enumerate().fold(
+            (0, f64::NEG_INFINITY),
+            |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+        );
+    eta[0] * t[i] + eta[1] * t2[i] - ln_q[i]
+}
+
+/// −H⁻¹g when H is positive definite (and `true`); otherwise the
+/// Levenberg–Marquardt direction −(H + τI)⁻¹g with τ = |λ_min| + |λ_max|, a
+/// descent direction (and `false`).
+fn newton_direction(ev: &Eval) -> ([f64; 2], bool) {
+    let (lmin, lmax) = eigenvalues(ev.h);
+    let pure = lmin > 0.0;
+    let shift = if pure { 0.0 } else { lmin.abs() + lmax.abs() };
+    let (a, b, c) = (ev.h[0] + shift, ev.h[1], ev.h[2] + shift);
+    let det = a * c - b * b;
+    (
+        [
+            -(c * ev.g[0] - b * ev.g[1]) / det,
+            -(a * ev.g[1] - b * ev.g[0]) / det,
+        ],
+        pure,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_in_the_family_is_fitted_by_both_directions() {
+        // p = (1/4, 1/2, 1/4) on (−1, 0, 1) is q_θ for μ = 0 and
+        // e^(−1/(2σ²)) = (1/4)/(1/2), i.e. σ² = 1/(2 ln 2), exactly. Both
+        // divergences vanish there, so both fits must return it within their
+        // certificates, plus the reference's own rounding (sqrt, ln and a
+        // division: 3u relative, 4u to be safe).
+        let (x, p) = ([-1.0, 0.0, 1.0], [0.25, 0.5, 0.25]);
+        let sigma = (0.5 / std::f64::consts::LN_2).sqrt();
+        let f = fit_forward(&x, &p).unwrap();
+        let r = fit_reverse(
+            &x,
+            &p,
+            &[Gaussian {
+                mu: 0.3,
+                sigma: 1.1,
+            }],
+        )
+        .unwrap();
+        for fit in [f, r] {
+            assert!(fit.gaussian.mu.abs() <= fit.mu_error, "{fit:?}");
+            assert!(
+                (fit.gaussian.sigma - sigma).abs() <= fit.sigma_error + 4.0 * U * sigma,
+                "{fit:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn eigenvalues_of_a_diagonal_matrix() {
+        assert_eq!(eigenvalues([2.0, 0.0, 5.0]), (2.0, 5.0));
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_not_panics() {
+        assert!(matches!(
+            BimodalTarget::new(1.0, 0.0, 0.5, 11),
+            Err(FitError::BadParameter { name: "s", .. })
+        ));
+        assert!(matches!(
+            fit_forward(&[0.0, 0.0, 1.0], &[0.2, 0.3, 0.5]),
+            Err(FitError::TooFewPoints { distinct: 2 })
+        ));
+        assert!(matches!(
+            fit_reverse(
+                &[0.0, 1.0, 2.0],
+                &[0.5, 0.5, 0.0],
+                &[Gaussian {
+                    mu: 0.0,
+                    sigma: 1.0
+                }]
+            ),
+            Err(FitError::ZeroTarget { index: 2 })
+        ));
+    }
+}
