@@ -27,6 +27,9 @@
 //!   bit or so, with validated inputs and stated conventions: discrete vectors,
 //!   logits, Bernoulli, batches with reductions, continuous closed forms.
 //! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
+//! - [`conformance`]: checks another implementation of these measures (Rust
+//!   code, or any program over a line-based JSON protocol) against the exact
+//!   values and the identities, with shrunk failing cases.
 //!
 //! # Accuracy
 //!
@@ -60,6 +63,7 @@
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod conformance;
 pub mod estimators;
 pub mod evidence;
 pub mod measures;
