@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch: parse → call the library → render → write.
 
 pub mod check;
+pub mod conform;
 pub mod gap;
 pub mod json;
 pub mod kl;
@@ -34,6 +35,8 @@ pub enum Command {
     KlEstimators(kl::KlArgs),
     /// Write the Markdown evidence: claims, verdicts, counterexamples, gap study, KL estimators.
     Report(report::ReportArgs),
+    /// Check another program's entropy, cross-entropy and KL (a JSON-lines protocol over stdin/stdout).
+    Conform(conform::ConformArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -54,6 +57,15 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
         Command::Report(args) => report::run(&args, out).map(|()| Finished::Ok),
         Command::Check(args) => check::run(&args, out).map(|all| {
             if all {
+                Finished::Ok
+            } else {
+                Finished::Failures
+            }
+        }),
+        // All checks passed (or were skipped as unsupported) → 0; a check
+        // failed → 1; a protocol error is a CliError → 2.
+        Command::Conform(args) => conform::run(&args, out).map(|passed| {
+            if passed {
                 Finished::Ok
             } else {
                 Finished::Failures
