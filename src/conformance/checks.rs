@@ -157,7 +157,7 @@ pub fn run(
     if config.cases == 0 {
         return Err(ConformanceError::NoCases);
     }
-    let session = Session {
+    let subject = Subject {
         imp,
         support: RefCell::new(Vec::new()),
         broken: RefCell::new(None),
@@ -179,13 +179,13 @@ pub fn run(
     let mut checks = Vec::with_capacity(CHECKS.len());
     for ((name, description), body) in CHECKS.into_iter().zip(bodies) {
         let check = CheckRun {
-            session: &session,
+            subject: &subject,
             name,
             unsupported: RefCell::new(Vec::new()),
             answered: Cell::new(false),
         };
         let parts = body(&check);
-        if let Some(source) = session.broken.borrow().clone() {
+        if let Some(source) = subject.broken.borrow().clone() {
             return Err(ConformanceError::Broken {
                 check: name,
                 source,
@@ -193,7 +193,7 @@ pub fn run(
         }
         checks.push(check.finish(description, parts));
     }
-    let support = session.support.borrow();
+    let support = subject.support.borrow();
     let capabilities = Op::ALL
         .iter()
         .flat_map(|&op| REDUCTIONS.iter().map(move |&reduction| (op, reduction)))
@@ -214,8 +214,9 @@ pub fn run(
     })
 }
 
-/// The implementation, what it has been found to support, and whether it broke.
-struct Session<'a> {
+/// The implementation under test, what it has been found to support, and
+/// whether it broke.
+struct Subject<'a> {
     imp: &'a dyn Implementation,
     support: RefCell<Vec<(Op, Reduction, Support)>>,
     broken: RefCell<Option<ProtocolError>>,
@@ -224,7 +225,7 @@ struct Session<'a> {
 
 /// One check in progress.
 struct CheckRun<'s, 'a> {
-    session: &'s Session<'a>,
+    subject: &'s Subject<'a>,
     name: &'static str,
     unsupported: RefCell<Vec<(Op, Reduction)>>,
     answered: Cell<bool>,
@@ -244,11 +245,11 @@ type ZeroRows = [((Vec<f64>, Vec<f64>), usize)];
 
 impl CheckRun<'_, '_> {
     fn precision(&self) -> Precision {
-        self.session.config.precision
+        self.subject.config.precision
     }
 
     fn context(&self) -> Context<'static> {
-        Context::new(self.session.config.seed, self.session.config.cases)
+        Context::new(self.subject.config.seed, self.subject.config.cases)
     }
 
     /// Runs one property of the check on its own stream
@@ -279,7 +280,7 @@ impl CheckRun<'_, '_> {
 
     /// Calls the implementation. `Ok(None)`: the operation is unsupported at
     /// this reduction (recorded), or the implementation is broken (recorded
-    /// in the session; the run stops after this check). `Err`: a rejection,
+    /// once for the whole run, which stops after this check). `Err`: a rejection,
     /// a failure of the check.
     fn ask<T>(
         &self,
@@ -287,21 +288,21 @@ impl CheckRun<'_, '_> {
         reduction: Reduction,
         call: impl FnOnce() -> Answer<T>,
     ) -> Result<Option<T>, String> {
-        if self.session.broken.borrow().is_some() {
+        if self.subject.broken.borrow().is_some() {
             return Ok(None);
         }
-        if self.session.support_of(op, reduction) == Support::Unsupported {
+        if self.subject.support_of(op, reduction) == Support::Unsupported {
             self.note_unsupported(op, reduction);
             return Ok(None);
         }
         match call() {
             Ok(value) => {
-                self.session.set_support(op, reduction, Support::Supported);
+                self.subject.set_support(op, reduction, Support::Supported);
                 self.answered.set(true);
                 Ok(Some(value))
             }
             Err(Refusal::Unsupported) => {
-                self.session
+                self.subject
                     .set_support(op, reduction, Support::Unsupported);
                 self.note_unsupported(op, reduction);
                 Ok(None)
@@ -312,7 +313,7 @@ impl CheckRun<'_, '_> {
                 reduction.name()
             )),
             Err(Refusal::Broken(e)) => {
-                *self.session.broken.borrow_mut() = Some(e);
+                *self.subject.broken.borrow_mut() = Some(e);
                 Ok(None)
             }
         }
@@ -333,7 +334,7 @@ impl CheckRun<'_, '_> {
         second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Result<Option<Reduced>, String> {
-        let imp = self.session.imp;
+        let imp = self.subject.imp;
         let answer = self.ask(op, reduction, || match op {
             Op::Entropy => imp.entropy(p, reduction),
             Op::CrossEntropy => imp.cross_entropy(p, second, reduction),
@@ -386,7 +387,7 @@ impl CheckRun<'_, '_> {
         z: &[Vec<f64>],
         reduction: Reduction,
     ) -> Result<Option<Vec<Vec<f64>>>, String> {
-        let imp = self.session.imp;
+        let imp = self.subject.imp;
         let op = Op::CrossEntropyLogitsGrad;
         let answer = self.ask(op, reduction, || {
             imp.cross_entropy_logits_grad(p, z, reduction)
@@ -442,7 +443,7 @@ impl CheckRun<'_, '_> {
     }
 }
 
-impl Session<'_> {
+impl Subject<'_> {
     fn support_of(&self, op: Op, reduction: Reduction) -> Support {
         self.support
             .borrow()
