@@ -1,5 +1,6 @@
 //! The command-line tool's one error type.
 
+use logloss_proofs::conformance::{ConformanceError, ProtocolError};
 use logloss_proofs::measures::MeasureError;
 use logloss_proofs::npy::NpyError;
 
@@ -38,6 +39,13 @@ pub enum CliError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// The program under `conform` could not be started.
+    #[error("{0}")]
+    Protocol(#[from] ProtocolError),
+    /// The program under `conform` broke the protocol: a malformed line, an
+    /// exit, or no answer in time (the message names the request).
+    #[error("{0}")]
+    Conformance(#[from] ConformanceError),
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

@@ -43,6 +43,9 @@
 //! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
 //! - [`pitfalls`]: where CE and KL part ways: reverse-KL fits, a moving
 //!   target's gradients, and KL losses as commonly implemented.
+//! - [`conformance`]: checks another implementation of these measures (Rust
+//!   code, or any program over a line-based JSON protocol) against the exact
+//!   values and the identities, with shrunk failing cases.
 //!
 //! # Accuracy
 //!
@@ -77,6 +80,7 @@
 
 pub mod calibration;
 pub mod claims;
+pub mod conformance;
 pub mod estimators;
 pub mod evidence;
 pub mod measures;

@@ -339,3 +339,57 @@ impl Arbitrary for SampleAndModel {
         Box::new(out.into_iter().filter(SampleAndModel::valid))
     }
 }
+
+/// Two distributions on `n` categories: independent, near-equal (q = p up to
+/// a relative 10⁻ᵏ, k ∈ {6, 9, 12}), or equal; the per-`n` mixture of
+/// [`arb_pair`], for batches whose rows share their number of categories.
+pub fn arb_pair_of(n: usize) -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
+    let independent = (arb_distribution_of(n), arb_distribution_of(n)).boxed();
+    let near_equal = (
+        arb_distribution_of(n),
+        proptest::collection::vec(-1.0f64..1.0, n),
+        prop_oneof![Just(1e-6), Just(1e-9), Just(1e-12)],
+    )
+        .prop_map(|(p, noise, scale)| {
+            let q = near(&p, &noise, scale);
+            (p, q)
+        })
+        .boxed();
+    let equal = arb_distribution_of(n).prop_map(|p| (p.clone(), p)).boxed();
+    prop_oneof![5 => independent, 3 => near_equal, 1 => equal].boxed()
+}
+
+/// A number of categories for batches sent to another process: mostly small,
+/// sometimes up to 1024. Like [`arb_categories`] below 257; the long tail
+/// stops at 1024 rather than 10⁴ because every entry of a case crosses a pipe
+/// as JSON, both ways, and a 10⁴-entry tail made up nine tenths of that
+/// traffic. 1024 terms still put the summation allowance (n − 1)u of the
+/// conformance tolerances a thousand times above its small-n value.
+pub fn arb_batch_categories() -> BoxedStrategy<usize> {
+    prop_oneof![
+        8 => 1usize..=16,
+        3 => 17usize..=256,
+        1 => 257usize..=1024,
+    ]
+    .boxed()
+}
+
+/// The most entries a batch from [`arb_rows`] holds: rows × categories ≤ 10⁴,
+/// the largest single row [`arb_categories`] draws.
+pub const MAX_BATCH_ENTRIES: usize = 10_000;
+
+/// A batch of 1 to 4 rows drawn from `row`, fewer when the rows are long, so
+/// that rows × `n` stays within [`MAX_BATCH_ENTRIES`]. Shrinking removes rows.
+pub fn arb_rows<T: std::fmt::Debug + Clone + 'static>(
+    n: usize,
+    row: BoxedStrategy<T>,
+) -> BoxedStrategy<Vec<T>> {
+    let max_rows = (MAX_BATCH_ENTRIES / n.max(1)).clamp(1, 4);
+    proptest::collection::vec(row, 1..=max_rows).boxed()
+}
+
+/// A permutation of 0..n (uniform shuffles; shrinking undoes swaps, towards
+/// the identity).
+pub fn arb_permutation(n: usize) -> BoxedStrategy<Vec<usize>> {
+    Just((0..n).collect::<Vec<usize>>()).prop_shuffle().boxed()
+}

@@ -2,6 +2,7 @@
 
 pub mod calibrate;
 pub mod check;
+pub mod conform;
 pub mod gap;
 pub mod json;
 pub mod kl;
@@ -37,6 +38,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Rerun the statistical checks under many seeds and compare false-failure rates with the nominal level.
     Calibrate(calibrate::CalibrateArgs),
+    /// Check another program's entropy, cross-entropy and KL (a JSON-lines protocol over stdin/stdout).
+    Conform(conform::ConformArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -64,6 +67,15 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
         }),
         Command::Check(args) => check::run(&args, out).map(|all| {
             if all {
+                Finished::Ok
+            } else {
+                Finished::Failures
+            }
+        }),
+        // All checks passed (or were skipped as unsupported) → 0; a check
+        // failed → 1; a protocol error is a CliError → 2.
+        Command::Conform(args) => conform::run(&args, out).map(|passed| {
+            if passed {
                 Finished::Ok
             } else {
                 Finished::Failures

@@ -1,0 +1,736 @@
+//! An [`Implementation`] in another process, over a line-based JSON protocol.
+//!
+//! The command is started once. Each call writes one request line to its
+//! standard input and reads one response line from its standard output:
+//!
+//! ```text
+//! → {"id": 1, "op": "cross_entropy", "p": [[0.5, 0.5]], "q": [[0.9, 0.1]], "reduction": "none"}
+//! ← {"id": 1, "values": [1.203972804325936]}
+//! → {"id": 2, "op": "kl_divergence", "p": [[0.5, 0.5]], "q": [[0.9, 0.1]], "reduction": "sum"}
+//! ← {"id": 2, "value": 0.5108256237659907}
+//! → {"id": 3, "op": "cross_entropy_logits_grad", "p": [[1, 0]], "logits": [[0, 0]], "reduction": "none"}
+//! ← {"id": 3, "error": "unsupported"}
+//! ```
+//!
+//! `entropy` requests have no second argument; the logits operations send
+//! `"logits"` in place of `"q"`. Responses carry `"values"` (one number per
+//! row) under `none`, `"value"` under `sum` and `batchmean`, and for the
+//! gradient always `"values"`: one row of numbers per row. Non-finite numbers
+//! are the strings `"inf"`, `"-inf"`, `"nan"` or the literals `Infinity`,
+//! `-Infinity`, `NaN` (see [`json`](super::json)). `{"error": "unsupported"}`
+//! marks an operation as not offered; any other error text is a rejection of
+//! a valid input, a check failure.
+//!
+//! Every other departure is a [`ProtocolError`] that ends the run: a line
+//! that is not JSON or has the wrong id or shape, the process exiting, or no
+//! answer within the timeout. The process is then killed and reaped, and
+//! every later call returns the same error at once, so a broken
+//! implementation never makes the harness wait twice.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::json::{number, parse_line};
+use super::{Answer, Implementation, Op, Refusal};
+use crate::measures::{Reduced, Reduction};
+
+/// The default time allowed for each answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Which request a protocol error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRef {
+    /// The request's id (1, 2, … in the order sent).
+    pub id: u64,
+    /// Its operation.
+    pub op: Op,
+    /// Its reduction.
+    pub reduction: Reduction,
+}
+
+impl fmt::Display for RequestRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "request {} ({}, {})",
+            self.id,
+            self.op.name(),
+            self.reduction.name()
+        )
+    }
+}
+
+/// Why a process stopped being a usable implementation. Each message is one
+/// line and names the request.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The command has no words, or an unbalanced quote.
+    #[error("cannot read the command {command:?}: {reason}")]
+    BadCommand {
+        /// The command as given.
+        command: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The program could not be started.
+    #[error("cannot start {command:?}: {reason}")]
+    Spawn {
+        /// The command as given.
+        command: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The process closed its output (it exited, or crashed) before answering.
+    #[error(
+        "{request}: the process exited without answering ({status}){}",
+        last_words(stderr)
+    )]
+    Exited {
+        /// The unanswered request.
+        request: RequestRef,
+        /// Its exit status, as the operating system reports it.
+        status: String,
+        /// The last line it wrote to its standard error, if any.
+        stderr: Option<String>,
+    },
+    /// No answer within the timeout; the process was killed.
+    #[error("{request}: no answer within {seconds} s; the process was killed")]
+    Timeout {
+        /// The unanswered request.
+        request: RequestRef,
+        /// The timeout, in seconds.
+        seconds: f64,
+    },
+    /// The answer is not a response line of the protocol.
+    #[error("{request}: malformed response: {reason}; the line was {line}")]
+    Malformed {
+        /// The request answered.
+        request: RequestRef,
+        /// What is wrong.
+        reason: String,
+        /// The line (shortened to 120 characters), quoted.
+        line: String,
+    },
+    /// Reading from the process failed.
+    #[error("{request}: cannot read the response: {reason}")]
+    Read {
+        /// The request.
+        request: RequestRef,
+        /// The operating system's reason.
+        reason: String,
+    },
+}
+
+fn last_words(stderr: &Option<String>) -> String {
+    match stderr {
+        Some(line) => format!("; its last words on stderr: {}", shorten(line)),
+        None => String::new(),
+    }
+}
+
+/// A line quoted and cut to 120 characters, so every message stays one line.
+fn shorten(line: &str) -> String {
+    const MAX: usize = 120;
+    if line.chars().count() <= MAX {
+        format!("{line:?}")
+    } else {
+        let head: String = line.chars().take(MAX).collect();
+        format!("{head:?}… ({} characters)", line.chars().count())
+    }
+}
+
+/// Splits a command into words as a shell does for quoting only: words
+/// separated by whitespace, `'…'` taken literally, `"…"` with `\"` and `\\`
+/// escapes, a backslash outside quotes escaping the next character. No
+/// variables, globs, pipes or redirections: the program is run directly (so
+/// it, and not a shell around it, is what a timeout kills).
+///
+/// # Errors
+/// [`ProtocolError::BadCommand`] for an empty command or an unbalanced quote.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::conformance::process::split_command;
+/// assert_eq!(
+///     split_command(r#"python3 "my losses.py" --mode 'a b'"#).unwrap(),
+///     ["python3", "my losses.py", "--mode", "a b"]
+/// );
+/// assert!(split_command("python3 'x").is_err());
+/// ```
+pub fn split_command(command: &str) -> Result<Vec<String>, ProtocolError> {
+    let bad = |reason| ProtocolError::BadCommand {
+        command: command.to_string(),
+        reason,
+    };
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(x) => w.push(x),
+                        None => return Err(bad("a single quote is not closed")),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(x @ ('"' | '\\')) => w.push(x),
+                            Some(x) => {
+                                w.push('\\');
+                                w.push(x);
+                            }
+                            None => return Err(bad("a double quote is not closed")),
+                        },
+                        Some(x) => w.push(x),
+                        None => return Err(bad("a double quote is not closed")),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some(x) => word.get_or_insert_with(String::new).push(x),
+                None => return Err(bad("it ends in a backslash")),
+            },
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    if let Some(w) = word {
+        words.push(w);
+    }
+    if words.is_empty() {
+        return Err(bad("it has no words"));
+    }
+    Ok(words)
+}
+
+/// What the reader and writer threads report.
+enum Event {
+    /// One line of standard output, without its line ending.
+    Line(String),
+    /// Standard output is closed.
+    Closed,
+    /// Reading standard output failed.
+    ReadFailed(String),
+}
+
+/// The live parts of the process; `None` once it has been shut down.
+struct Live {
+    child: Child,
+    requests: Sender<String>,
+    events: Receiver<Event>,
+}
+
+struct State {
+    live: Option<Live>,
+    next_id: u64,
+    broken: Option<ProtocolError>,
+}
+
+/// An implementation run as a separate process, speaking the protocol of the
+/// [module docs](self).
+///
+/// Created by [`spawn`](Self::spawn). Dropping it closes the process's input,
+/// gives it a moment to exit, then kills and reaps it.
+pub struct ProcessImplementation {
+    command: String,
+    timeout: Duration,
+    state: Mutex<State>,
+    stderr_tail: Arc<Mutex<Option<String>>>,
+}
+
+impl fmt::Debug for ProcessImplementation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessImplementation")
+            .field("command", &self.command)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProcessImplementation {
+    /// Starts `command` (split by [`split_command`]) with piped standard
+    /// streams; each answer must arrive within `timeout`.
+    ///
+    /// # Errors
+    /// [`ProtocolError::BadCommand`] or [`ProtocolError::Spawn`].
+    ///
+    /// # Example
+    /// ```no_run
+    /// use logloss_proofs::conformance::{run, Config, ProcessImplementation};
+    /// use logloss_proofs::conformance::process::DEFAULT_TIMEOUT;
+    /// let imp = ProcessImplementation::spawn("python3 examples/conform_adapter.py", DEFAULT_TIMEOUT)?;
+    /// let report = run(&imp, &Config::new(7, 32))?;
+    /// assert!(report.passed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn(command: &str, timeout: Duration) -> Result<Self, ProtocolError> {
+        let words = split_command(command)?;
+        let mut child = Command::new(&words[0])
+            .args(&words[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| ProtocolError::Spawn {
+                command: command.to_string(),
+                reason: e.to_string(),
+            })?;
+        let (stdin, stdout, stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(i), Some(o), Some(e)) => (i, o, e),
+                _ => {
+                    reap(&mut child);
+                    return Err(ProtocolError::Spawn {
+                        command: command.to_string(),
+                        reason: "its standard streams were not piped".to_string(),
+                    });
+                }
+            };
+        let (event_tx, events) = mpsc::channel();
+        let (requests, request_rx) = mpsc::channel::<String>();
+        thread::spawn(move || write_requests(stdin, request_rx));
+        thread::spawn(move || read_lines(stdout, event_tx));
+        let stderr_tail = Arc::new(Mutex::new(None));
+        let tail = Arc::clone(&stderr_tail);
+        thread::spawn(move || keep_last_line(stderr, tail));
+        Ok(ProcessImplementation {
+            command: command.to_string(),
+            timeout,
+            state: Mutex::new(State {
+                live: Some(Live {
+                    child,
+                    requests,
+                    events,
+                }),
+                next_id: 1,
+                broken: None,
+            }),
+            stderr_tail,
+        })
+    }
+
+    /// The timeout per answer.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends one request and returns the parsed response object, or the
+    /// protocol error that ended the process.
+    fn exchange(
+        &self,
+        op: Op,
+        p: &[Vec<f64>],
+        second: Option<&[Vec<f64>]>,
+        reduction: Reduction,
+    ) -> Answer<(RequestRef, Value, String)> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = &state.broken {
+            return Err(Refusal::Broken(e.clone()));
+        }
+        let request = RequestRef {
+            id: state.next_id,
+            op,
+            reduction,
+        };
+        state.next_id += 1;
+        let line = request_line(request, p, second);
+        let result = match state.live.as_mut() {
+            Some(live) => self.await_response(live, request, line),
+            // Unreachable in practice: `live` is only taken when `broken` is set.
+            None => Err(ProtocolError::Read {
+                request,
+                reason: "the process was already shut down".to_string(),
+            }),
+        };
+        match result {
+            Ok(line) => match parse_line(&line) {
+                Ok(value) => Ok((request, value, line)),
+                Err(e) => {
+                    Err(self.break_down(&mut state, malformed(request, e.to_string(), &line)))
+                }
+            },
+            Err(e) => Err(self.break_down(&mut state, e)),
+        }
+    }
+
+    fn await_response(
+        &self,
+        live: &mut Live,
+        request: RequestRef,
+        line: String,
+    ) -> Result<String, ProtocolError> {
+        // A send fails only if the writer thread has ended, which it does when
+        // a write fails: the process has closed its input, and its output will
+        // say the rest (a closed stream, or silence until the timeout).
+        let _ = live.requests.send(line);
+        let deadline = Instant::now() + self.timeout;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match live.events.recv_timeout(remaining) {
+            Ok(Event::Line(line)) => Ok(line),
+            Ok(Event::ReadFailed(reason)) => Err(ProtocolError::Read { request, reason }),
+            Ok(Event::Closed) | Err(RecvTimeoutError::Disconnected) => {
+                let status = exit_status(&mut live.child);
+                Err(ProtocolError::Exited {
+                    request,
+                    status,
+                    stderr: self.last_stderr_line(),
+                })
+            }
+            Err(RecvTimeoutError::Timeout) => Err(ProtocolError::Timeout {
+                request,
+                seconds: self.timeout.as_secs_f64(),
+            }),
+        }
+    }
+
+    fn last_stderr_line(&self) -> Option<String> {
+        // The stderr thread may still be reading the process's last words.
+        thread::sleep(Duration::from_millis(20));
+        self.stderr_tail
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records the error, kills and reaps the process, and returns the error.
+    fn break_down(&self, state: &mut State, error: ProtocolError) -> Refusal {
+        if let Some(mut live) = state.live.take() {
+            reap(&mut live.child);
+        }
+        state.broken = Some(error.clone());
+        Refusal::Broken(error)
+    }
+
+    fn malformed_shape(&self, request: RequestRef, reason: String, line: &str) -> Refusal {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.break_down(&mut state, malformed(request, reason, line))
+    }
+
+    /// The answer's payload: `Ok(value)` or the refusal it states.
+    fn payload(
+        &self,
+        op: Op,
+        p: &[Vec<f64>],
+        second: Option<&[Vec<f64>]>,
+        reduction: Reduction,
+    ) -> Answer<(RequestRef, Value, String)> {
+        let (request, value, line) = self.exchange(op, p, second, reduction)?;
+        let shape = |reason: String| self.malformed_shape(request, reason, &line);
+        let Some(object) = value.as_object() else {
+            return Err(shape("not a JSON object".to_string()));
+        };
+        match object.get("id").and_then(Value::as_u64) {
+            Some(id) if id == request.id => {}
+            Some(id) => return Err(shape(format!("id {id} answers another request"))),
+            None => return Err(shape("no integer \"id\"".to_string())),
+        }
+        if let Some(error) = object.get("error") {
+            return match error.as_str() {
+                Some("unsupported") => Err(Refusal::Unsupported),
+                Some(text) => Err(Refusal::Rejected(text.to_string())),
+                None => Err(shape("\"error\" is not a string".to_string())),
+            };
+        }
+        Ok((request, value, line))
+    }
+
+    fn values(
+        &self,
+        op: Op,
+        p: &[Vec<f64>],
+        second: Option<&[Vec<f64>]>,
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        let (request, value, line) = self.payload(op, p, second, reduction)?;
+        let shape = |reason: String| self.malformed_shape(request, reason, &line);
+        if reduction == Reduction::None {
+            let values = value
+                .get("values")
+                .ok_or_else(|| shape("no \"values\" (reduction none)".to_string()))?;
+            let row = read_row(values, p.len(), "values").map_err(shape)?;
+            Ok(Reduced::PerRow(row))
+        } else {
+            let v = value
+                .get("value")
+                .ok_or_else(|| shape(format!("no \"value\" (reduction {})", reduction.name())))?;
+            let x = number(v).ok_or_else(|| shape("\"value\" is not a number".to_string()))?;
+            Ok(Reduced::Total(x))
+        }
+    }
+}
+
+fn malformed(request: RequestRef, reason: String, line: &str) -> ProtocolError {
+    ProtocolError::Malformed {
+        request,
+        reason,
+        line: shorten(line),
+    }
+}
+
+/// Reads an array of `len` numbers.
+fn read_row(value: &Value, len: usize, name: &str) -> Result<Vec<f64>, String> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| format!("\"{name}\" is not an array"))?;
+    if items.len() != len {
+        return Err(format!(
+            "\"{name}\" has {} entries, {len} expected",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| number(x).ok_or_else(|| format!("{name}[{i}] is not a number")))
+        .collect()
+}
+
+impl Implementation for ProcessImplementation {
+    fn name(&self) -> String {
+        self.command.clone()
+    }
+
+    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+        self.values(Op::Entropy, p, None, reduction)
+    }
+
+    fn cross_entropy(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.values(Op::CrossEntropy, p, Some(q), reduction)
+    }
+
+    fn kl_divergence(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.values(Op::KlDivergence, p, Some(q), reduction)
+    }
+
+    fn cross_entropy_logits(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.values(Op::CrossEntropyLogits, p, Some(logits), reduction)
+    }
+
+    fn cross_entropy_logits_grad(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Vec<Vec<f64>>> {
+        let op = Op::CrossEntropyLogitsGrad;
+        let (request, value, line) = self.payload(op, p, Some(logits), reduction)?;
+        let shape = |reason: String| self.malformed_shape(request, reason, &line);
+        let rows = value
+            .get("values")
+            .and_then(Value::as_array)
+            .ok_or_else(|| shape("no \"values\" array of gradient rows".to_string()))?;
+        if rows.len() != p.len() {
+            return Err(shape(format!(
+                "\"values\" has {} rows, {} expected",
+                rows.len(),
+                p.len()
+            )));
+        }
+        rows.iter()
+            .zip(p)
+            .enumerate()
+            .map(|(r, (row, pr))| read_row(row, pr.len(), &format!("values[{r}]")))
+            .collect::<Result<_, _>>()
+            .map_err(shape)
+    }
+}
+
+impl Drop for ProcessImplementation {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(Live {
+            mut child,
+            requests,
+            events,
+        }) = state.live.take()
+        {
+            // Closing the input lets a well-behaved adapter finish by itself.
+            drop(requests);
+            drop(events);
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < deadline {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            reap(&mut child);
+        }
+    }
+}
+
+/// Kills the process if it still runs, and waits for it, so no zombie is left.
+fn reap(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// The exit status of a process whose output has closed: given a moment to
+/// exit by itself, then killed.
+fn exit_status(child: &mut Child) -> String {
+    let deadline = Instant::now() + Duration::from_millis(500);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.to_string(),
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
+            Ok(None) => {
+                reap(child);
+                return "it closed its output and was killed".to_string();
+            }
+            Err(e) => return format!("status unknown: {e}"),
+        }
+    }
+}
+
+fn write_requests(mut stdin: ChildStdin, requests: Receiver<String>) {
+    for mut line in requests {
+        line.push('\n');
+        if stdin.write_all(line.as_bytes()).is_err() || stdin.flush().is_err() {
+            // The process closed its input; the reader sees the rest.
+            return;
+        }
+    }
+}
+
+fn read_lines(stdout: impl std::io::Read, events: Sender<Event>) {
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut line = String::new();
+        let event = match reader.read_line(&mut line) {
+            Ok(0) => Event::Closed,
+            Ok(_) => {
+                let trimmed = line.trim_end_matches(['\n', '\r']).to_string();
+                Event::Line(trimmed)
+            }
+            Err(e) => Event::ReadFailed(e.to_string()),
+        };
+        let last = !matches!(event, Event::Line(_));
+        if events.send(event).is_err() || last {
+            return;
+        }
+    }
+}
+
+fn keep_last_line(stderr: impl std::io::Read, tail: Arc<Mutex<Option<String>>>) {
+    let reader = BufReader::new(stderr);
+    for line in reader.lines() {
+        let Ok(line) = line else { return };
+        if !line.trim().is_empty() {
+            *tail.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct RequestLine<'a> {
+    id: u64,
+    op: &'static str,
+    p: &'a [Vec<f64>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q: Option<&'a [Vec<f64>]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logits: Option<&'a [Vec<f64>]>,
+    reduction: &'static str,
+}
+
+/// The request as one line of JSON. Inputs are finite, so every number is a
+/// plain JSON number in its shortest round-trip form.
+fn request_line(request: RequestRef, p: &[Vec<f64>], second: Option<&[Vec<f64>]>) -> String {
+    let (q, logits) = match request.op.second_argument() {
+        Some("logits") => (None, second),
+        Some(_) => (second, None),
+        None => (None, None),
+    };
+    let line = RequestLine {
+        id: request.id,
+        op: request.op.name(),
+        p,
+        q,
+        logits,
+        reduction: request.reduction.name(),
+    };
+    // Serializing plain numbers and strings cannot fail; an empty object
+    // would be answered as malformed, never silently accepted.
+    serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_name_the_second_argument_by_operation() {
+        let r = |op| RequestRef {
+            id: 7,
+            op,
+            reduction: Reduction::Sum,
+        };
+        let p = vec![vec![0.5, 0.5]];
+        let line = request_line(r(Op::Entropy), &p, None);
+        assert_eq!(
+            line,
+            r#"{"id":7,"op":"entropy","p":[[0.5,0.5]],"reduction":"sum"}"#
+        );
+        let line = request_line(r(Op::KlDivergence), &p, Some(&p));
+        assert!(line.contains(r#""q":[[0.5,0.5]]"#) && !line.contains("logits"));
+        let line = request_line(r(Op::CrossEntropyLogitsGrad), &p, Some(&p));
+        assert!(line.contains(r#""logits":[[0.5,0.5]]"#) && !line.contains("\"q\""));
+    }
+
+    #[test]
+    fn commands_split_like_a_shell_splits_quotes() {
+        assert_eq!(split_command("  a   b ").unwrap(), ["a", "b"]);
+        assert_eq!(split_command(r#"a\ b "c\"d""#).unwrap(), ["a b", "c\"d"]);
+        assert_eq!(split_command("''").unwrap(), [""]);
+        for bad in ["", "   ", "a \"b", "a\\"] {
+            assert!(
+                matches!(split_command(bad), Err(ProtocolError::BadCommand { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_lines_are_shortened_in_messages() {
+        let long = "x".repeat(500);
+        let s = shorten(&long);
+        assert!(s.len() < 200 && s.ends_with("(500 characters)"), "{s}");
+    }
+}

@@ -1,0 +1,326 @@
+//! `logloss-proofs conform` through the real binary and real processes: the
+//! planted implementations of tests/conform_impls.py (one script, the variant
+//! chosen by its argument) and the README's adapter, examples/conform_adapter.py.
+//!
+//! These tests need `python3` (standard library only). Without it they fail,
+//! loudly: a conformance kit whose process path is never run is not tested.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Few cases keep each run near half a second; the trait tests
+/// (tests/conformance.rs) run the same bugs at more cases.
+const CASES: &str = "32";
+
+fn require_python3() {
+    static FOUND: OnceLock<Result<String, String>> = OnceLock::new();
+    let found = FOUND.get_or_init(|| match Command::new("python3").arg("--version").output() {
+        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
+        Ok(o) => Err(format!("`python3 --version` exited with {}", o.status)),
+        Err(e) => Err(format!("`python3` cannot be started: {e}")),
+    });
+    if let Err(e) = found {
+        panic!(
+            "these tests run the conformance kit against Python scripts and need python3 \
+             (3.8 or newer, standard library only) on PATH: {e}"
+        );
+    }
+}
+
+fn script(relative: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    // Quoted, so a checkout path with spaces still splits into one word.
+    format!("python3 '{}'", path.display())
+}
+
+fn impls(variant: &str) -> String {
+    format!("{} {variant}", script("tests/conform_impls.py"))
+}
+
+fn conform(cmd: &str, extra: &[&str]) -> Output {
+    require_python3();
+    Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+        .args(["conform", "--cmd", cmd, "--cases", CASES])
+        .args(extra)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8")
+}
+
+/// Asserts exit 0 with every check passed or (for `skipped`) skipped.
+fn assert_passes(cmd: &str, extra: &[&str], skipped: &[&str]) -> String {
+    let o = conform(cmd, extra);
+    let text = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{cmd}: stdout {text}; stderr {}",
+        stderr(&o)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 12, "one line per check and a summary: {text}");
+    for line in &lines[..11] {
+        let name = line.split_whitespace().nth(1).unwrap_or_default();
+        if skipped.contains(&name) {
+            assert!(line.starts_with("skipped "), "{line}");
+        } else {
+            assert!(line.starts_with("ok "), "{line}");
+        }
+    }
+    text
+}
+
+/// Asserts exit 1 and a FAILED line for each check in `caught` (and, when
+/// `only`, for no other), each with its shrunk case.
+fn assert_caught(variant: &str, caught: &[&str], only: bool) {
+    let o = conform(&impls(variant), &[]);
+    let text = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{variant}: stdout {text}; stderr {}",
+        stderr(&o)
+    );
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("FAILED "))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default())
+        .collect();
+    for name in caught {
+        assert!(
+            failed.contains(name),
+            "{variant} should fail {name}: {text}"
+        );
+    }
+    if only {
+        assert_eq!(failed, caught, "{variant}: {text}");
+    }
+    for line in text.lines().filter(|l| l.starts_with("FAILED ")) {
+        assert!(
+            line.contains("  problem: ") && line.contains("  shrunk case: p = [["),
+            "{line}"
+        );
+    }
+}
+
+/// Asserts exit 2, nothing on stdout, and one stderr line with each needle.
+fn assert_protocol_error(o: &Output, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "stderr {err}; stdout {}",
+        stdout(o)
+    );
+    assert!(o.stdout.is_empty(), "stdout should be empty: {}", stdout(o));
+    assert_eq!(err.lines().count(), 1, "one line: {err:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    }
+}
+
+#[test]
+fn the_textbook_implementation_passes_with_exit_0() {
+    let text = assert_passes(&impls("correct"), &[], &[]);
+    assert!(text.contains("11 passed, 0 failed, 0 skipped"), "{text}");
+}
+
+#[test]
+fn the_readme_adapter_passes_at_both_precisions() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let adapter_text =
+        std::fs::read_to_string(format!("{root}/examples/conform_adapter.py")).unwrap();
+    assert!(
+        readme.contains("examples/conform_adapter.py"),
+        "the README points at the adapter"
+    );
+    // The loop the README shows is the adapter's own, verbatim.
+    let shown = readme
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows the adapter's loop");
+    assert!(
+        adapter_text.contains(shown),
+        "README excerpt not in the adapter: {shown}"
+    );
+    let adapter = script("examples/conform_adapter.py");
+    assert_passes(&adapter, &[], &[]);
+    assert_passes(&adapter, &["--precision", "f32"], &[]);
+}
+
+#[test]
+fn infinities_as_strings_and_as_python_literals_both_parse() {
+    // `correct` writes Infinity and NaN (Python's json), `inf-strings` "inf".
+    assert_passes(&impls("inf-strings"), &[], &[]);
+}
+
+#[test]
+fn an_unsupported_gradient_is_skipped_and_exits_0() {
+    let text = assert_passes(&impls("unsupported-grad"), &[], &["gradient"]);
+    assert!(text.contains("10 passed, 0 failed, 1 skipped"), "{text}");
+    assert!(
+        text.contains("unsupported: cross_entropy_logits_grad (none)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn swapped_arguments_exit_1_naming_agreement_and_the_identity() {
+    assert_caught(
+        "swapped",
+        &["agreement/kl_divergence", "identity", "zero-semantics"],
+        false,
+    );
+}
+
+#[test]
+fn base_2_mixed_with_nats_exits_1_naming_the_identity() {
+    assert_caught("base2", &["agreement/kl_divergence", "identity"], false);
+}
+
+#[test]
+fn clipped_probabilities_exit_1_naming_zero_semantics() {
+    assert_caught(
+        "clipped",
+        &["zero-semantics", "agreement/cross_entropy"],
+        false,
+    );
+}
+
+#[test]
+fn no_zero_log_handling_exits_1_naming_zero_semantics() {
+    assert_caught(
+        "no-zero-log",
+        &["zero-semantics", "agreement/entropy"],
+        false,
+    );
+}
+
+#[test]
+fn softmax_then_log_exits_1_naming_stability() {
+    assert_caught("softmax-log", &["stability"], false);
+}
+
+#[test]
+fn a_mean_over_elements_exits_1_naming_reductions_only() {
+    assert_caught("mean-elements", &["reductions"], true);
+}
+
+#[test]
+fn a_dropped_category_exits_1_naming_permutation() {
+    assert_caught("dropped", &["permutation", "agreement/entropy"], false);
+}
+
+#[test]
+fn gradients_of_the_wrong_sign_or_scale_exit_1_naming_gradient_only() {
+    assert_caught("grad-sign", &["gradient"], true);
+    assert_caught("grad-scale", &["gradient"], true);
+}
+
+#[test]
+fn a_rejected_valid_input_is_a_failure_not_a_protocol_error() {
+    let o = conform(&impls("rejects"), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("rejected a valid input: ValueError: q must be strictly positive"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn json_output_lists_every_check_with_its_case() {
+    let o = conform(&impls("grad-sign"), &["--json", "--seed", "3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["seed"], 3);
+    assert_eq!(v["precision"], "f64");
+    assert_eq!(v["passed"], false);
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 11);
+    for c in checks {
+        let failed = c["name"] == "gradient";
+        assert_eq!(
+            c["outcome"],
+            if failed { "failed" } else { "passed" },
+            "{c}"
+        );
+        assert_eq!(c["case"].is_object(), failed, "{c}");
+        assert_eq!(c["problem"].is_string(), failed, "{c}");
+    }
+    let gradient = checks.iter().find(|c| c["name"] == "gradient").unwrap();
+    assert!(gradient["case"]["p"].is_array() && gradient["case"]["logits"].is_array());
+    assert_eq!(v["capabilities"].as_array().unwrap().len(), 15);
+}
+
+#[test]
+fn the_seed_reproduces_the_cases() {
+    let run = || stdout(&conform(&impls("dropped"), &["--json", "--seed", "11"]));
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn a_malformed_line_exits_2_naming_the_request() {
+    let o = conform(&impls("malformed"), &[]);
+    assert_protocol_error(
+        &o,
+        &[
+            "request 3 (entropy, none)",
+            "malformed response",
+            "not JSON",
+        ],
+    );
+}
+
+#[test]
+fn a_dying_process_exits_2_with_its_last_words() {
+    let o = conform(&impls("dies"), &[]);
+    assert_protocol_error(
+        &o,
+        &[
+            "request 3 (",
+            "the process exited without answering",
+            "ZeroDivisionError",
+        ],
+    );
+}
+
+#[test]
+fn a_silent_process_times_out_exits_2_and_is_killed() {
+    let start = Instant::now();
+    let o = conform(&impls("sleeps"), &["--timeout", "1"]);
+    assert_protocol_error(&o, &["request 3 (", "no answer within 1 s", "killed"]);
+    // The script sleeps 60 s: the harness neither waited for it nor for its exit.
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_missing_program_and_bad_options_exit_2() {
+    let o = conform("no-such-program-for-logloss-proofs --x", &[]);
+    assert_protocol_error(
+        &o,
+        &["cannot start \"no-such-program-for-logloss-proofs --x\""],
+    );
+    let o = conform("python3 'unclosed", &[]);
+    assert_protocol_error(&o, &["a single quote is not closed"]);
+    let o = conform(&impls("correct"), &["--precision", "f16"]);
+    assert_protocol_error(&o, &["--precision"]);
+    let o = conform(&impls("correct"), &["--timeout", "0"]);
+    assert_protocol_error(&o, &["--timeout"]);
+}

@@ -1,0 +1,632 @@
+//! The conformance kit through its Rust trait: the crate's own measures and a
+//! textbook implementation pass every check; each planted bug is caught by
+//! the check named for it; f32 arithmetic passes at `f32` and not at `f64`.
+//! The same bugs run over the process protocol in tests/conform_cli.rs.
+
+use logloss_proofs::conformance::process::RequestRef;
+use logloss_proofs::conformance::{
+    Answer, CHECKS, Config, ConformanceError, ConformanceReport, Implementation, Op, Outcome,
+    Precision, ProtocolError, Reference, Refusal, Support, run,
+};
+use logloss_proofs::measures::{Reduced, Reduction};
+use logloss_proofs::seed::DEFAULT_SEED;
+
+/// Cases per check for the runs that must pass: half the default, which
+/// still reaches every edge-case branch of the strategies many times and keeps
+/// the kit's two test files (with tests/conform_cli.rs) near ten seconds.
+const PASS_CASES: u32 = 128;
+
+/// Cases per check for the planted bugs: each is caught within a few cases.
+const BUG_CASES: u32 = 64;
+
+/// Realistic bugs, planted one at a time in a textbook implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bug {
+    /// No bug: plain left-to-right sums, `ln` as the standard library gives it.
+    None,
+    /// KL(q‖p) returned for KL(p‖q).
+    Swapped,
+    /// KL in bits (log₂) while entropy and cross-entropy are in nats.
+    Base2,
+    /// q clipped to [1e−7, 1] in CE and KL (the usual epsilon guard).
+    Clipped,
+    /// Every term evaluated, so 0·ln 0 = 0·(−∞) = NaN.
+    NoZeroLog,
+    /// Cross-entropy from logits as ln(softmax(z)), softmax without the max
+    /// subtracted: exp overflows (or every exp underflows) at |z| ~ 1e4.
+    SoftmaxLog,
+    /// `batchmean` divided by rows × categories (PyTorch's `mean`).
+    MeanElements,
+    /// An off-by-one loop bound: the last category never counted.
+    Dropped,
+    /// The gradient p − softmax(z).
+    GradSign,
+    /// The `batchmean` gradient not divided by the rows.
+    GradScale,
+}
+
+/// The textbook implementation with `Bug` planted.
+struct Planted(Bug);
+
+impl Planted {
+    fn categories(&self, n: usize) -> usize {
+        if self.0 == Bug::Dropped { n - 1 } else { n }
+    }
+
+    fn keep(&self, a: f64) -> bool {
+        self.0 == Bug::NoZeroLog || a > 0.0
+    }
+
+    fn clip(&self, b: f64) -> f64 {
+        if self.0 == Bug::Clipped {
+            b.clamp(1e-7, 1.0)
+        } else {
+            b
+        }
+    }
+
+    fn entropy_row(&self, p: &[f64]) -> f64 {
+        let k = self.categories(p.len());
+        -p[..k]
+            .iter()
+            .filter(|&&a| self.keep(a))
+            .map(|&a| a * a.ln())
+            .sum::<f64>()
+    }
+
+    fn cross_entropy_row(&self, p: &[f64], q: &[f64]) -> f64 {
+        let k = self.categories(p.len());
+        -p[..k]
+            .iter()
+            .zip(q)
+            .filter(|&(&a, _)| self.keep(a))
+            .map(|(&a, &b)| a * self.clip(b).ln())
+            .sum::<f64>()
+    }
+
+    fn kl_row(&self, p: &[f64], q: &[f64]) -> f64 {
+        let (p, q) = if self.0 == Bug::Swapped {
+            (q, p)
+        } else {
+            (p, q)
+        };
+        let log = |x: f64| {
+            if self.0 == Bug::Base2 {
+                x.log2()
+            } else {
+                x.ln()
+            }
+        };
+        let k = self.categories(p.len());
+        p[..k]
+            .iter()
+            .zip(q)
+            .filter(|&(&a, _)| self.keep(a))
+            .map(|(&a, &b)| a * (log(a) - log(self.clip(b))))
+            .sum()
+    }
+
+    fn softmax(&self, z: &[f64]) -> Vec<f64> {
+        let e: Vec<f64> = if self.0 == Bug::SoftmaxLog {
+            z.iter().map(|x| x.exp()).collect()
+        } else {
+            let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            z.iter().map(|x| (x - m).exp()).collect()
+        };
+        let s: f64 = e.iter().sum();
+        e.iter().map(|x| x / s).collect()
+    }
+
+    fn cross_entropy_logits_row(&self, p: &[f64], z: &[f64]) -> f64 {
+        let k = self.categories(p.len());
+        if self.0 == Bug::SoftmaxLog {
+            let q = self.softmax(z);
+            return -p[..k]
+                .iter()
+                .zip(&q)
+                .filter(|&(&a, _)| self.keep(a))
+                .map(|(&a, &b)| a * b.ln())
+                .sum::<f64>();
+        }
+        let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lse = m + z.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
+        p[..k]
+            .iter()
+            .zip(z)
+            .filter(|&(&a, _)| self.keep(a))
+            .map(|(&a, &x)| a * (lse - x))
+            .sum()
+    }
+
+    fn reduce(&self, values: Vec<f64>, reduction: Reduction, n: usize) -> Reduced {
+        let rows = values.len() as f64;
+        let total: f64 = values.iter().sum();
+        match reduction {
+            Reduction::None => Reduced::PerRow(values),
+            Reduction::Sum => Reduced::Total(total),
+            Reduction::BatchMean if self.0 == Bug::MeanElements => {
+                Reduced::Total(total / (rows * n as f64))
+            }
+            Reduction::BatchMean => Reduced::Total(total / rows),
+        }
+    }
+
+    fn rows(
+        &self,
+        p: &[Vec<f64>],
+        s: &[Vec<f64>],
+        reduction: Reduction,
+        f: impl Fn(&Self, &[f64], &[f64]) -> f64,
+    ) -> Answer<Reduced> {
+        let values = p.iter().zip(s).map(|(a, b)| f(self, a, b)).collect();
+        Ok(self.reduce(values, reduction, p[0].len()))
+    }
+}
+
+impl Implementation for Planted {
+    fn name(&self) -> String {
+        format!("textbook, bug {:?}", self.0)
+    }
+    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+        self.rows(p, p, reduction, |m, a, _| m.entropy_row(a))
+    }
+    fn cross_entropy(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.rows(p, q, reduction, Self::cross_entropy_row)
+    }
+    fn kl_divergence(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.rows(p, q, reduction, Self::kl_row)
+    }
+    fn cross_entropy_logits(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.rows(p, logits, reduction, Self::cross_entropy_logits_row)
+    }
+    fn cross_entropy_logits_grad(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Vec<Vec<f64>>> {
+        let rows = p.len() as f64;
+        let scale = match (reduction, self.0) {
+            (Reduction::BatchMean, Bug::GradScale) => 1.0,
+            (Reduction::BatchMean, _) => 1.0 / rows,
+            _ => 1.0,
+        };
+        let sign = if self.0 == Bug::GradSign { -1.0 } else { 1.0 };
+        Ok(p.iter()
+            .zip(logits)
+            .map(|(pr, zr)| {
+                self.softmax(zr)
+                    .iter()
+                    .zip(pr)
+                    .map(|(q, a)| sign * (q - a) * scale)
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+fn report(imp: &dyn Implementation, cases: u32) -> ConformanceReport {
+    run(imp, &Config::new(DEFAULT_SEED, cases)).expect("the run finishes")
+}
+
+fn failed(report: &ConformanceReport) -> Vec<&'static str> {
+    report.failed().map(|c| c.name).collect()
+}
+
+/// Asserts that every check passed (none skipped), each comparison within
+/// its bound.
+fn assert_all_pass(report: &ConformanceReport) {
+    for c in &report.checks {
+        assert_eq!(
+            c.outcome,
+            Outcome::Passed,
+            "{}: {} failed: {:?}",
+            report.implementation,
+            c.name,
+            c.outcome
+        );
+        assert!(c.cases > 0, "{}: no case ran", c.name);
+        assert!(c.worst_error_ratio <= 1.0, "{c:?}");
+    }
+}
+
+/// Asserts that `bug` fails each check in `caught` (and, when `only`, no
+/// other), each with a shrunk case of a single row.
+fn assert_caught(bug: Bug, caught: &[&str], only: bool) {
+    let report = report(&Planted(bug), BUG_CASES);
+    let failed = failed(&report);
+    for name in caught {
+        assert!(
+            failed.contains(name),
+            "{bug:?} should fail {name}; failed: {failed:?}"
+        );
+    }
+    if only {
+        assert_eq!(failed, caught, "{bug:?} should fail only {caught:?}");
+    }
+    for name in caught {
+        let Some(Outcome::Failed(case)) = report.check(name).map(|c| &c.outcome) else {
+            unreachable!("checked above")
+        };
+        let p = &case.inputs.first().expect("the case names its inputs").1;
+        assert!(
+            p.len() <= 3,
+            "{bug:?}, {name}: the batch shrinks to one row (three for zero-semantics): {case:?}"
+        );
+    }
+}
+
+#[test]
+fn the_crate_s_own_measures_pass_every_check() {
+    let r = report(&Reference, PASS_CASES);
+    assert_all_pass(&r);
+    assert_eq!(r.checks.len(), CHECKS.len());
+    assert!(
+        r.capabilities
+            .iter()
+            .all(|c| c.support == Support::Supported)
+    );
+}
+
+#[test]
+fn a_textbook_implementation_with_plain_sums_passes_every_check() {
+    assert_all_pass(&report(&Planted(Bug::None), PASS_CASES));
+}
+
+#[test]
+fn swapped_arguments_are_caught_by_agreement_and_the_identity() {
+    assert_caught(
+        Bug::Swapped,
+        &["agreement/kl_divergence", "identity", "zero-semantics"],
+        false,
+    );
+}
+
+#[test]
+fn base_2_mixed_with_nats_is_caught_by_agreement_and_the_identity() {
+    assert_caught(Bug::Base2, &["agreement/kl_divergence", "identity"], false);
+}
+
+#[test]
+fn clipped_probabilities_are_caught_by_zero_semantics() {
+    assert_caught(
+        Bug::Clipped,
+        &["zero-semantics", "agreement/cross_entropy"],
+        false,
+    );
+}
+
+#[test]
+fn no_zero_log_handling_is_caught_by_zero_semantics() {
+    assert_caught(
+        Bug::NoZeroLog,
+        &["zero-semantics", "agreement/entropy"],
+        false,
+    );
+}
+
+#[test]
+fn softmax_then_log_is_caught_by_stability() {
+    assert_caught(Bug::SoftmaxLog, &["stability"], false);
+}
+
+#[test]
+fn a_mean_over_elements_is_caught_by_reductions_only() {
+    assert_caught(Bug::MeanElements, &["reductions"], true);
+}
+
+#[test]
+fn a_dropped_category_is_caught_by_permutation() {
+    assert_caught(Bug::Dropped, &["permutation", "agreement/entropy"], false);
+}
+
+#[test]
+fn a_gradient_of_the_wrong_sign_is_caught_by_gradient_only() {
+    assert_caught(Bug::GradSign, &["gradient"], true);
+}
+
+#[test]
+fn a_batchmean_gradient_not_divided_by_rows_is_caught_by_gradient_only() {
+    assert_caught(Bug::GradScale, &["gradient"], true);
+}
+
+/// The textbook implementation in f32 arithmetic: inputs rounded to f32,
+/// every operation in f32.
+struct TextbookF32;
+
+fn f32_rows(rows: &[Vec<f64>]) -> Vec<Vec<f32>> {
+    rows.iter()
+        .map(|r| r.iter().map(|&x| x as f32).collect())
+        .collect()
+}
+
+fn f32_total(values: Vec<f32>, reduction: Reduction) -> Reduced {
+    let rows = values.len() as f32;
+    let total: f32 = values.iter().sum();
+    match reduction {
+        Reduction::None => Reduced::PerRow(values.into_iter().map(f64::from).collect()),
+        Reduction::Sum => Reduced::Total(f64::from(total)),
+        Reduction::BatchMean => Reduced::Total(f64::from(total / rows)),
+    }
+}
+
+fn f32_log_softmax(z: &[f32]) -> Vec<f32> {
+    let m = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lse = m + z.iter().map(|x| (x - m).exp()).sum::<f32>().ln();
+    z.iter().map(|x| x - lse).collect()
+}
+
+impl Implementation for TextbookF32 {
+    fn name(&self) -> String {
+        "textbook in f32".to_string()
+    }
+    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+        let v = f32_rows(p)
+            .iter()
+            .map(|r| {
+                -r.iter()
+                    .filter(|&&a| a > 0.0)
+                    .map(|&a| a * a.ln())
+                    .sum::<f32>()
+            })
+            .collect();
+        Ok(f32_total(v, reduction))
+    }
+    fn cross_entropy(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        let v = f32_rows(p)
+            .iter()
+            .zip(f32_rows(q))
+            .map(|(a, b)| {
+                -a.iter()
+                    .zip(&b)
+                    .filter(|&(&x, _)| x > 0.0)
+                    .map(|(&x, &y)| x * y.ln())
+                    .sum::<f32>()
+            })
+            .collect();
+        Ok(f32_total(v, reduction))
+    }
+    fn kl_divergence(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        let v = f32_rows(p)
+            .iter()
+            .zip(f32_rows(q))
+            .map(|(a, b)| {
+                a.iter()
+                    .zip(&b)
+                    .filter(|&(&x, _)| x > 0.0)
+                    .map(|(&x, &y)| x * (x / y).ln())
+                    .sum::<f32>()
+            })
+            .collect();
+        Ok(f32_total(v, reduction))
+    }
+    fn cross_entropy_logits(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        let v = f32_rows(p)
+            .iter()
+            .zip(f32_rows(logits))
+            .map(|(a, z)| {
+                -a.iter()
+                    .zip(f32_log_softmax(&z))
+                    .filter(|&(&x, _)| x > 0.0)
+                    .map(|(&x, l)| x * l)
+                    .sum::<f32>()
+            })
+            .collect();
+        Ok(f32_total(v, reduction))
+    }
+    fn cross_entropy_logits_grad(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Vec<Vec<f64>>> {
+        let rows = p.len() as f32;
+        let scale = if reduction == Reduction::BatchMean {
+            1.0 / rows
+        } else {
+            1.0
+        };
+        Ok(f32_rows(p)
+            .iter()
+            .zip(f32_rows(logits))
+            .map(|(a, z)| {
+                f32_log_softmax(&z)
+                    .iter()
+                    .zip(a)
+                    .map(|(l, x)| f64::from((l.exp() - x) * scale))
+                    .collect()
+            })
+            .collect())
+    }
+}
+
+#[test]
+fn f32_arithmetic_passes_at_f32_precision_and_fails_agreement_at_f64() {
+    let at = |precision| {
+        run(
+            &TextbookF32,
+            &Config::new(DEFAULT_SEED, PASS_CASES).with_precision(precision),
+        )
+        .unwrap()
+    };
+    assert_all_pass(&at(Precision::F32));
+    let f64_report = at(Precision::F64);
+    for op in [
+        "entropy",
+        "cross_entropy",
+        "kl_divergence",
+        "cross_entropy_logits",
+    ] {
+        let name = format!("agreement/{op}");
+        assert!(
+            failed(&f64_report).contains(&name.as_str()),
+            "{name} at f64: {:?}",
+            f64_report.check(&name)
+        );
+    }
+}
+
+/// The crate's measures without a gradient: the trait's default.
+struct NoGradient;
+
+impl Implementation for NoGradient {
+    fn name(&self) -> String {
+        "no gradient".to_string()
+    }
+    fn entropy(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.entropy(p, r)
+    }
+    fn cross_entropy(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.cross_entropy(p, q, r)
+    }
+    fn kl_divergence(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.kl_divergence(p, q, r)
+    }
+    fn cross_entropy_logits(
+        &self,
+        p: &[Vec<f64>],
+        z: &[Vec<f64>],
+        r: Reduction,
+    ) -> Answer<Reduced> {
+        Reference.cross_entropy_logits(p, z, r)
+    }
+}
+
+#[test]
+fn an_unsupported_gradient_is_skipped_not_failed() {
+    let r = report(&NoGradient, 16);
+    assert!(r.passed());
+    let gradient = r.check("gradient").unwrap();
+    assert_eq!(gradient.outcome, Outcome::Skipped);
+    assert_eq!(gradient.unsupported.len(), 3, "{gradient:?}");
+    // stability and permutation ran their loss parts and skipped the gradient.
+    for name in ["stability", "permutation"] {
+        let c = r.check(name).unwrap();
+        assert_eq!(c.outcome, Outcome::Passed, "{c:?}");
+        assert_eq!(
+            c.unsupported,
+            [(Op::CrossEntropyLogitsGrad, Reduction::None)]
+        );
+    }
+    for cap in &r.capabilities {
+        let want = if cap.op == Op::CrossEntropyLogitsGrad {
+            Support::Unsupported
+        } else {
+            Support::Supported
+        };
+        assert_eq!(cap.support, want, "{cap:?}");
+    }
+}
+
+/// Answers KL with a rejection, or breaks down on its first KL request.
+struct Refuses(Refusal);
+
+impl Implementation for Refuses {
+    fn name(&self) -> String {
+        "refuses KL".to_string()
+    }
+    fn entropy(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.entropy(p, r)
+    }
+    fn cross_entropy(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.cross_entropy(p, q, r)
+    }
+    fn kl_divergence(&self, _: &[Vec<f64>], _: &[Vec<f64>], _: Reduction) -> Answer<Reduced> {
+        Err(self.0.clone())
+    }
+    fn cross_entropy_logits(
+        &self,
+        p: &[Vec<f64>],
+        z: &[Vec<f64>],
+        r: Reduction,
+    ) -> Answer<Reduced> {
+        Reference.cross_entropy_logits(p, z, r)
+    }
+}
+
+#[test]
+fn a_rejected_valid_input_fails_the_checks_that_asked() {
+    let r = report(&Refuses(Refusal::Rejected("q has a zero".to_string())), 8);
+    let kl = r.check("agreement/kl_divergence").unwrap();
+    let Outcome::Failed(case) = &kl.outcome else {
+        panic!("{kl:?}")
+    };
+    assert!(
+        case.message
+            .contains("rejected a valid input: q has a zero"),
+        "{case:?}"
+    );
+    assert_eq!(
+        r.check("agreement/entropy").unwrap().outcome,
+        Outcome::Passed
+    );
+}
+
+#[test]
+fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
+    let timeout = ProtocolError::Timeout {
+        request: RequestRef {
+            id: 9,
+            op: Op::KlDivergence,
+            reduction: Reduction::None,
+        },
+        seconds: 10.0,
+    };
+    let err = run(
+        &Refuses(Refusal::Broken(timeout.clone())),
+        &Config::new(1, 8),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ConformanceError::Broken {
+            check: "agreement/kl_divergence",
+            source: timeout
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "request 9 (kl_divergence, none): no answer within 10 s; the process was killed (during the check agreement/kl_divergence)"
+    );
+}
+
+#[test]
+fn runs_replay_exactly_from_the_seed_and_need_a_case() {
+    let config = Config::new(5, 16);
+    let bug = Planted(Bug::Dropped);
+    assert_eq!(run(&bug, &config).unwrap(), run(&bug, &config).unwrap());
+    assert_eq!(
+        run(&Reference, &Config::new(5, 0)).unwrap_err(),
+        ConformanceError::NoCases
+    );
+}
