@@ -8,6 +8,7 @@
 //! comparison is against a bound derived for that case: u = 2⁻⁵³ times a
 //! condition quantity, documented next to the check.
 
+mod argmin;
 mod harness;
 mod identities;
 mod implementation;
@@ -99,7 +100,12 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 2] = [identities::CE_DECOMPOSITION, identities::GIBBS];
+static CATALOGUE: [Claim; 4] = [
+    identities::CE_DECOMPOSITION,
+    identities::GIBBS,
+    argmin::ARGMIN_EQUIVALENCE,
+    argmin::GRADIENT_EQUIVALENCE,
+];
 
 /// Looks a claim up by id.
 ///

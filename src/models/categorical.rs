@@ -324,6 +324,11 @@ impl SoftmaxCrossEntropy {
             .collect()
     }
 
+    /// P = Σᵢ pᵢ (compensated; within 3u of the exact sum).
+    pub(crate) fn mass(&self) -> f64 {
+        self.mass
+    }
+
     /// z = Aθ, q = softmax(z) and the per-entry error bounds of q.
     ///
     /// Rounding of Aθ: |z̃ᵢ − zᵢ| ≤ ζᵢ = γ_d·Σⱼ|Aᵢⱼθⱼ|; a logit change of at most

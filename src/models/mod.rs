@@ -28,8 +28,10 @@ pub use categorical::{
     SoftmaxCrossEntropy, SoftmaxFit, categorical_log_likelihood, categorical_mle,
     fit_softmax_logits, softmax_cross_entropy_grad,
 };
+pub(crate) use categorical::{TINY, softmax_relative_errors};
 pub use error::ModelError;
 pub use logistic::{LogisticFit, LogisticNll, fit_logistic};
+pub(crate) use logistic::{SIGMOID_ERROR, sigmoid, softplus};
 pub use newton::{
     Certificate, GradientEval, HessianEval, NewtonFit, NewtonOptions, Objective, certify, minimize,
 };
