@@ -2,37 +2,11 @@
 //! claim at the default seed and size, and checks that the claims catch
 //! wrong measures.
 
-use logloss_proofs::claims::{
-    self, Context, DEFAULT_CASES, Expectation, Measures, Outcome, Verdict,
-};
+mod common;
+use common::claims::assert_as_expected;
+use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
 use logloss_proofs::measures::{self, MeasureError};
 use logloss_proofs::seed::DEFAULT_SEED;
-
-fn verdict(id: &str) -> Verdict {
-    let claim = claims::find(id).unwrap_or_else(|| panic!("claim {id} is in the catalogue"));
-    claim.check(&Context::new(DEFAULT_SEED, DEFAULT_CASES))
-}
-
-fn assert_as_expected(id: &str) -> Verdict {
-    let v = verdict(id);
-    assert_eq!(
-        v.outcome,
-        Outcome::AsExpected,
-        "claim {} ({}) failed: {:?}; counterexample {:?}",
-        v.number,
-        v.id,
-        v.evidence.problem,
-        v.evidence.counterexample
-    );
-    assert!(v.evidence.cases > 0, "claim {id} ran no case");
-    // Every comparison stayed within its derived bound.
-    assert!(v.evidence.worst_error_ratio <= 1.0, "claim {id}: {v:?}");
-    match v.expectation {
-        Expectation::Holds => assert!(v.evidence.counterexample.is_none()),
-        Expectation::Refuted => assert!(v.evidence.counterexample.is_some()),
-    }
-    v
-}
 
 /// The value of the counterexample row named `name`.
 fn row<'a>(v: &'a Verdict, name: &str) -> &'a str {
@@ -163,8 +137,6 @@ fn the_crate_s_own_measures_pass_claims_6_7_and_9_at_other_seeds() {
 
 // ------------------------------------------------------------------------
 // The rounding-error bounds of the pitfalls module, against a 320-bit reference.
-
-mod common;
 
 use astro_float::{BigFloat, RoundingMode};
 use common::reference::{PREC, Reference};

@@ -2,34 +2,10 @@
 //! mean NLL and CE(p̂ₙ, q) = H + KL (with the continuous caveat), and the
 //! equivalence does not extend to the squared and 0–1 losses.
 
-use logloss_proofs::claims::{self, Context, DEFAULT_CASES, Expectation, Outcome, Verdict};
+mod common;
+use common::claims::assert_as_expected;
+use logloss_proofs::claims::{self, Context, Outcome, Verdict};
 use logloss_proofs::seed::DEFAULT_SEED;
-
-fn verdict(id: &str) -> Verdict {
-    let claim = claims::find(id).unwrap_or_else(|| panic!("claim {id} is in the catalogue"));
-    claim.check(&Context::new(DEFAULT_SEED, DEFAULT_CASES))
-}
-
-fn assert_as_expected(id: &str) -> Verdict {
-    let v = verdict(id);
-    assert_eq!(
-        v.outcome,
-        Outcome::AsExpected,
-        "claim {} ({}) failed: {:?}; counterexample {:?}",
-        v.number,
-        v.id,
-        v.evidence.problem,
-        v.evidence.counterexample
-    );
-    assert!(v.evidence.cases > 0, "claim {id} ran no case");
-    // Every comparison stayed within its derived bound.
-    assert!(v.evidence.worst_error_ratio <= 1.0, "claim {id}: {v:?}");
-    match v.expectation {
-        Expectation::Holds => assert!(v.evidence.counterexample.is_none()),
-        Expectation::Refuted => assert!(v.evidence.counterexample.is_some()),
-    }
-    v
-}
 
 #[test]
 fn claim_3_empirical_risk_is_nll() {

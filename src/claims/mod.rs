@@ -8,6 +8,7 @@
 //! comparison is against a bound derived for that case: u = 2⁻⁵³ times a
 //! condition quantity, documented next to the check.
 
+mod argmin;
 mod empirical;
 mod harness;
 mod identities;
@@ -104,10 +105,12 @@ pub fn catalogue() -> &'static [Claim] {
     &CATALOGUE
 }
 
-static CATALOGUE: [Claim; 7] = [
+static CATALOGUE: [Claim; 9] = [
     identities::CE_DECOMPOSITION,
     identities::GIBBS,
     empirical::EMPIRICAL_RISK_IS_NLL,
+    argmin::ARGMIN_EQUIVALENCE,
+    argmin::GRADIENT_EQUIVALENCE,
     reverse::REVERSE_KL_DIFFERS,
     moving_target::MOVING_TARGET,
     losses::OTHER_LOSSES,

@@ -1,0 +1,734 @@
+//! The categorical distribution, its softmax (log-linear) parametrization, and
+//! the gradient of the softmax cross-entropy.
+
+use super::error::ModelError;
+use super::linalg::{U, gamma, norm2_up};
+use super::newton::{
+    Certificate, GradientEval, HessianEval, NewtonOptions, Objective, max_row_norm, minimize,
+};
+use crate::measures::{self, NeumaierSum, validate_distribution};
+
+/// The smallest positive subnormal, 2⁻¹⁰⁷⁴: the absolute error of an `exp`
+/// whose result underflows (within one unit in the last place).
+pub(crate) const TINY: f64 = f64::from_bits(1);
+
+/// Per-entry bounds εᵢ on the relative error of q̃ = [`measures::softmax`]`(z)`:
+/// |q̃ᵢ − qᵢ| ≤ εᵢ·qᵢ + 2⁻¹⁰⁷⁴ for the exact qᵢ = softmax(z)ᵢ of the stored z.
+///
+/// Derivation, following the computation (dᵢ = max z − zᵢ ≥ 0,
+/// S = Σ_{j≠argmax} e^(−dⱼ), L = ln(1 + S), W = Σⱼ qⱼdⱼ; exp, ln_1p within one
+/// ulp, 2u):
+/// - fl(zⱼ − max) is off by u·dⱼ, so each e^(−dⱼ) by u·dⱼ + 2u relative, and
+///   the compensated sum adds 3u·S: |S̃ − S|/(1 + S) ≤ u(W + 5);
+/// - ln_1p adds 2u·L; the negative log-probability (max − zᵢ) + L̃ adds
+///   u·dᵢ + u(dᵢ + L): in all u(2dᵢ + 3L + W + 5) absolute;
+/// - exp turns that absolute error into a relative one and adds 2u:
+///
+/// ```text
+/// εᵢ = 1.01 · u · (2dᵢ + 3L + W + 7)
+/// ```
+///
+/// (the factor 1.01 covers second-order terms and the use of computed dᵢ, L,
+/// W). Where this exceeds 1% it is reported as +∞: the first-order analysis no
+/// longer applies.
+pub(crate) fn softmax_relative_errors(z: &[f64], q: &[f64]) -> Vec<f64> {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let argmax = z.iter().position(|&x| x == max).unwrap_or(0);
+    let rest: NeumaierSum = z
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != argmax)
+        .map(|(_, &x)| (x - max).exp())
+        .collect();
+    let l = rest.value().ln_1p();
+    let w: f64 = z.iter().zip(q).map(|(&zi, &qi)| qi * (max - zi)).sum();
+    z.iter()
+        .map(|&zi| {
+            let e = 1.01 * U * (2.0 * (max - zi) + 3.0 * l + w + 7.0);
+            if e <= 0.01 { e } else { f64::INFINITY }
+        })
+        .collect()
+}
+
+/// The gradient of the softmax cross-entropy with respect to the logits.
+///
+/// ```text
+/// ∇_z CE(p, softmax z) = ∇_z KL(p‖softmax z) = softmax(z) − p
+/// ```
+///
+/// Derivation: CE(p, softmax z) = Σᵢ pᵢ·(ln Σⱼ e^(zⱼ) − zᵢ), so
+/// ∂CE/∂zⱼ = (Σᵢ pᵢ)·softmax(z)ⱼ − pⱼ = softmax(z)ⱼ − pⱼ for a probability
+/// vector p; KL(p‖softmax z) = CE(p, softmax z) − H(p) and H(p) does not
+/// depend on z, so the KL gradient is the same. This function is defined as
+/// softmax(z) − p, with softmax from [`measures::softmax`].
+///
+/// # Errors
+/// [`ModelError::Measure`] if `p` is not a probability vector or `logits` is
+/// empty or not finite; [`ModelError::LengthMismatch`] (`p`, `logits`).
+///
+/// # Accuracy
+/// Entry j is within εⱼ·qⱼ + 2⁻¹⁰⁷⁴ + u·|result| of softmax(z)ⱼ − pⱼ, with εⱼ
+/// of order u·(2(max z − zⱼ) + 3 ln n): a relative error of about 1e−11 at
+/// logits of ±1e4, from the rounding of the logit differences themselves.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::models::softmax_cross_entropy_grad;
+/// let g = softmax_cross_entropy_grad(&[1.0, 0.0], &[0.0, 0.0]).unwrap();
+/// assert_eq!(g, vec![-0.5, 0.5]);
+/// ```
+pub fn softmax_cross_entropy_grad(p: &[f64], logits: &[f64]) -> Result<Vec<f64>, ModelError> {
+    validate_distribution("p", p)?;
+    let q = measures::softmax(logits)?;
+    if q.len() != p.len() {
+        return Err(ModelError::LengthMismatch {
+            first: "p",
+            first_len: p.len(),
+            second: "logits",
+            second_len: logits.len(),
+        });
+    }
+    Ok(q.iter().zip(p).map(|(qi, pi)| qi - pi).collect())
+}
+
+/// The maximum-likelihood estimate of a categorical distribution: the
+/// empirical distribution p̂ₙ.
+///
+/// ```text
+/// ℓ(q) = Σₛ ln q_{xₛ} = n·Σᵢ p̂ᵢ ln qᵢ = −n·CE(p̂ₙ, q),   p̂ᵢ = cᵢ/n (cᵢ = #{s : xₛ = i})
+/// argmax_q ℓ(q) = p̂ₙ   (Gibbs: CE(p̂, q) ≥ H(p̂), with equality iff q = p̂)
+/// ```
+///
+/// # Errors
+/// [`ModelError::Empty`] for no samples or no categories;
+/// [`ModelError::CategoryOutOfRange`] naming the sample.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::models::categorical_mle;
+/// assert_eq!(categorical_mle(&[0, 2, 2, 2], 3).unwrap(), vec![0.25, 0.0, 0.75]);
+/// ```
+pub fn categorical_mle(samples: &[usize], categories: usize) -> Result<Vec<f64>, ModelError> {
+    if categories == 0 {
+        return Err(ModelError::Empty { arg: "categories" });
+    }
+    if samples.is_empty() {
+        return Err(ModelError::Empty { arg: "samples" });
+    }
+    let mut counts = vec![0u64; categories];
+    for (index, &value) in samples.iter().enumerate() {
+        if value >= categories {
+            return Err(ModelError::CategoryOutOfRange {
+                arg: "samples",
+                index,
+                value,
+                categories,
+            });
+        }
+        counts[value] += 1;
+    }
+    let n = samples.len() as f64;
+    Ok(counts.iter().map(|&c| c as f64 / n).collect())
+}
+
+/// The log-likelihood of categorical samples under q.
+///
+/// ```text
+/// ℓ(q) = Σₛ ln q_{xₛ}
+/// ```
+///
+/// Conventions: −∞ if a sample falls on a category with qᵢ = 0.
+///
+/// # Errors
+/// [`ModelError::Empty`] for no samples, [`ModelError::Measure`] if `q` is not
+/// a probability vector, [`ModelError::CategoryOutOfRange`] naming the sample.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::models::categorical_log_likelihood;
+/// let l = categorical_log_likelihood(&[0, 1, 1], &[0.5, 0.5]).unwrap();
+/// assert_eq!(l, 3.0 * 0.5f64.ln());
+/// ```
+pub fn categorical_log_likelihood(samples: &[usize], q: &[f64]) -> Result<f64, ModelError> {
+    if samples.is_empty() {
+        return Err(ModelError::Empty { arg: "samples" });
+    }
+    validate_distribution("q", q)?;
+    let mut sum = NeumaierSum::new();
+    for (index, &value) in samples.iter().enumerate() {
+        let Some(&qi) = q.get(value) else {
+            return Err(ModelError::CategoryOutOfRange {
+                arg: "samples",
+                index,
+                value,
+                categories: q.len(),
+            });
+        };
+        if qi == 0.0 {
+            return Ok(f64::NEG_INFINITY);
+        }
+        sum.add(qi.ln());
+    }
+    Ok(sum.value())
+}
+
+/// softmax(Aθ) at one θ, with the bounds the gradients and Hessians need.
+pub(crate) struct SoftmaxPoint {
+    /// The computed q̃ = softmax(z̃).
+    pub q: Vec<f64>,
+    /// |q̃ᵢ − qᵢ| ≤ relᵢ·q̃ᵢ + 2⁻¹⁰⁷⁴ against the exact softmax(Aθ) (the
+    /// softmax's own error and the rounding of Aθ together).
+    pub rel: Vec<f64>,
+}
+
+/// The cross-entropy of a fixed target p against the log-linear
+/// (softmax) family q_θ = softmax(Aθ), as a function of θ.
+///
+/// ```text
+/// f(θ) = CE(p, softmax(Aθ)) = P·ln Σᵢ e^(aᵢ·θ) − Σᵢ pᵢ aᵢ·θ,   P = Σᵢ pᵢ
+/// ∇f = Aᵀ(P·q − p),   ∇²f = P·Aᵀ(diag q − qqᵀ)A = P·Σᵢ qᵢ(aᵢ − m)(aᵢ − m)ᵀ,  m = Σᵢ qᵢaᵢ
+/// log-likelihood of samples with empirical distribution p̂ₙ: ℓ(θ) = −n·CE(p̂ₙ, q_θ)
+/// ```
+///
+/// With A = [I; 0] (the last logit fixed at 0) this is the full
+/// ("saturated") categorical family, whose minimizer is q = p (see
+/// [`SoftmaxCrossEntropy::saturated`]). The Hessian is a covariance under q;
+/// moving θ by r changes every ln qᵢ by at most 2r·maxᵢ‖aᵢ‖₂ relative to the
+/// others, so on that ball the Hessian is at least e^(−2r·maxᵢ‖aᵢ‖) times its
+/// value at θ: that is its [`Objective::curvature_on_ball`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftmaxCrossEntropy {
+    p: Vec<f64>,
+    mass: f64,
+    features: Vec<f64>,
+    categories: usize,
+    dimension: usize,
+    row_norm: f64,
+}
+
+impl SoftmaxCrossEntropy {
+    /// The objective for target `p` (k entries) and features A (k rows of d numbers).
+    ///
+    /// # Errors
+    /// [`ModelError::Measure`] if `p` is not a probability vector;
+    /// [`ModelError::LengthMismatch`] (`p`, `features`); [`ModelError::Empty`],
+    /// [`ModelError::RaggedRow`] or [`ModelError::NotFinite`] naming `features`.
+    ///
+    /// # Example
+    /// ```
+    /// use logloss_proofs::models::SoftmaxCrossEntropy;
+    /// // Three categories, one parameter: logits (θ, 2θ, 0).
+    /// let f = SoftmaxCrossEntropy::new(&[0.2, 0.3, 0.5], &[vec![1.0], vec![2.0], vec![0.0]]);
+    /// assert!(f.is_ok());
+    /// ```
+    pub fn new(p: &[f64], features: &[Vec<f64>]) -> Result<Self, ModelError> {
+        validate_distribution("p", p)?;
+        if features.len() != p.len() {
+            return Err(ModelError::LengthMismatch {
+                first: "p",
+                first_len: p.len(),
+                second: "features",
+                second_len: features.len(),
+            });
+        }
+        let dimension = features[0].len();
+        if dimension == 0 {
+            return Err(ModelError::Empty {
+                arg: "features row 0",
+            });
+        }
+        let mut flat = Vec::with_capacity(p.len() * dimension);
+        for (row, r) in features.iter().enumerate() {
+            if r.len() != dimension {
+                return Err(ModelError::RaggedRow {
+                    arg: "features",
+                    row,
+                    len: r.len(),
+                    expected: dimension,
+                });
+            }
+            flat.extend_from_slice(r);
+        }
+        if let Some(index) = flat.iter().position(|v| !v.is_finite()) {
+            return Err(ModelError::NotFinite {
+                arg: "features",
+                index,
+                value: flat[index],
+            });
+        }
+        Ok(SoftmaxCrossEntropy {
+            p: p.to_vec(),
+            mass: measures::compensated_sum(p),
+            row_norm: max_row_norm(&flat, dimension),
+            features: flat,
+            categories: p.len(),
+            dimension,
+        })
+    }
+
+    /// The full categorical family: logits (θ₁, …, θ_{k−1}, 0), i.e. A = [I; 0].
+    ///
+    /// Its minimizer, when every pᵢ > 0, is θᵢ* = ln(pᵢ/p_k) (softmax = p).
+    ///
+    /// # Errors
+    /// As [`SoftmaxCrossEntropy::new`]; [`ModelError::Empty`] if p has a single
+    /// category (no free logit).
+    ///
+    /// # Example
+    /// ```
+    /// use logloss_proofs::models::{Objective, SoftmaxCrossEntropy};
+    /// let f = SoftmaxCrossEntropy::saturated(&[0.25, 0.75]).unwrap();
+    /// assert_eq!(f.dimension(), 1);
+    /// // At θ = ln(1/3) the model is (1/4, 3/4): the gradient vanishes.
+    /// assert!(f.gradient(&[(1.0f64 / 3.0).ln()]).gradient[0].abs() < 1e-15);
+    /// ```
+    pub fn saturated(p: &[f64]) -> Result<Self, ModelError> {
+        let k = p.len();
+        if k < 2 {
+            validate_distribution("p", p)?;
+            return Err(ModelError::Empty {
+                arg: "free logits (p has one category)",
+            });
+        }
+        let features: Vec<Vec<f64>> = (0..k)
+            .map(|i| (0..k - 1).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+            .collect();
+        SoftmaxCrossEntropy::new(p, &features)
+    }
+
+    /// The target p.
+    pub fn target(&self) -> &[f64] {
+        &self.p
+    }
+
+    /// The number of categories k.
+    pub fn categories(&self) -> usize {
+        self.categories
+    }
+
+    /// Row i of the features A (the logit of category i is aᵢ·θ).
+    pub fn feature_row(&self, i: usize) -> &[f64] {
+        &self.features[i * self.dimension..(i + 1) * self.dimension]
+    }
+
+    /// The logits z = Aθ.
+    pub fn logits(&self, theta: &[f64]) -> Vec<f64> {
+        (0..self.categories)
+            .map(|i| {
+                self.feature_row(i)
+                    .iter()
+                    .zip(theta)
+                    .map(|(a, t)| a * t)
+                    .sum()
+            })
+            .collect()
+    }
+
+    /// P = Σᵢ pᵢ (compensated; within 3u of the exact sum).
+    pub(crate) fn mass(&self) -> f64 {
+        self.mass
+    }
+
+    /// z = Aθ, q = softmax(z) and the per-entry error bounds of q.
+    ///
+    /// Rounding of Aθ: |z̃ᵢ − zᵢ| ≤ ζᵢ = γ_d·Σⱼ|Aᵢⱼθⱼ|; a logit change of at most
+    /// ζ = maxᵢ ζᵢ changes every ln qᵢ by at most 2ζ, i.e. qᵢ by a relative
+    /// e^(2ζ) − 1 ≤ 2ζ·e^(2ζ).
+    pub(crate) fn point(&self, theta: &[f64]) -> SoftmaxPoint {
+        let z = self.logits(theta);
+        let zeta = (0..self.categories)
+            .map(|i| {
+                self.feature_row(i)
+                    .iter()
+                    .zip(theta)
+                    .map(|(a, t)| (a * t).abs())
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max)
+            * gamma(self.dimension + 1);
+        let q = measures::softmax(&z).unwrap_or_else(|_| vec![f64::NAN; z.len()]);
+        let shift = 2.0 * zeta * (2.0 * zeta).exp();
+        let rel = softmax_relative_errors(&z, &q)
+            .into_iter()
+            .map(|e| 1.01 * (e + shift + e * shift))
+            .collect();
+        SoftmaxPoint { q, rel }
+    }
+
+    /// g = Aᵀt for per-category derivatives tᵢ (each within τᵢ of its exact
+    /// value), with the entrywise bound Σᵢ|Aᵢⱼ|τᵢ + γ_k·Σᵢ|Aᵢⱼtᵢ| (products
+    /// and sum), rounded up by 4u.
+    pub(crate) fn pull_back(&self, t: &[f64], tau: &[f64]) -> GradientEval {
+        let (k, d) = (self.categories, self.dimension);
+        let mut gradient = vec![0.0; d];
+        let mut error = vec![0.0; d];
+        let mut abs = vec![0.0; d];
+        for i in 0..k {
+            for (j, &a) in self.feature_row(i).iter().enumerate() {
+                gradient[j] += a * t[i];
+                abs[j] += (a * t[i]).abs();
+                error[j] += a.abs() * tau[i];
+            }
+        }
+        for j in 0..d {
+            error[j] = (error[j] + gamma(k + 1) * abs[j]) * (1.0 + 4.0 * U);
+        }
+        GradientEval { gradient, error }
+    }
+}
+
+impl Objective for SoftmaxCrossEntropy {
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn value(&self, theta: &[f64]) -> f64 {
+        measures::cross_entropy_logits(&self.p, &self.logits(theta)).unwrap_or(f64::INFINITY)
+    }
+
+    /// tᵢ = P·q̃ᵢ − pᵢ. Error: q̃ᵢ's relᵢ (plus 2⁻¹⁰⁷⁴), P's 3u and the
+    /// product's u, then the subtraction's u|tᵢ|; 1.01 covers second order.
+    fn gradient(&self, theta: &[f64]) -> GradientEval {
+        let pt = self.point(theta);
+        let mut t = Vec::with_capacity(self.categories);
+        let mut tau = Vec::with_capacity(self.categories);
+        for i in 0..self.categories {
+            let ti = self.mass * pt.q[i] - self.p[i];
+            t.push(ti);
+            tau.push(1.01 * self.mass * (pt.q[i] * (pt.rel[i] + 4.0 * U) + TINY) + U * ti.abs());
+        }
+        self.pull_back(&t, &tau)
+    }
+
+    /// H = P·Σᵢ qᵢcᵢcᵢᵀ with cᵢ = aᵢ − m, m = Σᵢ qᵢaᵢ (the centered form has
+    /// no cancellation between Σqaaᵀ and mmᵀ). Error: m̃ⱼ is within
+    /// μⱼ = Σᵢ|Aᵢⱼ|(relᵢq̃ᵢ + 2⁻¹⁰⁷⁴) + γ_k·Σᵢq̃ᵢ|Aᵢⱼ|, so c̃ᵢⱼ within
+    /// δᵢⱼ = μⱼ + u|c̃ᵢⱼ|; each product c̃ᵢⱼc̃ᵢₗ within δᵢⱼ|c̃ᵢₗ| + δᵢₗ|c̃ᵢⱼ| + δᵢⱼδᵢₗ;
+    /// qᵢ's own error multiplies (|c̃ᵢⱼ| + δᵢⱼ)(|c̃ᵢₗ| + δᵢₗ); the products and
+    /// the sum add γ_{k+6} of Σᵢq̃ᵢ|c̃ᵢⱼc̃ᵢₗ|; P and 1.01 cover the rest.
+    fn hessian(&self, theta: &[f64]) -> HessianEval {
+        let (k, d) = (self.categories, self.dimension);
+        let pt = self.point(theta);
+        let mut m = vec![0.0; d];
+        let mut mu = vec![0.0; d];
+        let mut mabs = vec![0.0; d];
+        for i in 0..k {
+            for (j, &a) in self.feature_row(i).iter().enumerate() {
+                m[j] += pt.q[i] * a;
+                mabs[j] += pt.q[i] * a.abs();
+                mu[j] += a.abs() * (pt.rel[i] * pt.q[i] + TINY);
+            }
+        }
+        for j in 0..d {
+            mu[j] += gamma(k + 1) * mabs[j];
+        }
+        let mut h = vec![0.0; d * d];
+        let mut e = vec![0.0; d * d];
+        let mut c = vec![0.0; d];
+        let mut delta = vec![0.0; d];
+        for i in 0..k {
+            let qi = pt.q[i];
+            for (j, &a) in self.feature_row(i).iter().enumerate() {
+                c[j] = a - m[j];
+                delta[j] = mu[j] + U * c[j].abs();
+            }
+            for j in 0..d {
+                for l in 0..d {
+                    let prod = c[j] * c[l];
+                    h[j * d + l] += qi * prod;
+                    let (cj, cl) = (c[j].abs(), c[l].abs());
+                    e[j * d + l] += (pt.rel[i] * qi + TINY) * (cj + delta[j]) * (cl + delta[l])
+                        + qi * (delta[j] * cl + delta[l] * cj + delta[j] * delta[l])
+                        + gamma(k + 6) * qi * prod.abs();
+                }
+            }
+        }
+        h.iter_mut().for_each(|v| *v *= self.mass);
+        e.iter_mut().for_each(|v| *v *= 1.01 * self.mass);
+        HessianEval {
+            hessian: h,
+            error: norm2_up(&e) * (1.0 + 4.0 * U),
+        }
+    }
+
+    fn curvature_on_ball(&self, _theta: &[f64], lambda: f64, radius: f64) -> f64 {
+        lambda * (-2.0 * self.row_norm * radius * (1.0 + 2.0 * U)).exp() * (1.0 - 4.0 * U)
+    }
+}
+
+/// The categorical family fitted by Newton's method on the logits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftmaxFit {
+    /// The fitted logits, with the last fixed at 0 (the gauge).
+    pub logits: Vec<f64>,
+    /// Newton steps taken.
+    pub iterations: usize,
+    /// The proof ‖z̃ − z*‖₂ ≤ `certificate.parameter_error` over the free
+    /// logits (all but the last).
+    pub certificate: Certificate,
+}
+
+/// Minimizes CE(p, softmax z) over the logits by Newton's method, from z = 0,
+/// with the last logit fixed at 0 (softmax is invariant under adding a
+/// constant to every logit, so one logit is a free choice).
+///
+/// ```text
+/// ẑ = argmin_z CE(p, softmax z),   softmax(ẑ) = p,   ẑᵢ = ln(pᵢ/p_k)
+/// ```
+///
+/// The closed form exists; this fit is the numerical counterpart, used to
+/// check it (its certificate is documented at [`Certificate`]).
+///
+/// # Errors
+/// [`ModelError::Measure`] if p is not a probability vector;
+/// [`ModelError::NoMinimizer`] if some pᵢ = 0 (the infimum needs zᵢ → −∞);
+/// the errors of [`minimize`].
+///
+/// # Example
+/// ```
+/// use logloss_proofs::models::{fit_softmax_logits, NewtonOptions};
+/// let fit = fit_softmax_logits(&[0.2, 0.8], &NewtonOptions::default()).unwrap();
+/// assert!(fit.certificate.parameter_error < 1e-12);
+/// assert!((fit.logits[0] - 0.25f64.ln()).abs() < 1e-12); // ln(0.2/0.8)
+/// assert_eq!(fit.logits[1], 0.0);
+/// ```
+pub fn fit_softmax_logits(p: &[f64], options: &NewtonOptions) -> Result<SoftmaxFit, ModelError> {
+    validate_distribution("p", p)?;
+    if let Some(i) = p.iter().position(|&x| x == 0.0) {
+        return Err(ModelError::NoMinimizer {
+            arg: "p",
+            reason: format!(
+                "p[{i}] = 0, so CE(p, softmax z) decreases without bound in −z[{i}] and no finite logits minimize it"
+            ),
+        });
+    }
+    if p.len() == 1 {
+        // One category: softmax is (1) for every logit; nothing to fit.
+        return Ok(SoftmaxFit {
+            logits: vec![0.0],
+            iterations: 0,
+            certificate: Certificate {
+                gradient_norm: 0.0,
+                hessian_lower_bound: f64::INFINITY,
+                ball_radius: 0.0,
+                curvature_on_ball: f64::INFINITY,
+                parameter_error: 0.0,
+            },
+        });
+    }
+    let objective = SoftmaxCrossEntropy::saturated(p)?;
+    let fit = minimize(&objective, &vec![0.0; p.len() - 1], options)?;
+    let mut logits = fit.theta;
+    logits.push(0.0);
+    Ok(SoftmaxFit {
+        logits,
+        iterations: fit.iterations,
+        certificate: fit.certificate,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{Objective, certify};
+    use astro_float::{BigFloat, Consts, RoundingMode};
+    use rand::RngExt;
+
+    const PREC: usize = 320;
+    const RM: RoundingMode = RoundingMode::ToEven;
+
+    /// softmax(z)ᵢ at 320 bits (the f64 logits taken as exact), rounded to
+    /// f64 through its decimal expansion (~96 digits: within u·qᵢ, or 2⁻¹⁰⁷⁵
+    /// below the normal range).
+    fn exact_softmax(z: &[f64]) -> Vec<f64> {
+        let mut cc = Consts::new().expect("astro-float constants");
+        let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let big = |x: f64| BigFloat::from_f64(x, PREC);
+        let shifted: Vec<BigFloat> = z.iter().map(|&x| big(x).sub(&big(max), PREC, RM)).collect();
+        let mut sum = big(0.0);
+        for s in &shifted {
+            sum = sum.add(&s.exp(PREC, RM, &mut cc), PREC, RM);
+        }
+        let lse = sum.ln(PREC, RM, &mut cc);
+        shifted
+            .iter()
+            .map(|s| {
+                let q = s.sub(&lse, PREC, RM).exp(PREC, RM, &mut cc);
+                if q.is_zero() {
+                    return 0.0;
+                }
+                let text = q
+                    .format(astro_float::Radix::Dec, RM, &mut cc)
+                    .expect("format");
+                text.parse::<f64>().expect("parse")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn softmax_error_bounds_hold_against_a_320_bit_reference() {
+        let mut rng = crate::seed::stream(7, "models/softmax-errors", 0);
+        for &scale in &[1.0, 30.0, 700.0, 1e4] {
+            for &n in &[1usize, 2, 5, 40] {
+                let z: Vec<f64> = (0..n)
+                    .map(|_| scale * (2.0 * rng.random::<f64>() - 1.0))
+                    .collect();
+                let q = measures::softmax(&z).unwrap();
+                let rel = softmax_relative_errors(&z, &q);
+                for (i, exact) in exact_softmax(&z).into_iter().enumerate() {
+                    // The documented bound, plus the reference's own rounding
+                    // to f64 (u·qᵢ, or 2⁻¹⁰⁷⁵ if subnormal).
+                    let bound = rel[i] * exact + TINY + U * exact + TINY;
+                    assert!(
+                        (q[i] - exact).abs() <= bound,
+                        "scale {scale}, n {n}, i {i}: {} vs {exact}, bound {bound:e}",
+                        q[i]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gradient_is_softmax_minus_target() {
+        // softmax(0, ln 3) = (1/4, 3/4): with p = (1, 0) the gradient is
+        // (−3/4, 3/4), up to the rounding of ln 3 (2u) and of softmax (relᵢ).
+        let z = [0.0, 3f64.ln()];
+        let g = softmax_cross_entropy_grad(&[1.0, 0.0], &z).unwrap();
+        let rel = softmax_relative_errors(&z, &measures::softmax(&z).unwrap());
+        // d(qᵢ)/d(z₂) ≤ ¼, so ln 3's rounding moves qᵢ by at most 2u·ln 3/4.
+        for (gi, (want, r)) in g.iter().zip([(-0.75, rel[0]), (0.75, rel[1])]) {
+            let bound = r * 0.75 + 0.5 * U * 3f64.ln() + U * 0.75;
+            assert!((gi - want).abs() <= bound, "{g:?}");
+        }
+        assert!(matches!(
+            softmax_cross_entropy_grad(&[0.5, 0.5], &[0.0]),
+            Err(ModelError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            softmax_cross_entropy_grad(&[0.5, 0.6], &[0.0, 0.0]),
+            Err(ModelError::Measure(_))
+        ));
+        assert!(matches!(
+            softmax_cross_entropy_grad(&[0.5, 0.5], &[0.0, f64::NAN]),
+            Err(ModelError::Measure(_))
+        ));
+    }
+
+    #[test]
+    fn newton_on_the_logits_recovers_the_log_ratios() {
+        let p = measures::normalize(&[1.0, 2.0, 3.0, 4.0, 1e-4]).unwrap();
+        let fit = fit_softmax_logits(&p, &NewtonOptions::default()).unwrap();
+        let k = p.len();
+        let lk = p[k - 1].ln();
+        for (i, (&pi, &zi)) in p.iter().zip(&fit.logits).take(k - 1).enumerate() {
+            // ln pᵢ − ln p_k: two logarithms within 2u each, the difference u.
+            let star = pi.ln() - lk;
+            let bound = fit.certificate.parameter_error
+                + 2.02 * U * (pi.ln().abs() + lk.abs())
+                + U * star.abs();
+            assert!((zi - star).abs() <= bound, "{i}: {fit:?}");
+        }
+        assert_eq!(fit.logits[k - 1], 0.0);
+        assert!(matches!(
+            fit_softmax_logits(&[0.5, 0.0, 0.5], &NewtonOptions::default()),
+            Err(ModelError::NoMinimizer { arg: "p", .. })
+        ));
+        assert_eq!(
+            fit_softmax_logits(&[1.0], &NewtonOptions::default())
+                .unwrap()
+                .logits,
+            vec![0.0]
+        );
+    }
+
+    #[test]
+    fn the_certificate_covers_the_true_distance() {
+        // At θ* + δ, the certified bound must be at least |δ| (less the
+        // rounding of the closed form θ* = ln(p₁/p₂)), or infinite.
+        let p = [0.3, 0.7];
+        let f = SoftmaxCrossEntropy::saturated(&p).unwrap();
+        let star = 0.3f64.ln() - 0.7f64.ln();
+        let star_err = 2.02 * U * (0.3f64.ln().abs() + 0.7f64.ln().abs()) + U * star.abs();
+        for delta in [0.0, 1e-12, 1e-8, 1e-4, 0.1, 1.0, 10.0] {
+            let theta = star + delta;
+            let moved = theta - star;
+            let c = certify(&f, &[theta]).unwrap();
+            assert!(
+                c.parameter_error >= moved.abs() * (1.0 - U) - star_err,
+                "δ {delta}: {c:?}"
+            );
+        }
+        assert_eq!(f.dimension(), 1);
+    }
+
+    #[test]
+    fn mle_and_log_likelihood() {
+        let samples = [0, 1, 1, 2, 2, 2];
+        let p_hat = categorical_mle(&samples, 4).unwrap();
+        assert_eq!(p_hat, vec![1.0 / 6.0, 2.0 / 6.0, 3.0 / 6.0, 0.0]);
+        let q = [0.1, 0.2, 0.3, 0.4];
+        let l = categorical_log_likelihood(&samples, &q).unwrap();
+        // Σₛ ln q_{xₛ} = Σᵢ cᵢ ln qᵢ (all terms negative): the function's
+        // logarithms are within 2u and its compensated sum within 2u·|ℓ|
+        // (4u); the reference's logarithms 2u, products u and plain sum 2u
+        // (5u): together below 10u·|ℓ|.
+        let want: f64 = [(1.0, 0.1f64), (2.0, 0.2), (3.0, 0.3)]
+            .iter()
+            .map(|(c, qi)| c * qi.ln())
+            .sum();
+        let bound = 10.0 * U * want.abs();
+        assert!((l - want).abs() <= bound, "{l} vs {want}");
+        assert_eq!(
+            categorical_log_likelihood(&[3], &[1.0, 0.0, 0.0, 0.0]).unwrap(),
+            f64::NEG_INFINITY
+        );
+        assert_eq!(
+            categorical_mle(&[0, 4], 3),
+            Err(ModelError::CategoryOutOfRange {
+                arg: "samples",
+                index: 1,
+                value: 4,
+                categories: 3
+            })
+        );
+        assert_eq!(
+            categorical_mle(&[], 3),
+            Err(ModelError::Empty { arg: "samples" })
+        );
+        assert_eq!(
+            categorical_mle(&[0], 0),
+            Err(ModelError::Empty { arg: "categories" })
+        );
+    }
+
+    #[test]
+    fn objective_rejects_bad_features() {
+        let p = [0.5, 0.5];
+        assert!(matches!(
+            SoftmaxCrossEntropy::new(&p, &[vec![1.0]]),
+            Err(ModelError::LengthMismatch { .. })
+        ));
+        assert_eq!(
+            SoftmaxCrossEntropy::new(&p, &[vec![1.0], vec![1.0, 2.0]]),
+            Err(ModelError::RaggedRow {
+                arg: "features",
+                row: 1,
+                len: 2,
+                expected: 1
+            })
+        );
+        assert!(matches!(
+            SoftmaxCrossEntropy::new(&p, &[vec![1.0], vec![f64::INFINITY]]),
+            Err(ModelError::NotFinite {
+                arg: "features",
+                index: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            SoftmaxCrossEntropy::saturated(&[1.0]),
+            Err(ModelError::Empty { .. })
+        ));
+    }
+}

@@ -1,0 +1,104 @@
+//! Claims 4 and 5 (CE and KL: same minimizer, same gradient), and the
+//! measures with planted bugs that they must catch.
+
+mod common;
+use common::claims::assert_as_expected;
+use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
+use logloss_proofs::measures::{self, MeasureError};
+use logloss_proofs::seed::DEFAULT_SEED;
+
+#[test]
+fn claim_4_argmin_equivalence() {
+    let v = assert_as_expected("argmin-equivalence");
+    assert_eq!(v.number, 4);
+}
+
+#[test]
+fn claim_5_gradient_equivalence() {
+    let v = assert_as_expected("gradient-equivalence");
+    assert_eq!(v.number, 5);
+}
+
+/// KL with its arguments swapped: KL(q‖p) returned for KL(p‖q).
+struct SwappedKl;
+
+impl Measures for SwappedKl {
+    fn name(&self) -> &str {
+        "swapped-kl"
+    }
+    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
+        measures::entropy(p)
+    }
+    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
+        measures::cross_entropy(p, q)
+    }
+    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
+        measures::kl_divergence(q, p)
+    }
+}
+
+/// KL in bits while entropy and cross-entropy are in nats.
+struct Base2Kl;
+
+impl Measures for Base2Kl {
+    fn name(&self) -> &str {
+        "base-2-kl"
+    }
+    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
+        measures::entropy(p)
+    }
+    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
+        measures::cross_entropy(p, q)
+    }
+    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
+        Ok(measures::kl_divergence(p, q)? / std::f64::consts::LN_2)
+    }
+}
+
+fn outcome(id: &str, m: &dyn Measures) -> Verdict {
+    let ctx = Context::new(DEFAULT_SEED, 64).with_measures(m);
+    claims::find(id).expect("in the catalogue").check(&ctx)
+}
+
+#[test]
+fn swapped_kl_fails_argmin_equivalence_on_a_restricted_family() {
+    // On a log-linear family that cannot reach p, KL(q‖p) has another
+    // minimizer (the reverse projection), so the probes around the CE
+    // optimum find a descent direction of the swapped "KL".
+    let v = outcome("argmin-equivalence", &SwappedKl);
+    assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
+    let problem = v.evidence.problem.unwrap_or_default();
+    assert!(problem.starts_with("categorical:"), "{problem}");
+    assert!(problem.contains("measured KL"), "{problem}");
+}
+
+#[test]
+fn base_2_kl_keeps_the_argmin_but_fails_the_gradient() {
+    // A rescaled KL has the same minimizer, so claim 4 rightly holds; its
+    // gradient is (softmax(z) − p)/ln 2, so claim 5 fails.
+    assert_eq!(
+        outcome("argmin-equivalence", &Base2Kl).outcome,
+        Outcome::AsExpected
+    );
+    let v = outcome("gradient-equivalence", &Base2Kl);
+    assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
+    let problem = v.evidence.problem.unwrap_or_default();
+    assert!(problem.contains("measured KL"), "{problem}");
+}
+
+#[test]
+fn swapped_kl_fails_gradient_equivalence() {
+    let v = outcome("gradient-equivalence", &SwappedKl);
+    assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
+    assert!(v.evidence.counterexample.is_some());
+}
+
+#[test]
+fn claims_4_and_5_hold_at_other_seeds() {
+    for seed in 1..=3 {
+        for id in ["argmin-equivalence", "gradient-equivalence"] {
+            let v = claims::find(id).unwrap().check(&Context::new(seed, 32));
+            assert_eq!(v.outcome, Outcome::AsExpected, "seed {seed}: {v:?}");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! Running one claim of the catalogue at the default seed and size, for the
+//! per-claim tests.
+
+use logloss_proofs::claims::{self, Context, DEFAULT_CASES, Expectation, Outcome, Verdict};
+use logloss_proofs::seed::DEFAULT_SEED;
+
+/// The verdict of the claim `id` at the default seed and number of cases.
+pub fn verdict(id: &str) -> Verdict {
+    let claim = claims::find(id).unwrap_or_else(|| panic!("claim {id} is in the catalogue"));
+    claim.check(&Context::new(DEFAULT_SEED, DEFAULT_CASES))
+}
+
+/// Asserts that the claim `id` behaves as the catalogue states, within its bounds.
+pub fn assert_as_expected(id: &str) -> Verdict {
+    let v = verdict(id);
+    assert_eq!(
+        v.outcome,
+        Outcome::AsExpected,
+        "claim {} ({}) failed: {:?}; counterexample {:?}",
+        v.number,
+        v.id,
+        v.evidence.problem,
+        v.evidence.counterexample
+    );
+    assert!(v.evidence.cases > 0, "claim {id} ran no case");
+    // Every comparison stayed within its derived bound.
+    assert!(v.evidence.worst_error_ratio <= 1.0, "claim {id}: {v:?}");
+    match v.expectation {
+        Expectation::Holds => assert!(v.evidence.counterexample.is_none()),
+        Expectation::Refuted => assert!(v.evidence.counterexample.is_some()),
+    }
+    v
+}
