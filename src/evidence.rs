@@ -147,6 +147,48 @@ pub struct GapSeries {
     pub points: Vec<GapPoint>,
 }
 
+/// The forward and reverse KL fits of one Gaussian to a bimodal target, for the picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReverseKlPicture {
+    /// The target's parameters: modes at ±m, component width s, weight w of the mode at −m.
+    pub target: (f64, f64, f64),
+    /// The grid points.
+    pub points: Vec<f64>,
+    /// The target p on the grid.
+    pub p: Vec<f64>,
+    /// argmin KL(p‖q_θ) on the grid (mass-covering), and its (μ, σ).
+    pub forward: (Vec<f64>, f64, f64),
+    /// argmin KL(q_θ‖p) on the grid (mode-seeking), and its (μ, σ).
+    pub reverse: (Vec<f64>, f64, f64),
+}
+
+/// The bimodal target of the picture: modes at ±2, width 0.5, weight 0.6 at −2, 201 points.
+pub const REVERSE_KL_TARGET: (f64, f64, f64, usize) = (2.0, 0.5, 0.6, 201);
+
+fn reverse_kl_picture() -> Result<ReverseKlPicture, crate::pitfalls::reverse::FitError> {
+    use crate::pitfalls::reverse::{
+        BimodalTarget, Gaussian, discretized_gaussian, fit_forward, fit_reverse,
+    };
+    let (m, s, w, k) = REVERSE_KL_TARGET;
+    let t = BimodalTarget::new(m, s, w, k)?;
+    let forward = fit_forward(&t.points, &t.p)?;
+    let starts = [
+        Gaussian { mu: -m, sigma: s },
+        Gaussian { mu: m, sigma: s },
+        forward.gaussian,
+    ];
+    let reverse = fit_reverse(&t.points, &t.p, &starts)?;
+    let qf = discretized_gaussian(&t.points, forward.gaussian)?;
+    let qr = discretized_gaussian(&t.points, reverse.gaussian)?;
+    Ok(ReverseKlPicture {
+        target: (m, s, w),
+        points: t.points,
+        p: t.p,
+        forward: (qf, forward.gaussian.mu, forward.gaussian.sigma),
+        reverse: (qr, reverse.gaussian.mu, reverse.gaussian.sigma),
+    })
+}
+
 /// Everything the reports show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
@@ -168,6 +210,8 @@ pub struct Evidence {
     pub calibration: crate::calibration::Calibration,
     /// The power study.
     pub power: Vec<crate::calibration::Power>,
+    /// Forward and reverse KL fits on a bimodal target.
+    pub reverse_kl: ReverseKlPicture,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -179,6 +223,9 @@ pub enum EvidenceError {
     /// A KL-estimator run failed.
     #[error("KL-estimator study: {0}")]
     Kl(#[from] KlEstimatorError),
+    /// The forward/reverse fits of the picture failed.
+    #[error("reverse-KL picture: {0}")]
+    Fit(#[from] crate::pitfalls::reverse::FitError),
 }
 
 /// The stages of a run, for progress reporting.
@@ -276,7 +323,9 @@ pub fn collect(
     let calibration = crate::calibration::calibrate(budget.calibration_seeds(), 0.05)
         .expect("valid level and seeds");
     let power = crate::calibration::power(budget.power_seeds());
+    let reverse_kl = reverse_kl_picture()?;
     Ok(Evidence {
+        reverse_kl,
         calibration,
         power,
         version: env!("CARGO_PKG_VERSION"),

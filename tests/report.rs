@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "README.md",
     "identities.md",
     "argmin.md",
@@ -12,6 +12,7 @@ const FILES: [&str; 9] = [
     "risk-gap.md",
     "kl-estimators.md",
     "calibration.md",
+    "reverse-kl.svg",
     "gap.svg",
     "kl-estimators.svg",
 ];

@@ -155,15 +155,30 @@ pub fn argmin(e: &Evidence) -> String {
 
 /// where-they-differ.md: claims 6–9.
 pub fn where_they_differ(e: &Evidence) -> String {
-    claims_page(
-        e,
-        "Where the equivalence breaks",
+    let pic = &e.reverse_kl;
+    let (m, s_, w) = pic.target;
+    let picture = format!(
+        "\n\n![forward and reverse KL fits of one Gaussian to a two-mode target](reverse-kl.svg)\n\n\
+         The picture: a target with modes at ±{} (width {}, weight {} on the mode at −{}), and the \
+         best single Gaussian under each direction on the same grid. Forward KL(p‖q) gives \
+         μ = {}, σ = {}: one wide bump over both modes. Reverse KL(q‖p) gives μ = {}, σ = {}: \
+         a narrow bump on one mode.",
+        fixed(m, 2),
+        fixed(s_, 2),
+        fixed(w, 2),
+        fixed(m, 2),
+        fixed(pic.forward.1, 4),
+        fixed(pic.forward.2, 4),
+        fixed(pic.reverse.1, 4),
+        fixed(pic.reverse.2, 4)
+    );
+    let intro = format!(
         "Each statement below is false, and each check searches for a counterexample, \
          shrinks it to a small case and shows it. The equivalence of cross-entropy and \
          KL needs a fixed target, the forward direction KL(p‖q), log loss, and an \
-         implementation that computes the divergence it claims to.",
-        6..=9,
-    )
+         implementation that computes the divergence it claims to.{picture}"
+    );
+    claims_page(e, "Where the equivalence breaks", &intro, 6..=9)
 }
 
 fn gap_table(series: &GapSeries) -> String {

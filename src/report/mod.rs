@@ -38,6 +38,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
         file: "gap.svg",
         message,
     })?;
+    let reverse_svg = svg::reverse_kl_plot(e).map_err(|message| RenderError {
+        file: "reverse-kl.svg",
+        message,
+    })?;
     let kl_svg = svg::kl_plot(e).map_err(|message| RenderError {
         file: "kl-estimators.svg",
         message,
@@ -70,6 +74,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
         ReportFile {
             name: "calibration.md",
             contents: markdown::calibration(e),
+        },
+        ReportFile {
+            name: "reverse-kl.svg",
+            contents: reverse_svg,
         },
         ReportFile {
             name: "gap.svg",

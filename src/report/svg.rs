@@ -178,3 +178,68 @@ pub fn kl_plot(e: &Evidence) -> Result<String, String> {
     }
     Ok(svg)
 }
+
+/// The bimodal target and the two single-Gaussian fits: forward KL(p‖q)
+/// covers both modes, reverse KL(q‖p) sits on one.
+pub fn reverse_kl_plot(e: &Evidence) -> Result<String, String> {
+    let pic = &e.reverse_kl;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| x.to_string())?;
+        let x_min = pic.points.first().copied().unwrap_or(-1.0);
+        let x_max = pic.points.last().copied().unwrap_or(1.0);
+        let y_max = finite_max(
+            pic.p
+                .iter()
+                .chain(&pic.forward.0)
+                .chain(&pic.reverse.0)
+                .copied(),
+        ) * 1.15;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "one Gaussian fitted to a bimodal target",
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x_min..x_max, 0f64..y_max.max(1e-12))
+            .map_err(|x| x.to_string())?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .y_desc("probability per grid point")
+            .draw()
+            .map_err(|x| x.to_string())?;
+        let series: [(&str, &Vec<f64>, RGBColor); 3] = [
+            ("target p (two modes)", &pic.p, RGBColor(60, 60, 60)),
+            ("argmin KL(p‖q): covers the mass", &pic.forward.0, COLORS[0]),
+            ("argmin KL(q‖p): seeks a mode", &pic.reverse.0, COLORS[3]),
+        ];
+        for (label, values, color) in series {
+            let line: Vec<(f64, f64)> = pic
+                .points
+                .iter()
+                .copied()
+                .zip(values.iter().copied())
+                .collect();
+            chart
+                .draw_series(LineSeries::new(line, color.stroke_width(2)))
+                .map_err(|x| x.to_string())?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|x| x.to_string())?;
+        root.present().map_err(|x| x.to_string())?;
+    }
+    Ok(svg)
+}
