@@ -69,8 +69,8 @@ fn test_link(test: &str) -> String {
 fn claim_section(v: &Verdict) -> String {
     let claim = claims::find(v.id);
     let mut s = format!(
-        "## Claim {}: {} {{#claim-{}}}\n\n",
-        v.number, v.title, v.number
+        "<a id=\"claim-{}\"></a>\n\n## Claim {}: {}\n\n",
+        v.number, v.number, v.title
     );
     if let Some(c) = claim {
         s.push_str(&format!("```text\n{}\n```\n\n", c.statement));
