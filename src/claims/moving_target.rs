@@ -14,7 +14,7 @@ use crate::strategies::arb_distribution_of;
 pub(crate) const MOVING_TARGET: Claim = Claim {
     id: "moving-target",
     number: 7,
-    title: "A target that moves with the parameters: CE and KL gradients differ by ∇H",
+    title: "With a target that moves with the parameters, CE and KL still have the same gradient",
     statement: "∇_θ CE(p_θ, q_θ) = ∇_θ KL(p_θ‖q_θ)",
     hypotheses: "p_θ = softmax(Aθ) (a co-trained teacher) and q_θ = softmax(Bθ) (the student), A, B real C × d matrices; gradients by their closed forms, checked against central differences of the measures",
     expectation: Expectation::Refuted,

@@ -17,7 +17,7 @@ use crate::pitfalls::losses::{
 pub(crate) const KL_LOSS_PITFALLS: Claim = Claim {
     id: "kl-loss-pitfalls",
     number: 9,
-    title: "KL losses as commonly implemented do not train like cross-entropy",
+    title: "A KL loss as commonly implemented trains like cross-entropy",
     statement: "A KL-divergence loss as commonly implemented trains like cross-entropy: (1) PyTorch's kl_div with its default mean reduction has CE's gradient; (2) a KL on one sigmoid probability, y·ln(y/x), is minimized at x = y like BCE; (3) evaluating Σ p·(ln p − ln q) gives the KL",
     hypotheses: "(1) a batch of R rows, C classes, probability targets t, logits z, input = log_softmax(z); (2) y, x ∈ (0, 1); (3) probability vectors with zeros, ln q = −∞ where q = 0, evaluated as PyTorch does, xlogy(p, p) − p·ln q",
     expectation: Expectation::Refuted,

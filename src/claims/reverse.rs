@@ -14,7 +14,7 @@ use crate::pitfalls::reverse::{
 pub(crate) const REVERSE_KL_DIFFERS: Claim = Claim {
     id: "reverse-kl-differs",
     number: 6,
-    title: "Reverse KL has another minimizer: mode-seeking, not mass-covering",
+    title: "Reverse KL has the same minimizer as forward KL",
     statement: "argmin_θ KL(q_θ‖p) = argmin_θ KL(p‖q_θ)",
     hypotheses: "p: w·N(−m, s²) + (1 − w)·N(m, s²) discretized on K points of [−L, L], L = 2(m + 2s); q_θ: N(μ, σ²) discretized on the same grid, θ = (μ, σ); both argmins by certified Newton fits (the reverse one the best of starts at each mode, at p's moments and at the forward fit)",
     expectation: Expectation::Refuted,

@@ -173,8 +173,9 @@ pub fn where_they_differ(e: &Evidence) -> String {
         fixed(pic.reverse.2, 4)
     );
     let intro = format!(
-        "Each statement below is false, and each check searches for a counterexample, \
-         shrinks it to a small case and shows it. The equivalence of cross-entropy and \
+        "Each claim below states an equivalence that is false (its title is the false \
+         statement), and each check searches for a counterexample, shrinks it to a small \
+         case and shows it. The equivalence of cross-entropy and \
          KL needs a fixed target, the forward direction KL(p‖q), log loss, and an \
          implementation that computes the divergence it claims to.{picture}"
     );
