@@ -279,7 +279,7 @@ pub fn index(e: &Evidence) -> String {
     let mut s = header(e, "Cross-entropy vs KL divergence: the evidence");
     s.push_str("## The short answer\n\n");
     s.push_str(&short_answer(e));
-    s.push_str("\n## Claims and verdicts\n\n| # | claim | expected | verdict | cases | worst error / bound | checked by |\n|---:|---|---|---|---:|---:|---|\n");
+    s.push_str("\n## Claims and verdicts\n\nA claim expected to *hold* was checked on every case without a violation; a claim expected to be *refuted* states a false equivalence, and its verdict is a counterexample found by search and shrunk. Worst error / bound is the largest ratio of an observed error to its derived bound (below 1 means every comparison passed).\n\n| # | claim | expected | verdict | cases | worst error / bound | checked by |\n|---:|---|---|---|---:|---:|---|\n");
     for v in &e.verdicts {
         let test = claims::find(v.id).map_or(String::new(), |c| test_link(c.test));
         s.push_str(&format!(
