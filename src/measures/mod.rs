@@ -14,6 +14,7 @@ mod dd;
 mod discrete;
 mod error;
 mod kernels;
+mod lanes;
 mod ln;
 mod logits;
 mod summary;
