@@ -109,16 +109,35 @@ static ROWS: Rows = Rows({
     rows
 });
 
-/// Unfused Horner evaluation, highest coefficient last in `c`.
+/// P(s) = Σₖ cₖ·sᵏ, k = 0..=8 (c = `LN1P_TAIL`), by Estrin's scheme with
+/// s2 = fl(s²): four independent pairs, then three levels, so the chain of
+/// dependent operations is 8 long instead of Horner's 16. Unfused.
 #[inline(always)]
-fn horner<const N: usize>(x: f64, c: &[f64; N]) -> f64 {
-    let mut p = c[N - 1];
-    let mut k = N - 1;
-    while k > 0 {
-        k -= 1;
-        p = p * x + c[k];
-    }
-    p
+fn ln1p_tail(s: f64, s2: f64) -> f64 {
+    let c = &LN1P_TAIL;
+    let s4 = s2 * s2;
+    let s8 = s4 * s4;
+    let p01 = c[1] * s + c[0];
+    let p23 = c[3] * s + c[2];
+    let p45 = c[5] * s + c[4];
+    let p67 = c[7] * s + c[6];
+    let p03 = p23 * s2 + p01;
+    let p47 = p67 * s2 + p45;
+    let p07 = p47 * s4 + p03;
+    c[8] * s8 + p07
+}
+
+/// B(x) = Σₖ bₖ·xᵏ, k = 0..=5 (b = `ATANH_TAIL`), by Estrin's scheme. Unfused.
+#[inline(always)]
+fn atanh_tail(x: f64) -> f64 {
+    let b = &ATANH_TAIL;
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    let p01 = b[1] * x + b[0];
+    let p23 = b[3] * x + b[2];
+    let p45 = b[5] * x + b[4];
+    let p03 = p23 * x2 + p01;
+    p45 * x4 + p03
 }
 
 /// ln x as an unevaluated double-double (hi, lo), |lo| ≤ ulp(hi)/2, for a
@@ -142,7 +161,7 @@ pub(crate) fn ln_core(x: f64) -> (f64, f64) {
 
     // ln(1 + v) = s − s²/2 + s³·P(s) + s_err/(1 + s) + O(s_err²)
     let (sq, sq_lo) = two_prod(s, s);
-    let poly = horner(s, &LN1P_TAIL);
+    let poly = ln1p_tail(s, sq);
     let tail = ((s * sq) * poly - 0.5 * sq_lo) + s_err * (1.0 - s);
 
     // FastTwoSum is exact here: e·LN2_HI is 0 or above 0.69 > |t_hi|; t_hi is
@@ -196,7 +215,7 @@ fn add_kl_near(a: f64, b: f64, d: f64, acc: &mut NeumaierSum) {
     let s_lo = (((d - qh) - ql) - s * sl) * inv;
     let (gh, gl) = two_prod(d, s);
     let gl = gl + d * s_lo;
-    let poly = horner(s * s, &ATANH_TAIL);
+    let poly = atanh_tail(s * s);
     let c = (s * (1.0 + s)) * poly;
     acc.add(gh);
     acc.add(gh * c + gl);
@@ -453,15 +472,42 @@ mod avx2 {
             let s = self.add(a, b);
             (s, self.sub(b, self.sub(s, a)))
         }
+        /// c1·x + c0, unfused.
         #[inline(always)]
-        fn horner<const N: usize>(self, x: __m256d, c: &[f64; N]) -> __m256d {
-            let mut p = self.splat(c[N - 1]);
-            let mut k = N - 1;
-            while k > 0 {
-                k -= 1;
-                p = self.add(self.mul(p, x), self.splat(c[k]));
-            }
-            p
+        fn lin(self, x: __m256d, c1: f64, c0: f64) -> __m256d {
+            self.add(self.mul(self.splat(c1), x), self.splat(c0))
+        }
+        /// a·x + b, unfused.
+        #[inline(always)]
+        fn mul_add(self, a: __m256d, x: __m256d, b: __m256d) -> __m256d {
+            self.add(self.mul(a, x), b)
+        }
+        /// [`ln1p_tail`], operation for operation.
+        #[inline(always)]
+        fn ln1p_tail(self, s: __m256d, s2: __m256d) -> __m256d {
+            let c = &LN1P_TAIL;
+            let s4 = self.mul(s2, s2);
+            let s8 = self.mul(s4, s4);
+            let p01 = self.lin(s, c[1], c[0]);
+            let p23 = self.lin(s, c[3], c[2]);
+            let p45 = self.lin(s, c[5], c[4]);
+            let p67 = self.lin(s, c[7], c[6]);
+            let p03 = self.mul_add(p23, s2, p01);
+            let p47 = self.mul_add(p67, s2, p45);
+            let p07 = self.mul_add(p47, s4, p03);
+            self.mul_add(self.splat(c[8]), s8, p07)
+        }
+        /// [`atanh_tail`], operation for operation.
+        #[inline(always)]
+        fn atanh_tail(self, x: __m256d) -> __m256d {
+            let b = &ATANH_TAIL;
+            let x2 = self.mul(x, x);
+            let x4 = self.mul(x2, x2);
+            let p01 = self.lin(x, b[1], b[0]);
+            let p23 = self.lin(x, b[3], b[2]);
+            let p45 = self.lin(x, b[5], b[4]);
+            let p03 = self.mul_add(p23, x2, p01);
+            self.mul_add(p45, x4, p03)
         }
         #[inline(always)]
         fn bits(self, a: __m256d) -> __m256i {
@@ -479,6 +525,12 @@ mod avx2 {
         /// [`ln_core`] on four lanes, operation for operation.
         #[inline(always)]
         fn ln_core(self, x: __m256d) -> (__m256d, __m256d) {
+            self.ln_finish(self.ln_reduce(x))
+        }
+
+        /// The first half of [`ln_core`]: x = 2ᵉ·m, the table row, v = s + s_err.
+        #[inline(always)]
+        fn ln_reduce(self, x: __m256d) -> Reduced {
             let (avx, avx2) = (self.0.avx, self.0.avx2);
             let bits = self.bits(x);
             let tmp = avx2._mm256_add_epi64(bits, self.splat_u(SHIFT));
@@ -508,9 +560,28 @@ mod avx2 {
             let b = self.mul(self.sub(m, m_hi), r);
             let s = self.add(a, b);
             let s_err = self.add(self.sub(a, s), b);
+            Reduced {
+                e,
+                t_hi,
+                t_lo,
+                s,
+                s_err,
+            }
+        }
 
+        /// The second half of [`ln_core`]: the series and the double-double sums.
+        #[inline(always)]
+        fn ln_finish(self, red: Reduced) -> (__m256d, __m256d) {
+            let Reduced {
+                e,
+                t_hi,
+                t_lo,
+                s,
+                s_err,
+            } = red;
+            let one = self.splat(1.0);
             let (sq, sq_lo) = self.two_prod(s, s);
-            let poly = self.horner(s, &LN1P_TAIL);
+            let poly = self.ln1p_tail(s, sq);
             let half = self.splat(0.5);
             let tail = self.add(
                 self.sub(self.mul(self.mul(s, sq), poly), self.mul(half, sq_lo)),
@@ -526,6 +597,16 @@ mod avx2 {
             );
             self.fast_two_sum(h3, lo)
         }
+    }
+
+    /// [`ln_core`] between its two halves.
+    #[derive(Clone, Copy)]
+    struct Reduced {
+        e: __m256d,
+        t_hi: __m256d,
+        t_lo: __m256d,
+        s: __m256d,
+        s_err: __m256d,
     }
 
     /// Four lanes of [`NeumaierSum`].
@@ -609,30 +690,185 @@ mod avx2 {
                 q,
                 parts,
             } = self;
-            let quad = Quad {
-                far: Acc::zero(ops),
-                near: Acc::zero(ops),
-                infinite: ops.splat(0.0),
-            };
-            let mut quads = [quad; 2];
-            let blocks = p.len() / LANES;
-            for (pb, qb) in p.chunks_exact(LANES).zip(q.chunks_exact(LANES)) {
-                for (h, quad) in quads.iter_mut().enumerate() {
-                    let a = ops.load(&pb[4 * h..]);
-                    let b = ops.load(&qb[4 * h..]);
-                    match kernel {
-                        Kernel::Kl => kl_quad(ops, a, b, quad, h),
-                        Kernel::CrossEntropy => ce_quad(ops, a, b, quad, h),
+            match kernel {
+                Kernel::Kl => blocks::<true>(ops, p, q, parts),
+                Kernel::CrossEntropy => blocks::<false>(ops, p, q, parts),
+            }
+        }
+    }
+
+    /// Quads per chunk of the two-pass loop (128 elements; the buffer of
+    /// pending terms, 36 KiB at most, stays in the L1 cache).
+    const CHUNK_QUADS: usize = 32;
+
+    /// A quad between the two passes: the weight a, the far-term mask and
+    /// correction c, the near-term mask, and the reduced argument of ln.
+    #[derive(Clone, Copy)]
+    struct Pending {
+        a: __m256d,
+        c: __m256d,
+        mask: __m256d,
+        near: __m256d,
+        red: Reduced,
+    }
+
+    /// The full blocks of eight, as two quads of lanes held in registers:
+    /// KL if `KL`, else CE.
+    ///
+    /// Each chunk of 128 elements takes two passes, so that the out-of-order
+    /// core overlaps many elements' long chains of dependent operations: the
+    /// first computes the masks and the first half of every logarithm, the
+    /// second finishes them and adds the terms, in the same order as the
+    /// single pass (a chunk with an entry outside the tame range takes the
+    /// single pass instead).
+    #[inline(always)]
+    fn blocks<const KL: bool>(ops: Ops, p: &[f64], q: &[f64], parts: &mut Partials) -> usize {
+        let quad_fn = if KL { kl_quad } else { ce_quad };
+        let zero = Quad {
+            far: Acc::zero(ops),
+            near: Acc::zero(ops),
+            infinite: ops.splat(0.0),
+        };
+        let (mut lo, mut hi) = (zero, zero);
+        let z = ops.splat(0.0);
+        let empty = Pending {
+            a: z,
+            c: z,
+            mask: z,
+            near: z,
+            red: Reduced {
+                e: z,
+                t_hi: z,
+                t_lo: z,
+                s: z,
+                s_err: z,
+            },
+        };
+        let mut pending = [empty; CHUNK_QUADS];
+        let chunk = CHUNK_QUADS * 4;
+        let full = p.len() / chunk * chunk;
+        for (pc, qc) in p[..full]
+            .chunks_exact(chunk)
+            .zip(q[..full].chunks_exact(chunk))
+        {
+            let mut special = false;
+            for (k, slot) in pending.iter_mut().enumerate() {
+                let a = ops.load(&pc[4 * k..]);
+                let b = ops.load(&qc[4 * k..]);
+                let quad = if k % 2 == 0 { &mut lo } else { &mut hi };
+                let (wild_lanes, slot_value) = if KL {
+                    kl_prepare(ops, a, b, quad)
+                } else {
+                    ce_prepare(ops, a, b, quad)
+                };
+                special |= ops.any(wild_lanes);
+                *slot = slot_value;
+            }
+            if special {
+                for k in 0..CHUNK_QUADS {
+                    let quad = if k % 2 == 0 { &mut lo } else { &mut hi };
+                    let (a, b) = (ops.load(&pc[4 * k..]), ops.load(&qc[4 * k..]));
+                    quad_fn(ops, a, b, quad, k % 2);
+                }
+                continue;
+            }
+            for (k, slot) in pending.iter().enumerate() {
+                let quad = if k % 2 == 0 { &mut lo } else { &mut hi };
+                if KL {
+                    kl_finish(ops, slot, quad);
+                    if ops.any(slot.near) {
+                        let (a, b) = (ops.load(&pc[4 * k..]), ops.load(&qc[4 * k..]));
+                        kl_near(ops, a, b, slot.near, quad);
                     }
+                } else {
+                    ce_finish(ops, slot, quad);
                 }
             }
-            for (h, quad) in quads.iter().enumerate() {
-                quad.far.store(&mut parts.far[4 * h..4 * h + 4]);
-                quad.near.store(&mut parts.near[4 * h..4 * h + 4]);
-                parts.infinite |= ops.any(quad.infinite);
-            }
-            blocks * LANES
         }
+        for (pb, qb) in p[full..]
+            .chunks_exact(LANES)
+            .zip(q[full..].chunks_exact(LANES))
+        {
+            quad_fn(ops, ops.load(&pb[..4]), ops.load(&qb[..4]), &mut lo, 0);
+            quad_fn(ops, ops.load(&pb[4..]), ops.load(&qb[4..]), &mut hi, 1);
+        }
+        for (h, quad) in [lo, hi].iter().enumerate() {
+            quad.far.store(&mut parts.far[4 * h..4 * h + 4]);
+            quad.near.store(&mut parts.near[4 * h..4 * h + 4]);
+            parts.infinite |= ops.any(quad.infinite);
+        }
+        p.len() / LANES * LANES
+    }
+
+    /// First pass of a KL quad: its special lanes, and its pending far terms.
+    /// Records support mismatches in `quad.infinite` (an OR: harmless if the
+    /// chunk is redone by the single pass).
+    #[inline(always)]
+    fn kl_prepare(ops: Ops, a: __m256d, b: __m256d, quad: &mut Quad) -> (__m256d, Pending) {
+        let zero = ops.splat(0.0);
+        let a_pos = ops.neq(a, zero);
+        let b_zero = ops.eq(b, zero);
+        let live = ops.andnot(b_zero, a_pos);
+        let d = ops.sub(a, b);
+        let abs_d = ops.abs(d);
+        let tiny = ops.and(ops.lt(abs_d, ops.splat(TINY_DIFF)), ops.neq(d, zero));
+        let special = ops.and(live, ops.or(ops.or(wild(ops, a), wild(ops, b)), tiny));
+        quad.infinite = ops.or(quad.infinite, ops.and(a_pos, b_zero));
+        let near = ops.and(live, ops.le(ops.mul(abs_d, ops.splat(32.0)), ops.add(a, b)));
+        let far = ops.andnot(near, live);
+        let r = ops.div(a, b);
+        let rem = ops.0.fma._mm256_fnmadd_pd(r, b, a); // a − r·b, exact
+        let c = ops.div(rem, a);
+        let pending = Pending {
+            a,
+            c,
+            mask: far,
+            near,
+            red: ops.ln_reduce(r),
+        };
+        (special, pending)
+    }
+
+    /// Second pass of a KL quad: the far terms.
+    #[inline(always)]
+    fn kl_finish(ops: Ops, t: &Pending, quad: &mut Quad) {
+        let (hi, lo) = ops.ln_finish(t.red);
+        let lo = ops.add(lo, t.c);
+        let (ph, pl) = ops.two_prod(t.a, hi);
+        quad.far.add(ops, ops.keep(t.mask, ph));
+        quad.far
+            .add_low(ops, ops.keep(t.mask, ops.add(pl, ops.mul(t.a, lo))));
+    }
+
+    /// First pass of a CE quad.
+    #[inline(always)]
+    fn ce_prepare(ops: Ops, a: __m256d, b: __m256d, quad: &mut Quad) -> (__m256d, Pending) {
+        let zero = ops.splat(0.0);
+        let a_pos = ops.neq(a, zero);
+        let b_zero = ops.eq(b, zero);
+        let live = ops.andnot(b_zero, a_pos);
+        let special = ops.and(live, ops.or(wild(ops, a), wild(ops, b)));
+        quad.infinite = ops.or(quad.infinite, ops.and(a_pos, b_zero));
+        let pending = Pending {
+            a,
+            c: zero,
+            mask: live,
+            near: zero,
+            red: ops.ln_reduce(b),
+        };
+        (special, pending)
+    }
+
+    /// Second pass of a CE quad.
+    #[inline(always)]
+    fn ce_finish(ops: Ops, t: &Pending, quad: &mut Quad) {
+        let (hi, lo) = ops.ln_finish(t.red);
+        let (ph, pl) = ops.two_prod(t.a, hi);
+        quad.far.add(ops, ops.keep(t.mask, ops.neg(ph)));
+        quad.far.add_low(
+            ops,
+            ops.keep(t.mask, ops.neg(ops.add(pl, ops.mul(t.a, lo)))),
+        );
     }
 
     /// Runs the full blocks of eight on the AVX2 path, if the CPU has it;
@@ -716,20 +952,27 @@ mod avx2 {
                 .add_low(ops, ops.keep(far, ops.add(pl, ops.mul(a, lo))));
         }
         if ops.any(near) {
-            let (sh, sl) = ops.two_sum(a, b);
-            let inv = ops.div(ops.splat(1.0), sh);
-            let s = ops.mul(d, inv);
-            let (qh, ql) = ops.two_prod(s, sh);
-            let s_lo = ops.mul(ops.sub(ops.sub(ops.sub(d, qh), ql), ops.mul(s, sl)), inv);
-            let (gh, gl) = ops.two_prod(d, s);
-            let gl = ops.add(gl, ops.mul(d, s_lo));
-            let poly = ops.horner(ops.mul(s, s), &ATANH_TAIL);
-            let c = ops.mul(ops.mul(s, ops.add(ops.splat(1.0), s)), poly);
-            quad.near.add(ops, ops.keep(near, gh));
-            quad.near
-                .add(ops, ops.keep(near, ops.add(ops.mul(gh, c), gl)));
-            quad.near.add(ops, ops.keep(near, d));
+            kl_near(ops, a, b, near, quad);
         }
+    }
+
+    /// The near KL terms of the lanes in `near` ([`add_kl_near`]).
+    #[inline(always)]
+    fn kl_near(ops: Ops, a: __m256d, b: __m256d, near: __m256d, quad: &mut Quad) {
+        let d = ops.sub(a, b);
+        let (sh, sl) = ops.two_sum(a, b);
+        let inv = ops.div(ops.splat(1.0), sh);
+        let s = ops.mul(d, inv);
+        let (qh, ql) = ops.two_prod(s, sh);
+        let s_lo = ops.mul(ops.sub(ops.sub(ops.sub(d, qh), ql), ops.mul(s, sl)), inv);
+        let (gh, gl) = ops.two_prod(d, s);
+        let gl = ops.add(gl, ops.mul(d, s_lo));
+        let poly = ops.atanh_tail(ops.mul(s, s));
+        let c = ops.mul(ops.mul(s, ops.add(ops.splat(1.0), s)), poly);
+        quad.near.add(ops, ops.keep(near, gh));
+        quad.near
+            .add(ops, ops.keep(near, ops.add(ops.mul(gh, c), gl)));
+        quad.near.add(ops, ops.keep(near, d));
     }
 
     #[inline(always)]
