@@ -39,10 +39,11 @@
 //!   gᵢ = pᵢ ln(pᵢ/qᵢ) − pᵢ + qᵢ through the series of atanh (six terms suffice
 //!   for |s| ≤ 1/32) plus the exact dᵢ = pᵢ − qᵢ, so KL keeps its relative
 //!   accuracy when p ≈ q.
-//! - Far terms: one logarithm instead of two. r = fl(pᵢ/qᵢ) and the exact
-//!   remainder e = pᵢ − r·qᵢ give pᵢ/qᵢ = r·(1 + e/(r·qᵢ)), so
-//!   ln(pᵢ/qᵢ) = ln r + e/pᵢ + δ with |δ| ≤ 1.5u² (u = 2⁻⁵³); ln r in
-//!   double-double; there |ln(pᵢ/qᵢ)| > ln(33/31) > 1/16.
+//! - Far terms: one logarithm instead of two, and one division. r = fl(pᵢ/qᵢ)
+//!   and the exact remainder e = pᵢ − r·qᵢ give pᵢ/qᵢ = r·(1 + e/(r·qᵢ)), so
+//!   pᵢ ln(pᵢ/qᵢ) = pᵢ ln r + e + δ with |δ| ≤ 1.5u²·pᵢ (u = 2⁻⁵³); ln r in
+//!   double-double; there |ln(pᵢ/qᵢ)| > ln(33/31) > 1/16, so δ is below
+//!   24u² of the term.
 //!
 //! Every term is therefore carried to about 2⁻⁶⁸ relative before the
 //! compensated sum, as in the sequential kernels; the bound on the result,
@@ -191,17 +192,20 @@ fn add_neg_a_ln_b(a: f64, b: f64, acc: &mut NeumaierSum) {
 
 /// A far KL term a·ln(a/b) (tame a, b with |a − b| > (a + b)/32), from one
 /// logarithm of the rounded ratio and the exact remainder.
+///
+/// With r = fl(a/b) and rem = a − r·b (exact), a/b = r·(1 + y) with
+/// y = rem/(r·b), so a·ln(a/b) = a·ln r + a·ln(1 + y), and
+/// a·ln(1 + y) = rem·a/(r·b) − a·y²/2 + … = rem + δ with |δ| ≤ 1.5u²·a
+/// (|y| ≤ u and a = r·b + rem): the remainder itself is the correction.
 #[inline(always)]
 fn add_kl_far(a: f64, b: f64, acc: &mut NeumaierSum) {
     let r = a / b;
     let (rh, rl) = two_prod(r, b);
     let rem = (a - rh) - rl; // a − r·b, exact for a correctly rounded r
-    let c = rem / a;
     let (h, l) = ln_core(r);
-    let l = l + c;
     let (ph, pl) = two_prod(a, h);
     acc.add(ph);
-    acc.add_low(pl + a * l);
+    acc.add_low((pl + a * l) + rem);
 }
 
 /// A near KL term, g + d with g = d·s·[1 + s(1 + s)·B(s²)], s = d/(a + b)
@@ -289,6 +293,9 @@ fn ce_lane(a: f64, b: f64, j: usize, parts: &mut Partials) {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod simd;
+
 /// Which implementation runs the lanes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Path {
@@ -297,23 +304,74 @@ pub(crate) enum Path {
     /// AVX2 + FMA, four lanes at a time (x86-64 only, detected at run time).
     #[cfg(target_arch = "x86_64")]
     Avx2,
+    /// AVX-512 (F, DQ), eight lanes at a time (x86-64 with the `avx512`
+    /// feature, detected at run time).
+    #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+    Avx512,
 }
 
 impl Path {
-    /// The fastest path this CPU supports, unless `LOGLOSS_PROOFS_SIMD=off`.
+    /// The fastest path this CPU supports, capped by the environment variable
+    /// `LOGLOSS_PROOFS_SIMD`: `off` (or `0`) forces the portable path, `avx2`
+    /// at most AVX2. Read once per process.
     pub(crate) fn detect() -> Path {
-        static FORCED_OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let off = *FORCED_OFF.get_or_init(|| {
-            std::env::var_os("LOGLOSS_PROOFS_SIMD").is_some_and(|v| v == "off" || v == "0")
+        static CAP: std::sync::OnceLock<u8> = std::sync::OnceLock::new();
+        let cap = *CAP.get_or_init(|| match std::env::var("LOGLOSS_PROOFS_SIMD").as_deref() {
+            Ok("off") | Ok("0") => 0,
+            Ok("avx2") => 1,
+            _ => 2,
         });
-        if off {
-            return Path::Portable;
+        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+        if cap >= 2 && simd::has_avx512() {
+            return Path::Avx512;
         }
         #[cfg(target_arch = "x86_64")]
-        if pulp::x86::V3::try_new().is_some() {
-            return Path::Avx2;
+        {
+            if cap >= 1 && simd::has_avx2() {
+                return Path::Avx2;
+            }
         }
+        let _ = cap;
         Path::Portable
+    }
+
+    /// Every path this CPU can run, the portable one first.
+    #[cfg(test)]
+    pub(crate) fn available() -> Vec<Path> {
+        #[allow(unused_mut)]
+        let mut paths = vec![Path::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if simd::has_avx2() {
+                paths.push(Path::Avx2);
+            }
+            #[cfg(feature = "avx512")]
+            if simd::has_avx512() {
+                paths.push(Path::Avx512);
+            }
+        }
+        paths
+    }
+
+    /// Runs the full blocks of eight on this path; returns how many elements
+    /// were done (the rest go through the portable per-lane code).
+    fn run(self, kl: bool, p: &[f64], q: &[f64], parts: &mut Partials) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        let kernel = if kl {
+            simd::Kernel::Kl
+        } else {
+            simd::Kernel::CrossEntropy
+        };
+        match self {
+            Path::Portable => {
+                let _ = (kl, p, q, parts);
+                0
+            }
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => simd::run_avx2(kernel, p, q, parts),
+            #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+            Path::Avx512 => simd::run_avx512(kernel, p, q, parts),
+        }
     }
 }
 
@@ -335,11 +393,7 @@ pub(crate) fn entropy(p: &[f64]) -> f64 {
 /// KL on the given path.
 pub(crate) fn kl_with(path: Path, p: &[f64], q: &[f64]) -> f64 {
     let mut parts = Partials::default();
-    let done = match path {
-        Path::Portable => 0,
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx2 => avx2::run(avx2::Kernel::Kl, p, q, &mut parts),
-    };
+    let done = path.run(true, p, q, &mut parts);
     for (i, (&a, &b)) in p.iter().zip(q).enumerate().skip(done) {
         kl_lane(a, b, i % LANES, &mut parts);
     }
@@ -349,650 +403,11 @@ pub(crate) fn kl_with(path: Path, p: &[f64], q: &[f64]) -> f64 {
 /// CE on the given path.
 pub(crate) fn cross_entropy_with(path: Path, p: &[f64], q: &[f64]) -> f64 {
     let mut parts = Partials::default();
-    let done = match path {
-        Path::Portable => 0,
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx2 => avx2::run(avx2::Kernel::CrossEntropy, p, q, &mut parts),
-    };
+    let done = path.run(false, p, q, &mut parts);
     for (i, (&a, &b)) in p.iter().zip(q).enumerate().skip(done) {
         ce_lane(a, b, i % LANES, &mut parts);
     }
     parts.value()
-}
-
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    //! The lanes four at a time with AVX2 and FMA, through `pulp`'s safe,
-    //! runtime-checked wrappers of the intrinsics.
-
-    use super::*;
-    use pulp::x86::V3;
-    use std::arch::x86_64::{__m256d, __m256i};
-
-    /// Which kernel [`run`] evaluates.
-    #[derive(Clone, Copy, PartialEq, Eq)]
-    pub(super) enum Kernel {
-        Kl,
-        CrossEntropy,
-    }
-
-    /// The intrinsics used, as short methods.
-    #[derive(Clone, Copy)]
-    struct Ops(V3);
-
-    impl Ops {
-        #[inline(always)]
-        fn splat(self, x: f64) -> __m256d {
-            self.0.avx._mm256_set1_pd(x)
-        }
-        #[inline(always)]
-        fn splat_u(self, x: u64) -> __m256i {
-            self.0.avx._mm256_set1_epi64x(x as i64)
-        }
-        #[inline(always)]
-        fn add(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_add_pd(a, b)
-        }
-        #[inline(always)]
-        fn sub(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_sub_pd(a, b)
-        }
-        #[inline(always)]
-        fn mul(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_mul_pd(a, b)
-        }
-        #[inline(always)]
-        fn div(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_div_pd(a, b)
-        }
-        #[inline(always)]
-        fn neg(self, a: __m256d) -> __m256d {
-            self.0.avx._mm256_xor_pd(a, self.splat(-0.0))
-        }
-        #[inline(always)]
-        fn abs(self, a: __m256d) -> __m256d {
-            self.0.avx._mm256_andnot_pd(self.splat(-0.0), a)
-        }
-        /// Lanes where `mask` is set keep `a`, the others become +0.
-        #[inline(always)]
-        fn keep(self, mask: __m256d, a: __m256d) -> __m256d {
-            self.0.avx._mm256_and_pd(mask, a)
-        }
-        #[inline(always)]
-        fn and(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_and_pd(a, b)
-        }
-        #[inline(always)]
-        fn or(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_or_pd(a, b)
-        }
-        #[inline(always)]
-        fn andnot(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_andnot_pd(a, b)
-        }
-        #[inline(always)]
-        fn le(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_cmp_pd::<0x12>(a, b) // _CMP_LE_OQ
-        }
-        #[inline(always)]
-        fn lt(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_cmp_pd::<0x11>(a, b) // _CMP_LT_OQ
-        }
-        #[inline(always)]
-        fn eq(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_cmp_pd::<0x00>(a, b) // _CMP_EQ_OQ
-        }
-        #[inline(always)]
-        fn neq(self, a: __m256d, b: __m256d) -> __m256d {
-            self.0.avx._mm256_cmp_pd::<0x04>(a, b) // _CMP_NEQ_UQ
-        }
-        #[inline(always)]
-        fn any(self, mask: __m256d) -> bool {
-            self.0.avx._mm256_movemask_pd(mask) != 0
-        }
-        /// The exact low part of a·b (FMA), equal to Dekker's when it is normal.
-        #[inline(always)]
-        fn prod_err(self, a: __m256d, b: __m256d, p: __m256d) -> __m256d {
-            self.0.fma._mm256_fmsub_pd(a, b, p)
-        }
-        #[inline(always)]
-        fn two_prod(self, a: __m256d, b: __m256d) -> (__m256d, __m256d) {
-            let p = self.mul(a, b);
-            (p, self.prod_err(a, b, p))
-        }
-        #[inline(always)]
-        fn two_sum(self, a: __m256d, b: __m256d) -> (__m256d, __m256d) {
-            let s = self.add(a, b);
-            let bb = self.sub(s, a);
-            let lo = self.add(self.sub(a, self.sub(s, bb)), self.sub(b, bb));
-            (s, lo)
-        }
-        #[inline(always)]
-        fn fast_two_sum(self, a: __m256d, b: __m256d) -> (__m256d, __m256d) {
-            let s = self.add(a, b);
-            (s, self.sub(b, self.sub(s, a)))
-        }
-        /// c1·x + c0, unfused.
-        #[inline(always)]
-        fn lin(self, x: __m256d, c1: f64, c0: f64) -> __m256d {
-            self.add(self.mul(self.splat(c1), x), self.splat(c0))
-        }
-        /// a·x + b, unfused.
-        #[inline(always)]
-        fn mul_add(self, a: __m256d, x: __m256d, b: __m256d) -> __m256d {
-            self.add(self.mul(a, x), b)
-        }
-        /// [`ln1p_tail`], operation for operation.
-        #[inline(always)]
-        fn ln1p_tail(self, s: __m256d, s2: __m256d) -> __m256d {
-            let c = &LN1P_TAIL;
-            let s4 = self.mul(s2, s2);
-            let s8 = self.mul(s4, s4);
-            let p01 = self.lin(s, c[1], c[0]);
-            let p23 = self.lin(s, c[3], c[2]);
-            let p45 = self.lin(s, c[5], c[4]);
-            let p67 = self.lin(s, c[7], c[6]);
-            let p03 = self.mul_add(p23, s2, p01);
-            let p47 = self.mul_add(p67, s2, p45);
-            let p07 = self.mul_add(p47, s4, p03);
-            self.mul_add(self.splat(c[8]), s8, p07)
-        }
-        /// [`atanh_tail`], operation for operation.
-        #[inline(always)]
-        fn atanh_tail(self, x: __m256d) -> __m256d {
-            let b = &ATANH_TAIL;
-            let x2 = self.mul(x, x);
-            let x4 = self.mul(x2, x2);
-            let p01 = self.lin(x, b[1], b[0]);
-            let p23 = self.lin(x, b[3], b[2]);
-            let p45 = self.lin(x, b[5], b[4]);
-            let p03 = self.mul_add(p23, x2, p01);
-            self.mul_add(p45, x4, p03)
-        }
-        #[inline(always)]
-        fn bits(self, a: __m256d) -> __m256i {
-            self.0.avx._mm256_castpd_si256(a)
-        }
-        #[inline(always)]
-        fn float(self, a: __m256i) -> __m256d {
-            self.0.avx._mm256_castsi256_pd(a)
-        }
-        #[inline(always)]
-        fn load(self, x: &[f64]) -> __m256d {
-            pulp::cast([x[0], x[1], x[2], x[3]])
-        }
-
-        /// [`ln_core`] on four lanes, operation for operation.
-        #[inline(always)]
-        fn ln_core(self, x: __m256d) -> (__m256d, __m256d) {
-            self.ln_finish(self.ln_reduce(x))
-        }
-
-        /// The first half of [`ln_core`]: x = 2ᵉ·m, the table row, v = s + s_err.
-        #[inline(always)]
-        fn ln_reduce(self, x: __m256d) -> Reduced {
-            let (avx, avx2) = (self.0.avx, self.0.avx2);
-            let bits = self.bits(x);
-            let tmp = avx2._mm256_add_epi64(bits, self.splat_u(SHIFT));
-            let m_bits = avx2._mm256_add_epi64(
-                avx2._mm256_sub_epi64(bits, avx2._mm256_and_si256(tmp, self.splat_u(EXP_MASK))),
-                self.splat_u(ONE_BITS),
-            );
-            let m = self.float(m_bits);
-            let e_bits =
-                avx2._mm256_or_si256(avx2._mm256_srli_epi64::<52>(tmp), self.splat_u(TWO52_BITS));
-            let e = self.sub(self.float(e_bits), self.splat(TWO52_PLUS_BIAS));
-            let z = self.add(self.mul(m, self.splat(128.0)), self.splat(ROUND_MAGIC));
-            let idx: [u64; 4] = pulp::cast(z);
-            let row = |k: usize| -> __m256d { pulp::cast(ROWS.0[(idx[k] & 127) as usize]) };
-            let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
-            let t0 = avx._mm256_unpacklo_pd(r0, r1);
-            let t1 = avx._mm256_unpackhi_pd(r0, r1);
-            let t2 = avx._mm256_unpacklo_pd(r2, r3);
-            let t3 = avx._mm256_unpackhi_pd(r2, r3);
-            let r = avx._mm256_permute2f128_pd::<0x20>(t0, t2);
-            let t_lo = avx._mm256_permute2f128_pd::<0x31>(t0, t2);
-            let t_hi = avx._mm256_permute2f128_pd::<0x20>(t1, t3);
-
-            let m_hi = self.float(avx2._mm256_and_si256(m_bits, self.splat_u(SPLIT_MASK)));
-            let one = self.splat(1.0);
-            let a = self.sub(self.mul(m_hi, r), one);
-            let b = self.mul(self.sub(m, m_hi), r);
-            let s = self.add(a, b);
-            let s_err = self.add(self.sub(a, s), b);
-            Reduced {
-                e,
-                t_hi,
-                t_lo,
-                s,
-                s_err,
-            }
-        }
-
-        /// The second half of [`ln_core`]: the series and the double-double sums.
-        #[inline(always)]
-        fn ln_finish(self, red: Reduced) -> (__m256d, __m256d) {
-            let Reduced {
-                e,
-                t_hi,
-                t_lo,
-                s,
-                s_err,
-            } = red;
-            let one = self.splat(1.0);
-            let (sq, sq_lo) = self.two_prod(s, s);
-            let poly = self.ln1p_tail(s, sq);
-            let half = self.splat(0.5);
-            let tail = self.add(
-                self.sub(self.mul(self.mul(s, sq), poly), self.mul(half, sq_lo)),
-                self.mul(s_err, self.sub(one, s)),
-            );
-
-            let (h1, l1) = self.fast_two_sum(self.mul(e, self.splat(LN2_HI)), t_hi);
-            let (h2, l2) = self.fast_two_sum(h1, s);
-            let (h3, l3) = self.fast_two_sum(h2, self.mul(self.splat(-0.5), sq));
-            let lo = self.add(
-                self.add(self.add(l1, l2), l3),
-                self.add(self.add(t_lo, self.mul(e, self.splat(LN2_LO))), tail),
-            );
-            self.fast_two_sum(h3, lo)
-        }
-    }
-
-    /// [`ln_core`] between its two halves.
-    #[derive(Clone, Copy)]
-    struct Reduced {
-        e: __m256d,
-        t_hi: __m256d,
-        t_lo: __m256d,
-        s: __m256d,
-        s_err: __m256d,
-    }
-
-    /// Four lanes of [`NeumaierSum`].
-    #[derive(Clone, Copy)]
-    struct Acc {
-        sum: __m256d,
-        comp: __m256d,
-    }
-
-    impl Acc {
-        #[inline(always)]
-        fn zero(ops: Ops) -> Acc {
-            Acc {
-                sum: ops.splat(0.0),
-                comp: ops.splat(0.0),
-            }
-        }
-
-        /// [`NeumaierSum::add`], operation for operation.
-        #[inline(always)]
-        fn add(&mut self, ops: Ops, x: __m256d) {
-            let t = ops.add(self.sum, x);
-            let z = ops.sub(t, self.sum);
-            let e = ops.add(ops.sub(self.sum, ops.sub(t, z)), ops.sub(x, z));
-            self.comp = ops.add(self.comp, e);
-            self.sum = t;
-        }
-
-        /// [`NeumaierSum::add_low`].
-        #[inline(always)]
-        fn add_low(&mut self, ops: Ops, x: __m256d) {
-            self.comp = ops.add(self.comp, x);
-        }
-
-        fn store(self, out: &mut [NeumaierSum]) {
-            let sum: [f64; 4] = pulp::cast(self.sum);
-            let comp: [f64; 4] = pulp::cast(self.comp);
-            for (k, o) in out.iter_mut().enumerate() {
-                *o = NeumaierSum::from_parts(sum[k], comp[k]);
-            }
-        }
-
-        fn load(from: &[NeumaierSum]) -> Acc {
-            let (mut sum, mut comp) = ([0.0; 4], [0.0; 4]);
-            for (k, part) in from.iter().take(4).enumerate() {
-                (sum[k], comp[k]) = part.parts();
-            }
-            Acc {
-                sum: pulp::cast(sum),
-                comp: pulp::cast(comp),
-            }
-        }
-    }
-
-    /// Accumulators of four lanes: far (and CE) terms, near terms, and the
-    /// support-mismatch flag.
-    #[derive(Clone, Copy)]
-    struct Quad {
-        far: Acc,
-        near: Acc,
-        infinite: __m256d,
-    }
-
-    struct Run<'a> {
-        ops: Ops,
-        kernel: Kernel,
-        p: &'a [f64],
-        q: &'a [f64],
-        parts: &'a mut Partials,
-    }
-
-    impl pulp::NullaryFnOnce for Run<'_> {
-        type Output = usize;
-
-        #[inline(always)]
-        fn call(self) -> usize {
-            let Run {
-                ops,
-                kernel,
-                p,
-                q,
-                parts,
-            } = self;
-            match kernel {
-                Kernel::Kl => blocks::<true>(ops, p, q, parts),
-                Kernel::CrossEntropy => blocks::<false>(ops, p, q, parts),
-            }
-        }
-    }
-
-    /// Quads per chunk of the two-pass loop (128 elements; the buffer of
-    /// pending terms, 36 KiB at most, stays in the L1 cache).
-    const CHUNK_QUADS: usize = 32;
-
-    /// A quad between the two passes: the weight a, the far-term mask and
-    /// correction c, the near-term mask, and the reduced argument of ln.
-    #[derive(Clone, Copy)]
-    struct Pending {
-        a: __m256d,
-        c: __m256d,
-        mask: __m256d,
-        near: __m256d,
-        red: Reduced,
-    }
-
-    /// The full blocks of eight, as two quads of lanes held in registers:
-    /// KL if `KL`, else CE.
-    ///
-    /// Each chunk of 128 elements takes two passes, so that the out-of-order
-    /// core overlaps many elements' long chains of dependent operations: the
-    /// first computes the masks and the first half of every logarithm, the
-    /// second finishes them and adds the terms, in the same order as the
-    /// single pass (a chunk with an entry outside the tame range takes the
-    /// single pass instead).
-    #[inline(always)]
-    fn blocks<const KL: bool>(ops: Ops, p: &[f64], q: &[f64], parts: &mut Partials) -> usize {
-        let quad_fn = if KL { kl_quad } else { ce_quad };
-        let zero = Quad {
-            far: Acc::zero(ops),
-            near: Acc::zero(ops),
-            infinite: ops.splat(0.0),
-        };
-        let (mut lo, mut hi) = (zero, zero);
-        let z = ops.splat(0.0);
-        let empty = Pending {
-            a: z,
-            c: z,
-            mask: z,
-            near: z,
-            red: Reduced {
-                e: z,
-                t_hi: z,
-                t_lo: z,
-                s: z,
-                s_err: z,
-            },
-        };
-        let mut pending = [empty; CHUNK_QUADS];
-        let chunk = CHUNK_QUADS * 4;
-        let full = p.len() / chunk * chunk;
-        for (pc, qc) in p[..full]
-            .chunks_exact(chunk)
-            .zip(q[..full].chunks_exact(chunk))
-        {
-            let mut special = false;
-            for (k, slot) in pending.iter_mut().enumerate() {
-                let a = ops.load(&pc[4 * k..]);
-                let b = ops.load(&qc[4 * k..]);
-                let quad = if k % 2 == 0 { &mut lo } else { &mut hi };
-                let (wild_lanes, slot_value) = if KL {
-                    kl_prepare(ops, a, b, quad)
-                } else {
-                    ce_prepare(ops, a, b, quad)
-                };
-                special |= ops.any(wild_lanes);
-                *slot = slot_value;
-            }
-            if special {
-                for k in 0..CHUNK_QUADS {
-                    let quad = if k % 2 == 0 { &mut lo } else { &mut hi };
-                    let (a, b) = (ops.load(&pc[4 * k..]), ops.load(&qc[4 * k..]));
-                    quad_fn(ops, a, b, quad, k % 2);
-                }
-                continue;
-            }
-            for (k, slot) in pending.iter().enumerate() {
-                let quad = if k % 2 == 0 { &mut lo } else { &mut hi };
-                if KL {
-                    kl_finish(ops, slot, quad);
-                    if ops.any(slot.near) {
-                        let (a, b) = (ops.load(&pc[4 * k..]), ops.load(&qc[4 * k..]));
-                        kl_near(ops, a, b, slot.near, quad);
-                    }
-                } else {
-                    ce_finish(ops, slot, quad);
-                }
-            }
-        }
-        for (pb, qb) in p[full..]
-            .chunks_exact(LANES)
-            .zip(q[full..].chunks_exact(LANES))
-        {
-            quad_fn(ops, ops.load(&pb[..4]), ops.load(&qb[..4]), &mut lo, 0);
-            quad_fn(ops, ops.load(&pb[4..]), ops.load(&qb[4..]), &mut hi, 1);
-        }
-        for (h, quad) in [lo, hi].iter().enumerate() {
-            quad.far.store(&mut parts.far[4 * h..4 * h + 4]);
-            quad.near.store(&mut parts.near[4 * h..4 * h + 4]);
-            parts.infinite |= ops.any(quad.infinite);
-        }
-        p.len() / LANES * LANES
-    }
-
-    /// First pass of a KL quad: its special lanes, and its pending far terms.
-    /// Records support mismatches in `quad.infinite` (an OR: harmless if the
-    /// chunk is redone by the single pass).
-    #[inline(always)]
-    fn kl_prepare(ops: Ops, a: __m256d, b: __m256d, quad: &mut Quad) -> (__m256d, Pending) {
-        let zero = ops.splat(0.0);
-        let a_pos = ops.neq(a, zero);
-        let b_zero = ops.eq(b, zero);
-        let live = ops.andnot(b_zero, a_pos);
-        let d = ops.sub(a, b);
-        let abs_d = ops.abs(d);
-        let tiny = ops.and(ops.lt(abs_d, ops.splat(TINY_DIFF)), ops.neq(d, zero));
-        let special = ops.and(live, ops.or(ops.or(wild(ops, a), wild(ops, b)), tiny));
-        quad.infinite = ops.or(quad.infinite, ops.and(a_pos, b_zero));
-        let near = ops.and(live, ops.le(ops.mul(abs_d, ops.splat(32.0)), ops.add(a, b)));
-        let far = ops.andnot(near, live);
-        let r = ops.div(a, b);
-        let rem = ops.0.fma._mm256_fnmadd_pd(r, b, a); // a − r·b, exact
-        let c = ops.div(rem, a);
-        let pending = Pending {
-            a,
-            c,
-            mask: far,
-            near,
-            red: ops.ln_reduce(r),
-        };
-        (special, pending)
-    }
-
-    /// Second pass of a KL quad: the far terms.
-    #[inline(always)]
-    fn kl_finish(ops: Ops, t: &Pending, quad: &mut Quad) {
-        let (hi, lo) = ops.ln_finish(t.red);
-        let lo = ops.add(lo, t.c);
-        let (ph, pl) = ops.two_prod(t.a, hi);
-        quad.far.add(ops, ops.keep(t.mask, ph));
-        quad.far
-            .add_low(ops, ops.keep(t.mask, ops.add(pl, ops.mul(t.a, lo))));
-    }
-
-    /// First pass of a CE quad.
-    #[inline(always)]
-    fn ce_prepare(ops: Ops, a: __m256d, b: __m256d, quad: &mut Quad) -> (__m256d, Pending) {
-        let zero = ops.splat(0.0);
-        let a_pos = ops.neq(a, zero);
-        let b_zero = ops.eq(b, zero);
-        let live = ops.andnot(b_zero, a_pos);
-        let special = ops.and(live, ops.or(wild(ops, a), wild(ops, b)));
-        quad.infinite = ops.or(quad.infinite, ops.and(a_pos, b_zero));
-        let pending = Pending {
-            a,
-            c: zero,
-            mask: live,
-            near: zero,
-            red: ops.ln_reduce(b),
-        };
-        (special, pending)
-    }
-
-    /// Second pass of a CE quad.
-    #[inline(always)]
-    fn ce_finish(ops: Ops, t: &Pending, quad: &mut Quad) {
-        let (hi, lo) = ops.ln_finish(t.red);
-        let (ph, pl) = ops.two_prod(t.a, hi);
-        quad.far.add(ops, ops.keep(t.mask, ops.neg(ph)));
-        quad.far.add_low(
-            ops,
-            ops.keep(t.mask, ops.neg(ops.add(pl, ops.mul(t.a, lo)))),
-        );
-    }
-
-    /// Runs the full blocks of eight on the AVX2 path, if the CPU has it;
-    /// returns how many elements were done.
-    pub(super) fn run(kernel: Kernel, p: &[f64], q: &[f64], parts: &mut Partials) -> usize {
-        let Some(simd) = V3::try_new() else {
-            return 0;
-        };
-        simd.vectorize(Run {
-            ops: Ops(simd),
-            kernel,
-            p,
-            q,
-            parts,
-        })
-    }
-
-    /// Hands four lanes to the portable per-lane code (rare: an entry outside
-    /// the tame range). Lanes 4h..4h + 4 of the partial sums.
-    #[cold]
-    #[inline(never)]
-    fn portable_quad(
-        ops: Ops,
-        a: __m256d,
-        b: __m256d,
-        quad: &mut Quad,
-        h: usize,
-        lane: fn(f64, f64, usize, &mut Partials),
-    ) {
-        let mut parts = Partials::default();
-        quad.far.store(&mut parts.far[4 * h..4 * h + 4]);
-        quad.near.store(&mut parts.near[4 * h..4 * h + 4]);
-        let (a, b): ([f64; 4], [f64; 4]) = (pulp::cast(a), pulp::cast(b));
-        for k in 0..4 {
-            lane(a[k], b[k], 4 * h + k, &mut parts);
-        }
-        quad.far = Acc::load(&parts.far[4 * h..4 * h + 4]);
-        quad.near = Acc::load(&parts.near[4 * h..4 * h + 4]);
-        if parts.infinite {
-            quad.infinite = ops.splat(f64::from_bits(u64::MAX));
-        }
-    }
-
-    /// Lanes where `x` lies outside the tame range.
-    #[inline(always)]
-    fn wild(ops: Ops, x: __m256d) -> __m256d {
-        let inside = ops.and(
-            ops.le(ops.splat(TAME_MIN), x),
-            ops.le(x, ops.splat(TAME_MAX)),
-        );
-        ops.andnot(inside, ops.eq(x, x))
-    }
-
-    #[inline(always)]
-    fn kl_quad(ops: Ops, a: __m256d, b: __m256d, quad: &mut Quad, h: usize) {
-        let zero = ops.splat(0.0);
-        let a_pos = ops.neq(a, zero);
-        let b_zero = ops.eq(b, zero);
-        let live = ops.andnot(b_zero, a_pos);
-        let d = ops.sub(a, b);
-        let abs_d = ops.abs(d);
-        let tiny = ops.and(ops.lt(abs_d, ops.splat(TINY_DIFF)), ops.neq(d, zero));
-        let special = ops.and(live, ops.or(ops.or(wild(ops, a), wild(ops, b)), tiny));
-        if ops.any(special) {
-            portable_quad(ops, a, b, quad, h, kl_lane);
-            return;
-        }
-        quad.infinite = ops.or(quad.infinite, ops.and(a_pos, b_zero));
-        let sum = ops.add(a, b);
-        let near = ops.and(live, ops.le(ops.mul(abs_d, ops.splat(32.0)), sum));
-        let far = ops.andnot(near, live);
-        if ops.any(far) {
-            let r = ops.div(a, b);
-            let rem = ops.0.fma._mm256_fnmadd_pd(r, b, a); // a − r·b, exact
-            let c = ops.div(rem, a);
-            let (hi, lo) = ops.ln_core(r);
-            let lo = ops.add(lo, c);
-            let (ph, pl) = ops.two_prod(a, hi);
-            quad.far.add(ops, ops.keep(far, ph));
-            quad.far
-                .add_low(ops, ops.keep(far, ops.add(pl, ops.mul(a, lo))));
-        }
-        if ops.any(near) {
-            kl_near(ops, a, b, near, quad);
-        }
-    }
-
-    /// The near KL terms of the lanes in `near` ([`add_kl_near`]).
-    #[inline(always)]
-    fn kl_near(ops: Ops, a: __m256d, b: __m256d, near: __m256d, quad: &mut Quad) {
-        let d = ops.sub(a, b);
-        let (sh, sl) = ops.two_sum(a, b);
-        let inv = ops.div(ops.splat(1.0), sh);
-        let s = ops.mul(d, inv);
-        let (qh, ql) = ops.two_prod(s, sh);
-        let s_lo = ops.mul(ops.sub(ops.sub(ops.sub(d, qh), ql), ops.mul(s, sl)), inv);
-        let (gh, gl) = ops.two_prod(d, s);
-        let gl = ops.add(gl, ops.mul(d, s_lo));
-        let poly = ops.atanh_tail(ops.mul(s, s));
-        let c = ops.mul(ops.mul(s, ops.add(ops.splat(1.0), s)), poly);
-        quad.near.add(ops, ops.keep(near, gh));
-        quad.near
-            .add(ops, ops.keep(near, ops.add(ops.mul(gh, c), gl)));
-        quad.near.add(ops, ops.keep(near, d));
-    }
-
-    #[inline(always)]
-    fn ce_quad(ops: Ops, a: __m256d, b: __m256d, quad: &mut Quad, h: usize) {
-        let zero = ops.splat(0.0);
-        let a_pos = ops.neq(a, zero);
-        let b_zero = ops.eq(b, zero);
-        let live = ops.andnot(b_zero, a_pos);
-        let special = ops.and(live, ops.or(wild(ops, a), wild(ops, b)));
-        if ops.any(special) {
-            portable_quad(ops, a, b, quad, h, ce_lane);
-            return;
-        }
-        quad.infinite = ops.or(quad.infinite, ops.and(a_pos, b_zero));
-        let (hi, lo) = ops.ln_core(b);
-        let (ph, pl) = ops.two_prod(a, hi);
-        quad.far.add(ops, ops.keep(live, ops.neg(ph)));
-        quad.far
-            .add_low(ops, ops.keep(live, ops.neg(ops.add(pl, ops.mul(a, lo)))));
-    }
 }
 
 #[cfg(test)]
@@ -1015,14 +430,8 @@ mod tests {
         }
     }
 
-    /// Every path this CPU can run.
     fn paths() -> Vec<Path> {
-        let mut paths = vec![Path::Portable];
-        #[cfg(target_arch = "x86_64")]
-        if pulp::x86::V3::try_new().is_some() {
-            paths.push(Path::Avx2);
-        }
-        paths
+        Path::available()
     }
 
     fn dirichlet(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
