@@ -11,14 +11,14 @@
 //! With `--n`, p and q are drawn here (uniform on the simplex, fixed seed).
 //! Prints one JSON object: the measure, n, repetitions, the median and minimum
 //! nanoseconds per element, the value, and which kernel path ran
-//! (`LOGLOSS_PROOFS_SIMD=off` forces the portable one).
+//! (`LOGLOSS_PROOFS_SIMD=off` forces the portable one, `=avx2` at most AVX2).
 
 use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use logloss_proofs::measures::{cross_entropy, entropy, kl_divergence, normalize};
+use logloss_proofs::measures::{cross_entropy, entropy, kernel_path, kl_divergence, normalize};
 use logloss_proofs::npy::read_f64_npy;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -117,12 +117,12 @@ fn main() -> ExitCode {
         })
         .collect();
     ns.sort_by(f64::total_cmp);
-    let simd = std::env::var("LOGLOSS_PROOFS_SIMD").unwrap_or_default();
     println!(
-        "{{\"measure\": \"{}\", \"n\": {n}, \"reps\": {reps}, \"median_ns_per_element\": {}, \"min_ns_per_element\": {}, \"value\": {value:e}, \"simd_env\": \"{simd}\"}}",
+        "{{\"measure\": \"{}\", \"n\": {n}, \"reps\": {reps}, \"median_ns_per_element\": {}, \"min_ns_per_element\": {}, \"value\": {value:e}, \"path\": \"{}\"}}",
         args.measure,
         ns[reps / 2],
-        ns[0]
+        ns[0],
+        kernel_path()
     );
     ExitCode::SUCCESS
 }

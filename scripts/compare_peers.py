@@ -7,6 +7,9 @@ Setup (once), from the repository root:
     .venv-peers/bin/pip install numpy scipy
     .venv-peers/bin/python scripts/compare_peers.py --out target/peers.json
 
+(`--features avx512` builds the crate with its AVX-512 path, which needs
+Rust 1.89 or newer.)
+
 The script builds the crate's timing example in release mode
 (`cargo build --release --example kl_timing`), draws p and q uniformly from
 the simplex (numpy, fixed seed), saves them as .npy files, and then, in each of
@@ -14,7 +17,9 @@ several rounds, times:
 
 - the crate: `target/release/examples/kl_timing P.npy Q.npy`, which reads the
   files and times many repetitions inside one process (process start and file
-  reading are not measured) and prints its median;
+  reading are not measured) and prints its median; once on the fastest path
+  the CPU allows, and once for each slower path (`LOGLOSS_PROOFS_SIMD=avx2`,
+  `LOGLOSS_PROOFS_SIMD=off`), which give bit-identical values;
 - numpy: `np.sum(p * np.log(p / q))`, the one-liner (no special cases);
 - scipy: `scipy.stats.entropy(p, q)` (normalizes both arguments) and
   `scipy.special.rel_entr(p, q).sum()`.
@@ -84,10 +89,18 @@ def time_peer(f, n, seconds):
     return statistics.median(samples)
 
 
-def time_crate(binary, p_path, q_path, env):
+def time_crate(binary, p_path, q_path, cap):
+    env = dict(os.environ)
+    env.pop("LOGLOSS_PROOFS_SIMD", None)
+    if cap:
+        env["LOGLOSS_PROOFS_SIMD"] = cap
     out = subprocess.run([binary, p_path, q_path, "--measure", "kl"], capture_output=True,
                          text=True, check=True, env=env).stdout
     return json.loads(out)
+
+
+#: The crate's paths, fastest first: the value of LOGLOSS_PROOFS_SIMD for each.
+CAPS = ["", "avx2", "off"]
 
 
 def main():
@@ -98,14 +111,16 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.5,
                     help="time per peer and round (default 0.5)")
     ap.add_argument("--out", help="write the results as JSON to this file")
+    ap.add_argument("--features", default="", help="cargo features for the crate (e.g. avx512)")
     ap.add_argument("--no-build", action="store_true", help="do not run cargo build")
     args = ap.parse_args()
 
     binary = os.path.join(ROOT, "target", "release", "examples", "kl_timing")
     build = ["cargo", "build", "--release", "--example", "kl_timing"]
+    if args.features:
+        build += ["--features", args.features]
     if not args.no_build:
         subprocess.run(build, cwd=ROOT, check=True)
-    env = dict(os.environ)
 
     rng = np.random.default_rng(SEED)
     results = []
@@ -124,15 +139,34 @@ def main():
             values = {name: float(f()) for name, f in peers.items()}
             rounds = []
             for _ in range(args.rounds):
-                crate = time_crate(binary, p_path, q_path, env)
-                row = {"crate": crate["median_ns_per_element"], "crate_value": crate["value"]}
+                row = {"crate": {}}
+                for cap in CAPS:
+                    crate = time_crate(binary, p_path, q_path, cap)
+                    row["crate"][crate["path"]] = crate
                 for name, f in peers.items():
                     row[name] = time_peer(f, n, args.seconds)
                 rounds.append(row)
-            crate_value = rounds[0]["crate_value"]
+            paths = list(rounds[0]["crate"])  # fastest first; duplicates merged
+            best = paths[0]
+            crate_value = rounds[0]["crate"][best]["value"]
             entry = {
                 "n": n,
-                "crate_ns_per_element": statistics.median(r["crate"] for r in rounds),
+                "crate": [
+                    {
+                        "path": path,
+                        "ns_per_element": statistics.median(
+                            r["crate"][path]["median_ns_per_element"] for r in rounds),
+                        "min_ns_per_element": min(
+                            r["crate"][path]["min_ns_per_element"] for r in rounds),
+                        "value": rounds[0]["crate"][path]["value"],
+                        "same_bits_as_fastest": all(
+                            r["crate"][path]["value"] == crate_value for r in rounds),
+                    }
+                    for path in paths
+                ],
+                "crate_path": best,
+                "crate_ns_per_element": statistics.median(
+                    r["crate"][best]["median_ns_per_element"] for r in rounds),
                 "crate_value": crate_value,
                 "peers": [],
             }
@@ -140,8 +174,8 @@ def main():
                 entry["peers"].append({
                     "name": name,
                     "ns_per_element": statistics.median(r[name] for r in rounds),
-                    "ratio_peer_over_crate": statistics.median(r[name] / r["crate"]
-                                                               for r in rounds),
+                    "ratio_peer_over_crate": statistics.median(
+                        r[name] / r["crate"][best]["median_ns_per_element"] for r in rounds),
                     "value": values[name],
                     "relative_difference_from_crate": abs(values[name] - crate_value)
                     / abs(crate_value),
@@ -159,7 +193,8 @@ def main():
         },
         "commands": {
             "build": " ".join(build),
-            "crate": "target/release/examples/kl_timing P.npy Q.npy --measure kl",
+            "crate": "[LOGLOSS_PROOFS_SIMD=avx2|off] target/release/examples/kl_timing "
+                     "P.npy Q.npy --measure kl",
             "this": " ".join([os.path.basename(sys.executable), "scripts/compare_peers.py"]
                              + sys.argv[1:]),
         },
@@ -172,7 +207,10 @@ def main():
     print(f"{m['model_name']}, {m['cpus']} CPUs; numpy {np.__version__}, "
           f"scipy {scipy.__version__}; median of {args.rounds} interleaved rounds")
     for entry in results:
-        print(f"n = {entry['n']}: crate {entry['crate_ns_per_element']:.2f} ns/element")
+        print(f"n = {entry['n']}:")
+        for c in entry["crate"]:
+            print(f"  crate, {c['path']:<31} {c['ns_per_element']:8.2f} ns/element   "
+                  f"(min {c['min_ns_per_element']:.2f}; same bits: {c['same_bits_as_fastest']})")
         for peer in entry["peers"]:
             print(f"  {peer['name']:<38} {peer['ns_per_element']:8.2f} ns/element   "
                   f"{peer['ratio_peer_over_crate']:6.2f}x the crate's time   "

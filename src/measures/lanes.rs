@@ -375,6 +375,18 @@ impl Path {
     }
 }
 
+/// The name of the path the kernels take on this CPU: `"avx512"`, `"avx2"`
+/// or `"portable"`.
+pub(crate) fn path_name() -> &'static str {
+    match Path::detect() {
+        Path::Portable => "portable",
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx2 => "avx2",
+        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+        Path::Avx512 => "avx512",
+    }
+}
+
 /// KL(p‖q) for validated, equal-length p and q.
 pub(crate) fn kl(p: &[f64], q: &[f64]) -> f64 {
     kl_with(Path::detect(), p, q)
