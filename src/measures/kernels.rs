@@ -3,6 +3,11 @@
 //! The kernels do not validate; callers do. Each adds its terms to a
 //! [`NeumaierSum`] so that the only rounding left per term is that of `ln`
 //! and one or two products.
+//!
+//! The vector measures run on the eight-lane kernels of `lanes.rs`; the
+//! per-term functions here serve the Bernoulli forms, the lanes' rare
+//! entries outside their fast range, and (in tests) as the sequential
+//! reference the lanes are checked against.
 
 use super::dd::{two_prod, two_sum};
 use super::ln::ln_dd;
