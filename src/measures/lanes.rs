@@ -9,9 +9,13 @@
 //! merged in a fixed order. Each lane's contribution from an element depends
 //! on that element alone, through a fixed sequence of IEEE-754 operations, so
 //! the result does not depend on how many lanes the hardware processes at
-//! once: the portable path (plain Rust, any CPU) and the AVX2 + FMA path give
-//! **bit-identical** results (tested in this module, and checked on request
-//! with `LOGLOSS_PROOFS_SIMD=off`, which forces the portable path).
+//! once: the portable path (plain Rust, any CPU), the AVX2 + FMA path (four
+//! lanes per vector) and the AVX-512 path (eight; the `avx512` feature) give
+//! **bit-identical** results (tested in this module on every path the CPU
+//! has; `LOGLOSS_PROOFS_SIMD=off` or `=avx2` caps the path, to check it from
+//! outside). Vector code adds +0 for masked lanes where the portable code
+//! adds nothing, which can only change the sign of a zero: a zero result is
+//! returned as +0.
 //!
 //! FMA is used only where it is exact: the low part of a product
 //! (TwoProduct), where it equals Dekker's FMA-free split that the portable
