@@ -3,6 +3,11 @@
 //! The kernels do not validate; callers do. Each adds its terms to a
 //! [`NeumaierSum`] so that the only rounding left per term is that of `ln`
 //! and one or two products.
+//!
+//! The vector measures run on the eight-lane kernels of `lanes.rs`; the
+//! per-term functions here serve the Bernoulli forms, the lanes' rare
+//! entries outside their fast range, and (in tests) as the sequential
+//! reference the lanes are checked against.
 
 use super::dd::{two_prod, two_sum};
 use super::ln::ln_dd;
@@ -67,7 +72,7 @@ pub(crate) fn add_near_gap(d: f64, a: f64, b: f64, acc: &mut NeumaierSum) {
 /// Adds a·ln(b) (a ≥ 0, b > 0) to `acc` as a double-double: exact product,
 /// logarithm to 2⁻⁶⁸, so the term carries no rounding of its own.
 #[inline]
-fn add_a_ln_b(a: f64, b: f64, acc: &mut NeumaierSum, sign: f64) {
+pub(crate) fn add_a_ln_b(a: f64, b: f64, acc: &mut NeumaierSum, sign: f64) {
     let (lh, ll) = ln_dd(b);
     let (ph, pl) = two_prod(a, lh);
     acc.add(sign * ph);
@@ -109,8 +114,26 @@ pub(crate) fn add_kl_term(a: f64, b: f64, d: f64, acc: &mut NeumaierSum) -> bool
     true
 }
 
-/// KL(p‖q) = Σ pᵢ ln(pᵢ/qᵢ) for validated, equal-length p and q.
+/// KL(p‖q) = Σ pᵢ ln(pᵢ/qᵢ) for validated, equal-length p and q, by the
+/// eight-lane kernels of `lanes.rs` (vectorized where the CPU allows).
 pub(crate) fn kl(p: &[f64], q: &[f64]) -> f64 {
+    super::lanes::kl(p, q)
+}
+
+/// CE(p, q) = −Σ pᵢ ln qᵢ for validated, equal-length p and q (eight lanes).
+pub(crate) fn cross_entropy(p: &[f64], q: &[f64]) -> f64 {
+    super::lanes::cross_entropy(p, q)
+}
+
+/// H(p) = −Σ pᵢ ln pᵢ for a validated p (eight lanes).
+pub(crate) fn entropy(p: &[f64]) -> f64 {
+    super::lanes::entropy(p)
+}
+
+/// KL(p‖q) = Σ pᵢ ln(pᵢ/qᵢ), one term after another: the sequential
+/// reference the eight-lane kernels are tested against.
+#[cfg(test)]
+pub(crate) fn kl_sequential(p: &[f64], q: &[f64]) -> f64 {
     let mut acc = NeumaierSum::new();
     for (&a, &b) in p.iter().zip(q) {
         if !add_kl_term(a, b, a - b, &mut acc) {
@@ -120,8 +143,9 @@ pub(crate) fn kl(p: &[f64], q: &[f64]) -> f64 {
     acc.value()
 }
 
-/// CE(p, q) = −Σ pᵢ ln qᵢ for validated, equal-length p and q.
-pub(crate) fn cross_entropy(p: &[f64], q: &[f64]) -> f64 {
+/// CE(p, q) = −Σ pᵢ ln qᵢ, sequential reference.
+#[cfg(test)]
+pub(crate) fn cross_entropy_sequential(p: &[f64], q: &[f64]) -> f64 {
     let mut acc = NeumaierSum::new();
     for (&a, &b) in p.iter().zip(q) {
         if a == 0.0 {
@@ -135,8 +159,9 @@ pub(crate) fn cross_entropy(p: &[f64], q: &[f64]) -> f64 {
     acc.value()
 }
 
-/// H(p) = −Σ pᵢ ln pᵢ for a validated p.
-pub(crate) fn entropy(p: &[f64]) -> f64 {
+/// H(p) = −Σ pᵢ ln pᵢ, sequential reference.
+#[cfg(test)]
+pub(crate) fn entropy_sequential(p: &[f64]) -> f64 {
     let mut acc = NeumaierSum::new();
     for &a in p {
         if a > 0.0 {

@@ -20,12 +20,12 @@ use super::dd::{fast_two_sum, two_prod, two_sum};
 
 /// fdlibm's ln 2 split: LN2_HI has 21 trailing zero bits, so e·LN2_HI is exact
 /// for |e| < 2²¹; LN2_HI + LN2_LO equals ln 2 to 1.7e−26 (2⁻⁸⁵) relative.
-const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+pub(crate) const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+pub(crate) const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// Coefficients of P(v) = Σₖ (−v)ᵏ/(k + 3), k = 0..=8: ln(1+v) = v − v²/2 + v³·P(v).
 /// For |v| < 2⁻⁶·⁸ the omitted terms are below |v|·2⁻⁶⁹.
-const LN1P_TAIL: [f64; 9] = [
+pub(crate) const LN1P_TAIL: [f64; 9] = [
     1.0 / 3.0,
     -1.0 / 4.0,
     1.0 / 5.0,
@@ -43,7 +43,7 @@ const FIRST: usize = 91;
 /// (rᵢ, hi, lo) for i = 91..=181: rᵢ = round(256·128/i)/256, and
 /// hi + lo = −ln rᵢ in double-double, computed at 320 bits.
 #[allow(clippy::excessive_precision)]
-const TABLE: [(f64, f64, f64); 91] = [
+pub(crate) const TABLE: [(f64, f64, f64); 91] = [
     (1.40625, -3.409265869705932e-1, -1.7467136443544747e-17), // i = 91
     (1.390625, -3.29753286372468e-1, -2.122020616196946e-18),  // i = 92
     (1.375, -3.184537311185346e-1, -2.7114779367326236e-17),   // i = 93

@@ -14,6 +14,7 @@ mod dd;
 mod discrete;
 mod error;
 mod kernels;
+mod lanes;
 mod ln;
 mod logits;
 mod summary;
@@ -30,3 +31,22 @@ pub use logits::{cross_entropy_logits, kl_divergence_logits, log_softmax};
 pub use summary::{Prediction, Summary, softmax, summarize};
 pub use summation::{NeumaierSum, compensated_sum};
 pub use validate::{normalize, sum_tolerance, validate_distribution};
+
+/// Which implementation of the vector kernels ([`entropy`], [`cross_entropy`],
+/// [`kl_divergence`] and their batched forms) runs on this CPU: `"avx512"`
+/// (x86-64 with AVX-512 F and DQ, and the crate's `avx512` feature), `"avx2"`
+/// (x86-64 with AVX2 and FMA) or `"portable"`.
+///
+/// The choice affects speed only: every path performs the same IEEE-754
+/// operations on each of eight lanes and returns bit-identical results. The
+/// environment variable `LOGLOSS_PROOFS_SIMD`, read once per process, caps
+/// the choice: `off` forces the portable path, `avx2` allows at most AVX2.
+///
+/// # Example
+/// ```
+/// let path = logloss_proofs::measures::kernel_path();
+/// assert!(["avx512", "avx2", "portable"].contains(&path));
+/// ```
+pub fn kernel_path() -> &'static str {
+    lanes::path_name()
+}

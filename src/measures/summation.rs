@@ -56,6 +56,18 @@ impl NeumaierSum {
         self.compensation += x;
     }
 
+    /// A sum from its two parts (as returned by [`NeumaierSum::parts`]).
+    #[inline]
+    pub(crate) fn from_parts(sum: f64, compensation: f64) -> Self {
+        NeumaierSum { sum, compensation }
+    }
+
+    /// The running sum and its compensation.
+    #[inline]
+    pub(crate) fn parts(&self) -> (f64, f64) {
+        (self.sum, self.compensation)
+    }
+
     /// Merges another partial sum into this one.
     pub fn merge(&mut self, other: NeumaierSum) {
         self.add(other.sum);

@@ -54,9 +54,61 @@ fn check_nonnegative(arg: Arg, p: &[f64]) -> Result<f64, MeasureError> {
     Ok(sum.value())
 }
 
+/// Whether `p` is certainly a probability vector, by one pass in eight
+/// independent lanes (so the compiler can vectorize it and the core overlap
+/// the lanes' compensated sums). `false` means "not certain": the caller then
+/// runs the sequential checks, which decide and name the error.
+///
+/// Certain means: every entry finite and non-negative, and the lanes' sum s
+/// within the tolerance by a margin that covers its difference from the
+/// sequential compensated sum. Both err from the exact sum S by at most
+/// 2u·S + 2n·u²·S (Neumaier's bound with Σ|x| = S for non-negative entries),
+/// so they differ by at most 4u·S + 4n·u²·S; the margin takes twice that,
+/// which also absorbs the rounding of this test. So whenever this accepts,
+/// the sequential checks accept too. (For n ≤ 3 the margin exceeds the
+/// tolerance and the sequential checks always run.)
+fn surely_distribution(p: &[f64]) -> bool {
+    const LANES: usize = 8;
+    const U: f64 = f64::EPSILON / 2.0;
+    let mut sum = [0.0f64; LANES];
+    let mut comp = [0.0f64; LANES];
+    let mut bad = [false; LANES];
+    let chunks = p.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for j in 0..LANES {
+            let x = chunk[j];
+            // NaN, ±∞ and negative entries fail this (−0.0 passes, as it
+            // does the sequential check).
+            bad[j] |= !(0.0..=f64::MAX).contains(&x);
+            let t = sum[j] + x;
+            let z = t - sum[j];
+            comp[j] += (sum[j] - (t - z)) + (x - z);
+            sum[j] = t;
+        }
+    }
+    if bad.iter().any(|&b| b) || rest.iter().any(|x| !(0.0..=f64::MAX).contains(x)) {
+        return false;
+    }
+    let mut total = NeumaierSum::new();
+    for j in 0..LANES {
+        total.merge(NeumaierSum::from_parts(sum[j], comp[j]));
+    }
+    for &x in rest {
+        total.add(x);
+    }
+    let s = total.value();
+    let n = p.len() as f64;
+    let margin = 8.0 * U * s + 8.0 * n * U * U * s;
+    (s - 1.0).abs() + margin <= sum_tolerance(p.len())
+}
+
 /// Checks that `p` is a probability vector: non-empty, finite, non-negative,
 /// summing to one within [`sum_tolerance`].
 pub(crate) fn check_distribution(arg: Arg, p: &[f64]) -> Result<(), MeasureError> {
+    if !p.is_empty() && surely_distribution(p) {
+        return Ok(());
+    }
     let sum = check_nonnegative(arg, p)?;
     let tolerance = sum_tolerance(p.len());
     if (sum - 1.0).abs() > tolerance {
@@ -142,4 +194,65 @@ pub fn normalize(weights: &[f64]) -> Result<Vec<f64>, MeasureError> {
         return normalize(&scaled);
     }
     Ok(weights.iter().map(|w| w / sum).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sequential checks alone (what `check_distribution` did before the
+    /// lane pass, and still does whenever that pass is not certain).
+    fn sequential(p: &[f64]) -> Result<(), MeasureError> {
+        let sum = check_nonnegative(Arg::plain("p"), p)?;
+        let tolerance = sum_tolerance(p.len());
+        if (sum - 1.0).abs() > tolerance {
+            return Err(MeasureError::NotNormalized {
+                arg: Arg::plain("p"),
+                sum,
+                tolerance,
+            });
+        }
+        Ok(())
+    }
+
+    /// The lane pass accepts only what the sequential checks accept, also at
+    /// the edge of the tolerance, and it does accept ordinary normalized
+    /// vectors (so the fast path is taken).
+    #[test]
+    fn the_lane_pass_never_accepts_what_the_sequential_checks_reject() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut uniform = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut accepted = 0;
+        for n in [1usize, 2, 7, 8, 9, 100, 1000] {
+            for case in 0..200 {
+                let w: Vec<f64> = (0..n).map(|_| uniform() + 1e-3).collect();
+                let total: f64 = w.iter().sum();
+                let mut p: Vec<f64> = w.iter().map(|x| x / total).collect();
+                // Push the sum across the tolerance: from 2 tolerances inside
+                // to 2 outside, in steps of a tenth.
+                let shift = (case as f64 / 200.0 * 4.0 - 2.0) * sum_tolerance(n);
+                p[0] += shift;
+                if case % 50 == 7 {
+                    p[n / 2] = [f64::NAN, f64::INFINITY, -1e-300, -0.0][case / 50];
+                }
+                if surely_distribution(&p) {
+                    accepted += 1;
+                    assert!(sequential(&p).is_ok(), "n = {n}, case {case}");
+                }
+            }
+            // The margin (8u) exceeds the tolerance ((n + 1)·2u) for n ≤ 3:
+            // tiny vectors always take the sequential checks.
+            let p = vec![1.0 / n as f64; n];
+            assert!(
+                surely_distribution(&p) || n < 8,
+                "uniform n = {n} not accepted"
+            );
+        }
+        assert!(accepted > 200, "only {accepted} accepted");
+    }
 }
