@@ -3,8 +3,8 @@
 
 mod common;
 use common::claims::assert_as_expected;
+use common::planted::{Base2Kl, SwappedKl};
 use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
-use logloss_proofs::measures::{self, MeasureError};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 #[test]
@@ -17,42 +17,6 @@ fn claim_4_argmin_equivalence() {
 fn claim_5_gradient_equivalence() {
     let v = assert_as_expected("gradient-equivalence");
     assert_eq!(v.number, 5);
-}
-
-/// KL with its arguments swapped: KL(q‖p) returned for KL(p‖q).
-struct SwappedKl;
-
-impl Measures for SwappedKl {
-    fn name(&self) -> &str {
-        "swapped-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::kl_divergence(q, p)
-    }
-}
-
-/// KL in bits while entropy and cross-entropy are in nats.
-struct Base2Kl;
-
-impl Measures for Base2Kl {
-    fn name(&self) -> &str {
-        "base-2-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        Ok(measures::kl_divergence(p, q)? / std::f64::consts::LN_2)
-    }
 }
 
 fn outcome(id: &str, m: &dyn Measures) -> Verdict {

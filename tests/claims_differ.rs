@@ -4,8 +4,9 @@
 
 mod common;
 use common::claims::assert_as_expected;
+use common::planted::{Base2CrossEntropy, SwappedKl};
 use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
-use logloss_proofs::measures::{self, MeasureError};
+use logloss_proofs::measures::{self};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 /// The value of the counterexample row named `name`.
@@ -59,42 +60,6 @@ fn claim_9_kl_loss_pitfalls() {
     assert_eq!(row(&v, "(2) prediction x"), "0.1");
     assert_eq!(row(&v, "(3) PyTorch-style Σ xlogy(p, p) − p·ln q"), "NaN");
     assert_eq!(row(&v, "(3) KL(p‖q), 0·ln 0 = 0"), "0");
-}
-
-/// KL with its arguments swapped: KL(q‖p) returned for KL(p‖q).
-struct SwappedKl;
-
-impl Measures for SwappedKl {
-    fn name(&self) -> &str {
-        "swapped-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::kl_divergence(q, p)
-    }
-}
-
-/// Cross-entropy in bits while entropy and KL are in nats.
-struct Base2CrossEntropy;
-
-impl Measures for Base2CrossEntropy {
-    fn name(&self) -> &str {
-        "base-2-ce"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        Ok(measures::cross_entropy(p, q)? / std::f64::consts::LN_2)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::kl_divergence(p, q)
-    }
 }
 
 fn failed(m: &dyn Measures, id: &str) -> Option<String> {

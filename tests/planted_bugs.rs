@@ -1,45 +1,10 @@
 //! The catalogue must catch a wrong implementation: measures with a planted
 //! bug make it fail, and the failure names the claim.
 
+mod common;
+use common::planted::{Base2Kl, SwappedKl};
 use logloss_proofs::claims::{self, Context, Measures, Outcome};
-use logloss_proofs::measures::{self, MeasureError};
 use logloss_proofs::seed::DEFAULT_SEED;
-
-/// KL with its arguments swapped: KL(q‖p) returned for KL(p‖q).
-struct SwappedKl;
-
-impl Measures for SwappedKl {
-    fn name(&self) -> &str {
-        "swapped-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::kl_divergence(q, p)
-    }
-}
-
-/// KL in bits while entropy and cross-entropy are in nats.
-struct Base2Kl;
-
-impl Measures for Base2Kl {
-    fn name(&self) -> &str {
-        "base-2-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        Ok(measures::kl_divergence(p, q)? / std::f64::consts::LN_2)
-    }
-}
 
 fn failed_claims(m: &dyn Measures) -> Vec<(String, String)> {
     let ctx = Context::new(DEFAULT_SEED, 64).with_measures(m);

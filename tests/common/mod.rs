@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod claims;
+pub mod planted;
 pub mod reference;
 pub mod strategies;
