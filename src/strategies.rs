@@ -66,23 +66,7 @@ fn near(p: &[f64], noise: &[f64], scale: f64) -> Vec<f64> {
 /// Two distributions on the same categories: independent, near-equal, or with
 /// q = 0 on part of p's support (a support mismatch).
 pub fn arb_pair() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
-    arb_categories()
-        .prop_flat_map(|n| {
-            let independent = (arb_distribution_of(n), arb_distribution_of(n)).boxed();
-            let near_equal = (
-                arb_distribution_of(n),
-                proptest::collection::vec(-1.0f64..1.0, n),
-                prop_oneof![Just(1e-6), Just(1e-9), Just(1e-12)],
-            )
-                .prop_map(|(p, noise, scale)| {
-                    let q = near(&p, &noise, scale);
-                    (p, q)
-                })
-                .boxed();
-            let equal = arb_distribution_of(n).prop_map(|p| (p.clone(), p)).boxed();
-            prop_oneof![5 => independent, 3 => near_equal, 1 => equal]
-        })
-        .boxed()
+    arb_categories().prop_flat_map(arb_pair_of).boxed()
 }
 
 /// Logits of `n` categories, with magnitudes up to 1e4.
