@@ -23,6 +23,7 @@ use logloss_proofs::measures::{
     entropy_rows, kl_divergence, kl_divergence_logits, kl_divergence_logits_rows,
     kl_divergence_rows, log_softmax, normalize, sum_tolerance, validate_distribution,
 };
+use logloss_proofs::measures::{Prediction, softmax, summarize};
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError};
 use std::f64::consts::LN_2;
@@ -261,9 +262,34 @@ fn check_pair(p: &[f64], q: &[f64]) -> Check {
             assert_measure(v, p.len(), support_mismatch(p, q))?;
         }
     }
+    // summarize: the same errors; no NaN among its four values.
+    let summary = summarize(p, Prediction::Probabilities(q), Unit::Nats);
+    assert_result(&summary, valid, &inputs)?;
+    if let Ok(s) = summary {
+        for v in [
+            s.entropy,
+            s.cross_entropy,
+            s.kl_divergence,
+            s.reverse_kl_divergence,
+        ] {
+            prop_assert!(!v.is_nan(), "{:?}", s);
+        }
+    }
     // q as logits.
     let inputs = [("p", Input::Vector(p)), ("logits", Input::Vector(q))];
     let valid = is_valid("p", p) && finite_non_empty(q) && p.len() == q.len();
+    let summary = summarize(p, Prediction::Logits(q), Unit::Nats);
+    assert_result(&summary, valid, &inputs)?;
+    if let Ok(s) = summary {
+        for v in [
+            s.entropy,
+            s.cross_entropy,
+            s.kl_divergence,
+            s.reverse_kl_divergence,
+        ] {
+            prop_assert!(!v.is_nan(), "{:?}", s);
+        }
+    }
     for result in [cross_entropy_logits(p, q), kl_divergence_logits(p, q)] {
         assert_result(&result, valid, &inputs)?;
         if let Ok(v) = result {
@@ -291,6 +317,16 @@ fn check_log_softmax(z: &[f64]) -> Check {
         prop_assert!(lq.iter().all(|&v| v <= 0.0), "{:?}", lq);
         if !logits_overflow(z) {
             prop_assert!(lq.iter().all(|v| v.is_finite()), "{:?}", lq);
+        }
+    }
+    // softmax: the same errors; otherwise probabilities that pass validation
+    // (its documented promise) unless the logit spread overflows.
+    let q = softmax(z);
+    assert_result(&q, finite_non_empty(z), &[("logits", Input::Vector(z))])?;
+    if let Ok(q) = q {
+        prop_assert!(q.iter().all(|&v| (0.0..=1.0).contains(&v)), "{:?}", q);
+        if !logits_overflow(z) {
+            prop_assert!(validate_distribution("q", &q).is_ok(), "{:?}", q);
         }
     }
     Ok(())
