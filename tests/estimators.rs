@@ -252,6 +252,22 @@ fn bad_configurations_are_typed_errors() {
         estimate_gap(&c, &|_| {}),
         Err(GapError::Spec(SpecError::Incompatible { .. }))
     ));
+    // A truth built directly, bypassing the parser, is validated too.
+    let mut c = config("normal", "normal:0,1", 10, 10, 0.9).unwrap();
+    c.truth = logloss_proofs::estimators::Truth::Normal {
+        mean: 0.0,
+        std_dev: f64::NAN,
+    };
+    assert!(matches!(
+        estimate_gap(&c, &|_| {}),
+        Err(GapError::Spec(SpecError::BadParameter { .. }))
+    ));
+    c.model = logloss_proofs::estimators::Model::Categorical { alpha: -1.0 };
+    c.truth = "categorical:0.5,0.5".parse().unwrap();
+    assert!(matches!(
+        estimate_gap(&c, &|_| {}),
+        Err(GapError::Spec(SpecError::BadParameter { .. }))
+    ));
     let c = config("normal", "student-t:2", 10, 10, 0.9).unwrap();
     assert!(matches!(
         estimate_gap(&c, &|_| {}),

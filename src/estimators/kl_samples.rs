@@ -33,6 +33,7 @@ pub enum KlEstimatorError {
 }
 
 fn to_continuous(which: &'static str, t: &Truth) -> Result<Continuous, KlEstimatorError> {
+    // Continuous's constructors validate the parameters of the families used here.
     let unsupported = || KlEstimatorError::Unsupported {
         which,
         truth: t.to_string(),

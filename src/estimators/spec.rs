@@ -267,6 +267,47 @@ pub struct Moments {
 }
 
 impl Truth {
+    /// Checks the parameters, as parsing does, for a truth built directly.
+    ///
+    /// # Errors
+    /// [`SpecError::BadParameter`] for a non-finite location or a scale, rate
+    /// or degrees of freedom that is not positive and finite, or bounds out of
+    /// order; [`SpecError::Probabilities`] for categorical probabilities that
+    /// are not a distribution.
+    ///
+    /// ```
+    /// use logloss_proofs::estimators::Truth;
+    /// assert!(Truth::Normal { mean: 0.0, std_dev: -1.0 }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), SpecError> {
+        match *self {
+            Truth::Normal { mean, std_dev } => {
+                finite("normal", "MU", mean)?;
+                positive("normal", "SIGMA", std_dev).map(drop)
+            }
+            Truth::Laplace { location, scale } => {
+                finite("laplace", "MU", location)?;
+                positive("laplace", "B", scale).map(drop)
+            }
+            Truth::StudentT { dof } => positive("student-t", "NU", dof).map(drop),
+            Truth::Uniform { low, high } => {
+                finite("uniform", "A", low)?;
+                finite("uniform", "B", high)?;
+                if high <= low {
+                    return Err(SpecError::BadParameter {
+                        family: "uniform",
+                        parameter: "B",
+                        value: high,
+                        requirement: "must exceed A",
+                    });
+                }
+                Ok(())
+            }
+            Truth::Exponential { rate } => positive("exponential", "RATE", rate).map(drop),
+            Truth::Categorical(ref p) => Ok(crate::measures::validate_distribution("p", p)?),
+        }
+    }
+
     /// Mean, variance and kurtosis in closed form (real-valued truths only).
     ///
     /// ```text

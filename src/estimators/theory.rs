@@ -45,6 +45,17 @@ pub struct Theory {
 
 /// Checks that `model` can be fitted to data from `truth`.
 pub(crate) fn check_compatible(model: Model, truth: &Truth) -> Result<(), SpecError> {
+    truth.validate()?;
+    if let Model::Categorical { alpha } = model {
+        if !(alpha.is_finite() && alpha >= 0.0) {
+            return Err(SpecError::BadParameter {
+                family: "categorical",
+                parameter: "ALPHA",
+                value: alpha,
+                requirement: "must be finite and non-negative",
+            });
+        }
+    }
     let incompatible = |reason| {
         Err(SpecError::Incompatible {
             model: model.to_string(),
