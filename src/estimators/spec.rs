@@ -178,63 +178,56 @@ impl FromStr for Truth {
     /// `exponential:RATE` or `categorical:P1,P2,…`.
     fn from_str(spec: &str) -> Result<Self, SpecError> {
         let (name, params) = spec.split_once(':').unwrap_or((spec, ""));
-        match name.trim() {
+        let family: &'static str = match name.trim() {
+            "normal" => "normal",
+            "laplace" => "laplace",
+            "student-t" => "student-t",
+            "uniform" => "uniform",
+            "exponential" => "exponential",
+            "categorical" => "categorical",
+            other => {
+                return Err(SpecError::UnknownFamily {
+                    what: "truth",
+                    name: other.to_string(),
+                    known: TRUTHS,
+                });
+            }
+        };
+        let v = numbers(family, params)?;
+        let truth = match family {
             "normal" => {
-                let v = numbers("normal", params)?;
-                count("normal", "2 (MU,SIGMA)", spec, &v, 2)?;
-                Ok(Truth::Normal {
-                    mean: finite("normal", "MU", v[0])?,
-                    std_dev: positive("normal", "SIGMA", v[1])?,
-                })
+                count(family, "2 (MU,SIGMA)", spec, &v, 2)?;
+                Truth::Normal {
+                    mean: v[0],
+                    std_dev: v[1],
+                }
             }
             "laplace" => {
-                let v = numbers("laplace", params)?;
-                count("laplace", "2 (MU,B)", spec, &v, 2)?;
-                Ok(Truth::Laplace {
-                    location: finite("laplace", "MU", v[0])?,
-                    scale: positive("laplace", "B", v[1])?,
-                })
+                count(family, "2 (MU,B)", spec, &v, 2)?;
+                Truth::Laplace {
+                    location: v[0],
+                    scale: v[1],
+                }
             }
             "student-t" => {
-                let v = numbers("student-t", params)?;
-                count("student-t", "1 (NU)", spec, &v, 1)?;
-                Ok(Truth::StudentT {
-                    dof: positive("student-t", "NU", v[0])?,
-                })
+                count(family, "1 (NU)", spec, &v, 1)?;
+                Truth::StudentT { dof: v[0] }
             }
             "uniform" => {
-                let v = numbers("uniform", params)?;
-                count("uniform", "2 (A,B)", spec, &v, 2)?;
-                let low = finite("uniform", "A", v[0])?;
-                let high = finite("uniform", "B", v[1])?;
-                if high <= low {
-                    return Err(SpecError::BadParameter {
-                        family: "uniform",
-                        parameter: "B",
-                        value: high,
-                        requirement: "must exceed A",
-                    });
+                count(family, "2 (A,B)", spec, &v, 2)?;
+                Truth::Uniform {
+                    low: v[0],
+                    high: v[1],
                 }
-                Ok(Truth::Uniform { low, high })
             }
             "exponential" => {
-                let v = numbers("exponential", params)?;
-                count("exponential", "1 (RATE)", spec, &v, 1)?;
-                Ok(Truth::Exponential {
-                    rate: positive("exponential", "RATE", v[0])?,
-                })
+                count(family, "1 (RATE)", spec, &v, 1)?;
+                Truth::Exponential { rate: v[0] }
             }
-            "categorical" => {
-                let p = numbers("categorical", params)?;
-                crate::measures::validate_distribution("p", &p)?;
-                Ok(Truth::Categorical(p))
-            }
-            other => Err(SpecError::UnknownFamily {
-                what: "truth",
-                name: other.to_string(),
-                known: TRUTHS,
-            }),
-        }
+            _ => Truth::Categorical(v),
+        };
+        truth.validate()?;
+        Ok(truth)
     }
 }
 
