@@ -21,15 +21,10 @@ fn check_probability(name: &'static str, v: f64) -> Result<(), MeasureError> {
     }
 }
 
-/// −a·ln b for a ≥ 0, b ∈ [0, 1], given ln b; 0·ln 0 = 0, a > 0 = b gives +∞.
-fn loss_term(a: f64, b: f64, ln_b: f64) -> f64 {
-    if a == 0.0 {
-        0.0
-    } else if b == 0.0 {
-        f64::INFINITY
-    } else {
-        -(a * ln_b)
-    }
+/// −a·ln b for a ≥ 0, given ln b ≤ 0: 0·ln 0 = 0 (the term is skipped when
+/// a = 0), and for a > 0 = b, ln b = −∞ makes the term +∞.
+fn loss_term(a: f64, ln_b: f64) -> f64 {
+    if a == 0.0 { 0.0 } else { -(a * ln_b) }
 }
 
 /// Binary entropy of a Bernoulli(y) distribution, in nats.
@@ -55,7 +50,7 @@ fn loss_term(a: f64, b: f64, ln_b: f64) -> f64 {
 /// ```
 pub fn entropy(y: f64) -> Result<f64, MeasureError> {
     check_probability("y", y)?;
-    Ok(loss_term(y, y, y.ln()) + loss_term(1.0 - y, 1.0 - y, (-y).ln_1p()))
+    Ok(loss_term(y, y.ln()) + loss_term(1.0 - y, (-y).ln_1p()))
 }
 
 /// Binary cross-entropy (the log loss of predicting x when the target is y), in nats.
@@ -84,7 +79,7 @@ pub fn entropy(y: f64) -> Result<f64, MeasureError> {
 pub fn cross_entropy(y: f64, x: f64) -> Result<f64, MeasureError> {
     check_probability("y", y)?;
     check_probability("x", x)?;
-    Ok(loss_term(y, x, x.ln()) + loss_term(1.0 - y, 1.0 - x, (-x).ln_1p()))
+    Ok(loss_term(y, x.ln()) + loss_term(1.0 - y, (-x).ln_1p()))
 }
 
 /// KL divergence between Bernoulli(y) and Bernoulli(x), in nats.
