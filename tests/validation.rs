@@ -751,3 +751,36 @@ fn bits_are_nats_over_ln2() {
     let bits = Unit::Bits.from_nats(h);
     assert!((bits - 3.0).abs() <= 3.0 * 4.0 * U, "{bits}");
 }
+
+/// The tolerance edge for vectors long enough to take the eight-lane
+/// validation path: uniform p with one entry moved by k·ε, so that the sum is
+/// exactly 1 + k·ε (1/n and k·ε are exact multiples of ulp(1/n) for these n).
+/// Within (n + 1)·ε it must pass; beyond, fail, in both directions.
+#[test]
+fn long_vectors_are_checked_against_the_same_tolerance() {
+    for n in [16usize, 1024] {
+        let limit = (n + 1) as f64;
+        for (k, passes) in [
+            (limit - 1.0, true),
+            (limit + 1.0, false),
+            (-(limit - 1.0), true),
+            (-(limit + 1.0), false),
+        ] {
+            let mut p = vec![1.0 / n as f64; n];
+            p[n / 2] += k * f64::EPSILON;
+            let result = validate_distribution("p", &p);
+            assert_eq!(
+                result.is_ok(),
+                passes,
+                "n = {n}, sum = 1 + {k}ε: {result:?}"
+            );
+            if !passes {
+                assert!(
+                    matches!(result, Err(MeasureError::NotNormalized { .. })),
+                    "{result:?}"
+                );
+            }
+            assert_eq!(entropy(&p).is_ok(), passes, "n = {n}, k = {k}");
+        }
+    }
+}
