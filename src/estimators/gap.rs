@@ -7,7 +7,7 @@ use super::sampler::Sampler;
 use super::spec::{Model, SpecError, Truth};
 use super::stats::{Interval, RunningStats};
 use super::theory::{Theory, check_compatible, theory};
-use crate::measures::{MeasureError, compensated_sum, kl_divergence};
+use crate::measures::{MeasureError, NeumaierSum, compensated_sum, kl_divergence};
 use crate::seed;
 
 /// Replicates per chunk: each chunk has its own ChaCha stream, so results do
@@ -130,7 +130,13 @@ fn xm1_minus_ln(r: f64) -> f64 {
 fn normal_replicate(x: &[f64], mean: f64, variance: f64, approx: f64) -> Replicate {
     let n = x.len() as f64;
     let mu = compensated_sum(x) / n;
-    let v = compensated_sum(&x.iter().map(|xi| (xi - mu) * (xi - mu)).collect::<Vec<_>>()) / n;
+    // Summed straight into the accumulator: no vector per replicate.
+    let v = x
+        .iter()
+        .map(|xi| (xi - mu) * (xi - mu))
+        .collect::<NeumaierSum>()
+        .value()
+        / n;
     if v == 0.0 {
         return Replicate {
             raw_gap: f64::INFINITY,
