@@ -406,6 +406,46 @@ pub(crate) fn entropy(p: &[f64]) -> f64 {
     cross_entropy_with(Path::detect(), p, p)
 }
 
+/// The compensated sum of `p` as [`super::validate`]'s pre-check takes it:
+/// entry i goes to lane i mod 8 ([`NeumaierSum::add`]), the eight lanes are
+/// merged in order, then the last `len mod 8` entries are added. `None` if an
+/// entry is NaN, infinite or negative (−0.0 passes). Bit-identical on every
+/// path, like the kernels.
+pub(crate) fn checked_sum(p: &[f64]) -> Option<f64> {
+    checked_sum_with(Path::detect(), p)
+}
+
+/// [`checked_sum`] on the given path.
+pub(crate) fn checked_sum_with(path: Path, p: &[f64]) -> Option<f64> {
+    let fine = |x: &f64| (0.0..=f64::MAX).contains(x);
+    let mut lanes = [NeumaierSum::new(); LANES];
+    let done = match path {
+        Path::Portable => 0,
+        #[cfg(target_arch = "x86_64")]
+        Path::Avx2 => simd::lane_sums_avx2(p, &mut lanes)?,
+        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+        Path::Avx512 => simd::lane_sums_avx512(p, &mut lanes)?,
+    };
+    let full = p.len() / LANES * LANES;
+    for (i, x) in p[..full].iter().enumerate().skip(done) {
+        if !fine(x) {
+            return None;
+        }
+        lanes[i % LANES].add(*x);
+    }
+    let mut total = NeumaierSum::new();
+    for lane in lanes {
+        total.merge(lane);
+    }
+    for x in &p[full..] {
+        if !fine(x) {
+            return None;
+        }
+        total.add(*x);
+    }
+    Some(total.value())
+}
+
 /// KL on the given path.
 pub(crate) fn kl_with(path: Path, p: &[f64], q: &[f64]) -> f64 {
     let mut parts = Partials::default();
@@ -513,6 +553,37 @@ mod tests {
                     "{path:?}, n = {}: {got:?} vs {want:?}",
                     p.len()
                 );
+            }
+        }
+    }
+
+    /// The validation sum: the same bits (or the same refusal) on every path,
+    /// with a bad entry in a full block, in the tail, or nowhere.
+    #[test]
+    fn checked_sum_is_the_same_on_every_path() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5c4);
+        for n in [1, 7, 8, 9, 16, 23, 64, 1001] {
+            let p = dirichlet(&mut rng, n);
+            let mut cases = vec![p.clone()];
+            for bad in [-1e-300, f64::NAN, f64::INFINITY, -0.0] {
+                for at in [0, n / 2, n - 1] {
+                    let mut c = p.clone();
+                    c[at] = bad;
+                    cases.push(c);
+                }
+            }
+            for c in cases {
+                let want = checked_sum_with(Path::Portable, &c);
+                let expect_none = c.iter().any(|x| !(0.0..=f64::MAX).contains(x));
+                assert_eq!(want.is_none(), expect_none, "n = {n}: {c:?}");
+                for path in paths() {
+                    let got = checked_sum_with(path, &c);
+                    assert_eq!(
+                        got.map(f64::to_bits),
+                        want.map(f64::to_bits),
+                        "{path:?}, n = {n}"
+                    );
+                }
             }
         }
     }

@@ -55,8 +55,8 @@ fn check_nonnegative(arg: Arg, p: &[f64]) -> Result<f64, MeasureError> {
 }
 
 /// Whether `p` is certainly a probability vector, by one pass in eight
-/// independent lanes (so the compiler can vectorize it and the core overlap
-/// the lanes' compensated sums). `false` means "not certain": the caller then
+/// independent lanes ([`super::lanes::checked_sum`], vectorized where the CPU
+/// allows it, with the same bits on every path). `false` means "not certain": the caller then
 /// runs the sequential checks, which decide and name the error.
 ///
 /// Certain means: every entry finite and non-negative, and the lanes' sum s
@@ -68,36 +68,10 @@ fn check_nonnegative(arg: Arg, p: &[f64]) -> Result<f64, MeasureError> {
 /// the sequential checks accept too. (For n ≤ 3 the margin exceeds the
 /// tolerance and the sequential checks always run.)
 fn surely_distribution(p: &[f64]) -> bool {
-    const LANES: usize = 8;
     const U: f64 = f64::EPSILON / 2.0;
-    let mut sum = [0.0f64; LANES];
-    let mut comp = [0.0f64; LANES];
-    let mut bad = [false; LANES];
-    let chunks = p.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for j in 0..LANES {
-            let x = chunk[j];
-            // NaN, ±∞ and negative entries fail this (−0.0 passes, as it
-            // does the sequential check).
-            bad[j] |= !(0.0..=f64::MAX).contains(&x);
-            let t = sum[j] + x;
-            let z = t - sum[j];
-            comp[j] += (sum[j] - (t - z)) + (x - z);
-            sum[j] = t;
-        }
-    }
-    if bad.iter().any(|&b| b) || rest.iter().any(|x| !(0.0..=f64::MAX).contains(x)) {
+    let Some(s) = super::lanes::checked_sum(p) else {
         return false;
-    }
-    let mut total = NeumaierSum::new();
-    for j in 0..LANES {
-        total.merge(NeumaierSum::from_parts(sum[j], comp[j]));
-    }
-    for &x in rest {
-        total.add(x);
-    }
-    let s = total.value();
+    };
     let n = p.len() as f64;
     let margin = 8.0 * U * s + 8.0 * n * U * U * s;
     (s - 1.0).abs() + margin <= sum_tolerance(p.len())

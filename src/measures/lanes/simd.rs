@@ -891,3 +891,61 @@ fn ce_finish<L: Lanes>(ops: L, t: &Pending<L::V, L::M>, quad: &mut Quad<L::V, L:
         ops.keep(t.mask, ops.neg(ops.add(pl, ops.mul(t.a, lo)))),
     );
 }
+
+/// The lane sums of [`super::checked_lane_sums`] with AVX2 + FMA, if the CPU
+/// has them: `Some(elements done)` (full blocks of eight), or `None` if an
+/// entry is NaN, infinite or negative (or the CPU lacks AVX2).
+pub(super) fn lane_sums_avx2(p: &[f64], out: &mut [NeumaierSum; LANES]) -> Option<usize> {
+    let simd = V3::try_new()?;
+    simd.vectorize(SumRun {
+        ops: Avx2(simd),
+        p,
+        out,
+    })
+}
+
+/// As [`lane_sums_avx2`], with AVX-512.
+#[cfg(feature = "avx512")]
+pub(super) fn lane_sums_avx512(p: &[f64], out: &mut [NeumaierSum; LANES]) -> Option<usize> {
+    let simd = V4::try_new()?;
+    simd.vectorize(SumRun {
+        ops: Avx512(simd),
+        p,
+        out,
+    })
+}
+
+struct SumRun<'a, L> {
+    ops: L,
+    p: &'a [f64],
+    out: &'a mut [NeumaierSum; LANES],
+}
+
+impl<L: Lanes> pulp::NullaryFnOnce for SumRun<'_, L> {
+    type Output = Option<usize>;
+
+    /// Lane j adds the entries j, j + 8, j + 16, … with [`Acc::add`], the
+    /// operations of the portable loop; an entry fails unless 0 ≤ x ≤ MAX.
+    #[inline(always)]
+    fn call(self) -> Option<usize> {
+        let SumRun { ops, p, out } = self;
+        let (zero, max) = (ops.splat(0.0), ops.splat(f64::MAX));
+        let all = ops.eq(zero, zero);
+        let mut accs = [Acc::zero(ops); 2];
+        let mut ok = [all; 2];
+        for block in p.chunks_exact(LANES) {
+            for h in 0..L::PER_BLOCK {
+                let x = ops.load(&block[L::WIDTH * h..]);
+                ok[h] = ops.and(ok[h], ops.and(ops.le(zero, x), ops.le(x, max)));
+                accs[h].add(ops, x);
+            }
+        }
+        for h in 0..L::PER_BLOCK {
+            if ops.any(ops.andnot(ok[h], all)) {
+                return None;
+            }
+            accs[h].store(ops, &mut out[L::WIDTH * h..]);
+        }
+        Some(p.len() / LANES * LANES)
+    }
+}
