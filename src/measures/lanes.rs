@@ -17,15 +17,21 @@
 //! adds nothing, which can only change the sign of a zero: a zero result is
 //! returned as +0.
 //!
-//! FMA is used only where it is exact: the low part of a product
-//! (TwoProduct), where it equals Dekker's FMA-free split that the portable
-//! path uses, and the remainder a − r·b of a correctly rounded quotient.
-//! Polynomials are evaluated with separate multiplications and additions in
-//! both paths. Those equalities hold while no product's low part falls below
-//! the normal range; entries outside [2⁻⁹⁰⁰, 4] (which a probability vector
-//! reaches only with entries below 10⁻²⁷⁰) are therefore handed, per lane, to
-//! the sequential double-double code of `kernels.rs` in both paths, which
-//! keeps the lanes' results identical.
+//! Fused multiply-adds are correctly rounded, so the vector paths' FMA
+//! instructions and the portable path's `f64::mul_add` (the hardware
+//! instruction where the CPU has one, a correctly rounded library routine
+//! elsewhere) give the same bits; polynomials and the remainder a − r·b of a
+//! correctly rounded quotient use them. The low part of a product
+//! (TwoProduct) is an FMA in the vector paths and Dekker's FMA-free split in
+//! the portable one: equal, since both are exact while the low part stays in
+//! the normal range; entries outside [2⁻⁹⁰⁰, 4] (which a probability vector reaches only
+//! with entries below 10⁻²⁷⁰) are therefore handed, per lane, to the
+//! sequential double-double code of `kernels.rs` in both paths, which keeps
+//! the lanes' results identical.
+//!
+//! Inputs longer than [`BLOCK`] are cut into blocks that run on rayon's pool;
+//! each block has its own lanes, merged lane by lane in block order, so the
+//! result does not depend on the number of threads either.
 //!
 //! # The logarithm
 //!
@@ -57,6 +63,7 @@ use super::dd::{fast_two_sum, two_prod, two_sum};
 use super::kernels::{add_a_ln_b, add_kl_term};
 use super::ln::{LN1P_TAIL, LN2_HI, LN2_LO, TABLE};
 use super::summation::NeumaierSum;
+use rayon::prelude::*;
 
 /// Number of lanes: the width of the accumulator layout, on every CPU.
 pub(crate) const LANES: usize = 8;
@@ -116,33 +123,34 @@ static ROWS: Rows = Rows({
 
 /// P(s) = Σₖ cₖ·sᵏ, k = 0..=8 (c = `LN1P_TAIL`), by Estrin's scheme with
 /// s2 = fl(s²): four independent pairs, then three levels, so the chain of
-/// dependent operations is 8 long instead of Horner's 16. Unfused.
+/// dependent operations is 5 long instead of Horner's 8. Fused multiply-adds.
 #[inline(always)]
 fn ln1p_tail(s: f64, s2: f64) -> f64 {
     let c = &LN1P_TAIL;
     let s4 = s2 * s2;
     let s8 = s4 * s4;
-    let p01 = c[1] * s + c[0];
-    let p23 = c[3] * s + c[2];
-    let p45 = c[5] * s + c[4];
-    let p67 = c[7] * s + c[6];
-    let p03 = p23 * s2 + p01;
-    let p47 = p67 * s2 + p45;
-    let p07 = p47 * s4 + p03;
-    c[8] * s8 + p07
+    let p01 = c[1].mul_add(s, c[0]);
+    let p23 = c[3].mul_add(s, c[2]);
+    let p45 = c[5].mul_add(s, c[4]);
+    let p67 = c[7].mul_add(s, c[6]);
+    let p03 = p23.mul_add(s2, p01);
+    let p47 = p67.mul_add(s2, p45);
+    let p07 = p47.mul_add(s4, p03);
+    c[8].mul_add(s8, p07)
 }
 
-/// B(x) = Σₖ bₖ·xᵏ, k = 0..=5 (b = `ATANH_TAIL`), by Estrin's scheme. Unfused.
+/// B(x) = Σₖ bₖ·xᵏ, k = 0..=5 (b = `ATANH_TAIL`), by Estrin's scheme. Fused
+/// multiply-adds.
 #[inline(always)]
 fn atanh_tail(x: f64) -> f64 {
     let b = &ATANH_TAIL;
     let x2 = x * x;
     let x4 = x2 * x2;
-    let p01 = b[1] * x + b[0];
-    let p23 = b[3] * x + b[2];
-    let p45 = b[5] * x + b[4];
-    let p03 = p23 * x2 + p01;
-    p45 * x4 + p03
+    let p01 = b[1].mul_add(x, b[0]);
+    let p23 = b[3].mul_add(x, b[2]);
+    let p45 = b[5].mul_add(x, b[4]);
+    let p03 = p23.mul_add(x2, p01);
+    p45.mul_add(x4, p03)
 }
 
 /// ln x as an unevaluated double-double (hi, lo), |lo| ≤ ulp(hi)/2, for a
@@ -167,7 +175,8 @@ pub(crate) fn ln_core(x: f64) -> (f64, f64) {
     // ln(1 + v) = s − s²/2 + s³·P(s) + s_err/(1 + s) + O(s_err²)
     let (sq, sq_lo) = two_prod(s, s);
     let poly = ln1p_tail(s, sq);
-    let tail = ((s * sq) * poly - 0.5 * sq_lo) + s_err * (1.0 - s);
+    let cubic = (s * sq).mul_add(poly, -0.5 * sq_lo);
+    let tail = s_err.mul_add(1.0 - s, cubic);
 
     // FastTwoSum is exact here: e·LN2_HI is 0 or above 0.69 > |t_hi|; t_hi is
     // 0 (i = 128) or not below |s| in binary exponent (checked per entry in the
@@ -175,7 +184,7 @@ pub(crate) fn ln_core(x: f64) -> (f64, f64) {
     let (h1, l1) = fast_two_sum(e * LN2_HI, t_hi);
     let (h2, l2) = fast_two_sum(h1, s);
     let (h3, l3) = fast_two_sum(h2, -0.5 * sq);
-    let lo = ((l1 + l2) + l3) + ((t_lo + e * LN2_LO) + tail);
+    let lo = ((l1 + l2) + l3) + (e.mul_add(LN2_LO, t_lo) + tail);
     fast_two_sum(h3, lo)
 }
 
@@ -191,7 +200,7 @@ fn add_neg_a_ln_b(a: f64, b: f64, acc: &mut NeumaierSum) {
     let (h, l) = ln_core(b);
     let (ph, pl) = two_prod(a, h);
     acc.add(-ph);
-    acc.add_low(-(pl + a * l));
+    acc.add_low(-a.mul_add(l, pl));
 }
 
 /// A far KL term a·ln(a/b) (tame a, b with |a − b| > (a + b)/32), from one
@@ -209,7 +218,7 @@ fn add_kl_far(a: f64, b: f64, acc: &mut NeumaierSum) {
     let (h, l) = ln_core(r);
     let (ph, pl) = two_prod(a, h);
     acc.add(ph);
-    acc.add_low((pl + a * l) + rem);
+    acc.add_low(a.mul_add(l, pl) + rem);
 }
 
 /// A near KL term, g + d with g = d·s·[1 + s(1 + s)·B(s²)], s = d/(a + b)
@@ -220,13 +229,13 @@ fn add_kl_near(a: f64, b: f64, d: f64, acc: &mut NeumaierSum) {
     let inv = 1.0 / sh;
     let s = d * inv;
     let (qh, ql) = two_prod(s, sh);
-    let s_lo = (((d - qh) - ql) - s * sl) * inv;
+    let s_lo = (-s).mul_add(sl, (d - qh) - ql) * inv;
     let (gh, gl) = two_prod(d, s);
-    let gl = gl + d * s_lo;
+    let gl = d.mul_add(s_lo, gl);
     let poly = atanh_tail(s * s);
-    let c = (s * (1.0 + s)) * poly;
+    let c = s.mul_add(s, s) * poly;
     acc.add(gh);
-    acc.add(gh * c + gl);
+    acc.add(gh.mul_add(c, gl));
     acc.add(d);
 }
 
@@ -245,6 +254,17 @@ pub(crate) struct Partials {
 }
 
 impl Partials {
+    /// Merges the lanes of a later block into these, lane by lane.
+    fn merge(&mut self, other: &Partials) {
+        for (mine, theirs) in self.far.iter_mut().zip(&other.far) {
+            mine.merge(*theirs);
+        }
+        for (mine, theirs) in self.near.iter_mut().zip(&other.near) {
+            mine.merge(*theirs);
+        }
+        self.infinite |= other.infinite;
+    }
+
     /// The merged value: lanes 0..8 of `far`, then of `near`. A zero result is
     /// returned as +0.0 (the sign of a zero could depend on masked lanes).
     fn value(&self) -> f64 {
@@ -415,24 +435,43 @@ pub(crate) fn checked_sum(p: &[f64]) -> Option<f64> {
     checked_sum_with(Path::detect(), p)
 }
 
-/// [`checked_sum`] on the given path.
+/// [`checked_sum`] on the given path: the lanes of the full blocks of eight,
+/// cut into [`BLOCK`]s as the kernels are, then the tail.
 pub(crate) fn checked_sum_with(path: Path, p: &[f64]) -> Option<f64> {
     let fine = |x: &f64| (0.0..=f64::MAX).contains(x);
-    let mut lanes = [NeumaierSum::new(); LANES];
-    let done = match path {
-        Path::Portable => 0,
-        #[cfg(target_arch = "x86_64")]
-        Path::Avx2 => simd::lane_sums_avx2(p, &mut lanes)?,
-        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
-        Path::Avx512 => simd::lane_sums_avx512(p, &mut lanes)?,
+    let lane_sums = |pb: &[f64]| -> Option<[NeumaierSum; LANES]> {
+        let mut lanes = [NeumaierSum::new(); LANES];
+        let done = match path {
+            Path::Portable => 0,
+            #[cfg(target_arch = "x86_64")]
+            Path::Avx2 => simd::lane_sums_avx2(pb, &mut lanes)?,
+            #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+            Path::Avx512 => simd::lane_sums_avx512(pb, &mut lanes)?,
+        };
+        for (i, x) in pb.iter().enumerate().skip(done) {
+            if !fine(x) {
+                return None;
+            }
+            lanes[i % LANES].add(*x);
+        }
+        Some(lanes)
     };
     let full = p.len() / LANES * LANES;
-    for (i, x) in p[..full].iter().enumerate().skip(done) {
-        if !fine(x) {
-            return None;
+    let lanes = if full <= BLOCK {
+        lane_sums(&p[..full])?
+    } else {
+        let blocks: Vec<[NeumaierSum; LANES]> = p[..full]
+            .par_chunks(BLOCK)
+            .map(lane_sums)
+            .collect::<Option<_>>()?;
+        let mut lanes = [NeumaierSum::new(); LANES];
+        for block in &blocks {
+            for (mine, theirs) in lanes.iter_mut().zip(block) {
+                mine.merge(*theirs);
+            }
         }
-        lanes[i % LANES].add(*x);
-    }
+        lanes
+    };
     let mut total = NeumaierSum::new();
     for lane in lanes {
         total.merge(lane);
@@ -446,24 +485,61 @@ pub(crate) fn checked_sum_with(path: Path, p: &[f64]) -> Option<f64> {
     Some(total.value())
 }
 
+/// Elements per block. Longer inputs are cut into blocks of this length (the
+/// last one shorter); each block fills its own lanes, on rayon's pool, and
+/// the blocks' lanes are merged lane by lane in block order. The result
+/// therefore depends on the input alone, never on the number of threads
+/// (tested with pools of 1, 2 and 4 threads); an input of one block is
+/// computed exactly as without the split. A multiple of the lanes and of the
+/// vector kernels' chunk; 32 768 elements are about 100 µs of work, far above
+/// the cost of handing a block to another thread.
+pub(crate) const BLOCK: usize = 1 << 15;
+
+/// Runs `fill` on every block of (p, q) and merges the blocks' lanes.
+fn blocked<F>(p: &[f64], q: &[f64], fill: F) -> Partials
+where
+    F: Fn(&[f64], &[f64], &mut Partials) + Sync,
+{
+    let mut total = Partials::default();
+    if p.len() <= BLOCK {
+        fill(p, q, &mut total);
+        return total;
+    }
+    let blocks: Vec<Partials> = p
+        .par_chunks(BLOCK)
+        .zip(q.par_chunks(BLOCK))
+        .map(|(pb, qb)| {
+            let mut parts = Partials::default();
+            fill(pb, qb, &mut parts);
+            parts
+        })
+        .collect();
+    for block in &blocks {
+        total.merge(block);
+    }
+    total
+}
+
 /// KL on the given path.
 pub(crate) fn kl_with(path: Path, p: &[f64], q: &[f64]) -> f64 {
-    let mut parts = Partials::default();
-    let done = path.run(true, p, q, &mut parts);
-    for (i, (&a, &b)) in p.iter().zip(q).enumerate().skip(done) {
-        kl_lane(a, b, i % LANES, &mut parts);
-    }
-    parts.value()
+    blocked(p, q, |pb, qb, parts| {
+        let done = path.run(true, pb, qb, parts);
+        for (i, (&a, &b)) in pb.iter().zip(qb).enumerate().skip(done) {
+            kl_lane(a, b, i % LANES, parts);
+        }
+    })
+    .value()
 }
 
 /// CE on the given path.
 pub(crate) fn cross_entropy_with(path: Path, p: &[f64], q: &[f64]) -> f64 {
-    let mut parts = Partials::default();
-    let done = path.run(false, p, q, &mut parts);
-    for (i, (&a, &b)) in p.iter().zip(q).enumerate().skip(done) {
-        ce_lane(a, b, i % LANES, &mut parts);
-    }
-    parts.value()
+    blocked(p, q, |pb, qb, parts| {
+        let done = path.run(false, pb, qb, parts);
+        for (i, (&a, &b)) in pb.iter().zip(qb).enumerate().skip(done) {
+            ce_lane(a, b, i % LANES, parts);
+        }
+    })
+    .value()
 }
 
 #[cfg(test)]
@@ -555,6 +631,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Inputs of several blocks: the same bits with pools of 1, 2 and 4
+    /// threads, on every path, and within the bound of the test below of the
+    /// sequential kernels.
+    #[test]
+    fn blocks_give_the_same_bits_whatever_the_thread_count() {
+        let mut rng = ChaCha8Rng::seed_from_u64(0xb10c);
+        let n = 3 * BLOCK + 13;
+        let p = dirichlet(&mut rng, n);
+        let q = dirichlet(&mut rng, n);
+        let run = |threads: usize, path: Path| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                (
+                    kl_with(path, &p, &q).to_bits(),
+                    cross_entropy_with(path, &p, &q).to_bits(),
+                    checked_sum_with(path, &p).map(f64::to_bits),
+                )
+            })
+        };
+        let want = run(1, Path::Portable);
+        for path in paths() {
+            for threads in [1, 2, 4] {
+                assert_eq!(run(threads, path), want, "{path:?}, {threads} threads");
+            }
+        }
+        // |terms| summed for the bound: KL's terms are at most p·|ln p − ln q|
+        // plus the exact differences, CE's p·|ln q|.
+        let abs_terms: f64 = p
+            .iter()
+            .zip(&q)
+            .map(|(&a, &b)| a * (a.ln() - b.ln()).abs() + (a - b).abs() + a * b.ln().abs())
+            .sum();
+        let bound = |v: f64| 2.0 * U * v.abs() + 2f64.powi(-65) * abs_terms;
+        let (kl, ce) = (f64::from_bits(want.0), f64::from_bits(want.1));
+        assert!((kl - kl_sequential(&p, &q)).abs() <= bound(kl));
+        assert!((ce - cross_entropy_sequential(&p, &q)).abs() <= bound(ce));
     }
 
     /// The validation sum: the same bits (or the same refusal) on every path,

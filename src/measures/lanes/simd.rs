@@ -87,6 +87,8 @@ trait Lanes: Copy {
     fn fmsub(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// c − a·b with one rounding: the exact remainder of a quotient.
     fn fnmadd(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// a·b + c with one rounding, as `f64::mul_add` on the portable path.
+    fn fmadd(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// `a` where `m` is set, +0 elsewhere.
     fn keep(self, m: Self::M, a: Self::V) -> Self::V;
     fn and(self, a: Self::M, b: Self::M) -> Self::M;
@@ -123,15 +125,15 @@ trait Lanes: Copy {
         let s = self.add(a, b);
         (s, self.sub(b, self.sub(s, a)))
     }
-    /// c1·x + c0, unfused.
+    /// c1·x + c0, fused.
     #[inline(always)]
     fn lin(self, x: Self::V, c1: f64, c0: f64) -> Self::V {
-        self.add(self.mul(self.splat(c1), x), self.splat(c0))
+        self.fmadd(self.splat(c1), x, self.splat(c0))
     }
-    /// a·x + b, unfused.
+    /// a·x + b, fused.
     #[inline(always)]
     fn mul_add(self, a: Self::V, x: Self::V, b: Self::V) -> Self::V {
-        self.add(self.mul(a, x), b)
+        self.fmadd(a, x, b)
     }
     /// [`super::ln1p_tail`], operation for operation.
     #[inline(always)]
@@ -173,19 +175,14 @@ trait Lanes: Copy {
         let one = self.splat(1.0);
         let (sq, sq_lo) = self.two_prod(s, s);
         let poly = self.ln1p_tail(s, sq);
-        let tail = self.add(
-            self.sub(
-                self.mul(self.mul(s, sq), poly),
-                self.mul(self.splat(0.5), sq_lo),
-            ),
-            self.mul(s_err, self.sub(one, s)),
-        );
+        let cubic = self.fmadd(self.mul(s, sq), poly, self.mul(self.splat(-0.5), sq_lo));
+        let tail = self.fmadd(s_err, self.sub(one, s), cubic);
         let (h1, l1) = self.fast_two_sum(self.mul(e, self.splat(LN2_HI)), t_hi);
         let (h2, l2) = self.fast_two_sum(h1, s);
         let (h3, l3) = self.fast_two_sum(h2, self.mul(self.splat(-0.5), sq));
         let lo = self.add(
             self.add(self.add(l1, l2), l3),
-            self.add(self.add(t_lo, self.mul(e, self.splat(LN2_LO))), tail),
+            self.add(self.fmadd(e, self.splat(LN2_LO), t_lo), tail),
         );
         self.fast_two_sum(h3, lo)
     }
@@ -287,6 +284,10 @@ impl Lanes for Avx2 {
     #[inline(always)]
     fn fnmadd(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
         self.0.fma._mm256_fnmadd_pd(a, b, c)
+    }
+    #[inline(always)]
+    fn fmadd(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
+        self.0.fma._mm256_fmadd_pd(a, b, c)
     }
     #[inline(always)]
     fn keep(self, m: __m256d, a: __m256d) -> __m256d {
@@ -420,6 +421,10 @@ impl Lanes for Avx512 {
     #[inline(always)]
     fn fnmadd(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
         self.0.avx512f._mm512_fnmadd_pd(a, b, c)
+    }
+    #[inline(always)]
+    fn fmadd(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        self.0.avx512f._mm512_fmadd_pd(a, b, c)
     }
     #[inline(always)]
     fn keep(self, m: __mmask8, a: __m512d) -> __m512d {
@@ -813,7 +818,7 @@ fn kl_finish<L: Lanes>(ops: L, t: &Pending<L::V, L::M>, quad: &mut Quad<L::V, L:
     let (hi, lo) = ops.ln_finish(t.red);
     let (ph, pl) = ops.two_prod(t.a, hi);
     quad.far.add(ops, ops.keep(t.mask, ph));
-    let low = ops.add(ops.add(pl, ops.mul(t.a, lo)), t.c);
+    let low = ops.add(ops.fmadd(t.a, lo, pl), t.c);
     quad.far.add_low(ops, ops.keep(t.mask, low));
 }
 
@@ -825,14 +830,13 @@ fn kl_near<L: Lanes>(ops: L, a: L::V, b: L::V, near: L::M, quad: &mut Quad<L::V,
     let inv = ops.div(ops.splat(1.0), sh);
     let s = ops.mul(d, inv);
     let (qh, ql) = ops.two_prod(s, sh);
-    let s_lo = ops.mul(ops.sub(ops.sub(ops.sub(d, qh), ql), ops.mul(s, sl)), inv);
+    let s_lo = ops.mul(ops.fnmadd(s, sl, ops.sub(ops.sub(d, qh), ql)), inv);
     let (gh, gl) = ops.two_prod(d, s);
-    let gl = ops.add(gl, ops.mul(d, s_lo));
+    let gl = ops.fmadd(d, s_lo, gl);
     let poly = ops.atanh_tail(ops.mul(s, s));
-    let c = ops.mul(ops.mul(s, ops.add(ops.splat(1.0), s)), poly);
+    let c = ops.mul(ops.fmadd(s, s, s), poly);
     quad.near.add(ops, ops.keep(near, gh));
-    quad.near
-        .add(ops, ops.keep(near, ops.add(ops.mul(gh, c), gl)));
+    quad.near.add(ops, ops.keep(near, ops.fmadd(gh, c, gl)));
     quad.near.add(ops, ops.keep(near, d));
 }
 
@@ -886,10 +890,8 @@ fn ce_finish<L: Lanes>(ops: L, t: &Pending<L::V, L::M>, quad: &mut Quad<L::V, L:
     let (hi, lo) = ops.ln_finish(t.red);
     let (ph, pl) = ops.two_prod(t.a, hi);
     quad.far.add(ops, ops.keep(t.mask, ops.neg(ph)));
-    quad.far.add_low(
-        ops,
-        ops.keep(t.mask, ops.neg(ops.add(pl, ops.mul(t.a, lo)))),
-    );
+    quad.far
+        .add_low(ops, ops.keep(t.mask, ops.neg(ops.fmadd(t.a, lo, pl))));
 }
 
 /// The lane sums of [`super::checked_lane_sums`] with AVX2 + FMA, if the CPU
