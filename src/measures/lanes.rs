@@ -426,56 +426,70 @@ pub(crate) fn entropy(p: &[f64]) -> f64 {
     cross_entropy_with(Path::detect(), p, p)
 }
 
-/// The compensated sum of `p` as [`super::validate`]'s pre-check takes it:
-/// entry i goes to lane i mod 8 ([`NeumaierSum::add`]), the eight lanes are
-/// merged in order, then the last `len mod 8` entries are added. `None` if an
-/// entry is NaN, infinite or negative (−0.0 passes). Bit-identical on every
-/// path, like the kernels.
+/// Partial sums of the validation pass: entry i goes to partial sum i mod 32.
+pub(crate) const SUM_LANES: usize = 32;
+
+/// The sum of `p` as [`super::validate`]'s pre-check takes it: plain
+/// partial sums, entry i added to partial sum i mod [`SUM_LANES`] in
+/// increasing i (over [`BLOCK`]s, in block order), the 32 partial sums then
+/// merged in order by [`NeumaierSum`], then the last `len mod 32` entries
+/// added to it. `None` if an entry is NaN, infinite or negative (−0.0
+/// passes). Bit-identical on every path and at any thread count, like the
+/// kernels.
+///
+/// Error, for non-negative entries with exact sum S: each partial sum adds at
+/// most m = ⌈n/32⌉ terms, and any order of adding m non-negative terms errs
+/// by at most γ₍ₘ₋₁₎ times their sum (γₖ = k·u/(1 − k·u), u = 2⁻⁵³); the
+/// compensated merge adds at most 2u·S + 2·33·u²·S. So
+/// |result − S| ≤ (m + 2)·u·S·(1 + 2⁻²⁰) for n < 2⁴⁰: [`checked_sum_error`].
 pub(crate) fn checked_sum(p: &[f64]) -> Option<f64> {
     checked_sum_with(Path::detect(), p)
 }
 
-/// [`checked_sum`] on the given path: the lanes of the full blocks of eight,
-/// cut into [`BLOCK`]s as the kernels are, then the tail.
+/// The bound of [`checked_sum`]'s error for `n` entries, relative to the
+/// exact sum: (⌈n/32⌉ + 2)·u·(1 + 2⁻²⁰).
+pub(crate) fn checked_sum_error(n: usize) -> f64 {
+    const U: f64 = f64::EPSILON / 2.0;
+    (n.div_ceil(SUM_LANES) as f64 + 2.0) * U * (1.0 + 2f64.powi(-20))
+}
+
+/// [`checked_sum`] on the given path.
 pub(crate) fn checked_sum_with(path: Path, p: &[f64]) -> Option<f64> {
     let fine = |x: &f64| (0.0..=f64::MAX).contains(x);
-    let lane_sums = |pb: &[f64]| -> Option<[NeumaierSum; LANES]> {
-        let mut lanes = [NeumaierSum::new(); LANES];
+    let partial = |pb: &[f64]| -> Option<[f64; SUM_LANES]> {
+        let mut sums = [0.0; SUM_LANES];
         let done = match path {
             Path::Portable => 0,
             #[cfg(target_arch = "x86_64")]
-            Path::Avx2 => simd::lane_sums_avx2(pb, &mut lanes)?,
+            Path::Avx2 => simd::partial_sums_avx2(pb, &mut sums)?,
             #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
-            Path::Avx512 => simd::lane_sums_avx512(pb, &mut lanes)?,
+            Path::Avx512 => simd::partial_sums_avx512(pb, &mut sums)?,
         };
         for (i, x) in pb.iter().enumerate().skip(done) {
             if !fine(x) {
                 return None;
             }
-            lanes[i % LANES].add(*x);
+            sums[i % SUM_LANES] += *x;
         }
-        Some(lanes)
+        Some(sums)
     };
-    let full = p.len() / LANES * LANES;
-    let lanes = if full <= BLOCK {
-        lane_sums(&p[..full])?
+    let full = p.len() / SUM_LANES * SUM_LANES;
+    let sums = if full <= BLOCK {
+        partial(&p[..full])?
     } else {
-        let blocks: Vec<[NeumaierSum; LANES]> = p[..full]
+        let blocks: Vec<[f64; SUM_LANES]> = p[..full]
             .par_chunks(BLOCK)
-            .map(lane_sums)
+            .map(partial)
             .collect::<Option<_>>()?;
-        let mut lanes = [NeumaierSum::new(); LANES];
+        let mut sums = [0.0; SUM_LANES];
         for block in &blocks {
-            for (mine, theirs) in lanes.iter_mut().zip(block) {
-                mine.merge(*theirs);
+            for (mine, theirs) in sums.iter_mut().zip(block) {
+                *mine += *theirs;
             }
         }
-        lanes
+        sums
     };
-    let mut total = NeumaierSum::new();
-    for lane in lanes {
-        total.merge(lane);
-    }
+    let mut total: NeumaierSum = sums.into_iter().collect();
     for x in &p[full..] {
         if !fine(x) {
             return None;
@@ -674,12 +688,39 @@ mod tests {
         assert!((ce - cross_entropy_sequential(&p, &q)).abs() <= bound(ce));
     }
 
+    /// [`checked_sum_error`] bounds the pass's error against a 320-bit sum:
+    /// on random weights, and on 1 followed by copies of u (each lost to
+    /// rounding in partial sum 0, which nearly reaches the bound there).
+    #[test]
+    fn checked_sum_stays_within_its_error_bound() {
+        let mut cc = Consts::new().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(0x5e4);
+        let mut cases: Vec<Vec<f64>> = [10, 1000, 100_000]
+            .iter()
+            .map(|&n| (0..n).map(|_| rng.random::<f64>()).collect())
+            .collect();
+        let mut stuck = vec![U; 3200];
+        stuck[0] = 1.0;
+        cases.push(stuck);
+        for p in cases {
+            let mut exact = BigFloat::from_f64(0.0, P);
+            for &x in &p {
+                exact = exact.add(&BigFloat::from_f64(x, P), P, RM);
+            }
+            let got = checked_sum(&p).unwrap();
+            let err = BigFloat::from_f64(got, P).sub(&exact, P, RM).abs();
+            let rel = to_f64(&err.div(&exact, P, RM), &mut cc);
+            let bound = checked_sum_error(p.len());
+            assert!(rel <= bound, "n = {}: {rel:e} > {bound:e}", p.len());
+        }
+    }
+
     /// The validation sum: the same bits (or the same refusal) on every path,
     /// with a bad entry in a full block, in the tail, or nowhere.
     #[test]
     fn checked_sum_is_the_same_on_every_path() {
         let mut rng = ChaCha8Rng::seed_from_u64(0x5c4);
-        for n in [1, 7, 8, 9, 16, 23, 64, 1001] {
+        for n in [1, 7, 8, 9, 16, 23, 31, 32, 33, 64, 100, 1001] {
             let p = dirichlet(&mut rng, n);
             let mut cases = vec![p.clone()];
             for bad in [-1e-300, f64::NAN, f64::INFINITY, -0.0] {

@@ -54,26 +54,32 @@ fn check_nonnegative(arg: Arg, p: &[f64]) -> Result<f64, MeasureError> {
     Ok(sum.value())
 }
 
-/// Whether `p` is certainly a probability vector, by one pass in eight
-/// independent lanes ([`super::lanes::checked_sum`], vectorized where the CPU
-/// allows it, with the same bits on every path). `false` means "not certain": the caller then
-/// runs the sequential checks, which decide and name the error.
+/// Whether `p` is certainly a probability vector, by one fast pass
+/// ([`super::lanes::checked_sum`]: plain partial sums, vectorized where the
+/// CPU allows it, with the same bits on every path). `false` means "not
+/// certain": the caller then runs the sequential checks, which decide and
+/// name the error.
 ///
-/// Certain means: every entry finite and non-negative, and the lanes' sum s
+/// Certain means: every entry finite and non-negative, and the pass's sum s
 /// within the tolerance by a margin that covers its difference from the
-/// sequential compensated sum. Both err from the exact sum S by at most
-/// 2u·S + 2n·u²·S (Neumaier's bound with Σ|x| = S for non-negative entries),
-/// so they differ by at most 4u·S + 4n·u²·S; the margin takes twice that,
-/// which also absorbs the rounding of this test. So whenever this accepts,
-/// the sequential checks accept too. (For n ≤ 3 the margin exceeds the
-/// tolerance and the sequential checks always run.)
+/// sequential compensated sum. With S the exact sum, the pass errs by at most
+/// e·S (e = [`super::lanes::checked_sum_error`], about n/32·u) and the
+/// sequential sum by at most 2u·S + 2n·u²·S (Neumaier's bound with Σ|x| = S),
+/// and S ≤ s/(1 − e); the margin takes twice the sum of both bounds, which
+/// also absorbs the rounding of this test. So whenever this accepts, the
+/// sequential checks accept too. The margin is about tol(n)/32, so vectors
+/// whose sum errs by more than about 31/32 of the tolerance take the
+/// sequential checks (and so do the shortest vectors, n ≤ 4, where the
+/// margin reaches the tolerance).
 fn surely_distribution(p: &[f64]) -> bool {
     const U: f64 = f64::EPSILON / 2.0;
     let Some(s) = super::lanes::checked_sum(p) else {
         return false;
     };
     let n = p.len() as f64;
-    let margin = 8.0 * U * s + 8.0 * n * U * U * s;
+    let e = super::lanes::checked_sum_error(p.len());
+    let big_s = s / (1.0 - e);
+    let margin = 2.0 * (e * big_s + 2.0 * U * big_s + 2.0 * n * U * U * big_s);
     (s - 1.0).abs() + margin <= sum_tolerance(p.len())
 }
 

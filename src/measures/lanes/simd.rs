@@ -6,7 +6,7 @@
 
 use super::{
     ATANH_TAIL, EXP_MASK, LANES, ONE_BITS, Partials, ROUND_MAGIC, ROWS, SHIFT, SPLIT_MASK,
-    TAME_MAX, TAME_MIN, TINY_DIFF, TWO52_BITS, TWO52_PLUS_BIAS, ce_lane, kl_lane,
+    SUM_LANES, TAME_MAX, TAME_MIN, TINY_DIFF, TWO52_BITS, TWO52_PLUS_BIAS, ce_lane, kl_lane,
 };
 use crate::measures::ln::{LN1P_TAIL, LN2_HI, LN2_LO};
 use crate::measures::summation::NeumaierSum;
@@ -894,10 +894,10 @@ fn ce_finish<L: Lanes>(ops: L, t: &Pending<L::V, L::M>, quad: &mut Quad<L::V, L:
         .add_low(ops, ops.keep(t.mask, ops.neg(ops.fmadd(t.a, lo, pl))));
 }
 
-/// The lane sums of [`super::checked_lane_sums`] with AVX2 + FMA, if the CPU
-/// has them: `Some(elements done)` (full blocks of eight), or `None` if an
-/// entry is NaN, infinite or negative (or the CPU lacks AVX2).
-pub(super) fn lane_sums_avx2(p: &[f64], out: &mut [NeumaierSum; LANES]) -> Option<usize> {
+/// The partial sums of [`super::checked_sum`] with AVX2 + FMA, if the CPU
+/// has them: `Some(elements done)` (full blocks of [`SUM_LANES`]), or `None`
+/// if an entry is NaN, infinite or negative (or the CPU lacks AVX2).
+pub(super) fn partial_sums_avx2(p: &[f64], out: &mut [f64; SUM_LANES]) -> Option<usize> {
     let simd = V3::try_new()?;
     simd.vectorize(SumRun {
         ops: Avx2(simd),
@@ -906,9 +906,9 @@ pub(super) fn lane_sums_avx2(p: &[f64], out: &mut [NeumaierSum; LANES]) -> Optio
     })
 }
 
-/// As [`lane_sums_avx2`], with AVX-512.
+/// As [`partial_sums_avx2`], with AVX-512.
 #[cfg(feature = "avx512")]
-pub(super) fn lane_sums_avx512(p: &[f64], out: &mut [NeumaierSum; LANES]) -> Option<usize> {
+pub(super) fn partial_sums_avx512(p: &[f64], out: &mut [f64; SUM_LANES]) -> Option<usize> {
     let simd = V4::try_new()?;
     simd.vectorize(SumRun {
         ops: Avx512(simd),
@@ -920,34 +920,35 @@ pub(super) fn lane_sums_avx512(p: &[f64], out: &mut [NeumaierSum; LANES]) -> Opt
 struct SumRun<'a, L> {
     ops: L,
     p: &'a [f64],
-    out: &'a mut [NeumaierSum; LANES],
+    out: &'a mut [f64; SUM_LANES],
 }
 
 impl<L: Lanes> pulp::NullaryFnOnce for SumRun<'_, L> {
     type Output = Option<usize>;
 
-    /// Lane j adds the entries j, j + 8, j + 16, … with [`Acc::add`], the
-    /// operations of the portable loop; an entry fails unless 0 ≤ x ≤ MAX.
+    /// Partial sum j adds the entries j, j + 32, j + 64, … in order, as the
+    /// portable loop does; an entry fails unless 0 ≤ x ≤ MAX.
     #[inline(always)]
     fn call(self) -> Option<usize> {
         let SumRun { ops, p, out } = self;
         let (zero, max) = (ops.splat(0.0), ops.splat(f64::MAX));
         let all = ops.eq(zero, zero);
-        let mut accs = [Acc::zero(ops); 2];
-        let mut ok = [all; 2];
-        for block in p.chunks_exact(LANES) {
-            for h in 0..L::PER_BLOCK {
+        let mut sums = [zero; SUM_LANES / 4];
+        let mut ok = all;
+        let per = SUM_LANES / L::WIDTH;
+        for block in p.chunks_exact(SUM_LANES) {
+            for (h, sum) in sums.iter_mut().take(per).enumerate() {
                 let x = ops.load(&block[L::WIDTH * h..]);
-                ok[h] = ops.and(ok[h], ops.and(ops.le(zero, x), ops.le(x, max)));
-                accs[h].add(ops, x);
+                ok = ops.and(ok, ops.and(ops.le(zero, x), ops.le(x, max)));
+                *sum = ops.add(*sum, x);
             }
         }
-        for h in 0..L::PER_BLOCK {
-            if ops.any(ops.andnot(ok[h], all)) {
-                return None;
-            }
-            accs[h].store(ops, &mut out[L::WIDTH * h..]);
+        if ops.any(ops.andnot(ok, all)) {
+            return None;
         }
-        Some(p.len() / LANES * LANES)
+        for (h, sum) in sums.iter().take(per).enumerate() {
+            ops.store(*sum, &mut out[L::WIDTH * h..]);
+        }
+        Some(p.len() / SUM_LANES * SUM_LANES)
     }
 }
