@@ -21,6 +21,7 @@
 use std::f64::consts::{LN_2, PI};
 
 use astro_float::{BigFloat, Consts, RoundingMode};
+use logloss_proofs::estimators::budget::{level, z_two_sided};
 use logloss_proofs::measures::continuous::{
     Continuous, ContinuousError, cross_entropy, differential_entropy, kl_divergence,
 };
@@ -28,7 +29,7 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use statrs::distribution::{Continuous as _, ContinuousCDF, Exp, Laplace, Normal};
+use statrs::distribution::{Continuous as _, Exp, Laplace, Normal};
 use statrs::statistics::Distribution as _;
 
 /// Unit roundoff of `f64`.
@@ -748,15 +749,13 @@ const MC_SAMPLES: usize = 200_000;
 const MC_SEED_NORMAL: u64 = 0x4d43_0001;
 const MC_SEED_EXPONENTIAL: u64 = 0x4d43_0002;
 const MC_SEED_LAPLACE: u64 = 0x4d43_0003;
-/// False-failure probability allowed for each Monte Carlo assertion.
-const MC_FALSE_FAILURE: f64 = 1.0e-9;
-
-/// Two-sided normal quantile for [`MC_FALSE_FAILURE`]: `z = −Φ⁻¹(α/2)`,
-/// from statrs (≈ 6.109).
-fn mc_z() -> f64 {
-    let z = -Normal::standard().inverse_cdf(0.5 * MC_FALSE_FAILURE);
-    assert!((6.10..6.12).contains(&z), "unexpected quantile {z}");
-    z
+/// The false-failure probability the suite's budget allots to the Monte
+/// Carlo assertion `name` (`estimators::budget`, Bonferroni: 1e−6 over all
+/// registered assertions), and its two-sided normal quantile
+/// `z = −Φ⁻¹(α/2)`. Panics if the assertion is not registered.
+fn mc_level(name: &str) -> (f64, f64) {
+    let alpha = 1.0 - level(name);
+    (alpha, z_two_sided(alpha))
 }
 
 /// Sample mean and sample standard deviation (two-pass), plus the mean of
@@ -769,25 +768,29 @@ fn mean_sd(values: &[f64]) -> (f64, f64, f64) {
     (mean, var.sqrt(), mean_abs)
 }
 
-/// Asserts the closed form is consistent with the sample mean at false-failure
-/// probability `MC_FALSE_FAILURE` (normal approximation to the sample mean,
-/// which applies: every sampled quantity here has finite variance). The
-/// recursive summation of `n` terms adds at most `n·u·mean|v|` of rounding,
-/// which is included though it is ~1e−11 here.
-fn assert_consistent(what: &str, closed: f64, values: &[f64], z: f64) {
+/// Asserts the closed form is consistent with the sample mean at the
+/// false-failure probability the budget allots to `name` (normal
+/// approximation to the sample mean, which applies: every sampled quantity
+/// here has finite variance). The recursive summation of `n` terms adds at
+/// most `n·u·mean|v|` of rounding, which is included though it is ~1e−11 here.
+fn assert_consistent(what: &str, name: &str, closed: f64, values: &[f64]) {
+    let (alpha, z) = mc_level(name);
     let (mean, sd, mean_abs) = mean_sd(values);
     let n = values.len() as f64;
     let tol = z * sd / n.sqrt() + n * U * mean_abs;
     assert!(
         (mean - closed).abs() <= tol,
         "{what}: closed form {closed} not consistent with Monte Carlo mean {mean} at \
-         false-failure probability {MC_FALSE_FAILURE:e} (|diff| {} > {tol}, z {z}, s {sd}, n {n})",
+         false-failure probability {alpha:e} (|diff| {} > {tol}, z {z}, s {sd}, n {n})",
         (mean - closed).abs()
     );
 }
 
+/// Two assertions, CE and KL, registered as `continuous/{family}/pair-{pair}/…`.
+#[allow(clippy::too_many_arguments)]
 fn monte_carlo<D>(
     what: &str,
+    (family, pair): (&str, usize),
     rng: &mut ChaCha8Rng,
     p: D,
     ln_p: impl Fn(f64) -> f64,
@@ -797,30 +800,34 @@ fn monte_carlo<D>(
 ) where
     D: rand::distr::Distribution<f64> + Copy,
 {
-    let z = mc_z();
     let xs: Vec<f64> = (0..MC_SAMPLES).map(|_| rng.sample(p)).collect();
     let ce_values: Vec<f64> = xs.iter().map(|&x| -ln_q(x)).collect();
     let kl_values: Vec<f64> = xs.iter().map(|&x| ln_p(x) - ln_q(x)).collect();
-    assert_consistent(&format!("{what} CE"), ce, &ce_values, z);
-    assert_consistent(&format!("{what} KL"), kl, &kl_values, z);
+    let name = |m: &str| format!("continuous/{family}/pair-{pair}/{m}");
+    assert_consistent(&format!("{what} CE"), &name("ce"), ce, &ce_values);
+    assert_consistent(&format!("{what} KL"), &name("kl"), kl, &kl_values);
 }
 
-// Each test below makes 2 assertions per pair; each has false-failure
-// probability ≤ 1e−9, so ≤ 2.4e−8 for all 24 of them together.
+// Each test below makes 2 assertions per pair, 24 in all, each registered in
+// the suite's budget (`estimators::budget::ASSERTIONS`) at its Bonferroni share.
 
 #[test]
-fn normal_measures_are_consistent_with_monte_carlo_at_1e_minus_9() {
+fn normal_measures_are_consistent_with_monte_carlo() {
     let mut rng = ChaCha8Rng::seed_from_u64(MC_SEED_NORMAL);
-    for (mp, sp, mq, sq) in [
+    for (pair, (mp, sp, mq, sq)) in [
         (0.0, 1.0, 0.0, 1.0),
         (0.0, 1.0, 1.0, 2.0),
         (2.0, 0.5, -1.0, 3.0),
         (-3.0, 4.0, 0.5, 2.5),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let (p, q) = (Normal::new(mp, sp).unwrap(), Normal::new(mq, sq).unwrap());
         let (pc, qc) = (normal(mp, sp), normal(mq, sq));
         monte_carlo(
             &format!("normal ({mp}, {sp}) vs ({mq}, {sq})"),
+            ("normal", pair + 1),
             &mut rng,
             p,
             |x| p.ln_pdf(x),
@@ -832,13 +839,17 @@ fn normal_measures_are_consistent_with_monte_carlo_at_1e_minus_9() {
 }
 
 #[test]
-fn exponential_measures_are_consistent_with_monte_carlo_at_1e_minus_9() {
+fn exponential_measures_are_consistent_with_monte_carlo() {
     let mut rng = ChaCha8Rng::seed_from_u64(MC_SEED_EXPONENTIAL);
-    for (lp, lq) in [(1.0, 1.0), (1.0, 2.0), (3.0, 0.5), (0.2, 0.3)] {
+    for (pair, (lp, lq)) in [(1.0, 1.0), (1.0, 2.0), (3.0, 0.5), (0.2, 0.3)]
+        .into_iter()
+        .enumerate()
+    {
         let (p, q) = (Exp::new(lp).unwrap(), Exp::new(lq).unwrap());
         let (pc, qc) = (exponential(lp), exponential(lq));
         monte_carlo(
             &format!("exponential {lp} vs {lq}"),
+            ("exponential", pair + 1),
             &mut rng,
             p,
             |x| p.ln_pdf(x),
@@ -850,18 +861,22 @@ fn exponential_measures_are_consistent_with_monte_carlo_at_1e_minus_9() {
 }
 
 #[test]
-fn laplace_measures_are_consistent_with_monte_carlo_at_1e_minus_9() {
+fn laplace_measures_are_consistent_with_monte_carlo() {
     let mut rng = ChaCha8Rng::seed_from_u64(MC_SEED_LAPLACE);
-    for (mp, bp, mq, bq) in [
+    for (pair, (mp, bp, mq, bq)) in [
         (0.0, 1.0, 0.0, 1.0),
         (0.0, 1.0, 0.3, 1.0),
         (2.0, 0.5, -1.0, 3.0),
         (-3.0, 4.0, 0.5, 2.5),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let (p, q) = (Laplace::new(mp, bp).unwrap(), Laplace::new(mq, bq).unwrap());
         let (pc, qc) = (laplace(mp, bp), laplace(mq, bq));
         monte_carlo(
             &format!("laplace ({mp}, {bp}) vs ({mq}, {bq})"),
+            ("laplace", pair + 1),
             &mut rng,
             p,
             |x| p.ln_pdf(x),

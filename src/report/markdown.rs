@@ -380,7 +380,7 @@ fn short_answer(e: &Evidence) -> String {
 
 /// calibration.md: the error budget, the observed false-failure rates and the power.
 pub fn calibration(e: &Evidence) -> String {
-    use crate::estimators::budget::{ASSERTIONS, FAMILY_WISE_BUDGET};
+    use crate::estimators::budget::{ASSERTIONS, FAMILY_WISE_BUDGET, allotted};
     let c = &e.calibration;
     let mut s = header(
         e,
@@ -392,12 +392,12 @@ pub fn calibration(e: &Evidence) -> String {
 The test suite makes {} statistical assertions. Their family-wise probability of a false failure (a failure although every claim is true) is held below {} by Bonferroni's allocation: each assertion runs at level {}, through the normal approximation of Monte Carlo means. The floating-point checks of the claim catalogue are not statistical: they compare against derived rounding bounds and are deterministic at a fixed seed.\n\n| assertion | allotted false-failure probability |\n|---|---:|\n",
         ASSERTIONS.len(),
         sci(FAMILY_WISE_BUDGET),
-        sci(FAMILY_WISE_BUDGET / ASSERTIONS.len() as f64)
+        sci(allotted(ASSERTIONS[0]).unwrap_or(f64::NAN))
     ));
     for a in ASSERTIONS {
         s.push_str(&format!(
             "| `{a}` | {} |\n",
-            sci(FAMILY_WISE_BUDGET / ASSERTIONS.len() as f64)
+            sci(allotted(a).unwrap_or(f64::NAN))
         ));
     }
     s.push_str(&format!(
