@@ -71,8 +71,12 @@
 //! i mod 8. On x86-64 the lanes run four at a time with AVX2 and FMA, or eight
 //! at a time with AVX-512 (the `avx512` feature, which needs Rust 1.89), chosen
 //! at run time through the safe `pulp` crate; elsewhere, one after another in
-//! plain Rust. Every path performs the same IEEE-754 operations on each lane,
-//! so the results are **bit-identical** on every CPU and path (tested);
+//! plain Rust. Inputs longer than 32 768 elements are cut into blocks that
+//! run on rayon's pool, each with its own lanes, merged in block order. Every
+//! path performs the same IEEE-754 operations on each lane (fused
+//! multiply-adds included: `f64::mul_add` on the portable path), and the
+//! blocks do not depend on the number of threads, so the results are
+//! **bit-identical** on every CPU, path and thread count (tested);
 //! [`measures::kernel_path`] tells which path runs, and the environment
 //! variable `LOGLOSS_PROOFS_SIMD=off` (or `=avx2`) caps it. Measured timings,
 //! against numpy and scipy, are in `reports/performance.md`.
