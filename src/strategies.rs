@@ -377,3 +377,25 @@ pub fn arb_rows<T: std::fmt::Debug + Clone + 'static>(
 pub fn arb_permutation(n: usize) -> BoxedStrategy<Vec<usize>> {
     Just((0..n).collect::<Vec<usize>>()).prop_shuffle().boxed()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shrinking first offers the model without its last category, and never
+    /// a model without categories.
+    #[test]
+    fn sample_and_model_shrinks_towards_fewer_categories() {
+        let s = SampleAndModel {
+            labels: vec![0],
+            weights: vec![1, 1, 1],
+        };
+        let first = s.shrink().next().unwrap();
+        assert_eq!(first.weights, vec![1, 1]);
+        let one = SampleAndModel {
+            labels: vec![0],
+            weights: vec![1],
+        };
+        assert!(one.shrink().all(|c| !c.weights.is_empty()));
+    }
+}

@@ -208,3 +208,26 @@ fn check_gibbs(ctx: &Context<'_>) -> Evidence {
     });
     holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Σ|tᵢ| by hand for p = (½, ½), q = (¼, ¾): H's terms ½ln2 each, CE's
+    /// ½ln4 and ½ln(4/3), KL's ½ln2 and ½ln(3/2). Each is a sum of two
+    /// products of a logarithm (2u) and a half (exact), so 4u relative covers
+    /// the rounding of both sides.
+    #[test]
+    fn condition_sums_the_absolute_terms() {
+        let c = condition(&[0.5, 0.5], &[0.25, 0.75]);
+        let ln = f64::ln;
+        let want = [
+            ln(2.0),
+            0.5 * ln(4.0) + 0.5 * ln(4.0 / 3.0),
+            0.5 * ln(2.0) + 0.5 * ln(1.5),
+        ];
+        for (got, want) in [c.entropy, c.cross_entropy, c.kl].into_iter().zip(want) {
+            assert!((got - want).abs() <= 4.0 * U * want, "{got} vs {want}");
+        }
+    }
+}

@@ -198,3 +198,38 @@ pub(crate) fn refuted_evidence(
     }
     evidence
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cases: u64, failure: bool) -> PropertyRun<Counterexample> {
+        PropertyRun {
+            cases,
+            worst_error_ratio: 0.25,
+            failure: failure.then(|| {
+                (
+                    "fails".to_string(),
+                    Counterexample {
+                        summary: "shrunk".into(),
+                        rows: vec![],
+                    },
+                )
+            }),
+            aborted: None,
+        }
+    }
+
+    /// A refuted claim counts the supporting cases, the search's passing
+    /// cases and the failing case: 7 + 5 + 1.
+    #[test]
+    fn refuted_evidence_counts_every_case_and_keeps_the_counterexample() {
+        let e = refuted_evidence(("search", run(5, true)), vec![("support", run(7, false))]);
+        assert_eq!(e.cases, 13);
+        assert_eq!(e.problem, None);
+        assert_eq!(e.counterexample.map(|c| c.summary), Some("shrunk".into()));
+        let e = refuted_evidence(("search", run(5, false)), vec![("support", run(7, false))]);
+        assert_eq!(e.cases, 12);
+        assert!(e.problem.unwrap().contains("no counterexample in 5 cases"));
+    }
+}

@@ -450,3 +450,23 @@ impl fmt::Display for Model {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Student-t with one degree of freedom is the Cauchy distribution, whose
+    /// entropy is ln(4π): (ψ(1) − ψ(½)) + ln B(½, ½) = 2 ln 2 + ln π. The
+    /// formula takes two values of ψ and three of ln Γ from statrs, whose own
+    /// tests hold them to 1e−14 absolute: 5e−14, plus 8ε for the rounding of
+    /// the few operations on results below 4.
+    #[test]
+    fn student_t_entropy_at_one_degree_of_freedom_is_the_cauchy_entropy() {
+        let h = Truth::StudentT { dof: 1.0 }.entropy();
+        let want = (4.0 * std::f64::consts::PI).ln();
+        assert!(
+            (h - want).abs() <= 5e-14 + 8.0 * f64::EPSILON,
+            "{h} vs {want}"
+        );
+    }
+}

@@ -715,6 +715,14 @@ mod tests {
         }
     }
 
+    #[test]
+    fn kernel_path_names_the_detected_path() {
+        let name = crate::measures::kernel_path();
+        assert!(["portable", "avx2", "avx512"].contains(&name), "{name:?}");
+        assert_eq!(name, path_name());
+        assert!(Path::available().contains(&Path::detect()));
+    }
+
     /// The validation sum: the same bits (or the same refusal) on every path,
     /// with a bad entry in a full block, in the tail, or nowhere.
     #[test]

@@ -46,3 +46,14 @@ pub fn count(n: u64) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_escape_pipes_and_keep_the_rest() {
+        assert_eq!(cell("a|b c"), "a\\|b c");
+        assert_eq!(cell("plain"), "plain");
+    }
+}
