@@ -2,7 +2,7 @@
 //! log-likelihood, the cross-entropy of the empirical distribution, and
 //! H(p̂ₙ) + KL(p̂ₙ‖q); and why the last step fails for continuous data.
 
-use super::harness::{U, Worst, property, quickcheck_property};
+use super::harness::{U, Worst, condition, property, quickcheck_property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
 use crate::measures::{compensated_sum, normalize};
 use crate::risk::Loss;
@@ -51,30 +51,6 @@ pub(super) fn shown<T: std::fmt::Display>(v: &[T]) -> String {
         String::new()
     };
     format!("[{}{more}]", first.join(", "))
-}
-
-/// Σ pₖ·|ln qₖ|, Σ pₖ·|ln pₖ| and Σ pₖ·|ln pₖ − ln qₖ| over pₖ > 0: the
-/// condition quantities of CE, H and KL (+∞ on a support mismatch).
-struct Condition {
-    cross_entropy: f64,
-    entropy: f64,
-    kl: f64,
-}
-
-fn condition(p: &[f64], q: &[f64]) -> Condition {
-    let mut c = Condition {
-        cross_entropy: 0.0,
-        entropy: 0.0,
-        kl: 0.0,
-    };
-    for (&a, &b) in p.iter().zip(q) {
-        if a > 0.0 {
-            c.cross_entropy += (a * b.ln()).abs();
-            c.entropy += (a * a.ln()).abs();
-            c.kl += (a * (a.ln() - b.ln())).abs();
-        }
-    }
-    c
 }
 
 /// Empirical risk = mean NLL = CE(p̂ₙ, q) = H(p̂ₙ) + KL(p̂ₙ‖q) for one sample

@@ -1,6 +1,6 @@
 //! Claims 1 and 2: the decomposition CE = H + KL, and Gibbs' inequality.
 
-use super::harness::{U, Worst, property, quickcheck_property};
+use super::harness::{U, Worst, condition, property, quickcheck_property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
 use crate::measures::MeasureError;
 use crate::strategies::{IntegerPair, arb_pair};
@@ -28,30 +28,6 @@ pub(crate) const GIBBS: Claim = Claim {
     test: "tests/claims.rs::claim_2_gibbs_inequality",
     check: check_gibbs,
 };
-
-/// Σ|tᵢ| for the terms tᵢ of each measure: the condition quantities of the
-/// bounds below. Terms with pᵢ = 0 are 0; a support mismatch gives +∞.
-struct Condition {
-    entropy: f64,
-    cross_entropy: f64,
-    kl: f64,
-}
-
-fn condition(p: &[f64], q: &[f64]) -> Condition {
-    let mut c = Condition {
-        entropy: 0.0,
-        cross_entropy: 0.0,
-        kl: 0.0,
-    };
-    for (&a, &b) in p.iter().zip(q) {
-        if a > 0.0 {
-            c.entropy += (a * a.ln()).abs();
-            c.cross_entropy += (a * b.ln()).abs();
-            c.kl += (a * (a.ln() - b.ln())).abs();
-        }
-    }
-    c
-}
 
 /// The accuracy contract a measure implementation is held to, per measure:
 /// |error| ≤ 4u·Σ|tᵢ|. Why 4u: each term carries the rounding of its logarithm
@@ -207,27 +183,4 @@ fn check_gibbs(ctx: &Context<'_>) -> Evidence {
         show_pair(&p, &q, m)
     });
     holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Σ|tᵢ| by hand for p = (½, ½), q = (¼, ¾): H's terms ½ln2 each, CE's
-    /// ½ln4 and ½ln(4/3), KL's ½ln2 and ½ln(3/2). Each is a sum of two
-    /// products of a logarithm (2u) and a half (exact), so 4u relative covers
-    /// the rounding of both sides.
-    #[test]
-    fn condition_sums_the_absolute_terms() {
-        let c = condition(&[0.5, 0.5], &[0.25, 0.75]);
-        let ln = f64::ln;
-        let want = [
-            ln(2.0),
-            0.5 * ln(4.0) + 0.5 * ln(4.0 / 3.0),
-            0.5 * ln(2.0) + 0.5 * ln(1.5),
-        ];
-        for (got, want) in [c.entropy, c.cross_entropy, c.kl].into_iter().zip(want) {
-            assert!((got - want).abs() <= 4.0 * U * want, "{got} vs {want}");
-        }
-    }
 }

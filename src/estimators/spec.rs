@@ -455,6 +455,46 @@ impl fmt::Display for Model {
 mod tests {
     use super::*;
 
+    /// Closed forms written another way: Normal ½(1 + ln 2π) + ln σ, Laplace
+    /// 1 + ln 2 + ln b, uniform ln(b − a), exponential 1 − ln λ. Each side
+    /// takes at most two logarithms (2u relative each) and three roundings of
+    /// results below 4, so 16ε absolute covers both.
+    #[test]
+    fn entropies_match_their_closed_forms() {
+        use std::f64::consts::{LN_2, PI};
+        let cases = [
+            (
+                Truth::Normal {
+                    mean: 1.0,
+                    std_dev: 3.0,
+                },
+                0.5 * (1.0 + (2.0 * PI).ln()) + 3f64.ln(),
+            ),
+            (
+                Truth::Laplace {
+                    location: -1.0,
+                    scale: 0.25,
+                },
+                1.0 + LN_2 + 0.25f64.ln(),
+            ),
+            (
+                Truth::Uniform {
+                    low: -1.0,
+                    high: 2.0,
+                },
+                3f64.ln(),
+            ),
+            (Truth::Exponential { rate: 4.0 }, 1.0 - 2.0 * LN_2),
+        ];
+        for (truth, want) in cases {
+            let h = truth.entropy();
+            assert!(
+                (h - want).abs() <= 16.0 * f64::EPSILON,
+                "{truth:?}: {h} vs {want}"
+            );
+        }
+    }
+
     /// Student-t with one degree of freedom is the Cauchy distribution, whose
     /// entropy is ln(4π): (ψ(1) − ψ(½)) + ln B(½, ½) = 2 ln 2 + ln π. The
     /// formula takes two values of ψ and three of ln Γ from statrs, whose own
