@@ -441,7 +441,8 @@ pub(crate) const SUM_LANES: usize = 32;
 /// most m = ⌈n/32⌉ terms, and any order of adding m non-negative terms errs
 /// by at most γ₍ₘ₋₁₎ times their sum (γₖ = k·u/(1 − k·u), u = 2⁻⁵³); the
 /// compensated merge adds at most 2u·S + 2·33·u²·S. So
-/// |result − S| ≤ (m + 2)·u·S·(1 + 2⁻²⁰) for n < 2⁴⁰: [`checked_sum_error`].
+/// |result − S| ≤ (m + 2)·u·S·(1 + 2⁻²⁰) for n < 2³⁷, where (m − 1)·u < 2⁻²¹
+/// ([`checked_sum_error`]).
 pub(crate) fn checked_sum(p: &[f64]) -> Option<f64> {
     checked_sum_with(Path::detect(), p)
 }

@@ -303,7 +303,8 @@ pub fn index(e: &Evidence) -> String {
          - [risk-gap.md](risk-gap.md): how optimistic the training loss is, against Akaike, Takeuchi and exact values.\n\
          - [kl-estimators.md](kl-estimators.md): estimating KL from samples.\n\
          - [calibration.md](calibration.md): the tests' error budget, calibration and power.\n\
-         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run; the only file with timings).\n\n",
+         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run; the only file with timings).\n\
+         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py` from cargo-mutants runs).\n\n",
     );
     let cases: u64 = e.verdicts.iter().map(|v| v.evidence.cases).sum();
     let replicates =
