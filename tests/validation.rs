@@ -784,3 +784,29 @@ fn long_vectors_are_checked_against_the_same_tolerance() {
         }
     }
 }
+
+/// The fast validation pass adds plain partial sums (entry i to partial sum
+/// i mod 32), which can lose mass that the sequential compensated sum keeps:
+/// here 99 entries of u/2 = 2⁻⁵⁴ fall on partial sum 0, whose running value
+/// a ≈ 1 has a half-ulp of u, so each one rounds away (49.5u lost). a is put
+/// 20u inside the tolerance (n + 1)·ε = 6402u, so the exact sum lies 29.5u
+/// outside it. The pass must see that its own sum could be that far off
+/// (its margin, about 2·(n/32 + 4)·u = 208u here) and leave the decision to
+/// the sequential check, which rejects.
+#[test]
+fn mass_lost_by_the_fast_pass_near_the_tolerance_edge_is_still_rejected() {
+    const U: f64 = f64::EPSILON / 2.0;
+    let n = 3200;
+    let mut p = vec![0.0; n];
+    p[0] = 1.0 + 3191.0 * f64::EPSILON; // 1 + 6382u, exactly
+    for k in 1..100 {
+        p[32 * k] = U / 2.0;
+    }
+    let exact_excess = 6382.0 * U + 99.0 * U / 2.0;
+    assert!(exact_excess > sum_tolerance(n));
+    let result = validate_distribution("p", &p);
+    assert!(
+        matches!(result, Err(MeasureError::NotNormalized { .. })),
+        "{result:?}"
+    );
+}
