@@ -24,10 +24,10 @@
 //! correctly rounded quotient use them. The low part of a product
 //! (TwoProduct) is an FMA in the vector paths and Dekker's FMA-free split in
 //! the portable one: equal, since both are exact while the low part stays in
-//! the normal range; entries outside [2⁻⁹⁰⁰, 4] (which a probability vector reaches only
-//! with entries below 10⁻²⁷⁰) are therefore handed, per lane, to the
-//! sequential double-double code of `kernels.rs` in both paths, which keeps
-//! the lanes' results identical.
+//! the normal range; entries outside [2⁻⁹⁰⁰, 4] (which a probability vector
+//! reaches only with entries below 10⁻²⁷⁰) are therefore handed, per lane, to
+//! the sequential double-double code of `kernels.rs` in both paths, which
+//! keeps the lanes' results identical.
 //!
 //! Inputs longer than [`BLOCK`] are cut into blocks that run on rayon's pool;
 //! each block has its own lanes, merged lane by lane in block order, so the
@@ -440,7 +440,8 @@ pub(crate) const SUM_LANES: usize = 32;
 /// Error, for non-negative entries with exact sum S: each partial sum adds at
 /// most m = ⌈n/32⌉ terms, and any order of adding m non-negative terms errs
 /// by at most γ₍ₘ₋₁₎ times their sum (γₖ = k·u/(1 − k·u), u = 2⁻⁵³); the
-/// compensated merge adds at most 2u·S + 2·33·u²·S. So
+/// compensated sum of the 32 partial sums and the at most 31 last entries
+/// adds at most 2u·S + 2·64·u²·S. So
 /// |result − S| ≤ (m + 2)·u·S·(1 + 2⁻²⁰) for n < 2³⁷, where (m − 1)·u < 2⁻²¹
 /// ([`checked_sum_error`]).
 pub(crate) fn checked_sum(p: &[f64]) -> Option<f64> {
