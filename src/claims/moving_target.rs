@@ -537,3 +537,40 @@ fn check_moving_target(ctx: &Context<'_>) -> Evidence {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented bounds, evaluated by hand at rₐ = 1, r_b = 2,
+    /// max|ln q| = 3, max|ln p| = 5, h = ½, so that max|ln q| grows to
+    /// 3 + 2·½ = 4 and max|ln p| to 5 + ½ = 5.5 along the segment (every
+    /// quantity is a small dyadic number: the sums are exact):
+    /// |CE''| ≤ 1.25·4 + 2·2 + 0.25·4 = 10, |H''| ≤ 1.25·5.5 + 2.25 = 9.125;
+    /// |CE'''| ≤ 2.75·4 + 3.75·2 + 0.75·4 + 8 = 29.5, |H'''| ≤ 2.75·5.5 + 5.5 = 20.625.
+    #[test]
+    fn derivative_bounds_follow_their_formulas() {
+        let e = Evaluation {
+            value: 0.0,
+            error: 0.0,
+            max_ln_q: 3.0,
+            max_ln_p: 5.0,
+        };
+        assert_eq!(
+            second_derivative_bound(Of::CrossEntropy, 1.0, 2.0, &e, 0.5),
+            10.0
+        );
+        assert_eq!(
+            second_derivative_bound(Of::Kl, 1.0, 2.0, &e, 0.5),
+            10.0 + 9.125
+        );
+        assert_eq!(
+            third_derivative_bound(Of::CrossEntropy, 1.0, 2.0, &e, 0.5),
+            29.5
+        );
+        assert_eq!(
+            third_derivative_bound(Of::Kl, 1.0, 2.0, &e, 0.5),
+            29.5 + 20.625
+        );
+    }
+}
