@@ -1509,3 +1509,18 @@ fn ln_pdf_agrees_with_statrs_ln_pdf() {
     }
     assert_eq!(exponential(2.0).ln_pdf(-1.0e-300), f64::NEG_INFINITY);
 }
+
+/// Locations ±10³⁰⁸ overflow μp − μq, but the scaled difference is finite:
+/// with equal scales b, KL = e^(−d/b) + d/b − 1, and d/b = 2·10²⁹⁸ here, so
+/// e^(−d/b) = 0 and KL = d/b rounded (the −1 vanishes below its ulp). The
+/// library takes μp/b − μq/b (two divisions and a subtraction without
+/// cancellation: 3u) and then the formula's few operations: 8u relative
+/// covers them.
+#[test]
+fn laplace_kl_survives_an_overflowing_location_difference() {
+    let (p, q) = (laplace(1e308, 1e10), laplace(-1e308, 1e10));
+    let want = 1e308 / 1e10 + 1e308 / 1e10;
+    let got = kl_divergence(&p, &q).unwrap();
+    assert!(got.is_finite(), "{got}");
+    assert!((got - want).abs() <= 8.0 * U * want, "{got} vs {want}");
+}
