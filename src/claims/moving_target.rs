@@ -542,12 +542,14 @@ fn check_moving_target(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
-    /// The documented bounds, evaluated by hand at rₐ = 1, r_b = 2,
+    /// The documented bounds, evaluated by hand at rₐ = ½, r_b = 4,
     /// max|ln q| = 3, max|ln p| = 5, h = ½, so that max|ln q| grows to
-    /// 3 + 2·½ = 4 and max|ln p| to 5 + ½ = 5.5 along the segment (every
-    /// quantity is a small dyadic number: the sums are exact):
-    /// |CE''| ≤ 1.25·4 + 2·2 + 0.25·4 = 10, |H''| ≤ 1.25·5.5 + 2.25 = 9.125;
-    /// |CE'''| ≤ 2.75·4 + 3.75·2 + 0.75·4 + 8 = 29.5, |H'''| ≤ 2.75·5.5 + 5.5 = 20.625.
+    /// 3 + 4·½ = 5 and max|ln p| to 5 + ½·½ = 5.25 along the segment (every
+    /// quantity is a short dyadic number: each operation is exact):
+    /// |CE''| ≤ 1.25·¼·5 + 2·½·4 + ¼·16 = 9.5625,
+    /// |H''| ≤ 1.25·¼·5.25 + 2.25·¼ = 2.203125,
+    /// |CE'''| ≤ 2.75·⅛·5 + 3.75·¼·4 + 0.75·½·16 + 64 = 75.46875,
+    /// |H'''| ≤ 2.75·⅛·5.25 + 5.5·⅛ = 2.4921875.
     #[test]
     fn derivative_bounds_follow_their_formulas() {
         let e = Evaluation {
@@ -556,21 +558,22 @@ mod tests {
             max_ln_q: 3.0,
             max_ln_p: 5.0,
         };
+        let (ra, rb, h) = (0.5, 4.0, 0.5);
         assert_eq!(
-            second_derivative_bound(Of::CrossEntropy, 1.0, 2.0, &e, 0.5),
-            10.0
+            second_derivative_bound(Of::CrossEntropy, ra, rb, &e, h),
+            9.5625
         );
         assert_eq!(
-            second_derivative_bound(Of::Kl, 1.0, 2.0, &e, 0.5),
-            10.0 + 9.125
+            second_derivative_bound(Of::Kl, ra, rb, &e, h),
+            9.5625 + 2.203125
         );
         assert_eq!(
-            third_derivative_bound(Of::CrossEntropy, 1.0, 2.0, &e, 0.5),
-            29.5
+            third_derivative_bound(Of::CrossEntropy, ra, rb, &e, h),
+            75.46875
         );
         assert_eq!(
-            third_derivative_bound(Of::Kl, 1.0, 2.0, &e, 0.5),
-            29.5 + 20.625
+            third_derivative_bound(Of::Kl, ra, rb, &e, h),
+            75.46875 + 2.4921875
         );
     }
 }
