@@ -132,7 +132,7 @@ def main():
         md.append("")
         killed = sum(why.get(name, "").startswith("killed by") for name in rows["MissedMutant"])
         if killed and viable:
-            md.append(f"Since the run, {killed} of its survivors were killed by new tests "
+            md.append(f"Since the run, {killed} of its survivors {'was' if killed == 1 else 'were'} killed by new tests "
                       "(each confirmed by re-running that mutant): "
                       f"{caught + killed} of {viable} caught, "
                       f"{100 * (caught + killed) / viable:.1f}%"
