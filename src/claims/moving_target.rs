@@ -559,21 +559,15 @@ mod tests {
             max_ln_p: 5.0,
         };
         let (ra, rb, h) = (0.5, 4.0, 0.5);
-        assert_eq!(
-            second_derivative_bound(Of::CrossEntropy, ra, rb, &e, h),
-            9.5625
-        );
-        assert_eq!(
-            second_derivative_bound(Of::Kl, ra, rb, &e, h),
-            9.5625 + 2.203125
-        );
-        assert_eq!(
-            third_derivative_bound(Of::CrossEntropy, ra, rb, &e, h),
-            75.46875
-        );
-        assert_eq!(
-            third_derivative_bound(Of::Kl, ra, rb, &e, h),
-            75.46875 + 2.4921875
-        );
+        type Bound = fn(Of, f64, f64, &Evaluation, f64) -> f64;
+        let cases: [(Bound, Of, f64); 4] = [
+            (second_derivative_bound, Of::CrossEntropy, 9.5625),
+            (second_derivative_bound, Of::Kl, 9.5625 + 2.203125),
+            (third_derivative_bound, Of::CrossEntropy, 75.46875),
+            (third_derivative_bound, Of::Kl, 75.46875 + 2.4921875),
+        ];
+        for (k, (bound, of, want)) in cases.into_iter().enumerate() {
+            assert_eq!(bound(of, ra, rb, &e, h), want, "case {k}");
+        }
     }
 }
