@@ -1,7 +1,7 @@
 //! The categorical distribution, its softmax (log-linear) parametrization, and
 //! the gradient of the softmax cross-entropy.
 
-use super::error::ModelError;
+use super::error::{ModelError, flatten_rows};
 use super::linalg::{U, gamma, norm2_up};
 use super::newton::{
     Certificate, GradientEval, HessianEval, NewtonOptions, Objective, max_row_norm, minimize,
@@ -237,25 +237,7 @@ impl SoftmaxCrossEntropy {
                 arg: "features row 0",
             });
         }
-        let mut flat = Vec::with_capacity(p.len() * dimension);
-        for (row, r) in features.iter().enumerate() {
-            if r.len() != dimension {
-                return Err(ModelError::RaggedRow {
-                    arg: "features",
-                    row,
-                    len: r.len(),
-                    expected: dimension,
-                });
-            }
-            flat.extend_from_slice(r);
-        }
-        if let Some(index) = flat.iter().position(|v| !v.is_finite()) {
-            return Err(ModelError::NotFinite {
-                arg: "features",
-                index,
-                value: flat[index],
-            });
-        }
+        let flat = flatten_rows("features", features, dimension)?;
         Ok(SoftmaxCrossEntropy {
             p: p.to_vec(),
             mass: measures::compensated_sum(p),

@@ -137,3 +137,33 @@ pub enum ModelError {
     #[error(transparent)]
     Measure(#[from] MeasureError),
 }
+
+/// The rows of a matrix, row after row, each checked for length `dimension`
+/// and finite entries: [`ModelError::RaggedRow`] names the row,
+/// [`ModelError::NotFinite`] the index in the flattened matrix.
+pub(crate) fn flatten_rows(
+    arg: &'static str,
+    rows: &[Vec<f64>],
+    dimension: usize,
+) -> Result<Vec<f64>, ModelError> {
+    let mut flat = Vec::with_capacity(rows.len() * dimension);
+    for (row, r) in rows.iter().enumerate() {
+        if r.len() != dimension {
+            return Err(ModelError::RaggedRow {
+                arg,
+                row,
+                len: r.len(),
+                expected: dimension,
+            });
+        }
+        flat.extend_from_slice(r);
+    }
+    if let Some(index) = flat.iter().position(|v| !v.is_finite()) {
+        return Err(ModelError::NotFinite {
+            arg,
+            index,
+            value: flat[index],
+        });
+    }
+    Ok(flat)
+}

@@ -1,7 +1,7 @@
 //! Logistic regression, fitted by Newton's method (iteratively reweighted
 //! least squares) with a convergence certificate.
 
-use super::error::ModelError;
+use super::error::{ModelError, flatten_rows};
 use super::linalg::{U, gamma, norm2_up};
 use super::newton::{
     Certificate, GradientEval, HessianEval, NewtonOptions, Objective, max_row_norm, minimize,
@@ -90,25 +90,7 @@ impl LogisticNll {
                 second_len: y.len(),
             });
         }
-        let mut flat = Vec::with_capacity(x.len() * dimension);
-        for (row, r) in x.iter().enumerate() {
-            if r.len() != dimension {
-                return Err(ModelError::RaggedRow {
-                    arg: "x",
-                    row,
-                    len: r.len(),
-                    expected: dimension,
-                });
-            }
-            flat.extend_from_slice(r);
-        }
-        if let Some(index) = flat.iter().position(|v| !v.is_finite()) {
-            return Err(ModelError::NotFinite {
-                arg: "x",
-                index,
-                value: flat[index],
-            });
-        }
+        let flat = flatten_rows("x", x, dimension)?;
         for (index, &value) in y.iter().enumerate() {
             if !value.is_finite() {
                 return Err(ModelError::NotFinite {
