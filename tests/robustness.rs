@@ -705,3 +705,47 @@ proptest! {
         prop_assert_eq!(validate_distribution("p", &p), Ok(()));
     }
 }
+
+/// Both models' feature matrices go through the same checks: a row of the
+/// wrong length is named by its row, a non-finite entry by its index in the
+/// matrix read row after row.
+#[test]
+fn ragged_or_non_finite_feature_rows_are_named() {
+    use logloss_proofs::models::{LogisticNll, ModelError, SoftmaxCrossEntropy};
+    let ragged = [vec![1.0, 2.0], vec![3.0]];
+    assert_eq!(
+        LogisticNll::new(&ragged, &[0.5, 0.5]).unwrap_err(),
+        ModelError::RaggedRow {
+            arg: "x",
+            row: 1,
+            len: 1,
+            expected: 2
+        }
+    );
+    assert_eq!(
+        SoftmaxCrossEntropy::new(&[0.5, 0.5], &ragged).unwrap_err(),
+        ModelError::RaggedRow {
+            arg: "features",
+            row: 1,
+            len: 1,
+            expected: 2
+        }
+    );
+    let nan = [vec![1.0, 2.0], vec![3.0, f64::INFINITY]];
+    assert_eq!(
+        LogisticNll::new(&nan, &[0.5, 0.5]).unwrap_err(),
+        ModelError::NotFinite {
+            arg: "x",
+            index: 3,
+            value: f64::INFINITY
+        }
+    );
+    assert_eq!(
+        SoftmaxCrossEntropy::new(&[0.5, 0.5], &nan).unwrap_err(),
+        ModelError::NotFinite {
+            arg: "features",
+            index: 3,
+            value: f64::INFINITY
+        }
+    );
+}
