@@ -428,11 +428,12 @@ fn continuous_case(
         // CE_h + ln h against the mean NLL: the discretization bound, plus the
         // rounding of CE_h, ln h, their sum (u·(|CE_h| + |ln h|)) and the NLL.
         let rounding = b.ce_error + ln_h_error + U * (b.ce.abs() + ln_h.abs()) + nll_error;
-        w.close(
+        w.close_approx(
             &format!("CE(p̂ₙ,h, q_h) + ln h − mean NLL at h = 2^-{level}"),
             b.ce + ln_h,
             nll,
-            b.disc + rounding,
+            b.disc,
+            rounding,
         )?;
 
         // KL_h = CE_h − H_h and H_h ≤ ln K for K occupied bins (for the
@@ -463,17 +464,16 @@ fn continuous_case(
         // cancels); each KL̃ within its kl_error; the two subtractions.
         if let Some(prev) = &previous {
             if prev.counts == b.counts {
-                let bound = prev.disc
-                    + b.disc
-                    + prev.kl_error
+                let rounding = prev.kl_error
                     + b.kl_error
                     + U * (b.kl - prev.kl).abs()
                     + 2.0 * U * std::f64::consts::LN_2;
-                w.close(
+                w.close_approx(
                     &format!("KL at h = 2^-{level} minus KL at twice that width, against ln 2"),
                     b.kl - prev.kl,
                     std::f64::consts::LN_2,
-                    bound,
+                    prev.disc + b.disc,
+                    rounding,
                 )?;
             }
         }

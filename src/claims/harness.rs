@@ -12,21 +12,54 @@ use crate::seed;
 /// times a condition quantity computed for the case at hand.
 pub const U: f64 = f64::EPSILON / 2.0;
 
-/// The largest error-to-bound ratio seen so far in one case.
+/// The largest error-to-bound ratio seen so far in one case, and the loosest
+/// tolerance any comparison allowed (the check's resolution).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Worst {
     ratio: f64,
+    resolution: f64,
 }
 
 impl Worst {
     /// No comparison yet.
     pub fn new() -> Self {
-        Worst { ratio: 0.0 }
+        Worst {
+            ratio: 0.0,
+            resolution: 0.0,
+        }
     }
 
     /// The largest |error| / bound recorded.
     pub fn ratio(&self) -> f64 {
         self.ratio
+    }
+
+    /// The resolution: the largest bound / max(1, |reference|) over the
+    /// comparisons made, i.e. the loosest tolerance allowed, relative to the
+    /// value compared (absolute for values below 1). An error larger than
+    /// `resolution · max(1, |reference|)` in any one comparison is caught.
+    /// 0 when no comparison was made; +∞ for a NaN or infinite bound.
+    pub fn resolution(&self) -> f64 {
+        self.resolution
+    }
+
+    /// Records a comparison's tolerance `bound` on a value of size `scale`.
+    pub fn allow(&mut self, bound: f64, scale: f64) {
+        let r = if bound.is_nan() {
+            f64::INFINITY
+        } else {
+            bound.abs() / scale.abs().max(1.0)
+        };
+        if r > self.resolution || r.is_nan() {
+            self.resolution = r;
+        }
+    }
+
+    /// Takes in another case's record: the larger ratio and the larger
+    /// resolution.
+    pub fn absorb(&mut self, other: &Worst) {
+        self.record(other.ratio);
+        self.allow(other.resolution, 1.0);
     }
 
     /// Records a ratio measured elsewhere.
@@ -45,6 +78,7 @@ impl Worst {
     /// A message naming `what`, both values, the error and the bound, when the
     /// error exceeds the bound.
     pub fn close(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+        self.allow(bound, want);
         let ratio = if got == want {
             0.0
         } else {
@@ -66,6 +100,29 @@ impl Worst {
         }
     }
 
+    /// Compares `got` with `want`, which differ mathematically by at most
+    /// `approximation` (a discretization or truncation bound) and by rounding
+    /// by at most `rounding`, under the bound `approximation + rounding`, as
+    /// [`Worst::close`] does. Only `rounding` counts in the resolution: the
+    /// approximation is a property of the mathematics, not a tolerance.
+    ///
+    /// # Errors
+    /// As [`Worst::close`].
+    pub fn close_approx(
+        &mut self,
+        what: &str,
+        got: f64,
+        want: f64,
+        approximation: f64,
+        rounding: f64,
+    ) -> Result<(), String> {
+        let resolution = self.resolution;
+        let result = self.close(what, got, want, approximation + rounding);
+        self.resolution = resolution;
+        self.allow(rounding, want);
+        result
+    }
+
     /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
     /// the fraction of the slack used.
     ///
@@ -78,6 +135,11 @@ impl Worst {
         floor: f64,
         slack: f64,
     ) -> Result<(), String> {
+        // +∞ meets every finite floor whatever the slack (which may then be
+        // infinite itself): it says nothing of the check's resolution.
+        if value != f64::INFINITY {
+            self.allow(slack, floor);
+        }
         let shortfall = (floor - value).max(0.0);
         let ratio = if shortfall == 0.0 {
             0.0
@@ -116,6 +178,8 @@ pub struct PropertyRun<T> {
     pub cases: u64,
     /// The largest error ratio over the passing cases.
     pub worst_error_ratio: f64,
+    /// The loosest tolerance over the passing cases ([`Worst::resolution`]).
+    pub resolution: f64,
     /// The shrunk failing input and its message, if a case failed.
     pub failure: Option<(String, T)>,
     /// Set if the runner gave up (too many rejected inputs).
@@ -148,7 +212,7 @@ where
             Ok(()) => {
                 if !failed_once.get() {
                     passed.set(passed.get() + 1);
-                    worst.borrow_mut().record(w.ratio());
+                    worst.borrow_mut().absorb(&w);
                 }
                 Ok(())
             }
@@ -165,9 +229,11 @@ where
         // it is reported, never read as a pass.
         Err(TestError::Abort(reason)) => (None, Some(reason.message().to_string())),
     };
+    let worst = worst.into_inner();
     PropertyRun {
         cases: passed.get(),
-        worst_error_ratio: worst.into_inner().ratio(),
+        worst_error_ratio: worst.ratio(),
+        resolution: worst.resolution(),
         failure,
         aborted,
     }
@@ -179,6 +245,7 @@ impl<T> PropertyRun<T> {
         PropertyRun {
             cases: self.cases,
             worst_error_ratio: self.worst_error_ratio,
+            resolution: self.resolution,
             failure: self.failure.map(|(message, input)| (message, show(&input))),
             aborted: self.aborted,
         }
@@ -212,13 +279,14 @@ where
         match test(&value, &mut w) {
             Ok(()) => {
                 cases += 1;
-                worst.record(w.ratio());
+                worst.absorb(&w);
             }
             Err(message) => {
                 let (message, value) = shrink(value, message, &test);
                 return PropertyRun {
                     cases,
                     worst_error_ratio: worst.ratio(),
+                    resolution: worst.resolution(),
                     failure: Some((message, value)),
                     aborted: None,
                 };
@@ -228,6 +296,7 @@ where
     PropertyRun {
         cases,
         worst_error_ratio: worst.ratio(),
+        resolution: worst.resolution(),
         failure: None,
         aborted: None,
     }

@@ -444,6 +444,7 @@ fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexample {
 fn merge(mut a: Evidence, b: Evidence) -> Evidence {
     a.cases += b.cases;
     a.worst_error_ratio = a.worst_error_ratio.max(b.worst_error_ratio);
+    a.resolution = a.resolution.max(b.resolution);
     if a.problem.is_some() {
         return a;
     }
@@ -451,6 +452,7 @@ fn merge(mut a: Evidence, b: Evidence) -> Evidence {
         return Evidence {
             cases: a.cases,
             worst_error_ratio: a.worst_error_ratio,
+            resolution: a.resolution,
             ..b
         };
     }

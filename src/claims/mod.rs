@@ -59,6 +59,17 @@ impl<'a> Context<'a> {
 /// well under a minute on two cores.
 pub const DEFAULT_CASES: u32 = 256;
 
+/// The resolution every check of the catalogue must reach: 2⁻²⁰ ≈ 9.5e−7.
+///
+/// A check's resolution ([`Evidence::resolution`]) is its loosest tolerance,
+/// relative to the value compared. Rounding tolerances are u = 2⁻⁵³ times a
+/// condition quantity, and the loosest legitimate ones are the Newton fits'
+/// certificates, √ε·(1 + ‖θ‖₂) ≈ 1.5e−8·(1 + ‖θ‖₂) per fit. So every check
+/// detects an implementation error of one part in a million, and a
+/// tolerance that went wrong (a bound term c·u turned into c/u or c + u, a
+/// product into a sum) shows up as a resolution far above this figure.
+pub const REQUIRED_RESOLUTION: f64 = 1.0 / (1u64 << 20) as f64;
+
 /// One statement of the catalogue.
 #[derive(Clone, Copy)]
 pub struct Claim {
@@ -154,12 +165,14 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
     let mut evidence = Evidence {
         cases: 0,
         worst_error_ratio: 0.0,
+        resolution: 0.0,
         counterexample: None,
         problem: None,
     };
     for (name, run) in runs {
         evidence.cases += run.cases;
         evidence.worst_error_ratio = evidence.worst_error_ratio.max(run.worst_error_ratio);
+        evidence.resolution = evidence.resolution.max(run.resolution);
         if evidence.problem.is_some() {
             continue;
         }
@@ -183,6 +196,7 @@ pub(crate) fn refuted_evidence(
     let (name, run) = search;
     let mut evidence = holds_evidence(supporting);
     evidence.cases += run.cases + u64::from(run.failure.is_some());
+    evidence.resolution = evidence.resolution.max(run.resolution);
     if evidence.problem.is_some() {
         return evidence;
     }
@@ -207,6 +221,7 @@ mod tests {
         PropertyRun {
             cases,
             worst_error_ratio: 0.25,
+            resolution: 0.5,
             failure: failure.then(|| {
                 (
                     "fails".to_string(),

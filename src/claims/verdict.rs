@@ -57,6 +57,11 @@ pub struct Evidence {
     /// The largest |error| / bound over every comparison that must hold
     /// (0 when the check has none). Below 1 means every comparison passed.
     pub worst_error_ratio: f64,
+    /// The check's resolution: the loosest tolerance any comparison allowed,
+    /// relative to the value compared (absolute below 1). An implementation
+    /// error larger than this, relative to the value, fails a comparison.
+    /// 0 when the check makes no comparison with a tolerance.
+    pub resolution: f64,
     /// For a refuted claim, the shrunk counterexample; for a claim that holds,
     /// the first (shrunk) violating case if there was one.
     pub counterexample: Option<Counterexample>,

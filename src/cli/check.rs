@@ -42,12 +42,13 @@ pub fn render_text(verdicts: &[Verdict]) -> String {
             Outcome::Failed => "FAILED",
         };
         out.push_str(&format!(
-            "{mark} {:>2} {:<id_width$}  {:<7}  cases {:>6}  worst error/bound {:.3e}",
+            "{mark} {:>2} {:<id_width$}  {:<7}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e}",
             v.number,
             v.id,
             v.expectation.name(),
             v.evidence.cases,
-            v.evidence.worst_error_ratio
+            v.evidence.worst_error_ratio,
+            v.evidence.resolution
         ));
         if let Some(problem) = &v.evidence.problem {
             out.push_str(&format!("  problem: {problem}"));
@@ -83,6 +84,7 @@ pub fn render_json(seed: u64, cases: u32, verdicts: &[Verdict]) -> String {
                 "outcome": v.outcome.name(),
                 "cases": v.evidence.cases,
                 "worst_error_ratio": number(v.evidence.worst_error_ratio),
+                "resolution": number(v.evidence.resolution),
                 "problem": v.evidence.problem,
                 "counterexample": counterexample_json(&v.evidence.counterexample),
             })

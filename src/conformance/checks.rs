@@ -265,6 +265,7 @@ impl CheckRun<'_, '_> {
         PropertyRun {
             cases: run.cases,
             worst_error_ratio: run.worst_error_ratio,
+            resolution: run.resolution,
             failure: run.failure.map(|(message, value)| {
                 (
                     message.clone(),
@@ -417,11 +418,13 @@ impl CheckRun<'_, '_> {
             outcome: Outcome::Passed,
             cases: 0,
             worst_error_ratio: 0.0,
+            resolution: 0.0,
             unsupported: self.unsupported.borrow().clone(),
         };
         for part in parts {
             result.cases += part.cases;
             result.worst_error_ratio = result.worst_error_ratio.max(part.worst_error_ratio);
+            result.resolution = result.resolution.max(part.resolution);
             if result.outcome != Outcome::Passed {
                 continue;
             }

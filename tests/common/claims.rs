@@ -1,7 +1,9 @@
 //! Running one claim of the catalogue at the default seed and size, for the
 //! per-claim tests.
 
-use logloss_proofs::claims::{self, Context, DEFAULT_CASES, Expectation, Outcome, Verdict};
+use logloss_proofs::claims::{
+    self, Context, DEFAULT_CASES, Expectation, Outcome, REQUIRED_RESOLUTION, Verdict,
+};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 /// The verdict of the claim `id` at the default seed and number of cases.
@@ -25,6 +27,13 @@ pub fn assert_as_expected(id: &str) -> Verdict {
     assert!(v.evidence.cases > 0, "claim {id} ran no case");
     // Every comparison stayed within its derived bound.
     assert!(v.evidence.worst_error_ratio <= 1.0, "claim {id}: {v:?}");
+    // The check compared something, and none of its tolerances is loose
+    // enough to let a one-in-a-million error through.
+    assert!(
+        v.evidence.resolution > 0.0 && v.evidence.resolution <= REQUIRED_RESOLUTION,
+        "claim {id}: resolution {:e} (required ≤ 2⁻²⁰)",
+        v.evidence.resolution
+    );
     match v.expectation {
         Expectation::Holds => assert!(v.evidence.counterexample.is_none()),
         Expectation::Refuted => assert!(v.evidence.counterexample.is_some()),
