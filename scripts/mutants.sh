@@ -9,6 +9,7 @@
 # not part of CI.
 #
 #   scripts/mutants.sh --sample 155          # every 155th mutant (about 60)
+#   scripts/mutants.sh --sample 155 --shard 2   # the next 60, disjoint from it
 #   scripts/mutants.sh src/measures/validate.rs src/measures/summation.rs
 #   scripts/mutants.sh FILES -- --lib --test validation   # only these tests
 #
@@ -27,13 +28,19 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 args=()
+sample=""
+shard=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --sample) args+=(--shard "0/$2" --sharding round-robin); shift 2 ;;
+        --sample) sample="$2"; shift 2 ;;
+        --shard) shard="$2"; shift 2 ;;
         --) break ;;
         *) args+=(--file "$1"); shift ;;
     esac
 done
+if [ -n "$sample" ]; then
+    args+=(--shard "$shard/$sample" --sharding round-robin)
+fi
 
 # cargo-mutants exits 2 when mutants survive: report, do not fail the script.
 status=0

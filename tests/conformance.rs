@@ -3,6 +3,7 @@
 //! the check named for it; f32 arithmetic passes at `f32` and not at `f64`.
 //! The same bugs run over the process protocol in tests/conform_cli.rs.
 
+use logloss_proofs::claims::REQUIRED_RESOLUTION;
 use logloss_proofs::conformance::process::RequestRef;
 use logloss_proofs::conformance::{
     Answer, CHECKS, Config, ConformanceError, ConformanceReport, Implementation, Op, Outcome,
@@ -242,6 +243,13 @@ fn assert_all_pass(report: &ConformanceReport) {
         );
         assert!(c.cases > 0, "{}: no case ran", c.name);
         assert!(c.worst_error_ratio <= 1.0, "{c:?}");
+        // In f64 the kit must resolve what the claim catalogue resolves: a
+        // misplaced term in a tolerance (c·u as c/u or c + u) shows as a
+        // resolution far above it. In f32 every tolerance is 2²⁹ times
+        // larger, and there is no such floor to hold it to.
+        if report.config.precision == Precision::F64 {
+            assert!(c.resolution <= REQUIRED_RESOLUTION, "{c:?}");
+        }
     }
 }
 

@@ -146,6 +146,25 @@ fn unsmoothed_categorical_mle_has_infinite_expected_gap_and_says_so() {
     assert_infinite_fraction("gap/bernoulli-mle/n=8/infinite-fraction", &e, p_missing);
 }
 
+#[test]
+fn unsmoothed_categorical_of_a_one_hot_truth_has_a_finite_zero_gap() {
+    use logloss_proofs::estimators::theory;
+    // Every draw is category 2, so q̂ = (0, 1, 0) = p whatever the sample:
+    // training and true risk are both −ln 1 = 0 and KL(p‖q̂) = 0 (0·ln 0 = 0),
+    // all exactly. No category with 0 < pₖ < 1 can be missed, so unlike the
+    // case above nothing is infinite.
+    let t = theory(
+        "categorical".parse().unwrap(),
+        &"categorical:0,1,0".parse().unwrap(),
+        20,
+    )
+    .unwrap();
+    assert_eq!(t.exact_gap, Some(Expected::Finite(0.0)));
+    assert_eq!(t.exact_excess_risk, Some(Expected::Finite(0.0)));
+    let e = run("categorical", "categorical:0,1,0", 20, 200, 0.95);
+    assert_eq!((e.gap.mean, e.gap.std_error), (0.0, 0.0));
+}
+
 /// n·E[gap] = tr(J⁻¹K) + c/n + O(n⁻²). Richardson extrapolation from n₁ and
 /// n₂ = 4n₁ removes the unknown c/n term: (4·a₂ − a₁)/3, where aᵢ = nᵢ·E[gap](nᵢ).
 /// Its standard error combines the two independent runs' errors.
@@ -295,6 +314,16 @@ fn k1_and_k3_are_unbiased_and_k3_is_the_less_variable() {
                 e.true_kl,
                 z,
                 est.std_error
+            );
+        }
+        // The relative figures are the stated quotients of the reported
+        // fields: one IEEE division each, so the same bits.
+        for est in [&e.k1, &e.k2, &e.k3] {
+            assert_eq!(est.std_over_kl, est.std / e.true_kl, "{name}");
+            assert_eq!(
+                est.bias_over_kl,
+                (est.mean - e.true_kl) / e.true_kl,
+                "{name}"
             );
         }
         // A measured fact at this seed, not a statistical assertion.

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use logloss_proofs::claims::{Expectation, REQUIRED_RESOLUTION};
+
 const FILES: [&str; 10] = [
     "README.md",
     "identities.md",
@@ -76,6 +78,36 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
             line.contains(&format!("[`{function}`](../{file})")),
             "{line}"
         );
+        // The verdict in words, and the resolution as a number no looser
+        // than the catalogue requires.
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let (verdict, words) = match claim.expectation {
+            Expectation::Holds => (
+                "holds",
+                "*Verdict:* holds: no violation in any case (consistent with the claim)",
+            ),
+            Expectation::Refuted => (
+                "refuted (counterexample)",
+                "*Verdict:* refuted: a counterexample was found and shrunk",
+            ),
+        };
+        assert_eq!(cells[3], verdict, "{line}");
+        let resolution: f64 = cells[6].parse().unwrap_or_else(|_| panic!("{line}"));
+        assert!(
+            resolution > 0.0 && resolution <= REQUIRED_RESOLUTION,
+            "{line}"
+        );
+        let page = ["identities.md", "argmin.md", "where-they-differ.md"]
+            .iter()
+            .map(|name| String::from_utf8(read(&a, name)).unwrap())
+            .find(|text| text.contains(&format!("## Claim {}: ", claim.number)))
+            .unwrap_or_else(|| panic!("claim {} has no page", claim.number));
+        let section = page
+            .split(&format!("## Claim {}: ", claim.number))
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap();
+        assert!(section.contains(words), "claim {}", claim.number);
     }
     for name in ["gap.svg", "kl-estimators.svg"] {
         let svg = String::from_utf8(read(&a, name)).unwrap();

@@ -105,8 +105,8 @@ pub fn render_text(report: &ConformanceReport) -> String {
             Outcome::Skipped => "skipped",
         };
         out.push_str(&format!(
-            "{mark} {:<width$}  cases {:>6}  worst error/bound {:.3e}",
-            c.name, c.cases, c.worst_error_ratio
+            "{mark} {:<width$}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e}",
+            c.name, c.cases, c.worst_error_ratio, c.resolution
         ));
         if !c.unsupported.is_empty() {
             out.push_str(&format!("  unsupported: {}", unsupported_text(c)));
@@ -169,6 +169,7 @@ pub fn render_json(report: &ConformanceReport) -> String {
                 "outcome": c.outcome.name(),
                 "cases": c.cases,
                 "worst_error_ratio": number(c.worst_error_ratio),
+                "resolution": number(c.resolution),
                 "unsupported": c.unsupported.iter().map(|(op, r)| json!({"op": op.name(), "reduction": r.name()})).collect::<Vec<_>>(),
                 "problem": problem,
                 "case": case,

@@ -864,6 +864,28 @@ mod tests {
     }
 
     #[test]
+    fn a_start_far_from_the_minimum_backtracks_to_it() {
+        // The same in-family target as above, from starts narrower than it
+        // or far to one side. There a full Newton step overshoots into a
+        // region where the reverse KL is not convex and is rejected; the line
+        // search must shorten it (with full steps only, each of these fits
+        // stops where the Hessian has a negative eigenvalue). The fit must
+        // still reach μ = 0, σ² = 1/(2 ln 2), within its certificate and the
+        // reference's 4u (as above).
+        let (x, p) = ([-1.0, 0.0, 1.0], [0.25, 0.5, 0.25]);
+        let sigma = (0.5 / std::f64::consts::LN_2).sqrt();
+        for (mu, width) in [(0.0, 0.5), (2.0, 0.5), (8.0, 2.0)] {
+            let start = Gaussian { mu, sigma: width };
+            let r = fit_reverse(&x, &p, &[start]).unwrap();
+            assert!(r.gaussian.mu.abs() <= r.mu_error, "{start:?}: {r:?}");
+            assert!(
+                (r.gaussian.sigma - sigma).abs() <= r.sigma_error + 4.0 * U * sigma,
+                "{start:?}: {r:?}"
+            );
+        }
+    }
+
+    #[test]
     fn eigenvalues_of_a_diagonal_matrix() {
         assert_eq!(eigenvalues([2.0, 0.0, 5.0]), (2.0, 5.0));
     }

@@ -82,9 +82,10 @@ fn claim_section(v: &Verdict) -> String {
         verdict_words(v)
     ));
     s.push_str(&format!(
-        "*Evidence:* {} cases; the worst error was {} of its derived bound",
+        "*Evidence:* {} cases; the worst error was {} of its derived bound; resolution {} (the loosest tolerance allowed, relative to the value compared)",
         count(v.evidence.cases),
-        fixed(v.evidence.worst_error_ratio, 3)
+        fixed(v.evidence.worst_error_ratio, 3),
+        sci(v.evidence.resolution)
     ));
     if let Some(c) = claim {
         s.push_str(&format!("; checked by {}", test_link(c.test)));
@@ -279,11 +280,13 @@ pub fn index(e: &Evidence) -> String {
     let mut s = header(e, "Cross-entropy vs KL divergence: the evidence");
     s.push_str("## The short answer\n\n");
     s.push_str(&short_answer(e));
-    s.push_str("\n## Claims and verdicts\n\nA claim expected to *hold* was checked on every case without a violation; a claim expected to be *refuted* states a false equivalence, and its verdict is a counterexample found by search and shrunk. Worst error / bound is the largest ratio of an observed error to its derived bound (below 1 means every comparison passed).\n\n| # | claim | expected | verdict | cases | worst error / bound | checked by |\n|---:|---|---|---|---:|---:|---|\n");
+    s.push_str(&format!("\n## Claims and verdicts\n\nA claim expected to *hold* was checked on every case without a violation; a claim expected to be *refuted* states a false equivalence, and its verdict is a counterexample found by search and shrunk. Worst error / bound is the largest ratio of an observed error to its derived bound (below 1 means every comparison passed). Resolution is the loosest tolerance any comparison allowed, relative to the value compared (absolute below 1): an implementation error larger than that, in any comparison, fails the check. Every check must resolve {}.\n\n| # | claim | expected | verdict | cases | worst error / bound | resolution | checked by |\n|---:|---|---|---|---:|---:|---:|---|\n",
+        sci(claims::REQUIRED_RESOLUTION)
+    ));
     for v in &e.verdicts {
         let test = claims::find(v.id).map_or(String::new(), |c| test_link(c.test));
         s.push_str(&format!(
-            "| {} | [{}]({}#claim-{}) | {} | {} | {} | {} | {} |\n",
+            "| {} | [{}]({}#claim-{}) | {} | {} | {} | {} | {} | {} |\n",
             v.number,
             cell(v.title),
             page_of(v.number),
@@ -292,6 +295,7 @@ pub fn index(e: &Evidence) -> String {
             short_verdict(v),
             count(v.evidence.cases),
             fixed(v.evidence.worst_error_ratio, 3),
+            sci(v.evidence.resolution),
             test
         ));
     }
