@@ -114,8 +114,6 @@ pub struct GapPoint {
     pub scaled_gap: (f64, f64, f64),
     /// n·E\[gap\] from the raw estimator, and its standard error.
     pub scaled_raw: (f64, f64),
-    /// n × the standard error of the control-variate estimate.
-    pub scaled_std_error: f64,
     /// E[KL(p‖q_θ̂)] and its interval.
     pub excess_risk: (f64, f64, f64),
     /// Var(raw)/Var(control variate).
@@ -280,7 +278,6 @@ pub fn collect(
                 n,
                 scaled_gap: scaled(n, &e.gap),
                 scaled_raw: (k * e.gap_raw.mean, k * e.gap_raw.std_error),
-                scaled_std_error: k * e.gap.std_error,
                 excess_risk: (
                     e.excess_risk.mean,
                     e.excess_risk.interval.low,

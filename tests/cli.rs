@@ -463,3 +463,24 @@ fn calibrate_json_reports_each_check_with_an_exact_interval() {
     }
     assert_bad_input(&["calibrate", "--seeds", "3", "--level", "2"], "level = 2");
 }
+
+#[test]
+fn help_and_version_print_to_stdout_and_succeed() {
+    // Asking for help is not an error: exit 0, the text on stdout, nothing
+    // on stderr (clap reports these as "errors" of kind DisplayHelp and
+    // DisplayVersion, which must not be turned into status 2).
+    for args in [&["--help"][..], &["report", "--help"], &["--version"]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        if args == ["--version"] {
+            assert_eq!(
+                out.trim(),
+                format!("logloss-proofs {}", env!("CARGO_PKG_VERSION"))
+            );
+        } else {
+            assert!(out.contains("Usage: logloss-proofs"), "{args:?}: {out}");
+        }
+    }
+}
