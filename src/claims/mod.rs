@@ -9,6 +9,8 @@
 //! condition quantity, documented next to the check.
 
 mod argmin;
+#[cfg(test)]
+mod contract_edge;
 mod empirical;
 mod harness;
 mod identities;

@@ -15,7 +15,7 @@ mod discrete;
 mod error;
 mod kernels;
 mod lanes;
-mod ln;
+pub(crate) mod ln;
 mod logits;
 mod summary;
 mod summation;
