@@ -101,7 +101,7 @@ impl AtTheEdge {
     fn edge(own: f64, sign: f64, t: &Terms) -> f64 {
         let v = (t.hi + t.lo).abs();
         let a = 4.0 * U * t.s_low - U * (v + t.error) - t.error - 16.0 * U * U * t.s_low;
-        if !(a > 0.0) {
+        if a.is_nan() || a <= 0.0 {
             return own;
         }
         let d = a * (1.0 - 1.0 / (1u64 << 20) as f64) / (1.0 + 2.0 * U);
