@@ -381,6 +381,174 @@ pub fn arb_permutation(n: usize) -> BoxedStrategy<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+
+    /// `count` values of `strategy` from the stream (default seed, name).
+    fn draws<T: std::fmt::Debug>(name: &str, strategy: BoxedStrategy<T>, count: usize) -> Vec<T> {
+        let rng = crate::seed::proptest_rng(crate::seed::DEFAULT_SEED, name);
+        let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+        (0..count)
+            .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+            .collect()
+    }
+
+    fn is_distribution(p: &[f64]) -> bool {
+        crate::measures::validate_distribution("p", p).is_ok()
+    }
+
+    // Each "some draw is …" below has, by the strategy's weights, a per-draw
+    // probability of at least 1/40 among 600 draws (or 1/4 among 100, 1/8
+    // among 300), so it fails to occur with probability below
+    // (39/40)^600 < 1e−6 (or (3/4)^100, (7/8)^300, both < 1e−12); the draws
+    // come from fixed seeds, so the outcome is the same at every run.
+
+    #[test]
+    fn weights_cover_zero_tiny_and_ordinary_values() {
+        let w = draws("weights", arb_weight(), 600);
+        // −ln u for u ∈ [10⁻⁶, 1): at most −ln 10⁻⁶ < 13.82.
+        assert!(w.iter().all(|&x| (0.0..13.82).contains(&x)), "{w:?}");
+        assert!(w.contains(&0.0));
+        assert!(w.iter().any(|&x| (1e-300..1e-250).contains(&x)));
+        assert!(w.iter().any(|&x| (1e-12..2e-12).contains(&x)));
+        assert!(w.iter().any(|&x| x > 1.0));
+    }
+
+    #[test]
+    fn category_counts_span_one_to_ten_thousand() {
+        let n = draws("categories", arb_categories(), 600);
+        assert!(n.iter().all(|&k| (1..=10_000).contains(&k)));
+        assert!(n.contains(&1));
+        assert!(n.iter().any(|&k| (17..=256).contains(&k)));
+        assert!(n.iter().any(|&k| k > 256));
+        let b = draws("batch categories", arb_batch_categories(), 600);
+        assert!(b.iter().all(|&k| (1..=1024).contains(&k)));
+        assert!(b.iter().any(|&k| k > 256));
+    }
+
+    #[test]
+    fn pairs_are_distributions_with_every_documented_relation() {
+        let pairs = draws("pairs", arb_pair(), 600);
+        let (mut equal, mut near, mut mismatch) = (false, false, false);
+        for (p, q) in &pairs {
+            assert_eq!(p.len(), q.len());
+            assert!(is_distribution(p) && is_distribution(q), "{p:?} {q:?}");
+            assert!(p[0] > 0.0 && q[0] > 0.0, "the first weight is positive");
+            equal |= p == q;
+            // Near-equal: every ratio within 10⁻⁶ (plus the renormalization,
+            // a few u), but not equal.
+            near |= p != q
+                && p.iter()
+                    .zip(q)
+                    .all(|(a, b)| (a - b).abs() <= 1.1e-6 * a.max(*b));
+            mismatch |= p.iter().zip(q).any(|(&a, &b)| a > 0.0 && b == 0.0);
+        }
+        assert!(equal && near && mismatch, "{equal} {near} {mismatch}");
+    }
+
+    #[test]
+    fn logits_reach_ten_thousand_and_stay_within_it() {
+        let z = draws("logits", arb_distribution_and_logits(), 600);
+        let largest: Vec<f64> = z
+            .iter()
+            .map(|(p, z)| {
+                assert_eq!(p.len(), z.len());
+                assert!(is_distribution(p));
+                z.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+            })
+            .collect();
+        assert!(largest.iter().all(|&m| m < 1e4));
+        assert!(largest.iter().any(|&m| m > 30.0));
+        assert!(largest.iter().any(|&m| (1.0..30.0).contains(&m)));
+        assert!(largest.iter().any(|&m| m < 1.0));
+    }
+
+    #[test]
+    fn samples_and_models_cover_unseen_unsupported_and_repeated_labels() {
+        let cases = draws("samples", arb_sample_and_model(), 600);
+        let (mut off_support, mut repeated) = (false, false);
+        for (sample, q) in &cases {
+            assert!((1..=50).contains(&q.len()) && is_distribution(q));
+            assert!((1..=500).contains(&sample.len()));
+            assert!(sample.iter().all(|&y| y < q.len()));
+            off_support |= sample.iter().any(|&y| q[y] == 0.0);
+            repeated |= sample.len() > 1 && sample.iter().all(|&y| y == sample[0]);
+        }
+        assert!(off_support && repeated);
+        assert!(cases.iter().any(|(_, q)| q.len() > 25));
+        assert!(cases.iter().any(|(s, _)| s.len() > 250));
+    }
+
+    #[test]
+    fn real_samples_and_normal_models_stay_in_their_ranges() {
+        let samples = draws("real samples", arb_real_sample(), 600);
+        for s in &samples {
+            assert!((1..=100).contains(&s.len()));
+            // center ± spread with |center|, spread ≤ 3.
+            assert!(s.iter().all(|x| x.abs() <= 6.0), "{s:?}");
+        }
+        // Ties: more values than distinct ones (at most 8).
+        assert!(samples.iter().any(|s| {
+            let mut d = s.clone();
+            d.sort_by(f64::total_cmp);
+            d.dedup();
+            s.len() > 8 && d.len() <= 8
+        }));
+        assert!(samples.iter().any(|s| s.len() > 50));
+        let models = draws("normal models", arb_normal_model(), 600);
+        assert!(
+            models
+                .iter()
+                .all(|&(m, s)| (-2.0..=2.0).contains(&m) && (0.5..=4.0).contains(&s))
+        );
+    }
+
+    #[test]
+    fn batches_respect_their_entry_budget_and_permutations_permute() {
+        for n in [1, 3, 2_500, 10_000] {
+            for rows in draws("rows", arb_rows(n, arb_distribution_of(n)), 40) {
+                assert!((1..=4).contains(&rows.len()));
+                assert!(rows.len() * n <= MAX_BATCH_ENTRIES || rows.len() == 1);
+                assert!(rows.iter().all(|r| r.len() == n));
+            }
+        }
+        assert!(
+            draws("rows", arb_rows(3, arb_distribution_of(3)), 100)
+                .iter()
+                .any(|r| r.len() == 4)
+        );
+        let perms = draws("permutations", arb_permutation(6), 100);
+        for perm in &perms {
+            let mut sorted = perm.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..6).collect::<Vec<_>>());
+        }
+        assert!(perms.iter().any(|perm| perm != &(0..6).collect::<Vec<_>>()));
+    }
+
+    #[test]
+    fn quickcheck_inputs_are_valid_with_zeros_and_equal_pairs() {
+        let mut g = quickcheck::Gen::from_size_and_seed(20, 2026);
+        let pairs: Vec<IntegerPair> = (0..300).map(|_| IntegerPair::arbitrary(&mut g)).collect();
+        assert!(pairs.iter().all(IntegerPair::valid));
+        assert!(pairs.iter().any(|c| c.p_weights == c.q_weights));
+        assert!(pairs.iter().any(|c| c.p_weights != c.q_weights));
+        assert!(pairs.iter().any(|c| c.q_weights.contains(&0)));
+        for c in &pairs {
+            let (p, q) = c.distributions();
+            assert!(is_distribution(&p) && is_distribution(&q));
+            assert!(c.p_weights.iter().chain(&c.q_weights).all(|&w| w < 8));
+        }
+        let models: Vec<SampleAndModel> = (0..300)
+            .map(|_| SampleAndModel::arbitrary(&mut g))
+            .collect();
+        assert!(models.iter().all(SampleAndModel::valid));
+        assert!(models.iter().any(|c| {
+            let q = c.model();
+            c.sample().iter().any(|&y| q[y] == 0.0)
+        }));
+        assert!(models.iter().all(|c| c.weights.iter().all(|&w| w < 8)));
+    }
 
     /// Shrinking first offers the model without its last category, and never
     /// a model without categories.

@@ -7,6 +7,12 @@
 //! searches for a counterexample and shrinks it). Every floating-point
 //! comparison is against a bound derived for that case: u = 2⁻⁵³ times a
 //! condition quantity, documented next to the check.
+//!
+//! The bounds are tested from both sides. Too loose: each check records its
+//! resolution (its loosest tolerance relative to the value compared,
+//! [`Evidence::resolution`]), which must not exceed [`REQUIRED_RESOLUTION`].
+//! Too tight: measures whose errors use the accuracy contract (4u·Σ|tᵢ| per
+//! measure) to its edge must still pass every claim.
 
 mod argmin;
 #[cfg(test)]
