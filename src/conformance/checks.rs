@@ -1269,4 +1269,109 @@ mod tests {
         assert_eq!(g, vec![vec![-0.25, 0.25], vec![0.0, 0.0]]);
         assert!(reference_gradient(&p, &z[..1], Reduction::Sum).is_err());
     }
+
+    /// The crate's own measures with every H, CE and KL row moved to the
+    /// edge of the kit's stated accuracy, `value_bound`, in a direction that
+    /// a hash of the operation and the row chooses. With r the crate's value
+    /// (within one ULP ≤ 2u·|v| of the exact v) and b the bound,
+    ///
+    /// ```text
+    /// answer = r ± d,   d = (b·(1 − u) − 3u·|r| − 2u²·|r|)·(1 − 2⁻²⁰)   (0 if negative)
+    /// ```
+    ///
+    /// so |answer − v| ≤ 2u·|v| + d + u·(|r| + d) < b: an implementation
+    /// the kit must accept. Reductions sum the edge rows in f64, as an
+    /// implementation would; the logit operations are the crate's own.
+    struct AtTheEdge;
+
+    impl AtTheEdge {
+        fn rows(
+            op: Op,
+            p: &[Vec<f64>],
+            second: &[Vec<f64>],
+            reduction: Reduction,
+            own: impl Fn(&[f64], &[f64]) -> Result<f64, MeasureError>,
+        ) -> Answer<Reduced> {
+            let mut values = Vec::with_capacity(p.len());
+            for (r, pr) in p.iter().enumerate() {
+                let sr = second.get(r).map_or(&[][..], Vec::as_slice);
+                let v = own(pr, sr).map_err(super::super::rejected)?;
+                let b = value_bound(Precision::F64, op, pr.len(), condition(op, pr, sr));
+                let d = (b * (1.0 - U) - 3.0 * U * v.abs() - 2.0 * U * U * v.abs())
+                    * (1.0 - 1.0 / f64::from(1u32 << 20));
+                let mut h = 0xcbf2_9ce4_8422_2325u64 ^ op as u64;
+                for x in pr.iter().chain(sr) {
+                    h = (h ^ x.to_bits()).wrapping_mul(0x0100_0000_01b3);
+                }
+                let sign = if (h >> 40) & 1 == 0 { 1.0 } else { -1.0 };
+                values.push(if v.is_finite() && d > 0.0 {
+                    v + sign * d
+                } else {
+                    v
+                });
+            }
+            let rows = values.len() as f64;
+            Ok(match reduction {
+                Reduction::None => Reduced::PerRow(values),
+                Reduction::Sum => Reduced::Total(values.iter().sum()),
+                Reduction::BatchMean => Reduced::Total(values.iter().sum::<f64>() / rows),
+            })
+        }
+    }
+
+    impl Implementation for AtTheEdge {
+        fn name(&self) -> String {
+            "at the edge of the stated accuracy".to_string()
+        }
+        fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+            Self::rows(Op::Entropy, p, &[], reduction, |a, _| measures::entropy(a))
+        }
+        fn cross_entropy(
+            &self,
+            p: &[Vec<f64>],
+            q: &[Vec<f64>],
+            reduction: Reduction,
+        ) -> Answer<Reduced> {
+            Self::rows(Op::CrossEntropy, p, q, reduction, measures::cross_entropy)
+        }
+        fn kl_divergence(
+            &self,
+            p: &[Vec<f64>],
+            q: &[Vec<f64>],
+            reduction: Reduction,
+        ) -> Answer<Reduced> {
+            Self::rows(Op::KlDivergence, p, q, reduction, measures::kl_divergence)
+        }
+        fn cross_entropy_logits(
+            &self,
+            p: &[Vec<f64>],
+            logits: &[Vec<f64>],
+            reduction: Reduction,
+        ) -> Answer<Reduced> {
+            super::super::Reference.cross_entropy_logits(p, logits, reduction)
+        }
+        fn cross_entropy_logits_grad(
+            &self,
+            p: &[Vec<f64>],
+            logits: &[Vec<f64>],
+            reduction: Reduction,
+        ) -> Answer<Vec<Vec<f64>>> {
+            super::super::Reference.cross_entropy_logits_grad(p, logits, reduction)
+        }
+    }
+
+    #[test]
+    fn an_implementation_at_the_edge_of_the_stated_accuracy_passes_every_check() {
+        // The kit must never reject an implementation that meets its stated
+        // accuracy: agreement uses its allowance to within 2⁻²⁰, and the
+        // cross-checks (identity, reductions, permutation, Gibbs, zero
+        // semantics) combine the per-operation bounds; each must leave room
+        // for every operation's whole allowance at once.
+        let report =
+            super::super::run(&AtTheEdge, &Config::new(crate::seed::DEFAULT_SEED, 128)).unwrap();
+        for c in &report.checks {
+            assert_eq!(c.outcome, Outcome::Passed, "{}: {:?}", c.name, c.outcome);
+            assert!(c.worst_error_ratio <= 1.0, "{c:?}");
+        }
+    }
 }
