@@ -1359,7 +1359,7 @@ mod tests {
             super::super::Reference.cross_entropy_logits_grad(p, logits, reduction)
         }
     }
-
+    // accuracy. Each answer here uses nearly all of its allowance, and the
     #[test]
     fn an_implementation_at_the_edge_of_the_stated_accuracy_passes_every_check() {
         // The kit must never reject an implementation that meets its stated
