@@ -1359,11 +1359,11 @@ mod tests {
             super::super::Reference.cross_entropy_logits_grad(p, logits, reduction)
         }
     }
-    // accuracy. Each answer here uses nearly all of its allowance, and the
+
     #[test]
     fn an_implementation_at_the_edge_of_the_stated_accuracy_passes_every_check() {
         // The kit must never reject an implementation that meets its stated
-        // accuracy: agreement uses its allowance to within 2⁻²⁰, and the
+        // accuracy. Each answer here uses nearly all of its allowance, and the
         // cross-checks (identity, reductions, permutation, Gibbs, zero
         // semantics) combine the per-operation bounds; each must leave room
         // for every operation's whole allowance at once.
