@@ -72,13 +72,21 @@ impl Worst {
     /// Compares `got` with `want` under `bound`; records |got − want| / bound.
     ///
     /// Equal values (including equal infinities) have ratio 0; a NaN, or
-    /// unequal values under a zero bound, have ratio +∞.
+    /// unequal values under a zero bound, have ratio +∞. A negative or NaN
+    /// bound is a fault of the check itself (a bound is a sum of magnitudes)
+    /// and fails, whatever the values.
     ///
     /// # Errors
     /// A message naming `what`, both values, the error and the bound, when the
-    /// error exceeds the bound.
+    /// error exceeds the bound or the bound is not a non-negative number.
     pub fn close(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
         self.allow(bound, want);
+        if bound.is_nan() || bound < 0.0 {
+            self.record(f64::INFINITY);
+            return Err(format!(
+                "{what}: the bound {bound:e} is not a non-negative number"
+            ));
+        }
         let ratio = if got == want {
             0.0
         } else {
@@ -124,7 +132,8 @@ impl Worst {
     }
 
     /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
-    /// the fraction of the slack used.
+    /// the fraction of the slack used. A negative or NaN slack fails, as a
+    /// bound does in [`Worst::close`].
     ///
     /// # Errors
     /// A message naming `what`, the value, the floor and the slack.
@@ -139,6 +148,12 @@ impl Worst {
         // infinite itself): it says nothing of the check's resolution.
         if value != f64::INFINITY {
             self.allow(slack, floor);
+        }
+        if slack.is_nan() || slack < 0.0 {
+            self.record(f64::INFINITY);
+            return Err(format!(
+                "{what}: the slack {slack:e} is not a non-negative number"
+            ));
         }
         let shortfall = (floor - value).max(0.0);
         let ratio = if shortfall == 0.0 {
@@ -351,6 +366,41 @@ pub(crate) fn condition(p: &[f64], q: &[f64]) -> Condition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_negative_or_nan_bound_fails_even_for_equal_values() {
+        let mut w = Worst::new();
+        assert!(w.close("x", 1.0, 1.0, -1e-300).is_err());
+        assert!(w.close("x", 1.0, 1.0, f64::NAN).is_err());
+        assert!(w.at_least("x", 2.0, 1.0, -1e-300).is_err());
+        assert!(w.at_least("x", 2.0, 1.0, f64::NAN).is_err());
+        assert_eq!(w.ratio(), f64::INFINITY);
+        // A zero bound is a bound: equal values pass, and its resolution is 0.
+        let mut w = Worst::new();
+        assert!(w.close("x", 1.0, 1.0, 0.0).is_ok());
+        assert!(w.close("x", 1.0, 1.0 + f64::EPSILON, 0.0).is_err());
+        assert_eq!(w.resolution(), 0.0);
+    }
+
+    #[test]
+    fn resolution_is_the_loosest_tolerance_relative_to_the_value() {
+        let mut w = Worst::new();
+        w.close("a", 100.0, 100.0, 2.0).unwrap(); // 2/100
+        w.close("b", 0.5, 0.5, 0.25).unwrap(); // absolute below 1: 0.25
+        w.at_least("c", 10.0, 8.0, 4.0).unwrap(); // 4/8
+        assert_eq!(w.resolution(), 0.5);
+        // An infinite value meets any floor and says nothing of resolution.
+        w.at_least("d", f64::INFINITY, 8.0, f64::INFINITY).unwrap();
+        assert_eq!(w.resolution(), 0.5);
+        // Only the rounding part of an approximate comparison counts.
+        w.close_approx("e", 3.0, 3.5, 1.0, 0.75).unwrap();
+        assert_eq!(w.resolution(), 0.5);
+        w.close_approx("f", 3.0, 3.0, 1.0, 3.0).unwrap(); // 3/3
+        assert_eq!(w.resolution(), 1.0);
+        let mut total = Worst::new();
+        total.absorb(&w);
+        assert_eq!((total.ratio(), total.resolution()), (w.ratio(), 1.0));
+    }
 
     /// Σ|tᵢ| by hand for p = (½, ½), q = (¼, ¾): H's terms ½ln2 each, CE's
     /// ½ln4 and ½ln(4/3), KL's ½ln2 and ½ln(3/2). Each is a sum of two
