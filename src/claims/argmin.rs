@@ -1571,3 +1571,59 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
         ("gradient-descent", descent),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The central difference's helpers at hand-picked arguments.
+    #[test]
+    fn derivative_helpers_follow_their_formulas() {
+        // |x(1 − x)(1 − 2x)| ≤ √3/18 unless min(q, 1 − q)·e^(2t) is smaller.
+        let cap = 3f64.sqrt() / 18.0 * (1.0 + 4.0 * U);
+        assert_eq!(
+            third_derivative(2.0, 0.5, 0.5, 0.0),
+            2.0 * cap * (1.0 + 4.0 * U)
+        );
+        assert_eq!(
+            third_derivative(2.0, 0.01, 0.99, 0.0),
+            2.0 * 0.01 * (1.0 + 4.0 * U)
+        );
+        assert_eq!(
+            third_derivative(1.0, 0.99, 0.01, 0.0),
+            0.01 * (1.0 + 4.0 * U)
+        );
+        // h = (3e/M₃)^(1/3): 3·2⁻⁹/3 = 2⁻⁹, a perfect cube (h = ⅛); capped
+        // at ¼, and ¼ where the formula gives 0 or ∞.
+        assert_eq!(fd_step(1.0 / 512.0, 3.0), 0.125);
+        assert_eq!(fd_step(1.0, 3.0), 0.25);
+        assert_eq!(fd_step(0.0, 3.0), 0.25);
+        assert_eq!(fd_step(1.0, 0.0), 0.25);
+        assert_eq!(xlogx(0.0), 0.0);
+        assert_eq!(xlogx(1.0), 0.0);
+        assert_eq!(xlogx(0.5), -0.5 * std::f64::consts::LN_2);
+    }
+
+    /// q = (½, ¼, ¼) with relative errors (2⁻¹⁰, 0, 0): q₀ is at most
+    /// ½(1 + 2⁻¹⁰) (+2⁻¹⁰⁷⁴, below its last bit), the rest ½, each widened by
+    /// 1.01 and the rest's sum by 1 + γ₃.
+    #[test]
+    fn softmax_bounds_follow_their_formulas() {
+        let (q, rel) = ([0.5, 0.25, 0.25], [1.0 / 1024.0, 0.0, 0.0]);
+        let (up, rest) = q_bounds(&q, &rel, 0);
+        assert_eq!(up, 0.5 * (1.0 + 1.0 / 1024.0) * 1.01);
+        assert_eq!(rest, 0.5 * (1.0 + gamma(3)) * 1.01);
+        let (up, rest) = q_bounds(&q, &rel, 1);
+        assert_eq!(up, 0.25 * 1.01);
+        assert_eq!(
+            rest,
+            (0.5 * (1.0 + 1.0 / 1024.0) + 0.25) * (1.0 + gamma(3)) * 1.01
+        );
+        // 1.01·(relⱼqⱼ + 2⁻¹⁰⁷⁴ + off·qⱼ) + u|g|, with off = 2⁻²⁰, g = −½.
+        let off = 1.0 / (1u64 << 20) as f64;
+        assert_eq!(
+            gradient_error(&q, &rel, off, -0.5, 0),
+            1.01 * (0.5 / 1024.0 + TINY + off * 0.5) + U * 0.5
+        );
+    }
+}

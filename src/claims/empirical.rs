@@ -541,6 +541,20 @@ fn check_empirical(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// The roundoff helpers against their formulas: γₖ = ku/(1 − ku), and the
+    /// compensated sum's (2u + γₙ²)·Σ|xᵢ|. Each side is the same few
+    /// operations on the same values, so the two agree to the bit.
+    #[test]
+    fn roundoff_helpers_follow_their_formulas() {
+        assert_eq!(gamma(0), 0.0);
+        assert_eq!(gamma(1), U / (1.0 - U));
+        assert_eq!(gamma(1000), 1000.0 * U / (1.0 - 1000.0 * U));
+        assert!(gamma(3) > 3.0 * U && gamma(3) < 3.0 * U * (1.0 + 4.0 * U));
+        let g = 7.0 * U / (1.0 - 7.0 * U);
+        assert_eq!(sum_error(7, 2.0), (2.0 * U + g * g) * 2.0);
+        assert_eq!(sum_error(1, 0.0), 0.0);
+    }
+
     #[test]
     fn gauss_legendre_rule_integrates_even_monomials_to_degree_ten() {
         // ∫_{−1}^{1} x^{2j} dx = 2/(2j + 1). Six positive terms of size ≤ 1,

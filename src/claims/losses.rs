@@ -511,6 +511,21 @@ fn check_other_losses(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// The loss-value bounds against their documented formulas, at K = 3
+    /// categories and n = 5 examples (same operations, same bits).
+    #[test]
+    fn loss_value_bounds_follow_their_formulas() {
+        let (g3, g5) = (gamma(3), gamma(5));
+        assert_eq!(nll_error(3, 2.0), 1.01 * (6.0 * U + g3 * g3) * 2.0);
+        assert_eq!(
+            brier_error(3, 5, 0.5),
+            1.01 * (8.0 * U + g3 * g3 + g5 * g5) * 0.5
+        );
+        // Both are relative: a zero value has a zero bound.
+        assert_eq!(nll_error(3, 0.0), 0.0);
+        assert_eq!(brier_error(3, 5, 0.0), 0.0);
+    }
+
     #[test]
     fn compositions_enumerate_the_grid() {
         // C(G − 1, K − 1) compositions of G into K positive parts.

@@ -542,6 +542,15 @@ fn check_moving_target(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// max − min of a column of the row-major 3 × 2 matrix
+    /// [[1, 5], [3, 2], [−1, 4]].
+    #[test]
+    fn column_range_takes_one_column() {
+        let m = [1.0, 5.0, 3.0, 2.0, -1.0, 4.0];
+        assert_eq!(column_range(&m, 2, 0), 4.0);
+        assert_eq!(column_range(&m, 2, 1), 3.0);
+    }
+
     /// The documented bounds, evaluated by hand at rₐ = ½, r_b = 4,
     /// max|ln q| = 3, max|ln p| = 5, h = ½, so that max|ln q| grows to
     /// 3 + 4·½ = 5 and max|ln p| to 5 + ½·½ = 5.25 along the segment (every

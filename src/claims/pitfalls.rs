@@ -645,3 +645,37 @@ fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f64::consts::LN_2;
+
+    /// y·u·(2 + 2|ln(y/x)|) at y = ½, x = ¼ (y/x = 2 exactly): u·(1 + ln 2);
+    /// at x = y: 2u·y. (y, x are twentieths in (0, 1), never 0.)
+    #[test]
+    fn sigmoid_kl_error_follows_its_formula() {
+        let got = sigmoid_kl_error(0.5, 0.25);
+        let want = U * (1.0 + LN_2);
+        // Same terms, other order of roundings: within 4u relative.
+        assert!((got - want).abs() <= 4.0 * U * want, "{got:e} vs {want:e}");
+        assert_eq!(sigmoid_kl_error(0.25, 0.25), 0.5 * U);
+    }
+
+    /// One row t = (1, 0), z = (0, 0), so input = (−ln 2, −ln 2): the first
+    /// element has t ln t = 0, |t·input| = ln 2, t·δ₀ = δ₀ and, with R·C = 2
+    /// elements, 3u·|0 + ln 2|; the second element is all zeros. Total
+    /// 4u·ln 2 + δ₀, within 4u relative of the way it is summed.
+    #[test]
+    fn torch_sum_error_follows_its_formula() {
+        let b = Batch {
+            target: vec![vec![1.0, 0.0]],
+            logits: vec![vec![0.0, 0.0]],
+        };
+        let input = b.input().unwrap();
+        let delta = log_softmax_error_bounds(&b.logits[0], 0.0);
+        let want = 4.0 * U * LN_2 + delta[0];
+        let got = torch_sum_error(&b, &input);
+        assert!((got - want).abs() <= 4.0 * U * want, "{got:e} vs {want:e}");
+    }
+}

@@ -287,3 +287,29 @@ fn check_reverse(ctx: &Context<'_>) -> Evidence {
         vec![("each fit minimizes its own divergence", support)],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Points (0, 1, 2) under μ = 1, σ = 1: exponents eᵢ = (½, 0, ½), the
+    /// smallest 0, K = 3, so εᵢ = u·(5·eᵢ + 5) = (7.5u, 5u, 7.5u) (exact:
+    /// every quantity is a short dyadic number).
+    #[test]
+    fn rounding_and_condition_follow_their_formulas() {
+        let g = Gaussian {
+            mu: 1.0,
+            sigma: 1.0,
+        };
+        assert_eq!(
+            q_rounding(&[0.0, 1.0, 2.0], g),
+            vec![7.5 * U, 5.0 * U, 7.5 * U]
+        );
+        // Σ|aᵢ ln(aᵢ/bᵢ)| over aᵢ > 0: ½ln 2 + ½|ln(½/¾)|, and a zero aᵢ
+        // contributes nothing even against a zero bᵢ.
+        let want = 0.5 * std::f64::consts::LN_2 + 0.5 * (1.5f64).ln();
+        let got = kl_condition(&[0.5, 0.5, 0.0], &[0.25, 0.75, 0.0]);
+        // Two logarithms (1 ULP each), subtractions and products: 8u·want.
+        assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
+    }
+}
