@@ -1257,6 +1257,11 @@ mod tests {
         assert_eq!(out[0], 0.0);
         assert!(measures::validate_distribution("p", &out).is_ok());
         assert_eq!(prepared(Precision::F64, &row).unwrap(), row.to_vec());
+        // A row with nothing below the floor is sent as it is. This one sums
+        // to 1 + 2⁻⁵³ + 2⁻⁵⁴ (within the tolerance), which rounds to 1 + 2⁻⁵²:
+        // renormalizing would move both entries.
+        let plain = [0.25 + f64::EPSILON / 4.0, 0.75 + f64::EPSILON / 2.0];
+        assert_eq!(prepared(Precision::F32, &plain).unwrap(), plain.to_vec());
     }
 
     #[test]

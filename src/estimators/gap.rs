@@ -352,6 +352,37 @@ pub fn estimate_gap(
 mod tests {
     use super::*;
 
+    /// The progress callback counts replicates: over 2.5 chunks it reaches
+    /// `reps` exactly and never passes it, whatever order the chunks finish.
+    #[test]
+    fn progress_counts_every_replicate_once() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let reps = 2 * CHUNK + CHUNK / 2;
+        let config = GapConfig {
+            model: "normal".parse().unwrap(),
+            truth: "normal:0,1".parse().unwrap(),
+            n: 10,
+            reps,
+            seed: 1,
+            level: 0.95,
+        };
+        estimate_gap(&config, &|k| seen.lock().unwrap().push(k)).unwrap();
+        // One call per chunk, each adding its own size to a shared count.
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        let mut steps: Vec<u64> = seen
+            .iter()
+            .scan(0, |last, &k| {
+                let step = k - *last;
+                *last = k;
+                Some(step)
+            })
+            .collect();
+        steps.sort_unstable();
+        assert_eq!(steps, vec![CHUNK / 2, CHUNK, CHUNK]);
+        assert_eq!(seen.last(), Some(&reps));
+    }
+
     #[test]
     fn xm1_minus_ln_matches_the_direct_formula_away_from_one() {
         // At r = 1.5 both branches are accurate; the series is not used there.

@@ -455,6 +455,18 @@ impl fmt::Display for Model {
 mod tests {
     use super::*;
 
+    /// Only truths with no mass below 0 suit the Exponential model.
+    #[test]
+    fn nonnegative_truths_are_the_exponential_and_uniforms_from_zero() {
+        let truth = |s: &str| s.parse::<Truth>().unwrap();
+        assert!(truth("exponential:2").nonnegative());
+        assert!(truth("uniform:0,1").nonnegative());
+        assert!(truth("uniform:0.5,1").nonnegative());
+        assert!(!truth("uniform:-0.5,1").nonnegative());
+        assert!(!truth("normal:5,1").nonnegative());
+        assert!(!truth("categorical:0.5,0.5").nonnegative());
+    }
+
     /// Closed forms written another way: Normal ½(1 + ln 2π) + ln σ, Laplace
     /// 1 + ln 2 + ln b, uniform ln(b − a), exponential 1 − ln λ. Each side
     /// takes at most two logarithms (2u relative each) and three roundings of

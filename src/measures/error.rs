@@ -123,3 +123,23 @@ pub enum MeasureError {
         arg: Arg,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain notation in [1e−5, 1e16) and for 0 and infinities; an exponent
+    /// outside, so that no value prints as hundreds of digits.
+    #[test]
+    fn values_show_in_their_shortest_readable_form() {
+        let shown = |x: f64| Shown(x).to_string();
+        assert_eq!(shown(0.0), "0");
+        assert_eq!(shown(-0.25), "-0.25");
+        assert_eq!(shown(1e-5), "0.00001");
+        assert_eq!(shown(f64::INFINITY), "inf");
+        assert_eq!(shown(f64::NAN), "NaN");
+        assert_eq!(shown(-5e-324), "-5e-324");
+        assert_eq!(shown(1e16), "1e16");
+        assert_eq!(shown(9e-6), "9e-6");
+    }
+}
