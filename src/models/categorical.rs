@@ -571,6 +571,92 @@ mod tests {
         }
     }
 
+    /// The gradient's and the Hessian's error bounds hold against the exact
+    /// derivatives at 320 bits: ∇ = Aᵀ(P·q − p) and H = P·Σᵢqᵢcᵢcᵢᵀ with
+    /// cᵢ = aᵢ − Σⱼqⱼaⱼ, P = Σp exactly. The features and θ are short dyadic
+    /// numbers, so Aθ is exact in f64 and the reference needs no other input.
+    #[test]
+    fn derivative_error_bounds_hold_against_a_320_bit_reference() {
+        let mut cc = Consts::new().expect("astro-float constants");
+        let big = |x: f64| BigFloat::from_f64(x, PREC);
+        let to_f64 = |x: &BigFloat, cc: &mut Consts| -> f64 {
+            x.format(astro_float::Radix::Dec, RM, cc)
+                .expect("format")
+                .parse()
+                .expect("parse")
+        };
+        let features = vec![
+            vec![1.0, 0.5],
+            vec![-2.0, 0.25],
+            vec![0.0, -1.5],
+            vec![3.0, 2.0],
+        ];
+        let p = [0.125, 0.375, 0.25, 0.25];
+        let f = SoftmaxCrossEntropy::new(&p, &features).unwrap();
+        let mut inexact = false;
+        for theta in [[0.5, -0.25], [-1.25, 3.0], [4.0, 0.0]] {
+            let z: Vec<BigFloat> = features
+                .iter()
+                .map(|a| {
+                    big(a[0])
+                        .mul(&big(theta[0]), PREC, RM)
+                        .add(&big(a[1]).mul(&big(theta[1]), PREC, RM), PREC, RM)
+                })
+                .collect();
+            let e: Vec<BigFloat> = z.iter().map(|zi| zi.exp(PREC, RM, &mut cc)).collect();
+            let total = e.iter().fold(big(0.0), |a, x| a.add(x, PREC, RM));
+            let q: Vec<BigFloat> = e.iter().map(|x| x.div(&total, PREC, RM)).collect();
+            let mass = p.iter().fold(big(0.0), |a, &x| a.add(&big(x), PREC, RM));
+            let mean: Vec<BigFloat> = (0..2)
+                .map(|j| {
+                    q.iter().zip(&features).fold(big(0.0), |acc, (qi, a)| {
+                        acc.add(&qi.mul(&big(a[j]), PREC, RM), PREC, RM)
+                    })
+                })
+                .collect();
+
+            let g = f.gradient(&theta);
+            for j in 0..2 {
+                let mut exact = big(0.0);
+                for (i, a) in features.iter().enumerate() {
+                    let t = mass.mul(&q[i], PREC, RM).sub(&big(p[i]), PREC, RM);
+                    exact = exact.add(&t.mul(&big(a[j]), PREC, RM), PREC, RM);
+                }
+                let err = to_f64(&big(g.gradient[j]).sub(&exact, PREC, RM).abs(), &mut cc);
+                assert!(err <= g.error[j], "θ {theta:?}, ∂{j}: {err:e} > {:e}", g.error[j]);
+            }
+
+            let h = f.hessian(&theta);
+            let mut frobenius_sq = big(0.0);
+            for j in 0..2 {
+                for l in 0..2 {
+                    let mut exact = big(0.0);
+                    for (i, a) in features.iter().enumerate() {
+                        let cj = big(a[j]).sub(&mean[j], PREC, RM);
+                        let cl = big(a[l]).sub(&mean[l], PREC, RM);
+                        let t = q[i].mul(&cj, PREC, RM).mul(&cl, PREC, RM);
+                        exact = exact.add(&t, PREC, RM);
+                    }
+                    let exact = exact.mul(&mass, PREC, RM);
+                    let d = big(h.hessian[j * 2 + l]).sub(&exact, PREC, RM);
+                    frobenius_sq = frobenius_sq.add(&d.mul(&d, PREC, RM), PREC, RM);
+                }
+            }
+            // ‖H̃ − H‖_F against its bound, compared as squares (exact at 320
+            // bits; the bound squared in f64 rounds up by at most 2u, far
+            // inside any margin this could need).
+            let err_sq = to_f64(&frobenius_sq, &mut cc);
+            assert!(
+                err_sq <= h.error * h.error * (1.0 + 4.0 * U),
+                "θ {theta:?}: ‖H̃ − H‖² = {err_sq:e} > {:e}²",
+                h.error
+            );
+            inexact |= err_sq > 0.0;
+        }
+        // Some computed Hessian is not exact, so a bound of zero would fail.
+        assert!(inexact);
+    }
+
     #[test]
     fn gradient_is_softmax_minus_target() {
         // softmax(0, ln 3) = (1/4, 3/4): with p = (1, 0) the gradient is
