@@ -1576,6 +1576,84 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// The normal objectives' gradient error bounds hold against their
+    /// gradients at 320 bits, from the f64 η, samples and target moments
+    /// taken as exact: μ = −η₁/(2η₂), σ² = −1/(2η₂), Δ = μ − m;
+    /// NLL: (1/n)Σ(μ − xᵢ, σ² + μ² − xᵢ²); KL: (Δ, 2μΔ + σ² − V − Δ²).
+    #[test]
+    fn normal_gradient_error_bounds_hold_against_a_320_bit_reference() {
+        use astro_float::{BigFloat, Consts, Radix, RoundingMode};
+        const P: usize = 320;
+        const RM: RoundingMode = RoundingMode::ToEven;
+        let mut cc = Consts::new().expect("astro-float constants");
+        let big = |x: f64| BigFloat::from_f64(x, P);
+        let spread = [0.1, -1.7, 2.3, 0.55, 1.0 / 3.0, -0.9, 7.25];
+        // x² ≈ σ² + μ² = 4 at η = (⅓, −⅙) (μ = 1, σ² = 3): the per-sample
+        // terms cancel to about 1e−9 while their roundings stay near u·4,
+        // so the per-sample part of the bound is the part that matters.
+        let cancelling = [2.0 + 1e-9, -2.0 + 3e-10];
+        let (m, v) = (0.3, 2.1);
+        let kl = NormalKl {
+            base: NormalCrossEntropy::new(m, v).unwrap(),
+            entropy: 1.0,
+        };
+        let mut inexact = [false; 2];
+        for (samples, eta) in [
+            (&spread[..], [0.7, -0.3]),
+            (&spread[..], [-2.1, -1.7]),
+            (&spread[..], [0.05, -0.05]),
+            (&spread[..], [3.3, -0.01]),
+            (&cancelling[..], [1.0 / 3.0, -1.0 / 6.0]),
+        ] {
+            let nll = NormalNll {
+                base: NormalCrossEntropy::new(m, v).unwrap(),
+                samples,
+            };
+            let two_eta2 = big(2.0).mul(&big(eta[1]), P, RM);
+            let mu = big(-eta[0]).div(&two_eta2, P, RM);
+            let s2 = big(-1.0).div(&two_eta2, P, RM);
+            let mu_sq = mu.mul(&mu, P, RM);
+            let n = big(samples.len() as f64);
+            let (mut a, mut b) = (big(0.0), big(0.0));
+            for &x in samples {
+                a = a.add(&mu.sub(&big(x), P, RM), P, RM);
+                let x_sq = big(x).mul(&big(x), P, RM);
+                b = b.add(&s2.add(&mu_sq, P, RM).sub(&x_sq, P, RM), P, RM);
+            }
+            let nll_exact = [a.div(&n, P, RM), b.div(&n, P, RM)];
+            let delta = mu.sub(&big(m), P, RM);
+            let kl_exact = [
+                delta.clone(),
+                big(2.0)
+                    .mul(&mu, P, RM)
+                    .mul(&delta, P, RM)
+                    .add(&s2, P, RM)
+                    .sub(&big(v), P, RM)
+                    .sub(&delta.mul(&delta, P, RM), P, RM),
+            ];
+            for (k, (g, exact)) in [
+                (nll.gradient(&eta), nll_exact),
+                (kl.gradient(&eta), kl_exact),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                for (j, want) in exact.iter().enumerate() {
+                    let d = big(g.gradient[j]).sub(want, P, RM).abs();
+                    let err: f64 = d.format(Radix::Dec, RM, &mut cc).unwrap().parse().unwrap();
+                    assert!(
+                        err <= g.error[j],
+                        "objective {k}, η {eta:?}, ∂{j}: {err:e} > {:e}",
+                        g.error[j]
+                    );
+                    inexact[k] |= err > 0.0;
+                }
+            }
+        }
+        // Both gradients round somewhere, so a bound of zero would fail.
+        assert_eq!(inexact, [true, true]);
+    }
+
     /// The central difference's helpers at hand-picked arguments.
     #[test]
     fn derivative_helpers_follow_their_formulas() {

@@ -598,9 +598,11 @@ mod tests {
             let z: Vec<BigFloat> = features
                 .iter()
                 .map(|a| {
-                    big(a[0])
-                        .mul(&big(theta[0]), PREC, RM)
-                        .add(&big(a[1]).mul(&big(theta[1]), PREC, RM), PREC, RM)
+                    big(a[0]).mul(&big(theta[0]), PREC, RM).add(
+                        &big(a[1]).mul(&big(theta[1]), PREC, RM),
+                        PREC,
+                        RM,
+                    )
                 })
                 .collect();
             let e: Vec<BigFloat> = z.iter().map(|zi| zi.exp(PREC, RM, &mut cc)).collect();
@@ -623,7 +625,11 @@ mod tests {
                     exact = exact.add(&t.mul(&big(a[j]), PREC, RM), PREC, RM);
                 }
                 let err = to_f64(&big(g.gradient[j]).sub(&exact, PREC, RM).abs(), &mut cc);
-                assert!(err <= g.error[j], "θ {theta:?}, ∂{j}: {err:e} > {:e}", g.error[j]);
+                assert!(
+                    err <= g.error[j],
+                    "θ {theta:?}, ∂{j}: {err:e} > {:e}",
+                    g.error[j]
+                );
             }
 
             let h = f.hessian(&theta);
