@@ -337,12 +337,17 @@ fn show_brier(sample: &[usize], q: &[f64]) -> Counterexample {
     }
 }
 
+/// ½ln(2πσ²) = ½ln(2π) + ln σ: the Gaussian NLL's constant.
+fn half_ln_two_pi_variance(sigma: f64) -> f64 {
+    HALF_LN_2PI + sigma.ln()
+}
+
 /// What holds for real-valued data: MSE and the Gaussian NLL share the
 /// minimizer x̄ and are related by NLL = ½ln(2πσ²) + MSE/(2σ²).
 fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<(), String> {
     let n = sample.len();
     let nf = n as f64;
-    let c0 = HALF_LN_2PI + sigma.ln();
+    let c0 = half_ln_two_pi_variance(sigma);
     let nll_at = |center: f64| {
         mean_nll_continuous(sample, |x| {
             let z = (x - center) / sigma;
@@ -510,6 +515,19 @@ fn check_other_losses(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ½ln(2πσ²) against the logarithm computed here: ½ln(2π) (the literal
+    /// against 0.5·ln(2π) in f64: two roundings of ln and 2π, 4u relative),
+    /// and at σ = 2 plus ln 2 (2u more).
+    #[test]
+    fn the_gaussian_constant_is_half_the_log_of_two_pi_sigma_squared() {
+        let half = 0.5 * (2.0 * std::f64::consts::PI).ln();
+        assert!((HALF_LN_2PI - half).abs() <= 4.0 * U * half);
+        assert_eq!(half_ln_two_pi_variance(1.0), HALF_LN_2PI);
+        let want = half + std::f64::consts::LN_2;
+        let got = half_ln_two_pi_variance(2.0);
+        assert!((got - want).abs() <= 6.0 * U * want, "{got} vs {want}");
+    }
 
     /// The loss-value bounds against their documented formulas, at K = 3
     /// categories and n = 5 examples (same operations, same bits).

@@ -886,6 +886,53 @@ mod tests {
     }
 
     #[test]
+    fn at_an_in_family_target_both_fits_have_the_same_curvature() {
+        // p = q_θ* (in the family): both divergences are minimized at θ*,
+        // where f = ln q − ln p vanishes, so both Hessians are Cov_q(T),
+        // T = (t, t²), in the shared frame (the forward fit's frame is
+        // moment_match(p); the reverse fit is started there). Each fit is
+        // within its radius ρ of θ*. Each Hessian entry Σᵢqᵢaᵢbᵢ(1 + rᵢ) has
+        // |a|, |b| ≤ R, the largest range of t and t² on the grid; moving η
+        // by Δ scales qᵢ by at most e^(R‖Δ‖₁), moves a, b by R‖Δ‖₁ and rᵢ by
+        // 2R‖Δ‖₁, so an entry by at most 5R³‖Δ‖₁·(1 + O(R‖Δ‖₁)) ≤ 8R³‖Δ‖₂,
+        // and an eigenvalue of the 2 × 2 matrix by twice that. Plus each
+        // Hessian's rounding: per entry (K + 6)u·R² for the products and the
+        // sum of K terms, and 2(K + 2)u·R² from the centring means, so
+        // 3(K + 6)u·R², twice that for an eigenvalue.
+        let x = symmetric_grid(6.0, 61).unwrap();
+        let p = discretized_gaussian(
+            &x,
+            Gaussian {
+                mu: 0.5,
+                sigma: 1.2,
+            },
+        )
+        .unwrap();
+        let f = fit_forward(&x, &p).unwrap();
+        let frame = moment_match(&x, &p).unwrap();
+        let r = fit_reverse(&x, &p, &[frame]).unwrap();
+        let t: Vec<f64> = x.iter().map(|v| (v - frame.mu) / frame.sigma).collect();
+        let range = |v: &[f64]| {
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - v.iter().copied().fold(f64::INFINITY, f64::min)
+        };
+        let t2: Vec<f64> = t.iter().map(|v| v * v).collect();
+        let big_r = range(&t).max(range(&t2));
+        let k = x.len() as f64;
+        let tolerance = 16.0 * big_r.powi(3) * (f.radius + r.radius)
+            + 6.0 * (k + 6.0) * (f64::EPSILON / 2.0) * big_r * big_r;
+        for (a, b) in [
+            (f.min_eigenvalue, r.min_eigenvalue),
+            (f.max_eigenvalue, r.max_eigenvalue),
+        ] {
+            assert!(
+                (a - b).abs() <= tolerance,
+                "{a} vs {b} (tolerance {tolerance:e})"
+            );
+        }
+    }
+
+    #[test]
     fn eigenvalues_of_a_diagonal_matrix() {
         assert_eq!(eigenvalues([2.0, 0.0, 5.0]), (2.0, 5.0));
     }

@@ -52,6 +52,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn intervals_show_both_ends_with_fixed_decimals() {
+        assert_eq!(interval(0.1, 0.25, 3), "[0.100, 0.250]");
+        assert_eq!(interval(-1.0, f64::INFINITY, 1), "[-1.0, inf]");
+    }
+
+    #[test]
     fn cells_escape_pipes_and_keep_the_rest() {
         assert_eq!(cell("a|b c"), "a\\|b c");
         assert_eq!(cell("plain"), "plain");
