@@ -167,6 +167,27 @@ pub fn log_softmax_error_bounds(logits: &[f64], logit_error: f64) -> Vec<f64> {
 mod tests {
     use super::*;
 
+    /// The propagation rules at short dyadic values and errors, where every
+    /// operation is exact: a = 3 ± 2⁻⁴⁰, b = 0.5 ± 2⁻⁴¹.
+    #[test]
+    fn tracked_arithmetic_follows_its_rules() {
+        let (ea, eb) = (2f64.powi(-40), 2f64.powi(-41));
+        let (a, b) = (Tracked::new(3.0, ea), Tracked::new(0.5, eb));
+        assert_eq!(a.add(b), Tracked::new(3.5, ea + eb + U * 3.5));
+        assert_eq!(a.sub(b), Tracked::new(2.5, ea + eb + U * 2.5));
+        assert_eq!(
+            a.mul(b),
+            Tracked::new(1.5, 3.0 * eb + 0.5 * ea + ea * eb + U * 1.5)
+        );
+        assert_eq!(a.neg(), Tracked::new(-3.0, ea));
+        // A left-to-right sum from an exact zero: 3, then 3.5.
+        assert_eq!(
+            Tracked::sum([a, b]),
+            Tracked::new(3.5, ea + U * 3.0 + eb + U * 3.5)
+        );
+        assert_eq!(Tracked::exact(2.0), Tracked::new(2.0, 0.0));
+    }
+
     #[test]
     fn tracked_product_bounds_the_rounding_of_a_known_product() {
         // 0.1 · 0.3 in f64 versus the exact product of the two stored numbers:
