@@ -14,8 +14,9 @@
 #   scripts/mutants.sh FILES -- --lib --test validation   # only these tests
 #
 # The outcome is in mutants.out/ (caught.txt, missed.txt, unviable.txt,
-# outcomes.json). reports/mutation.md is written from such folders by
-#   python3 scripts/mutation_report.py --run "COMMAND" mutants.out [--run ...]
+# outcomes.json). It joins the committed record reports/mutation-runs.json,
+# and reports/mutation.md is written from that record, by
+#   python3 scripts/mutation_report.py --run "COMMAND" mutants.out
 # with the survivors' explanations from scripts/mutants-explained.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
