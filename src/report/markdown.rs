@@ -280,7 +280,7 @@ pub fn index(e: &Evidence) -> String {
     let mut s = header(e, "Cross-entropy vs KL divergence: the evidence");
     s.push_str("## The short answer\n\n");
     s.push_str(&short_answer(e));
-    s.push_str(&format!("\n## Claims and verdicts\n\nA claim expected to *hold* was checked on every case without a violation; a claim expected to be *refuted* states a false equivalence, and its verdict is a counterexample found by search and shrunk. Worst error / bound is the largest ratio of an observed error to its derived bound (below 1 means every comparison passed). Resolution is the loosest tolerance any comparison allowed, relative to the value compared (absolute below 1): an implementation error larger than that, in any comparison, fails the check. Every check must resolve {}.\n\n| # | claim | expected | verdict | cases | worst error / bound | resolution | checked by |\n|---:|---|---|---|---:|---:|---:|---|\n",
+    s.push_str(&format!("\n## Claims and verdicts\n\nA claim expected to *hold* was checked on every case without a violation; a claim expected to be *refuted* states a false equivalence, and its verdict is a counterexample found by search and shrunk. Worst error / bound is the largest ratio of an observed error to its derived bound (below 1 means every comparison passed). Resolution is the loosest tolerance any comparison allowed, relative to the value compared (absolute below 1): an implementation error larger than that, in any comparison, fails the check. Every check must resolve {} or finer.\n\n| # | claim | expected | verdict | cases | worst error / bound | resolution | checked by |\n|---:|---|---|---|---:|---:|---:|---|\n",
         sci(claims::REQUIRED_RESOLUTION)
     ));
     for v in &e.verdicts {
