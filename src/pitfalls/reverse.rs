@@ -842,8 +842,7 @@ mod tests {
         // divergences vanish there, so both fits must return it within their
         // certificates, plus the reference's own rounding (sqrt, ln and a
         // division: 3u relative, 4u to be safe).
-        let (x, p) = ([-1.0, 0.0, 1.0], [0.25, 0.5, 0.25]);
-        let sigma = (0.5 / std::f64::consts::LN_2).sqrt();
+        let (x, p) = IN_FAMILY;
         let f = fit_forward(&x, &p).unwrap();
         let r = fit_reverse(
             &x,
@@ -854,13 +853,23 @@ mod tests {
             }],
         )
         .unwrap();
-        for fit in [f, r] {
-            assert!(fit.gaussian.mu.abs() <= fit.mu_error, "{fit:?}");
-            assert!(
-                (fit.gaussian.sigma - sigma).abs() <= fit.sigma_error + 4.0 * U * sigma,
-                "{fit:?}"
-            );
-        }
+        assert_at_the_in_family_minimum(&f, "forward");
+        assert_at_the_in_family_minimum(&r, "reverse");
+    }
+
+    /// (1/4, 1/2, 1/4) on (−1, 0, 1): q_θ for μ = 0, σ² = 1/(2 ln 2).
+    const IN_FAMILY: ([f64; 3], [f64; 3]) = ([-1.0, 0.0, 1.0], [0.25, 0.5, 0.25]);
+
+    /// The fit is at μ = 0, σ = √(1/(2 ln 2)) within its certificate and the
+    /// reference's own rounding (sqrt, ln and a division: 3u relative, 4u to
+    /// be safe).
+    fn assert_at_the_in_family_minimum(fit: &Fit, what: &str) {
+        let sigma = (0.5 / std::f64::consts::LN_2).sqrt();
+        assert!(fit.gaussian.mu.abs() <= fit.mu_error, "{what}: {fit:?}");
+        assert!(
+            (fit.gaussian.sigma - sigma).abs() <= fit.sigma_error + 4.0 * U * sigma,
+            "{what}: {fit:?}"
+        );
     }
 
     #[test]
@@ -870,18 +879,12 @@ mod tests {
         // region where the reverse KL is not convex and is rejected; the line
         // search must shorten it (with full steps only, each of these fits
         // stops where the Hessian has a negative eigenvalue). The fit must
-        // still reach μ = 0, σ² = 1/(2 ln 2), within its certificate and the
-        // reference's 4u (as above).
-        let (x, p) = ([-1.0, 0.0, 1.0], [0.25, 0.5, 0.25]);
-        let sigma = (0.5 / std::f64::consts::LN_2).sqrt();
-        for (mu, width) in [(0.0, 0.5), (2.0, 0.5), (8.0, 2.0)] {
-            let start = Gaussian { mu, sigma: width };
+        // still reach μ = 0, σ² = 1/(2 ln 2).
+        let (x, p) = IN_FAMILY;
+        for (mu, sigma) in [(0.0, 0.5), (2.0, 0.5), (8.0, 2.0)] {
+            let start = Gaussian { mu, sigma };
             let r = fit_reverse(&x, &p, &[start]).unwrap();
-            assert!(r.gaussian.mu.abs() <= r.mu_error, "{start:?}: {r:?}");
-            assert!(
-                (r.gaussian.sigma - sigma).abs() <= r.sigma_error + 4.0 * U * sigma,
-                "{start:?}: {r:?}"
-            );
+            assert_at_the_in_family_minimum(&r, &format!("from {start:?}"));
         }
     }
 
