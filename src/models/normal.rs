@@ -353,6 +353,50 @@ mod tests {
     use super::*;
     use crate::models::{NewtonOptions, minimize};
 
+    /// The gradient's error bounds hold against the exact gradient at 320
+    /// bits, (μ − m, σ² + μ² − (V + m²)) with μ = −η₁/(2η₂), σ² = −1/(2η₂)
+    /// and the f64 η, m, V taken as exact. At m = 3.1, V = 0.1 and
+    /// η = (31, −5), the target's own moments, the second entry cancels to
+    /// rounding level while m² ≈ 9.6 dominates V: its error comes mostly from
+    /// the stored V + m² and from μ², the bound's 2u·(V + m²) and 4u·μ²
+    /// terms.
+    #[test]
+    fn gradient_error_bounds_hold_against_a_320_bit_reference() {
+        use astro_float::{BigFloat, Consts, Radix, RoundingMode};
+        const P: usize = 320;
+        const RM: RoundingMode = RoundingMode::ToEven;
+        let mut cc = Consts::new().expect("astro-float constants");
+        let big = |x: f64| BigFloat::from_f64(x, P);
+        let mut inexact = false;
+        for (m, v, eta) in [
+            (3.1, 0.1, [31.0, -5.0]),
+            (-0.7, 2.5, [0.3, -0.25]),
+            (10.0 / 3.0, 1e-3, [3000.0, -500.0]),
+        ] {
+            let f = NormalCrossEntropy::new(m, v).unwrap();
+            let g = f.gradient(&eta);
+            let two_eta2 = big(2.0).mul(&big(eta[1]), P, RM);
+            let mu = big(-eta[0]).div(&two_eta2, P, RM);
+            let s2 = big(-1.0).div(&two_eta2, P, RM);
+            let second = big(v).add(&big(m).mul(&big(m), P, RM), P, RM);
+            let exact = [
+                mu.sub(&big(m), P, RM),
+                s2.add(&mu.mul(&mu, P, RM), P, RM).sub(&second, P, RM),
+            ];
+            for (j, want) in exact.iter().enumerate() {
+                let d = big(g.gradient[j]).sub(want, P, RM).abs();
+                let err: f64 = d.format(Radix::Dec, RM, &mut cc).unwrap().parse().unwrap();
+                assert!(
+                    err <= g.error[j],
+                    "m {m}, V {v}, ∂{j}: {err:e} > {:e}",
+                    g.error[j]
+                );
+                inexact |= err > 0.0;
+            }
+        }
+        assert!(inexact, "some gradient rounds, so a zero bound would fail");
+    }
+
     #[test]
     fn mle_is_the_mean_and_the_biased_variance() {
         let n = normal_mle(&[1.0, 2.0, 6.0]).unwrap();
