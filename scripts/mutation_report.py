@@ -144,6 +144,19 @@ def main():
               "restricted to some test targets (after `--`) gives a lower bound of "
               "what the whole suite catches.")
     md.append("")
+    pooled = [r for r in record["runs"] if r.get("estimate")]
+    if pooled:
+        caught = sum(r["caught"] for r in pooled)
+        viable = caught + sum(len(r["missed"]) for r in pooled)
+        low, high = clopper_pearson(caught, viable)
+        md.append("## Estimate for the current code")
+        md.append("")
+        which = ("the fresh sample marked below" if len(pooled) == 1
+                 else f"the {len(pooled)} fresh samples marked below")
+        md.append(f"From {which}: **{caught} of {viable} viable mutants caught, "
+                  f"{100 * caught / viable:.1f}%**, exact 95% interval "
+                  f"[{100 * low:.1f}%, {100 * high:.1f}%]. The target is 90%.")
+        md.append("")
     for run in record["runs"]:
         command = run["command"]
         caught, missed = run["caught"], len(run["missed"])
@@ -151,6 +164,9 @@ def main():
         viable = caught + missed
         md.append(f"## `{command}`")
         md.append("")
+        if run.get("estimate"):
+            md.append("*A fresh sample of the current code: counted in the estimate above.*")
+            md.append("")
         md.append(f"cargo-mutants {run['cargo_mutants_version']}, "
                   f"{run['start_time'].replace('T', ' ')} UTC.")
         md.append("")
