@@ -1592,6 +1592,10 @@ mod tests {
         // terms cancel to about 1e−9 while their roundings stay near u·4,
         // so the per-sample part of the bound is the part that matters.
         let cancelling = [2.0 + 1e-9, -2.0 + 3e-10];
+        // μ = 3.1, σ² = 0.1 at η = (31, −5), samples near μ: each
+        // σ² + μ² − x² is small against μ² and x², whose roundings (the
+        // bound's 4u·μ² and u·x²) carry its error.
+        let off_centre = [3.1, 3.3, 2.9, 3.05];
         let (m, v) = (0.3, 2.1);
         let kl = NormalKl {
             base: NormalCrossEntropy::new(m, v).unwrap(),
@@ -1604,6 +1608,7 @@ mod tests {
             (&spread[..], [0.05, -0.05]),
             (&spread[..], [3.3, -0.01]),
             (&cancelling[..], [1.0 / 3.0, -1.0 / 6.0]),
+            (&off_centre[..], [31.0, -5.0]),
         ] {
             let nll = NormalNll {
                 base: NormalCrossEntropy::new(m, v).unwrap(),
