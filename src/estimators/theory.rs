@@ -252,3 +252,22 @@ pub fn theory(model: Model, truth: &Truth, n: usize) -> Result<Theory, SpecError
         approximation_error: approx,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Akaike's d/n and Takeuchi's tr(J⁻¹K)/n for the Normal model: on
+    /// normal data tr = 1 + (3 − 1)/2 = 2 = d; on Laplace data (kurtosis 6)
+    /// tr = 1 + (6 − 1)/2 = 3.5. Small integers over n = 8: exact.
+    #[test]
+    fn akaike_and_takeuchi_terms_are_the_trace_over_n() {
+        let normal: Model = "normal".parse().unwrap();
+        let t = theory(normal, &"normal:0,1".parse().unwrap(), 8).unwrap();
+        assert_eq!((t.parameters, t.akaike), (2, 0.25));
+        assert_eq!((t.takeuchi_trace, t.asymptotic), (Some(2.0), Some(0.25)));
+        let t = theory(normal, &"laplace:0,1".parse().unwrap(), 8).unwrap();
+        assert_eq!(t.akaike, 0.25);
+        assert_eq!((t.takeuchi_trace, t.asymptotic), (Some(3.5), Some(0.4375)));
+    }
+}
