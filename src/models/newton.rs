@@ -341,3 +341,18 @@ pub fn minimize(
 pub(crate) fn max_row_norm(rows: &[f64], d: usize) -> f64 {
     rows.chunks(d).map(norm2).fold(0.0, f64::max) * (1.0 + gamma(d + 2))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows (3, 4) and (0, 1): norms 5 and 1, so 5 rounded up by γ₄.
+    #[test]
+    fn max_row_norm_is_the_largest_row_rounded_up() {
+        assert_eq!(
+            max_row_norm(&[3.0, 4.0, 0.0, 1.0], 2),
+            5.0 * (1.0 + gamma(4))
+        );
+        assert_eq!(max_row_norm(&[0.0, -2.0], 1), 2.0 * (1.0 + gamma(3)));
+    }
+}
