@@ -157,6 +157,16 @@ def main():
                   f"{100 * caught / viable:.1f}%**, exact 95% interval "
                   f"[{100 * low:.1f}%, {100 * high:.1f}%]. The target is 90%.")
         md.append("")
+        survivors = [name for r in pooled for name in r["missed"]]
+        killed = sum(why.get(n, "").startswith("killed by") for n in survivors)
+        equivalent = sum(why.get(n, "").startswith("Equivalent") for n in survivors)
+        md.append(f"Of those samples' {len(survivors)} survivors, {killed} were killed "
+                  f"since by new tests, {equivalent} are equivalent (no test can tell "
+                  f"them apart), and {len(survivors) - killed - equivalent} are "
+                  "neither; each is listed with its reason below. Counting the "
+                  "kills would bias the estimate (those tests were written after "
+                  "seeing the mutants), so it stays as measured.")
+        md.append("")
     for run in record["runs"]:
         command = run["command"]
         caught, missed = run["caught"], len(run["missed"])
