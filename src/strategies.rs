@@ -435,12 +435,15 @@ mod tests {
             assert!(is_distribution(p) && is_distribution(q), "{p:?} {q:?}");
             assert!(p[0] > 0.0 && q[0] > 0.0, "the first weight is positive");
             equal |= p == q;
-            // Near-equal: every ratio within 10⁻⁶ (plus the renormalization,
-            // a few u), but not equal.
+            // Near-equal, but not equal: qᵢ = pᵢ(1 + s·eᵢ)/(1 + Σⱼpⱼs·eⱼ) with
+            // |eᵢ| < 1 and s ≤ 10⁻⁶, so |qᵢ − pᵢ| ≤ 2s/(1 − s)·max(pᵢ, qᵢ),
+            // plus a few roundings (4ε covers them).
+            let s = 1e-6;
+            let near_bound = 2.0 * s / (1.0 - s) + 4.0 * f64::EPSILON;
             near |= p != q
                 && p.iter()
                     .zip(q)
-                    .all(|(a, b)| (a - b).abs() <= 1.1e-6 * a.max(*b));
+                    .all(|(a, b)| (a - b).abs() <= near_bound * a.max(*b));
             mismatch |= p.iter().zip(q).any(|(&a, &b)| a > 0.0 && b == 0.0);
         }
         assert!(equal && near && mismatch, "{equal} {near} {mismatch}");
