@@ -44,14 +44,17 @@ impl Worst {
     }
 
     /// Records a comparison's tolerance `bound` on a value of size `scale`.
-    pub fn allow(&mut self, bound: f64, scale: f64) {
-        let r = if bound.is_nan() {
+    fn allow(&mut self, bound: f64, scale: f64) {
+        self.widen(if bound.is_nan() {
             f64::INFINITY
         } else {
             bound.abs() / scale.abs().max(1.0)
-        };
-        if r > self.resolution || r.is_nan() {
-            self.resolution = r;
+        });
+    }
+
+    fn widen(&mut self, resolution: f64) {
+        if resolution > self.resolution || resolution.is_nan() {
+            self.resolution = resolution;
         }
     }
 
@@ -59,7 +62,7 @@ impl Worst {
     /// resolution.
     pub fn absorb(&mut self, other: &Worst) {
         self.record(other.ratio);
-        self.allow(other.resolution, 1.0);
+        self.widen(other.resolution);
     }
 
     /// Records a ratio measured elsewhere.
@@ -81,6 +84,11 @@ impl Worst {
     /// error exceeds the bound or the bound is not a non-negative number.
     pub fn close(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
         self.allow(bound, want);
+        self.compare(what, got, want, bound)
+    }
+
+    /// [`Worst::close`] without recording the bound as a tolerance.
+    fn compare(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
         if bound.is_nan() || bound < 0.0 {
             self.record(f64::INFINITY);
             return Err(format!(
@@ -124,11 +132,8 @@ impl Worst {
         approximation: f64,
         rounding: f64,
     ) -> Result<(), String> {
-        let resolution = self.resolution;
-        let result = self.close(what, got, want, approximation + rounding);
-        self.resolution = resolution;
         self.allow(rounding, want);
-        result
+        self.compare(what, got, want, approximation + rounding)
     }
 
     /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
