@@ -109,3 +109,5 @@ pub mod report;
 pub mod risk;
 pub mod seed;
 pub mod strategies;
+#[cfg(test)]
+mod test_support;

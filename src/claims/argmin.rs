@@ -1582,11 +1582,8 @@ mod tests {
     /// NLL: (1/n)Σ(μ − xᵢ, σ² + μ² − xᵢ²); KL: (Δ, 2μΔ + σ² − V − Δ²).
     #[test]
     fn normal_gradient_error_bounds_hold_against_a_320_bit_reference() {
-        use astro_float::{BigFloat, Consts, Radix, RoundingMode};
-        const P: usize = 320;
-        const RM: RoundingMode = RoundingMode::ToEven;
-        let mut cc = Consts::new().expect("astro-float constants");
-        let big = |x: f64| BigFloat::from_f64(x, P);
+        use crate::test_support::{PREC as P, RM, big, normal_moments, to_f64};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
         let spread = [0.1, -1.7, 2.3, 0.55, 1.0 / 3.0, -0.9, 7.25];
         // x² ≈ σ² + μ² = 4 at η = (⅓, −⅙) (μ = 1, σ² = 3): the per-sample
         // terms cancel to about 1e−9 while their roundings stay near u·4,
@@ -1614,9 +1611,7 @@ mod tests {
                 base: NormalCrossEntropy::new(m, v).unwrap(),
                 samples,
             };
-            let two_eta2 = big(2.0).mul(&big(eta[1]), P, RM);
-            let mu = big(-eta[0]).div(&two_eta2, P, RM);
-            let s2 = big(-1.0).div(&two_eta2, P, RM);
+            let (mu, s2) = normal_moments(eta);
             let mu_sq = mu.mul(&mu, P, RM);
             let n = big(samples.len() as f64);
             let (mut a, mut b) = (big(0.0), big(0.0));
@@ -1645,7 +1640,7 @@ mod tests {
             {
                 for (j, want) in exact.iter().enumerate() {
                     let d = big(g.gradient[j]).sub(want, P, RM).abs();
-                    let err: f64 = d.format(Radix::Dec, RM, &mut cc).unwrap().parse().unwrap();
+                    let err = to_f64(&d, &mut cc);
                     assert!(
                         err <= g.error[j],
                         "objective {k}, η {eta:?}, ∂{j}: {err:e} > {:e}",

@@ -8,8 +8,10 @@
 //! fails here, where the crate's own measures would never show it.
 
 use super::{Context, DEFAULT_CASES, Measures, Outcome, catalogue};
+use crate::measures::dd::{fast_two_sum, two_sum};
 use crate::measures::{self, MeasureError, ln::ln_dd};
 use crate::seed::DEFAULT_SEED;
+use crate::test_support::{PREC as P, big, hashed_sign, to_f64};
 
 const U: f64 = f64::EPSILON / 2.0;
 /// Relative error of `ln_dd` (its module documents 2⁻⁶⁸), doubled to cover
@@ -50,8 +52,9 @@ struct Terms {
     error: f64,
 }
 
-/// Σ over pᵢ > 0 of the terms pᵢ·(a(xᵢ) − b(yᵢ))·sign, each logarithm in
-/// double-double. `logs(p, q)` gives (ln a, ln b) pairs and a magnitude for E.
+/// Σ over pᵢ > 0 of the terms pᵢ·ℓᵢ, where `f(pᵢ, qᵢ)` gives the logarithm
+/// factor ℓᵢ in double-double and a magnitude M (|ln| of the logarithms
+/// involved) whose DD·pᵢ·M bounds the term's error.
 fn terms(p: &[f64], q: &[f64], f: impl Fn(f64, f64) -> ((f64, f64), f64)) -> Terms {
     let (mut hi, mut lo, mut s, mut e) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut n = 0.0;
@@ -68,9 +71,7 @@ fn terms(p: &[f64], q: &[f64], f: impl Fn(f64, f64) -> ((f64, f64), f64)) -> Ter
         // Double-double accumulation: TwoSum of the high parts, low parts
         // summed plainly (their total is below 2⁻⁵²·Σ|t|, so its rounding is
         // below 2⁻¹⁰⁰·Σ|t|·n).
-        let sum = hi + t_hi;
-        let bb = sum - hi;
-        let err = (hi - (sum - bb)) + (t_hi - bb);
+        let (sum, err) = two_sum(hi, t_hi);
         hi = sum;
         lo += err + t_lo;
         s += t_hi.abs();
@@ -79,7 +80,7 @@ fn terms(p: &[f64], q: &[f64], f: impl Fn(f64, f64) -> ((f64, f64), f64)) -> Ter
     // The low parts' and the magnitudes' own roundings, and underflow.
     let error = e + n * (n + 2.0) * U * U * s + n * TINY;
     let s_low = s * (1.0 - (n + 2.0) * U) - error;
-    let (hi, lo) = (hi + lo, lo - ((hi + lo) - hi));
+    let (hi, lo) = fast_two_sum(hi, lo);
     Terms {
         hi,
         lo,
@@ -89,15 +90,6 @@ fn terms(p: &[f64], q: &[f64], f: impl Fn(f64, f64) -> ((f64, f64), f64)) -> Ter
 }
 
 impl AtTheEdge {
-    /// +1 or −1 from an FNV-1a hash of the measure's tag and its inputs.
-    fn direction(tag: u64, p: &[f64], q: &[f64]) -> f64 {
-        let mut h = 0xcbf2_9ce4_8422_2325u64 ^ tag;
-        for x in p.iter().chain(q) {
-            h = (h ^ x.to_bits()).wrapping_mul(0x0100_0000_01b3);
-        }
-        if (h >> 40) & 1 == 0 { 1.0 } else { -1.0 }
-    }
-
     fn edge(own: f64, sign: f64, t: &Terms) -> f64 {
         let v = (t.hi + t.lo).abs();
         let a = 4.0 * U * t.s_low - U * (v + t.error) - t.error - 16.0 * U * U * t.s_low;
@@ -122,7 +114,7 @@ impl Measures for AtTheEdge {
             let (h, l) = ln_dd(pi);
             ((-h, -l), h.abs())
         });
-        Ok(Self::edge(own, Self::direction(1, p, &[]), &t))
+        Ok(Self::edge(own, hashed_sign(1, p, &[]), &t))
     }
     fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
         let own = measures::cross_entropy(p, q)?;
@@ -133,7 +125,7 @@ impl Measures for AtTheEdge {
             let (h, l) = ln_dd(qi);
             ((-h, -l), h.abs())
         });
-        Ok(Self::edge(own, Self::direction(2, p, q), &t))
+        Ok(Self::edge(own, hashed_sign(2, p, q), &t))
     }
     fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
         let own = measures::kl_divergence(p, q)?;
@@ -143,22 +135,17 @@ impl Measures for AtTheEdge {
         let t = terms(p, q, |pi, qi| {
             let ((a, b), (c, d)) = (ln_dd(pi), ln_dd(qi));
             // (a + b) − (c + d) in double-double: TwoSum of the high parts.
-            let s = a - c;
-            let bb = s - a;
-            let err = (a - (s - bb)) + (-c - bb);
+            let (s, err) = two_sum(a, -c);
             ((s, err + (b - d)), a.abs() + c.abs())
         });
-        Ok(Self::edge(own, Self::direction(3, p, q), &t))
+        Ok(Self::edge(own, hashed_sign(3, p, q), &t))
     }
 }
 
 #[test]
 fn the_edge_measures_stay_within_the_contract_and_near_its_edge() {
-    use astro_float::{BigFloat, Consts, RoundingMode};
-    const P: usize = 320;
-    const RM: RoundingMode = RoundingMode::ToEven;
-    let mut cc = Consts::new().unwrap();
-    // Normal-range inputs (astro-float's from_f64 is exact there).
+    use crate::test_support::RM;
+    let mut cc = astro_float::Consts::new().unwrap();
     let cases: [(&[f64], &[f64]); 4] = [
         (&[0.5, 0.25, 0.25], &[0.25, 0.5, 0.25]),
         (&[0.1, 0.2, 0.3, 0.4], &[0.4, 0.3, 0.2, 0.1]),
@@ -166,7 +153,6 @@ fn the_edge_measures_stay_within_the_contract_and_near_its_edge() {
         (&[0.3, 0.7], &[0.31, 0.69]),
     ];
     for (p, q) in cases {
-        let big = |x: f64| BigFloat::from_f64(x, P);
         for (k, value) in [
             AtTheEdge.entropy(p).unwrap(),
             AtTheEdge.cross_entropy(p, q).unwrap(),
@@ -189,17 +175,10 @@ fn the_edge_measures_stay_within_the_contract_and_near_its_edge() {
                 s = s.add(&t.abs(), P, RM);
             }
             // error / (4u·S) and the floor 1 − |v|/(2S) − 2⁻¹⁰ from the
-            // bound above (E ≪ u·S for these inputs), at 320 bits, then to
-            // f64 through the decimal expansion (ample for a ratio).
-            let mut to_f64 = |x: BigFloat| -> f64 {
-                x.format(astro_float::Radix::Dec, RM, &mut cc)
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            };
+            // bound above (E ≪ u·S for these inputs), at 320 bits.
             let err = big(value).sub(&v, P, RM).abs();
-            let ratio = to_f64(err.div(&s.mul(&big(4.0 * U), P, RM), P, RM));
-            let share = to_f64(v.abs().div(&s, P, RM));
+            let ratio = to_f64(&err.div(&s.mul(&big(4.0 * U), P, RM), P, RM), &mut cc);
+            let share = to_f64(&v.abs().div(&s, P, RM), &mut cc);
             assert!(ratio <= 1.0, "measure {k} of {p:?}, {q:?}: {ratio}");
             let floor = 1.0 - share / 2.0 - 1.0 / 1024.0;
             assert!(

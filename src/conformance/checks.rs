@@ -1227,6 +1227,7 @@ fn gradient(c: &CheckRun<'_, '_>) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conformance::{Reference, rejected, run};
 
     #[test]
     fn the_value_bound_grows_with_the_terms_and_the_precision() {
@@ -1300,15 +1301,11 @@ mod tests {
             let mut values = Vec::with_capacity(p.len());
             for (r, pr) in p.iter().enumerate() {
                 let sr = second.get(r).map_or(&[][..], Vec::as_slice);
-                let v = own(pr, sr).map_err(super::super::rejected)?;
+                let v = own(pr, sr).map_err(rejected)?;
                 let b = value_bound(Precision::F64, op, pr.len(), condition(op, pr, sr));
                 let d = (b * (1.0 - U) - 3.0 * U * v.abs() - 2.0 * U * U * v.abs())
                     * (1.0 - 1.0 / f64::from(1u32 << 20));
-                let mut h = 0xcbf2_9ce4_8422_2325u64 ^ op as u64;
-                for x in pr.iter().chain(sr) {
-                    h = (h ^ x.to_bits()).wrapping_mul(0x0100_0000_01b3);
-                }
-                let sign = if (h >> 40) & 1 == 0 { 1.0 } else { -1.0 };
+                let sign = crate::test_support::hashed_sign(op as u64, pr, sr);
                 values.push(if v.is_finite() && d > 0.0 {
                     v + sign * d
                 } else {
@@ -1353,7 +1350,7 @@ mod tests {
             logits: &[Vec<f64>],
             reduction: Reduction,
         ) -> Answer<Reduced> {
-            super::super::Reference.cross_entropy_logits(p, logits, reduction)
+            Reference.cross_entropy_logits(p, logits, reduction)
         }
         fn cross_entropy_logits_grad(
             &self,
@@ -1361,7 +1358,7 @@ mod tests {
             logits: &[Vec<f64>],
             reduction: Reduction,
         ) -> Answer<Vec<Vec<f64>>> {
-            super::super::Reference.cross_entropy_logits_grad(p, logits, reduction)
+            Reference.cross_entropy_logits_grad(p, logits, reduction)
         }
     }
 
@@ -1372,8 +1369,7 @@ mod tests {
         // cross-checks (identity, reductions, permutation, Gibbs, zero
         // semantics) combine the per-operation bounds; each must leave room
         // for every operation's whole allowance at once.
-        let report =
-            super::super::run(&AtTheEdge, &Config::new(crate::seed::DEFAULT_SEED, 128)).unwrap();
+        let report = run(&AtTheEdge, &Config::new(crate::seed::DEFAULT_SEED, 128)).unwrap();
         for c in &report.checks {
             assert_eq!(c.outcome, Outcome::Passed, "{}: {:?}", c.name, c.outcome);
             assert!(c.worst_error_ratio <= 1.0, "{c:?}");

@@ -10,7 +10,7 @@
 mod batch;
 pub mod bernoulli;
 pub mod continuous;
-mod dd;
+pub(crate) mod dd;
 mod discrete;
 mod error;
 mod kernels;

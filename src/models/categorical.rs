@@ -577,14 +577,8 @@ mod tests {
     /// numbers, so Aθ is exact in f64 and the reference needs no other input.
     #[test]
     fn derivative_error_bounds_hold_against_a_320_bit_reference() {
+        use crate::test_support::{big, to_f64};
         let mut cc = Consts::new().expect("astro-float constants");
-        let big = |x: f64| BigFloat::from_f64(x, PREC);
-        let to_f64 = |x: &BigFloat, cc: &mut Consts| -> f64 {
-            x.format(astro_float::Radix::Dec, RM, cc)
-                .expect("format")
-                .parse()
-                .expect("parse")
-        };
         let features = vec![
             vec![1.0, 0.5],
             vec![-2.0, 0.25],

@@ -362,11 +362,8 @@ mod tests {
     /// terms.
     #[test]
     fn gradient_error_bounds_hold_against_a_320_bit_reference() {
-        use astro_float::{BigFloat, Consts, Radix, RoundingMode};
-        const P: usize = 320;
-        const RM: RoundingMode = RoundingMode::ToEven;
-        let mut cc = Consts::new().expect("astro-float constants");
-        let big = |x: f64| BigFloat::from_f64(x, P);
+        use crate::test_support::{PREC as P, RM, big, normal_moments, to_f64};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
         let mut inexact = false;
         for (m, v, eta) in [
             (3.1, 0.1, [31.0, -5.0]),
@@ -375,9 +372,7 @@ mod tests {
         ] {
             let f = NormalCrossEntropy::new(m, v).unwrap();
             let g = f.gradient(&eta);
-            let two_eta2 = big(2.0).mul(&big(eta[1]), P, RM);
-            let mu = big(-eta[0]).div(&two_eta2, P, RM);
-            let s2 = big(-1.0).div(&two_eta2, P, RM);
+            let (mu, s2) = normal_moments(eta);
             let second = big(v).add(&big(m).mul(&big(m), P, RM), P, RM);
             let exact = [
                 mu.sub(&big(m), P, RM),
@@ -385,7 +380,7 @@ mod tests {
             ];
             for (j, want) in exact.iter().enumerate() {
                 let d = big(g.gradient[j]).sub(want, P, RM).abs();
-                let err: f64 = d.format(Radix::Dec, RM, &mut cc).unwrap().parse().unwrap();
+                let err = to_f64(&d, &mut cc);
                 assert!(
                     err <= g.error[j],
                     "m {m}, V {v}, ∂{j}: {err:e} > {:e}",
