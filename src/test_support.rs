@@ -51,3 +51,25 @@ pub(crate) fn hashed_sign(tag: u64, a: &[f64], b: &[f64]) -> f64 {
     }
     if (h >> 40) & 1 == 0 { 1.0 } else { -1.0 }
 }
+
+/// Asserts |computedⱼ − exactⱼ| ≤ errorⱼ for every entry of a gradient (the
+/// exact values at 320 bits); returns whether any entry was inexact, so that
+/// a caller can show a zero bound would have failed.
+pub(crate) fn assert_gradient_within(
+    g: &crate::models::GradientEval,
+    exact: &[BigFloat],
+    cc: &mut Consts,
+    what: &str,
+) -> bool {
+    let mut inexact = false;
+    for (j, want) in exact.iter().enumerate() {
+        let err = to_f64(&big(g.gradient[j]).sub(want, PREC, RM).abs(), cc);
+        assert!(
+            err <= g.error[j],
+            "{what}, ∂{j}: {err:e} > {:e}",
+            g.error[j]
+        );
+        inexact |= err > 0.0;
+    }
+    inexact
+}
