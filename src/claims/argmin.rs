@@ -127,12 +127,21 @@ fn measured(
     rel: &[f64],
 ) -> Result<(f64, f64), String> {
     let q_hat = normalize(q).map_err(|e| format!("normalize(softmax(z)) failed: {e}"))?;
-    let spread = 1.01 * q.iter().zip(rel).map(|(qi, r)| qi * r + TINY).sum::<f64>();
     let value = match which {
         Divergence::CrossEntropy => m.cross_entropy(p, &q_hat),
         Divergence::Kl => m.kl_divergence(p, &q_hat),
     }
     .map_err(|e| format!("{} rejected a valid pair: {e}", which.name()))?;
+    Ok((value, measured_error(which, p, q, &q_hat, rel)))
+}
+
+/// The bound of [`measured`], for the computed q̃ (`q`), its normalization q̂
+/// and the relative errors `rel`:
+/// 1.02·Σ_{pᵢ>0} pᵢ·(1.01·(relᵢ + s + 4u) + 2⁻¹⁰⁷⁴/q̂ᵢ) + 1.01·4u·Σ_{pᵢ>0}|tᵢ|,
+/// with s = 1.01·Σ(relᵢq̃ᵢ + 2⁻¹⁰⁷⁴) and tᵢ = pᵢ ln q̂ᵢ (CE) or
+/// pᵢ(ln pᵢ − ln q̂ᵢ) (KL).
+fn measured_error(which: Divergence, p: &[f64], q: &[f64], q_hat: &[f64], rel: &[f64]) -> f64 {
+    let spread = 1.01 * q.iter().zip(rel).map(|(qi, r)| qi * r + TINY).sum::<f64>();
     let (mut model, mut terms) = (0.0, 0.0);
     for i in 0..p.len() {
         if p[i] > 0.0 {
@@ -143,7 +152,7 @@ fn measured(
             };
         }
     }
-    Ok((value, 1.02 * model + 1.01 * CONTRACT * terms))
+    1.02 * model + 1.01 * CONTRACT * terms
 }
 
 /// CE(p, softmax z) or KL(p‖softmax z) from the crate's logit forms, with a
@@ -723,15 +732,7 @@ fn categorical_case(m: &dyn Measures, c: &FamilyCase, w: &mut Worst) -> Result<(
     if c.saturated() {
         // Closed form: softmax(θ*, 0) = p, θᵢ* = ln pᵢ − ln p_k, each ln within
         // 2u (one ulp), the difference within u.
-        let k = c.p.len();
-        let lk = c.p[k - 1].ln();
-        let star: Vec<f64> = c.p[..k - 1].iter().map(|pi| pi.ln() - lk).collect();
-        let star_err: Vec<f64> = c.p[..k - 1]
-            .iter()
-            .zip(&star)
-            .map(|(pi, s)| 2.02 * U * (pi.ln().abs() + lk.abs()) + U * s.abs())
-            .collect();
-        let star_err = norm2_up(&star_err);
+        let (star, star_err) = closed_form_logits(&c.p);
         for (name, f) in [("CE", &ce_fit), ("KL", &kl_fit)] {
             agree(
                 w,
@@ -746,25 +747,47 @@ fn categorical_case(m: &dyn Measures, c: &FamilyCase, w: &mut Worst) -> Result<(
         // exact q(θ̂) is within r/2 of q(θ*) = p/P; q̃ is within relᵢq̃ᵢ + 2⁻¹⁰⁷⁴
         // of q(θ̂); p/P within |P − 1|·p/P of p (P within 3u of P̃).
         let pt = obj.point(&ce_fit.theta);
-        let q_err: Vec<f64> =
-            pt.q.iter()
-                .zip(&pt.rel)
-                .map(|(q, r)| r * q + TINY)
-                .collect();
-        let off = (obj.mass() - 1.0).abs() + 3.0 * U;
-        let bound = 0.5 * ce_fit.certificate.parameter_error
-            + norm2_up(&q_err)
-            + norm2_up(&c.p) * off / (1.0 - off);
-        agree(
-            w,
-            "‖softmax(ẑ_CE) − p‖",
+        let bound = softmax_distance_bound(
+            ce_fit.certificate.parameter_error,
             &pt.q,
+            &pt.rel,
             &c.p,
-            bound * (1.0 + 2.0 * U),
-        )?;
+            obj.mass(),
+        );
+        agree(w, "‖softmax(ẑ_CE) − p‖", &pt.q, &c.p, bound)?;
     }
     probe_minimum(m, &obj, &ce_fit.theta, ce_fit.certificate.gradient_norm, w)?;
     probe_minimum(m, &obj, &kl_fit.theta, kl_fit.certificate.gradient_norm, w)
+}
+
+/// The minimizer θᵢ* = ln pᵢ − ln p_k of the full softmax family
+/// (A = [I; 0], softmax(θ*, 0) = p), and a bound on the ℓ₂ distance of the
+/// computed θ* to the exact one: each ln within 2u (one ulp, 1.01 for the
+/// bound's own rounding), the difference within u|θᵢ*|.
+fn closed_form_logits(p: &[f64]) -> (Vec<f64>, f64) {
+    let k = p.len();
+    let lk = p[k - 1].ln();
+    let star: Vec<f64> = p[..k - 1].iter().map(|pi| pi.ln() - lk).collect();
+    let err: Vec<f64> = p[..k - 1]
+        .iter()
+        .zip(&star)
+        .map(|(pi, s)| 2.02 * U * (pi.ln().abs() + lk.abs()) + U * s.abs())
+        .collect();
+    (star, norm2_up(&err))
+}
+
+/// A bound on ‖q̃ − p‖₂ for the computed softmax q̃ (entries within
+/// relᵢq̃ᵢ + 2⁻¹⁰⁷⁴ of the exact q(θ̂)) at a fit θ̂ within r of the minimizer,
+/// for a target p of computed mass P̃: softmax is ½-Lipschitz in ℓ₂ (its
+/// Jacobian diag q − qqᵀ has norm ≤ ½) and A = [I; 0] is an isometry, so
+/// q(θ̂) is within r/2 of q(θ*) = p/P; p/P is within |P − 1|/(1 − |P − 1|)
+/// ·‖p‖ of p, with |P − 1| ≤ |P̃ − 1| + 3u. In all
+/// (r/2 + ‖relᵢq̃ᵢ + 2⁻¹⁰⁷⁴‖ + ‖p‖·o/(1 − o))·(1 + 2u), o = |P̃ − 1| + 3u.
+fn softmax_distance_bound(radius: f64, q: &[f64], rel: &[f64], p: &[f64], mass: f64) -> f64 {
+    let q_err: Vec<f64> = q.iter().zip(rel).map(|(q, r)| r * q + TINY).collect();
+    let off = (mass - 1.0).abs() + 3.0 * U;
+    let bound = 0.5 * radius + norm2_up(&q_err) + norm2_up(p) * off / (1.0 - off);
+    bound * (1.0 + 2.0 * U)
 }
 
 fn show_family(c: &FamilyCase) -> Counterexample {
@@ -1453,6 +1476,62 @@ fn arb_descent() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
 /// gives D² = ‖z₀ − ln p − mean(z₀ − ln p)‖². KL is (1 + P)-Lipschitz in z
 /// (‖P·q − p‖₂ ≤ P + 1 < 2.01), so the computed z̃_T has
 /// KL(p‖softmax z̃_T) ≤ P ln P + D²/(2T) + 2.01·B_T: convergence to softmax(z) = p.
+/// The centred v = z₀ − ln p, whose ℓ₂ norm bounds the distance from z₀ to
+/// the nearest minimizer ln p + c·1 (any centring constant gives an upper
+/// bound), and a bound on each entry's rounding: each ln within 2u, so
+/// vᵢ = z₀ᵢ − ln pᵢ within 2.02u|ln pᵢ| + u|vᵢ|; the computed mean v̄ is
+/// one such constant, exact as it stands, so only the centring's rounding
+/// u(|vᵢ| + |v̄|) adds: in all 2.02u|ln pᵢ| + 2u(|vᵢ| + |v̄|) (u|v̄| spare).
+fn centred_log_ratio(start: &[f64], p: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let v: Vec<f64> = start.iter().zip(p).map(|(z, pi)| z - pi.ln()).collect();
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let centred: Vec<f64> = v.iter().map(|x| x - mean).collect();
+    let err: Vec<f64> = v
+        .iter()
+        .zip(p)
+        .map(|(x, pi)| 2.02 * U * pi.ln().abs() + 2.0 * U * (x.abs() + mean.abs()))
+        .collect();
+    (centred, err)
+}
+
+/// The ceiling of the exact KL after [`STEPS`] steps of computed gradient
+/// descent, from distance D of the minimizers and within `drift` of the
+/// exact iterate, for a target of mass P: f* + D²/(2T) + 2.01·drift, with
+/// f* = P ln P (3u for its rounding), (1 + 4u) for the quotient's rounding
+/// and 2.01 the Lipschitz constant of KL in z.
+fn convergence_ceiling(mass: f64, distance: f64, drift: f64) -> f64 {
+    let floor = mass * mass.ln() + 3.0 * U;
+    let rate = distance * distance / (2.0 * STEPS as f64) * (1.0 + 4.0 * U);
+    floor + rate + 2.01 * drift
+}
+
+/// One step's contribution to a descent sequence's distance from exact
+/// descent: the gradient's error bound ‖ẽ‖ plus the update's rounding
+/// u·‖z_{t+1}‖ (1.01 for the norm's own rounding).
+fn step_error(gradient_error: &[f64], next: &[f64]) -> f64 {
+    norm2_up(gradient_error) + U * norm2_up(next) * 1.01
+}
+
+/// A bound carried over one step, (bound + step)·(1 + 4u): the factor
+/// covers the rounding of the sums that formed `step` and this one.
+fn accumulate(bound: f64, step: f64) -> f64 {
+    (bound + step) * (1.0 + 4.0 * U)
+}
+
+/// The contract 4u·Σ|tᵢ| of a measure whose exact terms are `terms`
+/// (1.01 for the sum's rounding).
+fn contract_error(terms: &[f64]) -> f64 {
+    1.01 * CONTRACT * terms.iter().map(|t| t.abs()).sum::<f64>()
+}
+
+/// The ceiling of a computed difference a − b whose a has ceiling
+/// `ceiling` (error included) and whose b is within `b_error`:
+/// (ceiling + b_error + u·|a − b|)·(1 + 2u), the subtraction's rounding and
+/// the sums'.
+fn difference_ceiling(ceiling: f64, b_error: f64, difference: f64) -> f64 {
+    (ceiling + b_error + U * difference.abs()) * (1.0 + 2.0 * U)
+}
+
 fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Result<(), String> {
     let k = p.len();
     let identity: Vec<Vec<f64>> = (0..k)
@@ -1467,11 +1546,10 @@ fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Re
         let gk = kl.gradient(&zk);
         zc = zc.iter().zip(&gc.gradient).map(|(z, g)| z - g).collect();
         zk = zk.iter().zip(&gk.gradient).map(|(z, g)| z - g).collect();
-        let (ec, ek) = (norm2_up(&gc.error), norm2_up(&gk.error));
-        let (rc, rk) = (U * norm2_up(&zc) * 1.01, U * norm2_up(&zk) * 1.01);
-        gap_bound = (gap_bound + ec + ek + rc + rk) * (1.0 + 4.0 * U);
-        drift_c = (drift_c + ec + rc) * (1.0 + 4.0 * U);
-        drift_k = (drift_k + ek + rk) * (1.0 + 4.0 * U);
+        let (ec, ek) = (step_error(&gc.error, &zc), step_error(&gk.error, &zk));
+        gap_bound = accumulate(gap_bound, ec + ek);
+        drift_c = accumulate(drift_c, ec);
+        drift_k = accumulate(drift_k, ek);
         agree(
             w,
             &format!("‖z_CE − z_KL‖ after {} steps", t + 1),
@@ -1480,29 +1558,17 @@ fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Re
             gap_bound,
         )?;
     }
-    // Convergence: D² from the closed-form minimizer ln p (each ln within 2u,
-    // so v = z₀ − ln p within 2.02u|ln pᵢ| + u|vᵢ|; any centring constant
-    // gives an upper bound on the distance to the nearest minimizer).
-    let v: Vec<f64> = start.iter().zip(p).map(|(z, pi)| z - pi.ln()).collect();
-    let mean = v.iter().sum::<f64>() / k as f64;
-    let centred: Vec<f64> = v.iter().map(|x| x - mean).collect();
-    let v_err: Vec<f64> = v
-        .iter()
-        .zip(p)
-        .map(|(x, pi)| 2.02 * U * pi.ln().abs() + 2.0 * U * (x.abs() + mean.abs()))
-        .collect();
+    let (centred, v_err) = centred_log_ratio(start, p);
     let distance = norm2_up(&centred) + norm2_up(&v_err);
     let mass = measures::compensated_sum(p);
-    let floor = mass * mass.ln() + 3.0 * U;
-    let rate = distance * distance / (2.0 * STEPS as f64) * (1.0 + 4.0 * U);
     let entropy = m
         .entropy(p)
         .map_err(|e| format!("H rejected a valid p: {e}"))?;
-    let e_entropy = 1.01 * CONTRACT * p.iter().map(|&x| xlogx(x).abs()).sum::<f64>();
+    let e_entropy = contract_error(&p.iter().map(|&x| xlogx(x)).collect::<Vec<_>>());
     for (name, z, drift) in [("CE", &zc, drift_c), ("KL", &zk, drift_k)] {
         let q = measures::softmax(z).map_err(|e| e.to_string())?;
         let rel = softmax_relative_errors(z, &q);
-        let ceiling = floor + rate + 2.01 * drift;
+        let ceiling = convergence_ceiling(mass, distance, drift);
         let (kl_value, e_kl) = measured(m, Divergence::Kl, p, &q, &rel)?;
         at_most(
             w,
@@ -1516,7 +1582,7 @@ fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Re
             w,
             &format!("measured CE(p, softmax z_T) − H(p) after {STEPS} steps on {name}"),
             excess,
-            (ceiling + e_ce + e_entropy + U * excess.abs()) * (1.0 + 2.0 * U),
+            difference_ceiling(ceiling + e_ce, e_entropy, excess),
         )?;
     }
     Ok(())
@@ -1575,6 +1641,149 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The descent bounds at dyadic arguments, where each formula's
+    /// operations are exact (U = 2⁻⁵³ and ulp(½) = U, so ½ + kU is exact
+    /// for small integers k): the wanted values are the documented formulas
+    /// evaluated by hand.
+    #[test]
+    fn descent_bounds_follow_their_formulas() {
+        use std::f64::consts::LN_2;
+        // f* + D²/(2T) + 2.01·drift: P = 1 (ln 1 = 0), D = 16 gives
+        // 256/512·(1 + 4u) = ½ + 2u.
+        assert_eq!(convergence_ceiling(1.0, 0.0, 0.0), 3.0 * U);
+        assert_eq!(convergence_ceiling(1.0, 16.0, 0.0), 0.5 + 5.0 * U);
+        assert_eq!(convergence_ceiling(0.5, 0.0, 0.0), -0.5 * LN_2 + 3.0 * U);
+        assert_eq!(convergence_ceiling(1.0, 0.0, 1.0), 3.0 * U + 2.01);
+        // (1 + 2)(1 + 4u) = 3 + 12u, and ulp(3) = 4u.
+        assert_eq!(accumulate(1.0, 2.0), 3.0 + 12.0 * U);
+        // (¼ + ¼)(1 + 2u) = ½ + u; (½ + 2u)(1 + 2u) = ½ + 3u + 4u², which
+        // rounds to ½ + 3u.
+        assert_eq!(difference_ceiling(0.25, 0.25, 0.0), 0.5 + U);
+        assert_eq!(difference_ceiling(0.5, 0.0, -2.0), 0.5 + 3.0 * U);
+        // 1.01·4u·(½ + ¼): two roundings of a positive product.
+        let want = 1.01 * 4.0 * U * 0.75;
+        assert!((contract_error(&[-0.5, 0.25]) - want).abs() <= 2.0 * U * want);
+        // ‖(3, 4)‖ = 5 and ‖(0, 2)‖ = 2, each rounded up by γ₄.
+        let want = 5.0 * (1.0 + gamma(4)) + U * 2.0 * (1.0 + gamma(4)) * 1.01;
+        assert!((step_error(&[3.0, 4.0], &[0.0, 2.0]) - want).abs() <= 4.0 * U * want);
+    }
+
+    /// The centred log-ratio and its rounding bound 2.02u|ln pᵢ| +
+    /// 2u(|vᵢ| + |v̄|), at p = (¼, ½, ¼) and z₀ = (1, 0, −1): v = (1 + 2ln 2,
+    /// ln 2, −1 + 2ln 2), v̄ = 5ln 2/3, against values at 320 bits.
+    #[test]
+    fn centred_log_ratio_follows_its_formula() {
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let ln2 = cc.ln_2(P, RM);
+        let (centred, err) = centred_log_ratio(&[1.0, 0.0, -1.0], &[0.25, 0.5, 0.25]);
+        let two_ln2 = ln2.mul(&big(2.0), P, RM);
+        let v = [
+            big(1.0).add(&two_ln2, P, RM),
+            ln2.clone(),
+            big(-1.0).add(&two_ln2, P, RM),
+        ];
+        let mean = ln2.mul(&big(5.0), P, RM).div(&big(3.0), P, RM);
+        let ln_p = [two_ln2.clone(), ln2.clone(), two_ln2.clone()];
+        for i in 0..3 {
+            // Each centred entry within the bound the function states.
+            let exact = to_f64(&v[i].sub(&mean, P, RM), &mut cc);
+            assert!((centred[i] - exact).abs() <= err[i], "entry {i}");
+            // The bound itself, from the exact |ln pᵢ|, |vᵢ| and |v̄|: the
+            // f64 inputs are within 2u of them, so within 3u overall.
+            let want = 2.02 * U * to_f64(&ln_p[i], &mut cc)
+                + 2.0 * U * (to_f64(&v[i], &mut cc).abs() + to_f64(&mean, &mut cc));
+            assert!(
+                (err[i] - want).abs() <= 3.0 * U * want,
+                "bound {i}: {:e} vs {want:e}",
+                err[i]
+            );
+        }
+    }
+
+    /// The closed-form minimizer at p = (¼, ½, ¼): θ* = (0, ln 2), whose
+    /// computed value is within the stated bound of the 320-bit one, and the
+    /// bound is the documented ‖(2.02u·4ln 2, 2.02u·3ln 2 + u·ln 2)‖ (f64
+    /// ln 2 within u/2 relative, the norm's γ₄, a few roundings: 8u).
+    #[test]
+    fn closed_form_logits_follow_their_formula() {
+        use std::f64::consts::LN_2;
+        let (star, err) = closed_form_logits(&[0.25, 0.5, 0.25]);
+        assert_eq!(star[0], 0.0);
+        // ln ½ − ln ¼ = ln 2: both logs are correctly rounded multiples of
+        // ln 2 (by 1 and 2, exact scalings), so the difference is f64 ln 2.
+        assert_eq!(star[1], LN_2);
+        let want = (2.02 * U * 4.0 * LN_2).hypot(2.02 * U * 3.0 * LN_2 + U * LN_2);
+        assert!(
+            err >= want && err <= want * (1.0 + 8.0 * U),
+            "{err:e} vs {want:e}"
+        );
+    }
+
+    /// The softmax distance bound: one case where r/2 dominates, one where
+    /// the mass term's 3u does (exact mass 1), one where the q̃ errors and an
+    /// off mass do. The wanted values are the documented formula; the
+    /// function's and the test's roundings (a few non-negative terms, two
+    /// norms' γ₄) stay within 8u relative, while any changed term moves the
+    /// result by at least 2⁻²⁰ relative in the case where it counts.
+    #[test]
+    fn softmax_distance_bound_follows_its_formula() {
+        let half = std::f64::consts::FRAC_1_SQRT_2; // ‖(½, ½)‖
+        let g = 1.0 + gamma(4);
+        let cases = [
+            // (r, rel, mass, want)
+            (0.25, [0.0, 0.0], 1.0, 0.125 + half * g * 3.0 * U),
+            (0.0, [0.0, 0.0], 1.0, half * g * 3.0 * U / (1.0 - 3.0 * U)),
+            (
+                0.0,
+                [2f64.powi(-40), 2f64.powi(-41)],
+                1.0 + 2f64.powi(-30),
+                (0.5f64 * 2f64.powi(-40)).hypot(0.5 * 2f64.powi(-41)) * g
+                    + half * g * (2f64.powi(-30) + 3.0 * U) / (1.0 - 2f64.powi(-30)),
+            ),
+        ];
+        for (k, (r, rel, mass, want)) in cases.into_iter().enumerate() {
+            let want = want * (1.0 + 2.0 * U);
+            let got = softmax_distance_bound(r, &[0.5, 0.5], &rel, &[0.5, 0.5], mass);
+            assert!(
+                (got - want).abs() <= 8.0 * U * want,
+                "case {k}: {got:e} vs {want:e}"
+            );
+        }
+    }
+
+    /// The bound of `measured`, at a case where every part of it counts:
+    /// rel of order 2⁻⁵⁰, a q̂ entry of 2⁻¹⁰²⁰ (so 2⁻¹⁰⁷⁴/q̂ = 2⁻⁵⁴), p with a
+    /// zero (skipped). The wanted value is the documented formula; the
+    /// function and the test round at most a dozen non-negative terms in
+    /// different orders, so 16u relative separates them from any change of
+    /// a term (the smallest term is about 10⁻⁴ of the total).
+    #[test]
+    fn measured_error_follows_its_formula() {
+        let p = [0.75, 0.25, 0.0];
+        let q = [0.5, 0.25, 0.25];
+        let q_hat = [0.5, 2f64.powi(-1020), 0.5];
+        let rel = [2f64.powi(-50), 2f64.powi(-49), 2f64.powi(-48)];
+        let s = 1.01 * (0.5 * rel[0] + 0.25 * rel[1] + 0.25 * rel[2] + 3.0 * TINY);
+        let model = 0.75 * (1.01 * (rel[0] + s + 4.0 * U) + TINY / 0.5)
+            + 0.25 * (1.01 * (rel[1] + s + 4.0 * U) + 2f64.powi(-54));
+        let terms_ce = 0.75 * 0.5f64.ln().abs() + 0.25 * 1020.0 * std::f64::consts::LN_2;
+        let terms_kl = (0.75 * (0.75f64.ln() - 0.5f64.ln())).abs()
+            + 0.25 * (0.25f64.ln() + 1020.0 * std::f64::consts::LN_2).abs();
+        for (which, terms) in [
+            (Divergence::CrossEntropy, terms_ce),
+            (Divergence::Kl, terms_kl),
+        ] {
+            let want = 1.02 * model + 1.01 * 4.0 * U * terms;
+            let got = measured_error(which, &p, &q, &q_hat, &rel);
+            assert!(
+                (got - want).abs() <= 16.0 * U * want,
+                "{}: {got:e} vs {want:e}",
+                which.name()
+            );
+        }
+    }
 
     /// The normal objectives' gradient error bounds hold against their
     /// gradients at 320 bits, from the f64 η, samples and target moments

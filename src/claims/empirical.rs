@@ -2,7 +2,7 @@
 //! log-likelihood, the cross-entropy of the empirical distribution, and
 //! H(p̂ₙ) + KL(p̂ₙ‖q); and why the last step fails for continuous data.
 
-use super::harness::{U, Worst, condition, property, quickcheck_property};
+use super::harness::{Condition, U, Worst, condition, property, quickcheck_property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
 use crate::measures::{compensated_sum, normalize};
 use crate::risk::Loss;
@@ -102,9 +102,12 @@ fn discrete_case(
     // Per example: a compensated sum of n terms, then /n (u). By counts: one
     // product cₖ·lₖ per term (u), a compensated sum of K terms, then /n (u).
     // All terms are non-negative, so Σ|terms|/n is the value itself.
-    let value = risk.max(nll);
-    let bound = (2.0 * U + sum_error(n, 1.0) + sum_error(k, 1.0) + U) * value * (1.0 + 4.0 * U);
-    w.close("R̂ₙ(q) − mean NLL", risk, nll, bound)?;
+    w.close(
+        "R̂ₙ(q) − mean NLL",
+        risk,
+        nll,
+        risk_nll_bound(n, k, risk.max(nll)),
+    )?;
 
     // Risk against CE(p̂ₙ, q), relative to C = Σ p̂ₖ|ln qₖ| (= the exact
     // mean NLL, all terms ≥ 0):
@@ -115,19 +118,42 @@ fn discrete_case(
     // - the CE of the stored vectors within the contract, 4u·C.
     // A further u·C covers the second-order products of these.
     let c = condition(&p_hat, q);
-    let risk_ce = (5.0 * U + gamma(n).powi(2) + U + CONTRACT + U) * c.cross_entropy.max(risk);
+    let risk_ce = risk_ce_bound(n, c.cross_entropy.max(risk));
     w.close("R̂ₙ(q) − CE(p̂ₙ, q)", risk, ce, risk_ce)?;
 
     // Risk against H(p̂ₙ) + KL(p̂ₙ‖q): the bound above plus claim 1's bound
     // for CE − (H + KL) on the stored vectors (each measure within its
     // contract; one rounding of H + KL, 2u·CE for it and the comparison).
-    let decomposition = CONTRACT * (c.entropy + c.cross_entropy + c.kl) + 2.0 * U * ce.abs();
     w.close(
         "R̂ₙ(q) − (H(p̂ₙ) + KL(p̂ₙ‖q))",
         risk,
         h + kl,
-        risk_ce + decomposition,
+        risk_ce + decomposition_bound(&c, ce),
     )
+}
+
+/// The bound on |R̂ₙ − mean NLL| for the larger of the two values v: both
+/// add the same rounded logarithms (the same bits on both paths), so only
+/// the summations differ: per example a compensated sum of n terms and /n
+/// (u); by counts one product per term (2u, with the earlier u), a
+/// compensated sum of K terms and /n (u). All terms are non-negative, so
+/// Σ|terms|/n is v itself: (2u + (2u + γₙ²) + (2u + γ_K²) + u)·v·(1 + 4u).
+fn risk_nll_bound(n: usize, k: usize, value: f64) -> f64 {
+    (2.0 * U + sum_error(n, 1.0) + sum_error(k, 1.0) + U) * value * (1.0 + 4.0 * U)
+}
+
+/// The bound on |R̂ₙ − CE(p̂ₙ, q)| relative to C = Σp̂ₖ|ln qₖ| (or the risk,
+/// if larger): the risk's 5u + γₙ² (logs, compensated sum, division), p̂ₖ's
+/// u, the contract's 4u and u for the second-order products.
+fn risk_ce_bound(n: usize, scale: f64) -> f64 {
+    (5.0 * U + gamma(n).powi(2) + U + CONTRACT + U) * scale
+}
+
+/// Claim 1's bound for CE − (H + KL) on the stored vectors: each measure
+/// within its contract 4u·Σ|tᵢ|, and one rounding of H + KL (2u·|CE| for it
+/// and for the comparison).
+fn decomposition_bound(c: &Condition, ce: f64) -> f64 {
+    CONTRACT * (c.entropy + c.cross_entropy + c.kl) + 2.0 * U * ce.abs()
 }
 
 fn show_discrete(sample: &[usize], q: &[f64], m: &dyn Measures) -> Counterexample {
@@ -377,6 +403,41 @@ fn binned(
 /// The finest binning level: h = 2⁻³⁰.
 const LEVELS: i32 = 30;
 
+/// The rounding bound of the mean Normal NLL (1/n)Σ(c₀ + zᵢ²/2),
+/// c₀ = fl(½ln 2π + ln σ), zᵢ = (xᵢ − μ)/σ, given m = mean zᵢ²/2:
+/// 1.01·(u(½ln 2π + 2|ln σ| + |c₀|) + 5u·m + (2u + γₙ²)(|c₀| + m) + u|NLL|).
+/// c₀ is off by u(½ln 2π + 2|ln σ| + |c₀|) (the constant, ln within 1 ULP,
+/// the sum); each term c₀ + zᵢ²/2 adds 5u·zᵢ²/2 (z in 2u, squared in 5u)
+/// and u·|term|; the compensated sum u + γₙ² of Σ|terms|; the division u·|NLL|.
+fn normal_nll_error(n: usize, ln_sigma: f64, c0: f64, mean_half_sq: f64, nll: f64) -> f64 {
+    let terms = c0.abs() + mean_half_sq;
+    1.01 * (U * (HALF_LN_2PI + 2.0 * ln_sigma.abs() + c0.abs())
+        + 5.0 * U * mean_half_sq
+        + (2.0 * U + gamma(n).powi(2)) * terms
+        + U * nll.abs())
+}
+
+/// The error bound of the computed sum fl(ã + b̃) of two computed values,
+/// each within its bound: e_a + e_b + u·|fl(ã + b̃)| (round to nearest:
+/// fl(s) = s/(1 + δ) with |δ| ≤ u, so |fl(s) − s| ≤ u·|fl(s)|).
+fn sum_rounding(a: f64, a_error: f64, b: f64, b_error: f64) -> f64 {
+    a_error + b_error + U * (a + b).abs()
+}
+
+/// The slack of the floor KL_h ≥ ln(1/h) − ln K + NLL − disc for K occupied
+/// bins: KL̃'s error bound, the stored p̂'s mass (within K·u of 1, so
+/// H ≤ ln K + K·u·(ln K + 1)), the NLL's rounding, ln h's (2u|ln h|) and
+/// ln K's (2u ln K), and the floor's three sums (3u over the magnitudes).
+fn floor_slack(b: &Binned, nll: f64, nll_error: f64, ln_h: f64) -> f64 {
+    let bins = b.counts.len() as f64;
+    b.kl_error
+        + bins * U * (bins.ln() + 1.0)
+        + nll_error
+        + 2.0 * U * ln_h.abs()
+        + 2.0 * U * bins.ln()
+        + 3.0 * U * (ln_h.abs() + bins.ln() + nll.abs() + b.disc)
+}
+
 /// The continuous caveat for one sample and Normal(μ, σ) model: the mean NLL
 /// is finite, CE_h + ln h tends to it, KL_h grows like ln(1/h).
 fn continuous_case(
@@ -409,12 +470,7 @@ fn continuous_case(
         })
         .collect();
     let mean_half_sq = compensated_sum(&half_sq) / n as f64;
-    let terms = c0.abs() + mean_half_sq;
-    let nll_error = 1.01
-        * (U * (HALF_LN_2PI + 2.0 * ln_sigma.abs() + c0.abs())
-            + 5.0 * U * mean_half_sq
-            + (2.0 * U + gamma(n).powi(2)) * terms
-            + U * nll.abs());
+    let nll_error = normal_nll_error(n, ln_sigma, c0, mean_half_sq, nll);
 
     let mut sorted = sample.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -426,14 +482,13 @@ fn continuous_case(
         let ln_h_error = 2.0 * U * ln_h.abs();
 
         // CE_h + ln h against the mean NLL: the discretization bound, plus the
-        // rounding of CE_h, ln h, their sum (u·(|CE_h| + |ln h|)) and the NLL.
-        let rounding = b.ce_error + ln_h_error + U * (b.ce.abs() + ln_h.abs()) + nll_error;
+        // rounding of CE_h, ln h, their sum and the NLL.
         w.close_approx(
             &format!("CE(p̂ₙ,h, q_h) + ln h − mean NLL at h = 2^-{level}"),
             b.ce + ln_h,
             nll,
             b.disc,
-            rounding,
+            sum_rounding(b.ce, b.ce_error, ln_h, ln_h_error) + nll_error,
         )?;
 
         // KL_h = CE_h − H_h and H_h ≤ ln K for K occupied bins (for the
@@ -445,12 +500,7 @@ fn continuous_case(
         // ln K's (2u), and the floor's three sums.
         let bins = b.counts.len() as f64;
         let floor = -ln_h - bins.ln() + nll - b.disc;
-        let slack = b.kl_error
-            + bins * U * (bins.ln() + 1.0)
-            + nll_error
-            + ln_h_error
-            + 2.0 * U * bins.ln()
-            + 3.0 * U * (ln_h.abs() + bins.ln() + nll.abs() + b.disc);
+        let slack = floor_slack(&b, nll, nll_error, ln_h);
         w.at_least(
             &format!("KL(p̂ₙ,h‖q_h) against ln(1/h) − ln K + NLL − disc at h = 2^-{level}"),
             b.kl,
@@ -464,9 +514,9 @@ fn continuous_case(
         // cancels); each KL̃ within its kl_error; the two subtractions.
         if let Some(prev) = &previous {
             if prev.counts == b.counts {
-                let rounding = prev.kl_error
-                    + b.kl_error
-                    + U * (b.kl - prev.kl).abs()
+                // The difference's rounding (−KL̃ enters as a sum term)
+                // and f64 ln 2's (u/2 relative, counted as 2u·ln 2).
+                let rounding = sum_rounding(b.kl, b.kl_error, -prev.kl, prev.kl_error)
                     + 2.0 * U * std::f64::consts::LN_2;
                 w.close_approx(
                     &format!("KL at h = 2^-{level} minus KL at twice that width, against ln 2"),
@@ -553,6 +603,75 @@ mod tests {
         let g = 7.0 * U / (1.0 - 7.0 * U);
         assert_eq!(sum_error(7, 2.0), (2.0 * U + g * g) * 2.0);
         assert_eq!(sum_error(1, 0.0), 0.0);
+    }
+
+    /// The discrete and continuous cases' bounds against their formulas, at
+    /// arguments where every term is within a few powers of two of the
+    /// others (so a changed term moves the result far beyond the 16u that
+    /// the function's and the test's different summation orders of at most
+    /// nine non-negative terms allow); n = 2⁴⁵ makes γₙ² = (2⁻⁸)²
+    /// outweigh 2u.
+    #[test]
+    fn case_bounds_follow_their_formulas() {
+        use std::f64::consts::LN_2;
+        for n in [2usize, 1 << 45] {
+            let (ln_sigma, c0, m, nll) = (0.5, HALF_LN_2PI + 0.5, 0.5, 1.75);
+            let g = gamma(n);
+            let want = 1.01
+                * (U * (HALF_LN_2PI + 2.0 * 0.5 + c0)
+                    + 5.0 * U * m
+                    + (2.0 * U + g * g) * (c0 + m)
+                    + U * nll);
+            let got = normal_nll_error(n, ln_sigma, c0, m, nll);
+            assert!(
+                (got - want).abs() <= 16.0 * U * want,
+                "n = {n}: {got:e} vs {want:e}"
+            );
+        }
+        // The discrete case's bounds: at n = K = 2⁴⁵ the γ² terms count.
+        for n in [3usize, 1 << 45] {
+            let g = gamma(n);
+            let sum = 2.0 * U + g * g;
+            let want = (2.0 * U + sum + sum + U) * 1.5 * (1.0 + 4.0 * U);
+            let got = risk_nll_bound(n, n, 1.5);
+            assert!(
+                (got - want).abs() <= 8.0 * U * want,
+                "n = {n}: {got:e} vs {want:e}"
+            );
+            let want = (11.0 * U + g * g) * 1.5;
+            let got = risk_ce_bound(n, 1.5);
+            assert!(
+                (got - want).abs() <= 8.0 * U * want,
+                "n = {n}: {got:e} vs {want:e}"
+            );
+        }
+        // 4u·(1 + 2 + 4) + 2u·|−3| = 34u, exact (a small multiple of u).
+        let c = Condition {
+            entropy: 1.0,
+            cross_entropy: 2.0,
+            kl: 4.0,
+        };
+        assert_eq!(decomposition_bound(&c, -3.0), 34.0 * U);
+        // 0.25 + 0.5 + u·|3 − 1|: ulp(0.75) = u, so exact.
+        assert_eq!(sum_rounding(3.0, 0.25, -1.0, 0.5), 0.75 + 2.0 * U);
+        let b = Binned {
+            counts: vec![1, 2, 3, 4],
+            ce: 0.0,
+            kl: 0.0,
+            disc: 0.25,
+            ce_error: 0.0,
+            kl_error: 2f64.powi(-48),
+        };
+        let (nll, nll_error, ln_h) = (1.5, 2f64.powi(-49), -4.0);
+        let ln4 = 2.0 * LN_2;
+        let want = 2f64.powi(-48)
+            + 4.0 * U * (ln4 + 1.0)
+            + nll_error
+            + 2.0 * U * 4.0
+            + 2.0 * U * ln4
+            + 3.0 * U * (4.0 + ln4 + 1.5 + 0.25);
+        let got = floor_slack(&b, nll, nll_error, ln_h);
+        assert!((got - want).abs() <= 16.0 * U * want, "{got:e} vs {want:e}");
     }
 
     #[test]

@@ -358,8 +358,7 @@ fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<()
     let mse_at = |center: f64| mean_squared_error(sample, center).map_err(|e| e.to_string());
     let mean = compensated_sum(sample) / nf;
     let mean_abs = sample.iter().map(|x| x.abs()).sum::<f64>() / nf;
-    // |x̄̃ − x̄| from the compensated sum (u|Σx| + γ²ₙΣ|x|) and the division (u).
-    let mean_error = 2.01 * U * mean.abs() + gamma(n).powi(2) * mean_abs;
+    let mean_error = mean_error(n, mean, mean_abs);
     let two_var = 2.0 * (sigma * sigma);
 
     let mut nll_errors = [0.0; 2];
@@ -373,10 +372,9 @@ fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<()
         // MSE/(2σ²): squares 3u, sum 2u + γ²ₙ, /n u, σ² u, the quotient u:
         // (8u + γ²ₙ)·D; adding c₀: u·|rhs|.
         let d = mse / two_var;
-        let nll_error =
-            1.01 * (5.0 * U * d + (2.0 * U + gamma(n).powi(2)) * (c0.abs() + d) + U * nll.abs());
+        let nll_error = gaussian_nll_error(n, c0, d, nll);
         nll_errors[slot] = nll_error;
-        let bound = nll_error + 1.01 * ((8.0 * U + gamma(n).powi(2)) * d + U * rhs.abs());
+        let bound = nll_error + scaled_mse_error(n, d, rhs);
         w.close("NLL − (½ln(2πσ²) + MSE/(2σ²))", nll, rhs, bound)?;
     }
 
@@ -387,13 +385,11 @@ fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<()
     let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
     let spread = residuals.iter().map(|r| r.abs()).sum::<f64>() / nf;
     let residual = compensated_sum(&residuals) / nf;
-    let residual_bound =
-        mean_error + 1.01 * (3.0 * U + gamma(n).powi(2)) * spread + U * residual.abs();
     w.close(
         "mean residual at x̄ (the derivative's zero)",
         residual,
         0.0,
-        residual_bound,
+        residual_bound(n, mean_error, spread, residual),
     )?;
 
     // MSE(c) = MSE(x̄) + (c − x̄)² exactly; with x̄̃ = x̄ + δ,
@@ -401,11 +397,8 @@ fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<()
     // (6u + γ²ₙ), the difference u, the square 3u.
     let (mse_c, mse_mean) = (mse_at(c)?, mse_at(mean)?);
     let gap = (c - mean) * (c - mean);
-    let mse_bound = 1.01
-        * ((6.0 * U + gamma(n).powi(2)) * (mse_c + mse_mean)
-            + U * (mse_c - mse_mean).abs()
-            + 3.0 * U * gap)
-        + 2.01 * mean_error * (c - mean).abs();
+    let distance = (c - mean).abs();
+    let mse_bound = mse_gap_bound(n, (mse_c, mse_mean), gap, (mean_error, distance));
     w.close(
         "MSE(c) − MSE(x̄) − (c − x̄)²",
         mse_c - mse_mean,
@@ -416,17 +409,78 @@ fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<()
     // NLL(c) − NLL(x̄) = (c − x̄)²/(2σ²): the same argument scaled by 1/(2σ²),
     // with the NLL bounds above and the quotient (2u more on the gap).
     let (nll_c, nll_mean) = (nll_at(c)?, nll_at(mean)?);
-    let nll_bound = nll_errors[0]
-        + nll_errors[1]
-        + U * (nll_c - nll_mean).abs()
-        + 1.01 * 5.0 * U * gap / two_var
-        + 2.01 * mean_error * (c - mean).abs() / two_var;
+    let nll_bound = nll_gap_bound(
+        (nll_errors[0], nll_errors[1]),
+        (nll_c, nll_mean),
+        gap,
+        two_var,
+        (mean_error, distance),
+    );
     w.close(
         "NLL(c) − NLL(x̄) − (c − x̄)²/(2σ²)",
         nll_c - nll_mean,
         gap / two_var,
         nll_bound,
     )
+}
+
+/// |x̄̃ − x̄| for x̄̃ = (compensated Σxᵢ)/n: the sum's u|Σx| + γₙ²Σ|x| and
+/// the division's u, as 2.01u·|x̄̃| + γₙ²·mean|x|.
+fn mean_error(n: usize, mean: f64, mean_abs: f64) -> f64 {
+    2.01 * U * mean.abs() + gamma(n).powi(2) * mean_abs
+}
+
+/// The rounding of the mean Gaussian NLL (1/n)Σ(c₀ + zᵢ²/2) beyond c₀'s own,
+/// with D = mean zᵢ²/2: each z²/2 within 5u (z in 2u, squared), each term
+/// rounded (u·|term|), the compensated sum (2u + γₙ²)·mean|term|, /n (u·|NLL|):
+/// 1.01·(5u·D + (2u + γₙ²)(|c₀| + D) + u·|NLL|).
+fn gaussian_nll_error(n: usize, c0: f64, d: f64, nll: f64) -> f64 {
+    1.01 * (5.0 * U * d + (2.0 * U + gamma(n).powi(2)) * (c0.abs() + d) + U * nll.abs())
+}
+
+/// The rounding of c₀ + MSE/(2σ²) beyond c₀'s own, with D = MSE/(2σ²):
+/// squares 3u, the compensated sum 2u + γₙ², /n u, σ² u, the quotient u,
+/// so (8u + γₙ²)·D, and the sum with c₀ u·|rhs|; 1.01 for the bound's own.
+fn scaled_mse_error(n: usize, d: f64, rhs: f64) -> f64 {
+    1.01 * ((8.0 * U + gamma(n).powi(2)) * d + U * rhs.abs())
+}
+
+/// The bound on the mean residual (1/n)Σ(x̄̃ − xᵢ), exactly x̄̃ − x̄: the
+/// mean's error, plus the residual's own rounding (each difference u, the
+/// compensated sum 2u + γₙ², so (3u + γₙ²)·mean|x̄̃ − xᵢ|, and /n u·|residual|).
+fn residual_bound(n: usize, mean_error: f64, spread: f64, residual: f64) -> f64 {
+    mean_error + 1.01 * (3.0 * U + gamma(n).powi(2)) * spread + U * residual.abs()
+}
+
+/// The bound on MSE(c) − MSE(x̄̃) − (c − x̄̃)² = 2δ(c − x̄̃) (δ = x̄̃ − x̄,
+/// |δ| ≤ e, |c − x̄̃| = d): each MSE within (6u + γₙ²), the difference u,
+/// the square 3u, and 2.01·e·d.
+fn mse_gap_bound(
+    n: usize,
+    (mse_c, mse_mean): (f64, f64),
+    gap: f64,
+    (mean_error, distance): (f64, f64),
+) -> f64 {
+    1.01 * ((6.0 * U + gamma(n).powi(2)) * (mse_c + mse_mean)
+        + U * (mse_c - mse_mean).abs()
+        + 3.0 * U * gap)
+        + 2.01 * mean_error * distance
+}
+
+/// The same for NLL(c) − NLL(x̄̃) − (c − x̄̃)²/(2σ²): the two NLLs' errors,
+/// the difference u, the scaled square 5u (square 3u, the quotient's 2u),
+/// and 2.01·e·d/(2σ²).
+fn nll_gap_bound(
+    (e_c, e_mean): (f64, f64),
+    (nll_c, nll_mean): (f64, f64),
+    gap: f64,
+    two_var: f64,
+    (mean_error, distance): (f64, f64),
+) -> f64 {
+    e_c + e_mean
+        + U * (nll_c - nll_mean).abs()
+        + 1.01 * 5.0 * U * gap / two_var
+        + 2.01 * mean_error * distance / two_var
 }
 
 fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexample {
@@ -527,6 +581,56 @@ mod tests {
         let want = half + std::f64::consts::LN_2;
         let got = half_ln_two_pi_variance(2.0);
         assert!((got - want).abs() <= 6.0 * U * want, "{got} vs {want}");
+    }
+
+    /// The Gaussian case's bounds against their documented formulas, at
+    /// arguments where each term is within a few powers of two of the
+    /// others: n = 4 (γₙ² ≈ 16u², so the u terms count) and n = 2⁴⁵
+    /// (γₙ² ≈ 2⁻¹⁶ outweighs them). Both sides round a handful of
+    /// non-negative terms in different orders: 8u relative, far below the
+    /// change of any term.
+    #[test]
+    fn gaussian_bounds_follow_their_formulas() {
+        let near = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 8.0 * U * want,
+                "{what}: {got:e} vs {want:e}"
+            );
+        };
+        for n in [4usize, 1 << 45] {
+            let g2 = gamma(n) * gamma(n);
+            let tiny = 2f64.powi(-37);
+            near(
+                mean_error(n, -0.5, tiny),
+                2.01 * U * 0.5 + g2 * tiny,
+                "mean",
+            );
+            near(
+                gaussian_nll_error(n, -0.75, 0.5, -1.25),
+                1.01 * (5.0 * U * 0.5 + (2.0 * U + g2) * 1.25 + U * 1.25),
+                "NLL",
+            );
+            near(
+                scaled_mse_error(n, 0.5, -1.5),
+                1.01 * ((8.0 * U + g2) * 0.5 + U * 1.5),
+                "MSE/(2σ²)",
+            );
+            near(
+                residual_bound(n, U, 0.5, -0.25),
+                U + 1.01 * (3.0 * U + g2) * 0.5 + U * 0.25,
+                "residual",
+            );
+            near(
+                mse_gap_bound(n, (1.5, 0.5), 0.25, (U, 0.5)),
+                1.01 * ((6.0 * U + g2) * 2.0 + U * 1.0 + 3.0 * U * 0.25) + 2.01 * U * 0.5,
+                "MSE gap",
+            );
+        }
+        near(
+            nll_gap_bound((U, 2.0 * U), (0.5, 1.5), 0.25, 0.5, (U, 0.5)),
+            3.0 * U + U * 1.0 + 1.01 * 5.0 * U * 0.5 + 2.01 * U * 0.5 / 0.5,
+            "NLL gap",
+        );
     }
 
     /// The loss-value bounds against their documented formulas, at K = 3
