@@ -930,13 +930,8 @@ fn bernoulli_case(bits: &[bool], start: f64, w: &mut Worst) -> Result<(), String
     let nll_fit = fit("Newton on the sample NLL", &nll, &[start])?;
     let library = fit_logistic(&intercept, &y, &NewtonOptions::default())
         .map_err(|e| format!("fit_logistic on an intercept: {e}"))?;
-    // Closed form: η* = ln k − ln(n − k) = logit(k/n), logarithms of integers
-    // within 2u each. The stored ȳ = fl(k/n) is within u·ȳ of k/n, so the
-    // CE/KL minimizer logit(ȳ) is within 1.01u/(1 − ȳ) of η*.
-    let star = (ones as f64).ln() - ((n - ones) as f64).ln();
-    let star_err =
-        2.02 * U * ((ones as f64).ln().abs() + ((n - ones) as f64).ln().abs()) + U * star.abs();
-    let shift = 1.01 * U / (1.0 - mean);
+    let (star, star_err) = bernoulli_logit(ones, n);
+    let shift = logit_shift(mean);
     let r = |f: &NewtonFit| f.certificate.parameter_error;
     agree(
         w,
@@ -979,8 +974,31 @@ fn bernoulli_case(bits: &[bool], start: f64, w: &mut Worst) -> Result<(), String
         "σ(η̂_NLL) against the sample mean",
         x,
         mean,
-        0.25 * r(&nll_fit) + 1.01 * SIGMOID_ERROR * x + U * mean,
+        sigmoid_distance(r(&nll_fit), x, mean),
     )
+}
+
+/// The closed-form minimizer η* = ln k − ln(n − k) = logit(k/n) of the
+/// Bernoulli NLL with k ones in n, and a bound on its rounding: logarithms
+/// of integers within 2u each (1.01 for the bound's own), the difference u.
+fn bernoulli_logit(ones: usize, n: usize) -> (f64, f64) {
+    let (a, b) = ((ones as f64).ln(), ((n - ones) as f64).ln());
+    let star = a - b;
+    (star, 2.02 * U * (a.abs() + b.abs()) + U * star.abs())
+}
+
+/// How far the CE/KL minimizer logit(ȳ) of the stored ȳ = fl(k/n) (within
+/// u·ȳ of k/n) can be from logit(k/n): |d logit/dy| = 1/(y(1 − y)), so
+/// u·ȳ/(ȳ(1 − ȳ)) = u/(1 − ȳ), 1.01 for second order.
+fn logit_shift(mean: f64) -> f64 {
+    1.01 * U / (1.0 - mean)
+}
+
+/// The bound on |σ̃(η̂) − ȳ| for a fit η̂ within r of logit(ȳ): σ is
+/// ¼-Lipschitz, the computed σ̃ within SIGMOID_ERROR relative (1.01 for
+/// second order), ȳ's own rounding u·ȳ.
+fn sigmoid_distance(radius: f64, x: f64, mean: f64) -> f64 {
+    0.25 * radius + 1.01 * SIGMOID_ERROR * x + U * mean
 }
 
 /// A continuous target with closed-form mean, variance and entropy.
@@ -1700,6 +1718,64 @@ mod tests {
                 err[i]
             );
         }
+    }
+
+    /// The normal NLL's gradient error bound against its documented
+    /// formula, at η = (2, −½) (μ = 2, σ² = 1, both exact) and samples
+    /// (1, 3, 2.5): per sample 1.01u|μ| + u|t₁| and
+    /// 1.01(2uσ² + 4uμ² + u·x²) + u|t₂|, the sums' γ₃·Σ|t|, /n and u|g|.
+    /// Every operation on these dyadic values is exact up to the u-sized
+    /// terms, which are summed in the same order: 4u relative.
+    #[test]
+    fn normal_nll_gradient_error_follows_its_formula() {
+        let samples = [1.0, 3.0, 2.5];
+        let nll = NormalNll {
+            base: NormalCrossEntropy::new(0.0, 1.0).unwrap(),
+            samples: &samples,
+        };
+        let got = nll.gradient(&[2.0, -0.5]);
+        // t₁ = μ − x = (1, −1, −½), t₂ = σ² + μ² − x² = (4, −4, −1.25).
+        let t1 = [1.0, -1.0, -0.5];
+        let t2 = [4.0, -4.0, -1.25];
+        let g = [(1.0 - 1.0 - 0.5) / 3.0, (4.0 - 4.0 - 1.25) / 3.0];
+        assert_eq!(got.gradient, g.to_vec());
+        let mut e = [0.0; 2];
+        for i in 0..3 {
+            let x = samples[i];
+            e[0] += 1.01 * U * 2.0 + U * f64::abs(t1[i]);
+            e[1] += 1.01 * (2.0 * U + 16.0 * U + U * x * x) + U * f64::abs(t2[i]);
+        }
+        let a = [2.5, 9.25];
+        for j in 0..2 {
+            let want = 1.01 * (e[j] + gamma(3) * a[j]) / 3.0 + U * g[j].abs();
+            let err = got.error[j];
+            assert!(
+                (err - want).abs() <= 4.0 * U * want,
+                "{j}: {err:e} vs {want:e}"
+            );
+        }
+    }
+
+    /// The Bernoulli bounds: k = 1 of n = 5 gives η* = −ln 4 = −2 ln 2 and
+    /// the bound 2.02u·ln 4 + u·ln 4 (ln 1 = 0; f64 ln 4 is 2·(f64 ln 2),
+    /// an exact scaling); the shift and the sigmoid distance at dyadic
+    /// arguments, where each term is a distinct size (a few roundings: 4u).
+    #[test]
+    fn bernoulli_bounds_follow_their_formulas() {
+        use std::f64::consts::LN_2;
+        let (star, err) = bernoulli_logit(1, 5);
+        assert_eq!(star, -2.0 * LN_2);
+        let want = 2.02 * U * 2.0 * LN_2 + U * 2.0 * LN_2;
+        assert!((err - want).abs() <= 4.0 * U * want, "{err:e} vs {want:e}");
+        let (_, err) = bernoulli_logit(4, 6);
+        let want = 2.02 * U * (4f64.ln() + 2f64.ln()) + U * LN_2;
+        assert!((err - want).abs() <= 4.0 * U * want, "{err:e} vs {want:e}");
+        let want = 1.01 * U * 4.0;
+        assert!((logit_shift(0.75) - want).abs() <= 2.0 * U * want);
+        let (r, x, mean) = (2f64.powi(-48), 0.5, 0.25);
+        let want = 2f64.powi(-50) + 1.01 * SIGMOID_ERROR * 0.5 + U * 0.25;
+        let got = sigmoid_distance(r, x, mean);
+        assert!((got - want).abs() <= 4.0 * U * want, "{got:e} vs {want:e}");
     }
 
     /// The closed-form minimizer at p = (¼, ½, ¼): θ* = (0, ln 2), whose

@@ -714,6 +714,28 @@ mod tests {
         assert!(line.contains(r#""logits":[[0.5,0.5]]"#) && !line.contains("\"q\""));
     }
 
+    /// The reader reports each line without its ending, then `Closed` once,
+    /// and stops: its sender is dropped, so the receiver sees the channel
+    /// end (a reader that went on after end of file would send more).
+    #[test]
+    fn the_reader_reports_lines_then_closes_once_and_stops() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let input: &[u8] = b"a\r\nb\nlast";
+        let reader = std::thread::spawn(move || read_lines(input, tx));
+        let mut seen = Vec::new();
+        loop {
+            match rx.recv() {
+                Ok(Event::Line(line)) => seen.push(line),
+                Ok(Event::Closed) => break,
+                Ok(Event::ReadFailed(e)) => panic!("reading a byte slice failed: {e}"),
+                Err(_) => panic!("the channel ended before Closed"),
+            }
+        }
+        assert_eq!(seen, ["a", "b", "last"]);
+        assert!(rx.recv().is_err(), "an event after Closed");
+        reader.join().expect("the reader thread returns");
+    }
+
     #[test]
     fn commands_split_like_a_shell_splits_quotes() {
         assert_eq!(split_command("  a   b ").unwrap(), ["a", "b"]);

@@ -519,6 +519,38 @@ mod tests {
     const PREC: usize = 320;
     const RM: RoundingMode = RoundingMode::ToEven;
 
+    /// The Hessian's error bound against its documented formula on the
+    /// smallest case: k = 2 categories, one parameter, A = (1, 0)ᵀ, θ = 0,
+    /// p = (½, ½), so q̃ = (½, ½), m = ½, c = (½, −½) exactly and the
+    /// formula is written out here from the doc comment with the q̃ and rel
+    /// the objective reports. Each side rounds a dozen non-negative terms of
+    /// comparable size (u-sized, but for δ², which no test can resolve) in
+    /// the same order up to the norm's γ₃ and the final (1 + 4u): 8u relative.
+    #[test]
+    fn hessian_error_follows_its_formula() {
+        let f = SoftmaxCrossEntropy::new(&[0.5, 0.5], &[vec![1.0], vec![0.0]]).unwrap();
+        let pt = f.point(&[0.0]);
+        assert_eq!(pt.q, vec![0.5, 0.5]);
+        let got = f.hessian(&[0.0]);
+        assert_eq!(got.hessian, vec![0.25]);
+        let mu = (pt.rel[0] * 0.5 + TINY) + gamma(3) * 0.5;
+        let c = [0.5f64, -0.5];
+        let mut e = 0.0;
+        for i in 0..2 {
+            let delta = mu + U * c[i].abs();
+            let ca = c[i].abs();
+            e += (pt.rel[i] * 0.5 + TINY) * (ca + delta) * (ca + delta)
+                + 0.5 * (2.0 * delta * ca + delta * delta)
+                + gamma(8) * 0.5 * c[i] * c[i];
+        }
+        let want = e * 1.01 * (1.0 + gamma(3)) * (1.0 + 4.0 * U);
+        assert!(
+            (got.error - want).abs() <= 8.0 * U * want,
+            "{:e} vs {want:e}",
+            got.error
+        );
+    }
+
     /// softmax(z)ᵢ at 320 bits (the f64 logits taken as exact), rounded to
     /// f64 through its decimal expansion (~96 digits: within u·qᵢ, or 2⁻¹⁰⁷⁵
     /// below the normal range).
