@@ -760,18 +760,19 @@ fn categorical_case(m: &dyn Measures, c: &FamilyCase, w: &mut Worst) -> Result<(
     probe_minimum(m, &obj, &kl_fit.theta, kl_fit.certificate.gradient_norm, w)
 }
 
-/// The minimizer θᵢ* = ln pᵢ − ln p_k of the full softmax family
-/// (A = [I; 0], softmax(θ*, 0) = p), and a bound on the ℓ₂ distance of the
-/// computed θ* to the exact one: each ln within 2u (one ulp, 1.01 for the
-/// bound's own rounding), the difference within u|θᵢ*|.
+/// The minimizer θᵢ* = ln wᵢ − ln w_k of the full softmax family
+/// (A = [I; 0], softmax(θ*, 0) = w/Σw) for positive weights w (a target p,
+/// or category counts), and a bound on the ℓ₂ distance of the computed θ*
+/// to the exact one: each ln within 2u (one ulp, 1.01 for the bound's own
+/// rounding), the difference within u|θᵢ*|.
 fn closed_form_logits(p: &[f64]) -> (Vec<f64>, f64) {
     let k = p.len();
     let lk = p[k - 1].ln();
     let star: Vec<f64> = p[..k - 1].iter().map(|pi| pi.ln() - lk).collect();
-    let err: Vec<f64> = p[..k - 1]
+    let err: Vec<f64> = star
         .iter()
-        .zip(&star)
-        .map(|(pi, s)| 2.02 * U * (pi.ln().abs() + lk.abs()) + U * s.abs())
+        .zip(p)
+        .map(|(s, pi)| 2.02 * U * (pi.ln().abs() + lk.abs()) + U * s.abs())
         .collect();
     (star, norm2_up(&err))
 }
@@ -835,24 +836,10 @@ fn categorical_empirical_case(counts: &[u32], start: &[f64], w: &mut Worst) -> R
     let ce_fit = fit("Newton on CE(p̂ₙ, softmax z)", &obj, start)?;
     let kl_fit = fit("Newton on KL(p̂ₙ‖softmax z)", &SoftmaxKl(&obj), start)?;
     let nll_fit = fit("Newton on the sample NLL", &nll, start)?;
-    // The MLE in closed form: softmax(θ*, 0) = c/n, θᵢ* = ln cᵢ − ln c_k
-    // (the logarithms of integers, within 2u each; the difference u).
-    let lk = f64::from(counts[k - 1]).ln();
-    let star: Vec<f64> = counts[..k - 1]
-        .iter()
-        .map(|&c| f64::from(c).ln() - lk)
-        .collect();
-    let star_err = norm2_up(
-        &counts[..k - 1]
-            .iter()
-            .zip(&star)
-            .map(|(&c, s)| 2.02 * U * (f64::from(c).ln().abs() + lk.abs()) + U * s.abs())
-            .collect::<Vec<_>>(),
-    );
-    // CE(p̂) and KL(p̂‖·) use the stored p̂ᵢ = fl(cᵢ/n), within u relative of
-    // cᵢ/n: their exact minimizer ln(p̂ᵢ/p̂_k) is within 2.01u per coordinate
-    // of θ*.
-    let shift = 2.01 * U * ((k - 1) as f64).sqrt();
+    // The MLE in closed form: softmax(θ*, 0) = c/n, θᵢ* = ln cᵢ − ln c_k.
+    let weights: Vec<f64> = counts.iter().map(|&c| f64::from(c)).collect();
+    let (star, star_err) = closed_form_logits(&weights);
+    let shift = stored_mle_shift(k);
     agree(
         w,
         "‖θ̂_NLL − ln(c/c_k)‖ (the MLE)",
@@ -1103,6 +1090,28 @@ fn arb_normal_samples() -> BoxedStrategy<(Vec<f64>, [f64; 2])> {
         .boxed()
 }
 
+/// Bounds on the computed MLE's mean and 1/n variance against the exact
+/// ones, for n samples of mean |x| `abs_mean`: the mean's compensated sum
+/// within 2u|Σ| + 2nu²Σ|x|, the division u, so
+/// e_x̄ = 1.01(3u|x̄| + 2nu²·mean|x|); the two-pass variance within 6u·v
+/// (difference, square, sum, division), plus the bias e_x̄² from centring
+/// at the rounded mean and the sum's 2nu²·v.
+fn normal_mle_error(n: f64, abs_mean: f64, mean: f64, variance: f64) -> (f64, f64) {
+    let e_mean = 1.01 * (3.0 * U * mean.abs() + 2.0 * n * U * U * abs_mean);
+    let e_var = 1.01 * (6.0 * U * variance + e_mean * e_mean + 2.0 * n * U * U * variance);
+    (e_mean, e_var)
+}
+
+/// How far η = (x̄/v, −1/(2v)) moves when x̄ moves by e_x̄ and v by e_v:
+/// e_x̄/v + |x̄|e_v/v² and e_v/(2v²) (first order, 1.01 for the rest), in ℓ₂.
+fn natural_moment_error(mean: f64, variance: f64, e_mean: f64, e_var: f64) -> f64 {
+    let v = variance;
+    norm2_up(&[
+        1.01 * (e_mean / v + mean.abs() * e_var / (v * v)),
+        1.01 * e_var / (2.0 * v * v),
+    ])
+}
+
 fn normal_empirical_case(x: &[f64], start: &[f64; 2], w: &mut Worst) -> Result<(), String> {
     let mle = normal_mle(x).map_err(|e| e.to_string())?;
     let ce = NormalCrossEntropy::new(mle.mean, mle.variance).map_err(|e| e.to_string())?;
@@ -1118,15 +1127,9 @@ fn normal_empirical_case(x: &[f64], start: &[f64; 2], w: &mut Worst) -> Result<(
     // division) plus the bias e_mean² from centring at the rounded mean.
     let n = x.len() as f64;
     let abs_mean = x.iter().map(|v| v.abs()).sum::<f64>() / n;
-    let e_mean = 1.01 * (3.0 * U * mle.mean.abs() + 2.0 * n * U * U * abs_mean);
-    let e_var = 1.01 * (6.0 * U * mle.variance + e_mean * e_mean + 2.0 * n * U * U * mle.variance);
+    let (e_mean, e_var) = normal_mle_error(n, abs_mean, mle.mean, mle.variance);
     let (star, conv_err) = natural_reference(mle.mean, mle.variance);
-    // η = (x̄/v, −1/(2v)) moves by e_mean/v + |x̄|e_var/v² and e_var/(2v²).
-    let v = mle.variance;
-    let moment_err = norm2_up(&[
-        1.01 * (e_mean / v + mle.mean.abs() * e_var / (v * v)),
-        1.01 * e_var / (2.0 * v * v),
-    ]);
+    let moment_err = natural_moment_error(mle.mean, mle.variance, e_mean, e_var);
     agree(
         w,
         "‖η̂_NLL − η(x̄, (1/n)Σ(x − x̄)²)‖ (the MLE)",
@@ -1494,6 +1497,14 @@ fn arb_descent() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
 /// gives D² = ‖z₀ − ln p − mean(z₀ − ln p)‖². KL is (1 + P)-Lipschitz in z
 /// (‖P·q − p‖₂ ≤ P + 1 < 2.01), so the computed z̃_T has
 /// KL(p‖softmax z̃_T) ≤ P ln P + D²/(2T) + 2.01·B_T: convergence to softmax(z) = p.
+/// CE(p̂) and KL(p̂‖·) use the stored p̂ᵢ = fl(cᵢ/n), within u relative of
+/// cᵢ/n: their exact minimizer ln(p̂ᵢ/p̂_k) is within 2.01u per coordinate
+/// of θᵢ* = ln(cᵢ/c_k), so within 2.01u·√(k − 1) in ℓ₂ over the k − 1 free
+/// logits.
+fn stored_mle_shift(k: usize) -> f64 {
+    2.01 * U * ((k - 1) as f64).sqrt()
+}
+
 /// The centred v = z₀ − ln p, whose ℓ₂ norm bounds the distance from z₀ to
 /// the nearest minimizer ln p + c·1 (any centring constant gives an upper
 /// bound), and a bound on each entry's rounding: each ln within 2u, so
@@ -1754,6 +1765,40 @@ mod tests {
                 "{j}: {err:e} vs {want:e}"
             );
         }
+    }
+
+    /// The normal MLE's error bounds at dyadic arguments, n = 2⁴⁰ so that the
+    /// 2nu² terms count next to the u terms (2nu² = 2⁻⁶⁵ against u = 2⁻⁵³
+    /// times means of 2¹² and 1): a few roundings, 4u relative. The stored
+    /// MLE's shift, 2.01u·√(k − 1), at k = 5.
+    #[test]
+    fn empirical_bounds_follow_their_formulas() {
+        let near = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 4.0 * U * want,
+                "{what}: {got:e} vs {want:e}"
+            );
+        };
+        let n = 2f64.powi(40);
+        let (e_mean, e_var) = normal_mle_error(n, 4096.0, -1.0, 0.5);
+        let want_mean = 1.01 * (3.0 * U + 2.0 * n * U * U * 4096.0);
+        near(e_mean, want_mean, "mean");
+        let want_var = 1.01 * (3.0 * U + want_mean * want_mean + n * U * U);
+        near(e_var, want_var, "variance");
+        // The centring bias e_x̄² counts when x̄² is near v/u: x̄ = 2²⁶, v = 1.
+        let (e_mean, e_var) = normal_mle_error(1.0, 0.0, 2f64.powi(26), 1.0);
+        let want_mean = 1.01 * 3.0 * U * 2f64.powi(26);
+        near(e_mean, want_mean, "mean far from 0");
+        near(
+            e_var,
+            1.01 * (6.0 * U + want_mean * want_mean + 2.0 * U * U),
+            "variance",
+        );
+        // v = ½, x̄ = −3: (2e_x̄ + 12e_v, 2e_v), each ×1.01, in ℓ₂ (γ₄).
+        let got = natural_moment_error(-3.0, 0.5, 8.0 * U, 2.0 * U);
+        let want = (1.01 * (16.0 * U + 24.0 * U)).hypot(1.01 * 4.0 * U) * (1.0 + gamma(4));
+        near(got, want, "η");
+        near(stored_mle_shift(5), 2.01 * U * 2.0, "shift");
     }
 
     /// The Bernoulli bounds: k = 1 of n = 5 gives η* = −ln 4 = −2 ln 2 and
