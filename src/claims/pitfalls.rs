@@ -264,9 +264,9 @@ fn mean_gradient_matches_differences(b: &Batch, w: &mut Worst) -> Result<(), Str
 
 /// The bound on |(f(z + h) − f(z − h))/(2h) − f′(z)| for the computed
 /// quotient, with |f″| ≤ M₂ and |f‴| ≤ M₃ near z, evaluation errors e₊
-/// and e₋, and the analytic gradient g within e_g: h²M₃/6 (Taylor)
-/// + (e₊ + e₋)/(2h) + s·u(|z| + h)/h (z ± h rounded, times
-/// s = |g| + e_g + hM₂ ≥ max|f′| on [z − h, z + h]) + 2u·|quotient| + e_g.
+/// and e₋, and the analytic gradient g within e_g: the sum of h²M₃/6
+/// (Taylor), (e₊ + e₋)/(2h), s·u(|z| + h)/h (z ± h rounded, times
+/// s = |g| + e_g + hM₂ ≥ max|f′| on [z − h, z + h]), 2u·|quotient| and e_g.
 fn difference_bound(
     h: f64,
     (m2, m3): (f64, f64),

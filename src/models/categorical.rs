@@ -536,12 +536,12 @@ mod tests {
         let mu = (pt.rel[0] * 0.5 + TINY) + gamma(3) * 0.5;
         let c = [0.5f64, -0.5];
         let mut e = 0.0;
-        for i in 0..2 {
-            let delta = mu + U * c[i].abs();
-            let ca = c[i].abs();
-            e += (pt.rel[i] * 0.5 + TINY) * (ca + delta) * (ca + delta)
+        for (ci, rel) in c.iter().zip(&pt.rel) {
+            let ca = ci.abs();
+            let delta = mu + U * ca;
+            e += (rel * 0.5 + TINY) * (ca + delta) * (ca + delta)
                 + 0.5 * (2.0 * delta * ca + delta * delta)
-                + gamma(8) * 0.5 * c[i] * c[i];
+                + gamma(8) * 0.5 * ci * ci;
         }
         let want = e * 1.01 * (1.0 + gamma(3)) * (1.0 + 4.0 * U);
         assert!(
