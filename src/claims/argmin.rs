@@ -687,13 +687,7 @@ fn probe_minimum(
             let (lo, hi) = column.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
                 (a.min(x), b.max(x))
             });
-            let curvature = obj.mass() * (hi - lo) * (hi - lo) / 4.0;
-            let h = (2.0 * e0 / curvature).sqrt();
-            let h = if h.is_finite() && h > 0.0 {
-                h
-            } else {
-                U.sqrt()
-            };
+            let h = probe_step(e0, obj.mass(), hi - lo);
             for sign in [1.0, -1.0] {
                 let mut moved = theta.to_vec();
                 moved[j] = theta[j] + sign * h;
@@ -709,12 +703,32 @@ fn probe_minimum(
                     ),
                     diff,
                     -gradient_bound * step * (1.0 + 2.0 * U),
-                    (e0 + e1) * (1.0 + 2.0 * U) + U * diff.abs(),
+                    difference_slack(e0, e1, diff),
                 )?;
             }
         }
     }
     Ok(())
+}
+
+/// The probe step h = √(2e₀/L) with L = P·range²/4 (the curvature bound of
+/// [`probe_minimum`]), or √u when that is not a positive finite number (a
+/// zero error bound or a constant column).
+fn probe_step(e0: f64, mass: f64, range: f64) -> f64 {
+    let curvature = mass * range * range / 4.0;
+    let h = (2.0 * e0 / curvature).sqrt();
+    if h.is_finite() && h > 0.0 {
+        h
+    } else {
+        U.sqrt()
+    }
+}
+
+/// The slack of a computed difference f̃₁ − f̃₀ of two values within e₀ and
+/// e₁: (e₀ + e₁)(1 + 2u) + u·|f̃₁ − f̃₀| (the subtraction's rounding, and
+/// the sum's).
+fn difference_slack(e0: f64, e1: f64, difference: f64) -> f64 {
+    (e0 + e1) * (1.0 + 2.0 * U) + U * difference.abs()
 }
 
 fn categorical_case(m: &dyn Measures, c: &FamilyCase, w: &mut Worst) -> Result<(), String> {
@@ -1799,6 +1813,23 @@ mod tests {
         let want = (1.01 * (16.0 * U + 24.0 * U)).hypot(1.01 * 4.0 * U) * (1.0 + gamma(4));
         near(got, want, "η");
         near(stored_mle_shift(5), 2.01 * U * 2.0, "shift");
+    }
+
+    /// The probe step and slack at dyadic arguments: e₀ = 2⁻⁴⁰, P = 1,
+    /// range 2 give L = 1 and h = √(2⁻³⁹) = 2⁻¹⁹·√2⁻¹ (one rounding of the
+    /// square root: u relative); no error or no range falls back to √u; the
+    /// slack (¼ + ¼)(1 + 2u) + u·|−4| = ½ + 5u, exact.
+    #[test]
+    fn probe_step_and_slack_follow_their_formulas() {
+        let want = 2f64.powi(-39).sqrt();
+        assert!((probe_step(2f64.powi(-40), 1.0, 2.0) - want).abs() <= U * want);
+        let want = 2f64.powi(-41).sqrt(); // L = 4 at P = 1, range 4
+        assert!((probe_step(2f64.powi(-40), 1.0, 4.0) - want).abs() <= U * want);
+        let want = 2f64.powi(-19); // L = ½ at P = ½, range 2: √(2⁻³⁸)
+        assert!((probe_step(2f64.powi(-40), 0.5, 2.0) - want).abs() <= U * want);
+        assert_eq!(probe_step(0.0, 1.0, 2.0), U.sqrt());
+        assert_eq!(probe_step(1.0, 1.0, 0.0), U.sqrt());
+        assert_eq!(difference_slack(0.25, 0.25, -4.0), 0.5 + 5.0 * U);
     }
 
     /// The Bernoulli bounds: k = 1 of n = 5 gives η* = −ln 4 = −2 ln 2 and
