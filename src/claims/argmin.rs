@@ -1832,6 +1832,50 @@ mod tests {
         assert_eq!(difference_slack(0.25, 0.25, -4.0), 0.5 + 5.0 * U);
     }
 
+    /// The central difference of f(z) = z₀² at z₀ = ½, h = 2⁻¹⁰, where every
+    /// operation is exact: a = b = h, Δf = 4z₀h = 2⁻⁹, the quotient 1. With
+    /// no evaluation error and M₃ = 0 the bound is the rounding terms only,
+    /// u·Δf/(a + b) + (P/8)·u(a + b) + 4u = 6u at P = 2¹²; with e± = 2⁻⁴⁰ and
+    /// M₃ = 6 it adds 2⁻⁴⁰·2/2⁻⁹ and h²(1 + u)². All times 1.01: 4u
+    /// relative for the few roundings.
+    #[test]
+    fn central_difference_follows_its_formula() {
+        let square =
+            |e: f64| move |z: &[f64]| -> Result<(f64, f64), String> { Ok((z[0] * z[0], e)) };
+        let h = 2f64.powi(-10);
+        let exact = square(0.0);
+        let (q, bound) = central_difference(&exact, &[0.5], 0, h, 4096.0, &|_| 0.0).unwrap();
+        assert_eq!(q, 1.0);
+        let want = 1.01 * 6.0 * U;
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+        let noisy = square(2f64.powi(-40));
+        let (q, bound) = central_difference(&noisy, &[0.5], 0, h, 4096.0, &|_| 6.0).unwrap();
+        assert_eq!(q, 1.0);
+        let hmax = h * (1.0 + U);
+        let want = 1.01 * (2f64.powi(-30) + U + hmax * hmax + U + 4.0 * U);
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+        // Unequal stored steps: at z₀ = 1, h = u, z₀ + h rounds to 1 (a tie,
+        // to even) and z₀ − h = 1 − u is exact, so a = 0 and b = u; the
+        // asymmetry term (P/8)(|a − b| + u(a + b)) = 512(u + u²) then
+        // outweighs the evaluations' u·|Δf|/(a + b) = 2u and 4u·|quotient| = 8u.
+        let (a, b) = ((1.0 + U) - 1.0, 1.0 - (1.0 - U));
+        assert_eq!((a, b), (0.0, U));
+        let (q, bound) = central_difference(&exact, &[1.0], 0, U, 4096.0, &|_| 0.0).unwrap();
+        let diff = 1.0 - (1.0 - U) * (1.0 - U);
+        assert_eq!(q, diff / U);
+        let want = 1.01 * (U * diff / U + 512.0 * (U + U * U) + 4.0 * U * q);
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+    }
+
     /// The Bernoulli bounds: k = 1 of n = 5 gives η* = −ln 4 = −2 ln 2 and
     /// the bound 2.02u·ln 4 + u·ln 4 (ln 1 = 0; f64 ln 4 is 2·(f64 ln 2),
     /// an exact scaling); the shift and the sigmoid distance at dyadic
