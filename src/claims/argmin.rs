@@ -449,26 +449,9 @@ impl Objective for LogisticForm<'_> {
         let mut r = Vec::with_capacity(n);
         let mut rho = Vec::with_capacity(n);
         for (i, &y) in self.base.targets().iter().enumerate() {
-            let (x, xbar) = (sigmoid(s[i]), sigmoid(-s[i]));
-            let w = x * xbar;
-            let from_score = 1.01 * w * zeta[i] * zeta[i].exp();
-            let scale = (1.0 - y) * x + y * xbar;
-            let (ri, e) = match self.form {
-                Divergence::CrossEntropy => {
-                    let ri = (1.0 - y) * x - y * xbar;
-                    (ri, 1.01 * (SIGMOID_ERROR + 2.0 * U) * scale + U * ri.abs())
-                }
-                Divergence::Kl => {
-                    let d = (1.0 - y) / xbar - y / x;
-                    let ri = d * w;
-                    (
-                        ri,
-                        1.02 * (8.0 * U * scale + 14.0 * U * ri.abs()) + U * ri.abs(),
-                    )
-                }
-            };
+            let (ri, e) = logistic_row(self.form, y, s[i], zeta[i]);
             r.push(ri);
-            rho.push(e + from_score);
+            rho.push(e);
         }
         self.base.pull_back(&r, &rho)
     }
@@ -480,6 +463,30 @@ impl Objective for LogisticForm<'_> {
     fn curvature_on_ball(&self, theta: &[f64], lambda: f64, radius: f64) -> f64 {
         self.base.curvature_on_ball(theta, lambda, radius)
     }
+}
+
+/// One row of [`LogisticForm`]'s gradient, ∂/∂sᵢ at score s within ζ, and
+/// its error bound (see the gradient's documentation).
+fn logistic_row(form: Divergence, y: f64, s: f64, zeta: f64) -> (f64, f64) {
+    let (x, xbar) = (sigmoid(s), sigmoid(-s));
+    let w = x * xbar;
+    let from_score = 1.01 * w * zeta * zeta.exp();
+    let scale = (1.0 - y) * x + y * xbar;
+    let (r, e) = match form {
+        Divergence::CrossEntropy => {
+            let r = (1.0 - y) * x - y * xbar;
+            (r, 1.01 * (SIGMOID_ERROR + 2.0 * U) * scale + U * r.abs())
+        }
+        Divergence::Kl => {
+            let d = (1.0 - y) / xbar - y / x;
+            let r = d * w;
+            (
+                r,
+                1.02 * (8.0 * U * scale + 14.0 * U * r.abs()) + U * r.abs(),
+            )
+        }
+    };
+    (r, e + from_score)
 }
 
 /// KL(p‖N(η)) = CE(p, N(η)) − h(p) for a target with mean m, variance V and
@@ -1874,6 +1881,41 @@ mod tests {
             (bound - want).abs() <= 4.0 * U * want,
             "{bound:e} vs {want:e}"
         );
+    }
+
+    /// One logistic row at s = 0, where σ(0) = ½ exactly: y = ¼ gives
+    /// r = ¾·½ − ¼·½ = ¼ in both forms (the KL form as (¾/½ − ¼/½)·¼),
+    /// the scale ¾·½ + ¼·½ = ½, and the score's term 1.01·¼·ζe^ζ at
+    /// ζ = 2⁻⁵⁰ (about 2u, so every term counts): the documented bounds,
+    /// within 4u relative for their roundings. At s = −1, y = 1 the forms
+    /// take the other branch of each product (σ̄ weighs y).
+    #[test]
+    fn logistic_rows_follow_their_formulas() {
+        let zeta = 2f64.powi(-50);
+        let score = 1.01 * 0.25 * zeta * zeta.exp();
+        let near = |(r, e): (f64, f64), (want_r, want_e): (f64, f64)| {
+            assert_eq!(r, want_r);
+            assert!(
+                (e - want_e).abs() <= 4.0 * U * want_e,
+                "{e:e} vs {want_e:e}"
+            );
+        };
+        let ce = 1.01 * (SIGMOID_ERROR + 2.0 * U) * 0.5 + U * 0.25 + score;
+        near(
+            logistic_row(Divergence::CrossEntropy, 0.25, 0.0, zeta),
+            (0.25, ce),
+        );
+        let kl = 1.02 * (8.0 * U * 0.5 + 14.0 * U * 0.25) + U * 0.25 + score;
+        near(logistic_row(Divergence::Kl, 0.25, 0.0, zeta), (0.25, kl));
+        let (x, xbar) = (sigmoid(-1.0), sigmoid(1.0));
+        let (r, e) = logistic_row(Divergence::CrossEntropy, 1.0, -1.0, 0.0);
+        assert_eq!(r, -xbar);
+        let want = 1.01 * (SIGMOID_ERROR + 2.0 * U) * xbar + U * xbar;
+        assert!((e - want).abs() <= 4.0 * U * want, "{e:e} vs {want:e}");
+        let (r, e) = logistic_row(Divergence::Kl, 1.0, -1.0, 0.0);
+        assert_eq!(r, (-1.0 / x) * (x * xbar));
+        let want = 1.02 * (8.0 * U * xbar + 14.0 * U * r.abs()) + U * r.abs();
+        assert!((e - want).abs() <= 4.0 * U * want, "{e:e} vs {want:e}");
     }
 
     /// The Bernoulli bounds: k = 1 of n = 5 gives η* = −ln 4 = −2 ln 2 and
