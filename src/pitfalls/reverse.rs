@@ -935,6 +935,149 @@ mod tests {
         }
     }
 
+    /// Both Hessians against 320-bit references, at a point away from the
+    /// minimum. With a = T − E_qT, f = ln q − ln p and r = f − E_q f, the
+    /// reverse gradient is g = E_q[a·f] (f's own derivative a has mean 0),
+    /// and differentiating once more (q brings a, a brings −Cov_q T, f
+    /// brings a) gives H = E_q[aaᵀ(1 + r)]; the forward Hessian is
+    /// E_q[aaᵀ] = Cov_q T. The references take the stored t, t² as exact and
+    /// use the exact ln pᵢ.
+    ///
+    /// Tolerance per entry, with M ≥ |aᵢ|, |bᵢ| (the largest |t|, t², or
+    /// range), e the largest ln q̃ error the problem reports, ρ = max|r̃ᵢ|:
+    /// qᵢ within e + u; the centring means within (e + (K + 7)u)M, so aᵢ,
+    /// bᵢ within (e + (K + 8)u)M; three products and the K-term sum
+    /// (K + 3)u; r̃ᵢ within 2(e + 2u·max|ln p| + u·max|f|) +
+    /// max|f|(e + (K + 2)u) + uρ. In all
+    /// 1.01·M²((1 + ρ)(3e + (3K + 24)u) + Δr).
+    #[test]
+    fn hessians_match_a_320_bit_reference_away_from_the_minimum() {
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let x = symmetric_grid(4.0, 41).unwrap();
+        let p = discretized_gaussian(
+            &x,
+            Gaussian {
+                mu: 1.0,
+                sigma: 0.7,
+            },
+        )
+        .unwrap();
+        let frame = Gaussian {
+            mu: 0.0,
+            sigma: 1.0,
+        };
+        let eta = [0.3, -0.6];
+        for direction in [Direction::Forward, Direction::Reverse] {
+            let reverse = matches!(direction, Direction::Reverse);
+            let prob = Problem::new(&x, &p, frame, direction);
+            let got = prob.eval(eta).h;
+            let (ln_q_f64, e) = prob.log_q(eta);
+            // The reference expectations at 320 bits.
+            let s: Vec<_> = prob
+                .t
+                .iter()
+                .zip(&prob.t2)
+                .map(|(t, t2)| {
+                    big(eta[0])
+                        .mul(&big(*t), P, RM)
+                        .add(&big(eta[1]).mul(&big(*t2), P, RM), P, RM)
+                })
+                .collect();
+            let w: Vec<_> = s.iter().map(|v| v.exp(P, RM, &mut cc)).collect();
+            let z = w.iter().fold(big(0.0), |acc, v| acc.add(v, P, RM));
+            let q: Vec<_> = w.iter().map(|v| v.div(&z, P, RM)).collect();
+            let ln_z = z.ln(P, RM, &mut cc);
+            let f: Vec<_> = s
+                .iter()
+                .zip(&p)
+                .map(|(v, pi)| v.sub(&ln_z, P, RM).sub(&big(*pi).ln(P, RM, &mut cc), P, RM))
+                .collect();
+            let mean = |v: &[astro_float::BigFloat]| {
+                q.iter()
+                    .zip(v)
+                    .fold(big(0.0), |acc, (qi, vi)| acc.add(&qi.mul(vi, P, RM), P, RM))
+            };
+            let t: Vec<_> = prob.t.iter().map(|v| big(*v)).collect();
+            let t2: Vec<_> = prob.t2.iter().map(|v| big(*v)).collect();
+            let (m1, m2, ef) = (mean(&t), mean(&t2), mean(&f));
+            let mut want = [big(0.0), big(0.0), big(0.0)];
+            for i in 0..q.len() {
+                let a = t[i].sub(&m1, P, RM);
+                let b = t2[i].sub(&m2, P, RM);
+                let weight = if reverse {
+                    q[i].mul(&big(1.0).add(&f[i].sub(&ef, P, RM), P, RM), P, RM)
+                } else {
+                    q[i].clone()
+                };
+                for (slot, (u, v)) in [(&a, &a), (&a, &b), (&b, &b)].into_iter().enumerate() {
+                    want[slot] = want[slot].add(&weight.mul(&u.mul(v, P, RM), P, RM), P, RM);
+                }
+            }
+            // The tolerance's ingredients, from the f64 quantities.
+            let k = x.len() as f64;
+            let big_m = prob
+                .t
+                .iter()
+                .chain(&prob.t2)
+                .fold(0.0f64, |m, v| m.max(v.abs()))
+                * 2.0;
+            let e_max = e.iter().copied().fold(0.0, f64::max);
+            let f64_f: Vec<f64> = ln_q_f64
+                .iter()
+                .zip(&prob.ln_p)
+                .map(|(a, b)| a - b)
+                .collect();
+            let f_max = f64_f.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let ln_p_max = prob.ln_p.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let (rho, dr) = if reverse {
+                let ef64: f64 = ln_q_f64
+                    .iter()
+                    .zip(&f64_f)
+                    .map(|(l, fi)| l.exp() * fi)
+                    .sum();
+                let rho = f64_f.iter().fold(0.0f64, |m, v| m.max((v - ef64).abs()));
+                let dr = 2.0 * (e_max + 2.0 * U * ln_p_max + U * f_max)
+                    + f_max * (e_max + (k + 2.0) * U)
+                    + U * rho;
+                (rho, dr)
+            } else {
+                (0.0, 0.0)
+            };
+            let tol =
+                1.01 * big_m * big_m * ((1.0 + rho) * (3.0 * e_max + (3.0 * k + 24.0) * U) + dr);
+            for slot in 0..3 {
+                let want = to_f64(&want[slot], &mut cc);
+                assert!(
+                    (got[slot] - want).abs() <= tol,
+                    "{} entry {slot}: {:e} vs {want:e} (tolerance {tol:e})",
+                    if reverse { "reverse" } else { "forward" },
+                    got[slot]
+                );
+            }
+            if reverse {
+                // The test can tell E_q f's sign: flipping it moves the
+                // (1, 1) entry by 2·E_q f·Var_q t, far beyond the tolerance.
+                let ef = to_f64(&ef, &mut cc);
+                let var = to_f64(&want_cov(&q, &t, &m1), &mut cc);
+                assert!(2.0 * ef * var > 1e6 * tol, "{ef:e}·{var:e} against {tol:e}");
+            }
+        }
+    }
+
+    /// Var_q t at 320 bits.
+    fn want_cov(
+        q: &[astro_float::BigFloat],
+        t: &[astro_float::BigFloat],
+        m: &astro_float::BigFloat,
+    ) -> astro_float::BigFloat {
+        use crate::test_support::{PREC as P, RM, big};
+        q.iter().zip(t).fold(big(0.0), |acc, (qi, ti)| {
+            let a = ti.sub(m, P, RM);
+            acc.add(&qi.mul(&a.mul(&a, P, RM), P, RM), P, RM)
+        })
+    }
+
     #[test]
     fn eigenvalues_of_a_diagonal_matrix() {
         assert_eq!(eigenvalues([2.0, 0.0, 5.0]), (2.0, 5.0));
