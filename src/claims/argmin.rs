@@ -242,14 +242,15 @@ fn q_bounds(q: &[f64], rel: &[f64], j: usize) -> (f64, f64) {
 /// so the error is at most (e₊ + e₋ + u|Δf|)/(a + b) (the evaluations'
 /// bounds), M₃·max(a, b)²/6 (truncation), (P/8)·(|a − b| + u(a + b))
 /// (asymmetry, as |f″| ≤ P/4) and 4u·|quotient| (the division and the
-/// steps' rounding).
+/// steps' rounding), all times 1.01, plus `compared`: the bound of the value
+/// the difference is compared with.
 fn central_difference(
     eval: Evaluation<'_>,
-    z: &[f64],
-    j: usize,
+    (z, j): (&[f64], usize),
     h: f64,
     mass: f64,
     m3: &dyn Fn(f64) -> f64,
+    compared: f64,
 ) -> Result<(f64, f64), String> {
     let mut zp = z.to_vec();
     zp[j] = z[j] + h;
@@ -266,7 +267,7 @@ fn central_difference(
         + m3(hmax) * hmax * hmax / 6.0
         + mass / 8.0 * ((a - b).abs() + U * width)
         + 4.0 * U * quotient.abs();
-    Ok((quotient, 1.01 * bound))
+    Ok((quotient, 1.01 * bound + compared))
 }
 
 /// The step minimizing the central difference's bound e/h + M₃h²/6, for an
@@ -1364,7 +1365,8 @@ fn check_argmin(ctx: &Context<'_>) -> Evidence {
 /// |g̃ⱼ − (P·qⱼ − pⱼ)| for the crate's gradient g̃ = softmax(z) − p: q̃ⱼ's error
 /// (relⱼq̃ⱼ + 2⁻¹⁰⁷⁴), the difference between P·qⱼ and qⱼ (P within
 /// |P̃ − 1| + 3u of 1), and the subtraction's u|g̃ⱼ|.
-fn gradient_error(q: &[f64], rel: &[f64], mass_off: f64, g: f64, j: usize) -> f64 {
+fn gradient_error(q: &[f64], rel: &[f64], mass: f64, g: f64, j: usize) -> f64 {
+    let mass_off = (mass - 1.0).abs() + 3.0 * U;
     1.01 * (rel[j] * q[j] + TINY + mass_off * q[j]) + U * g.abs()
 }
 
@@ -1382,18 +1384,19 @@ fn compare_with_differences(
     let q = measures::softmax(z).map_err(|e| e.to_string())?;
     let rel = softmax_relative_errors(z, &q);
     let mass = measures::compensated_sum(p);
-    let mass_off = (mass - 1.0).abs() + 3.0 * U;
     let (_, e0) = eval(z)?;
     for &j in coords {
         let (q_up, rest_up) = q_bounds(&q, &rel, j);
         let m3 = |t: f64| third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t);
         let h = fd_step(e0, m3(0.0));
-        let (fd, bound) = central_difference(eval, z, j, h, mass * (1.0 + 3.0 * U), &m3)?;
+        let curvature = mass * (1.0 + 3.0 * U);
+        let compared = gradient_error(&q, &rel, mass, g[j], j);
+        let (fd, bound) = central_difference(eval, (z, j), h, curvature, &m3, compared)?;
         w.close(
             &format!("{what}: ∂/∂z{j} by central differences (h = {h:e}) against softmax(z) − p"),
             fd,
             g[j],
-            bound + gradient_error(&q, &rel, mass_off, g[j], j),
+            bound,
         )?;
     }
     Ok(())
@@ -1859,15 +1862,23 @@ mod tests {
             |e: f64| move |z: &[f64]| -> Result<(f64, f64), String> { Ok((z[0] * z[0], e)) };
         let h = 2f64.powi(-10);
         let exact = square(0.0);
-        let (q, bound) = central_difference(&exact, &[0.5], 0, h, 4096.0, &|_| 0.0).unwrap();
+        let (q, bound) = central_difference(&exact, (&[0.5], 0), h, 4096.0, &|_| 0.0, 0.0).unwrap();
         assert_eq!(q, 1.0);
         let want = 1.01 * 6.0 * U;
         assert!(
             (bound - want).abs() <= 4.0 * U * want,
             "{bound:e} vs {want:e}"
         );
+        // The compared value's bound adds as it is (not times 1.01).
+        let (_, bound) =
+            central_difference(&exact, (&[0.5], 0), h, 4096.0, &|_| 0.0, 2f64.powi(-30)).unwrap();
+        let want = 1.01 * 6.0 * U + 2f64.powi(-30);
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
         let noisy = square(2f64.powi(-40));
-        let (q, bound) = central_difference(&noisy, &[0.5], 0, h, 4096.0, &|_| 6.0).unwrap();
+        let (q, bound) = central_difference(&noisy, (&[0.5], 0), h, 4096.0, &|_| 6.0, 0.0).unwrap();
         assert_eq!(q, 1.0);
         let hmax = h * (1.0 + U);
         let want = 1.01 * (2f64.powi(-30) + U + hmax * hmax + U + 4.0 * U);
@@ -1881,7 +1892,7 @@ mod tests {
         // outweighs the evaluations' u·|Δf|/(a + b) = 2u and 4u·|quotient| = 8u.
         let (a, b) = ((1.0 + U) - 1.0, 1.0 - (1.0 - U));
         assert_eq!((a, b), (0.0, U));
-        let (q, bound) = central_difference(&exact, &[1.0], 0, U, 4096.0, &|_| 0.0).unwrap();
+        let (q, bound) = central_difference(&exact, (&[1.0], 0), U, 4096.0, &|_| 0.0, 0.0).unwrap();
         let diff = 1.0 - (1.0 - U) * (1.0 - U);
         assert_eq!(q, diff / U);
         let want = 1.01 * (U * diff / U + 512.0 * (U + U * U) + 4.0 * U * q);
@@ -2144,11 +2155,14 @@ mod tests {
             rest,
             (0.5 * (1.0 + 1.0 / 1024.0) + 0.25) * (1.0 + gamma(3)) * 1.01
         );
-        // 1.01·(relⱼqⱼ + 2⁻¹⁰⁷⁴ + off·qⱼ) + u|g|, with off = 2⁻²⁰, g = −½.
-        let off = 1.0 / (1u64 << 20) as f64;
-        assert_eq!(
-            gradient_error(&q, &rel, off, -0.5, 0),
-            1.01 * (0.5 / 1024.0 + TINY + off * 0.5) + U * 0.5
-        );
+        // 1.01·(relⱼqⱼ + 2⁻¹⁰⁷⁴ + off·qⱼ) + u|g|, off = |P − 1| + 3u, at
+        // P = 1 ± 2⁻²⁰ (off = 2⁻²⁰ + 3u, exact) and g = −½.
+        let off = 2f64.powi(-20) + 3.0 * U;
+        for mass in [1.0 + 2f64.powi(-20), 1.0 - 2f64.powi(-20)] {
+            assert_eq!(
+                gradient_error(&q, &rel, mass, -0.5, 0),
+                1.01 * (0.5 / 1024.0 + TINY + off * 0.5) + U * 0.5
+            );
+        }
     }
 }
