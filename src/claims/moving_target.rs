@@ -542,6 +542,45 @@ fn check_moving_target(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// The gradient check tells measures with the wrong slope: a
+    /// cross-entropy scaled by 1 + 2⁻⁸ moves every central difference of CE
+    /// by 2⁻⁸·|∂CE/∂θ| (4.6·10⁻³ here), far beyond the check's bound
+    /// (truncation and rounding, 1.9·10⁻⁹ here), so the check fails on CE;
+    /// the crate's measures pass the same case.
+    #[test]
+    fn the_gradient_check_fails_for_a_scaled_cross_entropy() {
+        use crate::claims::implementation::Exact;
+        use crate::measures::{self, MeasureError};
+        struct Scaled;
+        impl Measures for Scaled {
+            fn name(&self) -> &str {
+                "scaled-ce"
+            }
+            fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
+                measures::entropy(p)
+            }
+            fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
+                Ok(measures::cross_entropy(p, q)? * (1.0 + 1.0 / 256.0))
+            }
+            fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
+                measures::kl_divergence(p, q)
+            }
+        }
+        let case = Case {
+            classes: 3,
+            dim: 1,
+            theta: vec![0.7],
+            a: vec![1.0, -0.5, 0.25],
+            b: vec![0.5, 2.0, -1.0],
+        };
+        assert_eq!(
+            gradients_match_differences(&Exact, &case, &mut Worst::new()),
+            Ok(())
+        );
+        let err = gradients_match_differences(&Scaled, &case, &mut Worst::new()).unwrap_err();
+        assert!(err.contains("central difference of CE"), "{err}");
+    }
+
     /// max − min of a column of the row-major 3 × 2 matrix
     /// [[1, 5], [3, 2], [−1, 4]].
     #[test]
