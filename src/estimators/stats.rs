@@ -164,3 +164,20 @@ impl Interval {
         self.low <= x && x <= self.high
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample variance needs two values: none or one gives NaN, two give
+    /// (a − b)²/2 (here (1 − 4)²/2 = 4.5, exact).
+    #[test]
+    fn variance_starts_at_two_values() {
+        let mut s = RunningStats::new();
+        assert!(s.variance().is_nan());
+        s.push(1.0);
+        assert!(s.variance().is_nan());
+        s.push(4.0);
+        assert_eq!(s.variance(), 4.5);
+    }
+}

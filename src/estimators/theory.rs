@@ -270,4 +270,42 @@ mod tests {
         assert_eq!(t.akaike, 0.25);
         assert_eq!((t.takeuchi_trace, t.asymptotic), (Some(3.5), Some(0.4375)));
     }
+
+    /// The approximation error is KL from the truth to the best model:
+    /// Laplace(0, 1) (variance 2, entropy 1 + ln 2) against N(0, 2) gives
+    /// ½ln(4π) + ½ − 1 − ln 2 = ½ln π − ½; Uniform(0, 2) (mean 1, entropy
+    /// ln 2) against Exp(1) gives 1 − ln 2; zero for a truth in the family.
+    /// Each side is a few logarithms and sums of terms below 2 in size:
+    /// 16u absolute.
+    #[test]
+    fn approximation_error_is_the_kl_to_the_best_model() {
+        use std::f64::consts::{LN_2, PI};
+        let tol = 16.0 * f64::EPSILON / 2.0;
+        let t = theory(
+            "normal".parse().unwrap(),
+            &"laplace:0,1".parse().unwrap(),
+            8,
+        )
+        .unwrap();
+        let want = 0.5 * PI.ln() - 0.5;
+        assert!(
+            (t.approximation_error - want).abs() <= tol,
+            "{}",
+            t.approximation_error
+        );
+        let t = theory(
+            "exponential".parse().unwrap(),
+            &"uniform:0,2".parse().unwrap(),
+            8,
+        )
+        .unwrap();
+        let want = 1.0 - LN_2;
+        assert!(
+            (t.approximation_error - want).abs() <= tol,
+            "{}",
+            t.approximation_error
+        );
+        let t = theory("normal".parse().unwrap(), &"normal:0,1".parse().unwrap(), 8).unwrap();
+        assert_eq!(t.approximation_error, 0.0);
+    }
 }

@@ -519,6 +519,25 @@ mod tests {
     const PREC: usize = 320;
     const RM: RoundingMode = RoundingMode::ToEven;
 
+    /// The pull-back g = Aᵀt and its bound Σᵢ|Aᵢⱼ|τᵢ + γ_{k+1}Σᵢ|Aᵢⱼtᵢ|,
+    /// rounded up by 4u, at A = (1, −2, 0)ᵀ, t = (½, ¼, 1),
+    /// τ = (2⁻⁵⁰, 2⁻⁴⁹, 2⁻⁴⁸): g = ½ − ½ + 0 = 0, Σ|Aτ| = 5·2⁻⁵⁰,
+    /// Σ|At| = 1, and γ₄ ≈ 2⁻⁵¹ is of the same size (a few roundings: 4u).
+    #[test]
+    fn pull_back_follows_its_formula() {
+        let f = SoftmaxCrossEntropy::new(&[0.5, 0.25, 0.25], &[vec![1.0], vec![-2.0], vec![0.0]])
+            .unwrap();
+        let tau = [2f64.powi(-50), 2f64.powi(-49), 2f64.powi(-48)];
+        let got = f.pull_back(&[0.5, 0.25, 1.0], &tau);
+        assert_eq!(got.gradient, vec![0.0]);
+        let want = (5.0 * 2f64.powi(-50) + gamma(4)) * (1.0 + 4.0 * U);
+        assert!(
+            (got.error[0] - want).abs() <= 4.0 * U * want,
+            "{:e} vs {want:e}",
+            got.error[0]
+        );
+    }
+
     /// The Hessian's error bound against its documented formula on the
     /// smallest case: k = 2 categories, one parameter, A = (1, 0)ᵀ, θ = 0,
     /// p = (½, ½), so q̃ = (½, ½), m = ½, c = (½, −½) exactly and the

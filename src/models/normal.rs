@@ -353,6 +353,20 @@ mod tests {
     use super::*;
     use crate::models::{NewtonOptions, minimize};
 
+    /// The curvature floor on a ball, at η = (1, −1), r = ½, λ = 10: there
+    /// σ′² ≤ 1/(2·½) = 1 and |μ′| ≤ 1.5/(2·½) = 1.5, so |third derivative|
+    /// ≤ 6(1 + 3)²·1 + 8·1 = 104 and the floor is 10 − ½·104 = −42, each
+    /// factor rounded up by a few u (the (1 + 4u)s, γ₁₂, (1 + 2u)): within
+    /// 64u·52 of −42 and below it. A ball that reaches η₂ = 0 gives 0.
+    #[test]
+    fn curvature_on_a_ball_follows_its_formula() {
+        let f = NormalCrossEntropy::new(0.0, 1.0).unwrap();
+        let got = f.curvature_on_ball(&[1.0, -1.0], 10.0, 0.5);
+        assert!(got <= -42.0 && got >= -42.0 - 64.0 * U * 52.0, "{got}");
+        assert_eq!(f.curvature_on_ball(&[1.0, -1.0], 10.0, 1.0), 0.0);
+        assert_eq!(f.curvature_on_ball(&[1.0, -1.0], 10.0, f64::NAN), 0.0);
+    }
+
     /// The gradient's error bounds hold against the exact gradient at 320
     /// bits, (μ − m, σ² + μ² − (V + m²)) with μ = −η₁/(2η₂), σ² = −1/(2η₂)
     /// and the f64 η, m, V taken as exact. At m = 3.1, V = 0.1 and

@@ -745,6 +745,24 @@ impl<'a> Problem<'a> {
         self.certify(start, eta, &ev, steps)
     }
 
+    /// The Gaussian (μ, σ) of natural parameters η in this frame, and
+    /// bounds on its distance to the Gaussian of any η′ within `radius` of η.
+    /// μₜ = −η₁/(2η₂) = η₁σₜ², σₜ = (−2η₂)^(−1/2):
+    /// ∂μₜ/∂η = (σₜ², η₁/(2η₂²)), ∂σₜ/∂η₂ = σₜ³, so μ moves by
+    /// d·‖∂μₜ/∂η‖·r and σ by d·σₜ³·r; each conversion adds a few roundings:
+    /// 4u relative on μ's two parts (|c| and |d·μₜ|), 4u on σ.
+    fn gaussian_within(&self, eta: [f64; 2], radius: f64) -> (f64, f64, f64, f64) {
+        let var_t = -0.5 / eta[1];
+        let mu_t = eta[0] * var_t;
+        let sigma_t = var_t.sqrt();
+        let mu = self.c + self.d * mu_t;
+        let sigma = self.d * sigma_t;
+        let dmu = var_t.hypot(eta[0] / (2.0 * eta[1] * eta[1]));
+        let mu_error = self.d * dmu * radius + 4.0 * U * (self.c.abs() + (self.d * mu_t).abs());
+        let sigma_error = self.d * sigma_t * var_t * radius + 4.0 * U * sigma;
+        (mu, sigma, mu_error, sigma_error)
+    }
+
     fn certify(
         &self,
         start: Gaussian,
@@ -775,17 +793,7 @@ impl<'a> Problem<'a> {
                 });
             }
         }
-        // μₜ = −η₁/(2η₂) = η₁σₜ², σₜ = (−2η₂)^(−1/2):
-        // ∂μₜ/∂η = (σₜ², η₁/(2η₂²)), ∂σₜ/∂η₂ = σₜ³. Each conversion adds a few
-        // roundings: 4u relative on μ's two parts, 4u on σ.
-        let var_t = -0.5 / eta[1];
-        let mu_t = eta[0] * var_t;
-        let sigma_t = var_t.sqrt();
-        let mu = self.c + self.d * mu_t;
-        let sigma = self.d * sigma_t;
-        let dmu = var_t.hypot(eta[0] / (2.0 * eta[1] * eta[1]));
-        let mu_error = self.d * dmu * radius + 4.0 * U * (self.c.abs() + (self.d * mu_t).abs());
-        let sigma_error = self.d * sigma_t * var_t * radius + 4.0 * U * sigma;
+        let (mu, sigma, mu_error, sigma_error) = self.gaussian_within(eta, radius);
         Ok(Fit {
             gaussian: Gaussian { mu, sigma },
             objective: ev.objective,
@@ -1076,6 +1084,88 @@ mod tests {
             let a = ti.sub(m, P, RM);
             acc.add(&qi.mul(&a.mul(&a, P, RM), P, RM), P, RM)
         })
+    }
+
+    /// The conversion to (μ, σ) in the frame c = 1, d = 2, at η = (1, −½):
+    /// σₜ² = 1, μₜ = 1, so μ = 1 + 2 = 3 and σ = 2 exactly; ‖∂μₜ/∂η‖ =
+    /// ‖(1, 2)‖ = √5, so μ's bound is 2√5·r + 4u(1 + 2) and σ's
+    /// 2·1·1·r + 4u·2; r = 2⁻⁴⁸ keeps both parts in view (a few roundings
+    /// of positive terms: 4u relative).
+    #[test]
+    fn the_gaussian_of_a_natural_parameter_follows_its_formula() {
+        let p = [0.25, 0.5, 0.25];
+        let mut prob = Problem::new(
+            &[-1.0, 0.0, 1.0],
+            &p,
+            Gaussian {
+                mu: 1.0,
+                sigma: 2.0,
+            },
+            Direction::Reverse,
+        );
+        prob.c = 1.0;
+        prob.d = 2.0;
+        let r = 2f64.powi(-48);
+        let (mu, sigma, mu_error, sigma_error) = prob.gaussian_within([1.0, -0.5], r);
+        assert_eq!((mu, sigma), (3.0, 2.0));
+        let want = 2.0 * 5f64.sqrt() * r + 12.0 * U;
+        assert!(
+            (mu_error - want).abs() <= 4.0 * U * want,
+            "{mu_error:e} vs {want:e}"
+        );
+        let want = 2.0 * r + 8.0 * U;
+        assert!(
+            (sigma_error - want).abs() <= 4.0 * U * want,
+            "{sigma_error:e} vs {want:e}"
+        );
+    }
+
+    /// ln q and its error bound at t = (−1, 0, 1) (frame (0, 1)), η = (½, −¼):
+    /// s = (−¾, 0, ¼), each sᵢ within 7u(|η₁tᵢ| + |η₂|tᵢ²) = (5.25u, 0,
+    /// 5.25u); A = ¼ + ln(e⁻¹ + e^(−¼) + 1) within 3·5.25u + u(spread 1 + K 3
+    /// + 2 + |ln Σ| + |A|); each ln qᵢ = sᵢ − A within its sᵢ's, A's and
+    /// u|ln qᵢ|. The wanted values repeat the documented formula with the
+    /// same f64 logarithm and exponentials: 4u relative.
+    #[test]
+    fn log_q_error_follows_its_formula() {
+        let p = [0.25, 0.5, 0.25];
+        let prob = Problem::new(
+            &[-1.0, 0.0, 1.0],
+            &p,
+            Gaussian {
+                mu: 0.0,
+                sigma: 1.0,
+            },
+            Direction::Forward,
+        );
+        let (ln_q, e) = prob.log_q([0.5, -0.25]);
+        let sum = (-1.0f64).exp() + (-0.25f64).exp() + 1.0;
+        let a = 0.25 + sum.ln();
+        let err_a = 3.0 * 5.25 * U + U * (1.0 + 3.0 + 2.0 + sum.ln().abs() + a.abs());
+        let s = [-0.75, 0.0, 0.25];
+        let es = [5.25 * U, 0.0, 5.25 * U];
+        for i in 0..3 {
+            assert!((ln_q[i] - (s[i] - a)).abs() <= 2.0 * U * a, "ln q {i}");
+            let want = es[i] + err_a + U * (s[i] - a).abs();
+            assert!(
+                (e[i] - want).abs() <= 4.0 * U * want,
+                "{i}: {:e} vs {want:e}",
+                e[i]
+            );
+        }
+    }
+
+    /// The grid runs from −w to w in equal steps 2w/(n − 1): at w = 6 and
+    /// n = 61 the points are 6(2i − 60)/60, so −6, 0 and 6 exactly at
+    /// i = 0, 30, 60, and every point is the negative of its mirror image.
+    #[test]
+    fn the_grid_is_symmetric_with_equal_steps() {
+        let x = symmetric_grid(6.0, 61).unwrap();
+        assert_eq!(x.len(), 61);
+        assert_eq!((x[0], x[30], x[60]), (-6.0, 0.0, 6.0));
+        for i in 0..61 {
+            assert_eq!(x[i], -x[60 - i], "point {i}");
+        }
     }
 
     #[test]
