@@ -1122,9 +1122,9 @@ mod tests {
 
     /// ln q and its error bound at t = (−1, 0, 1) (frame (0, 1)), η = (½, −¼):
     /// s = (−¾, 0, ¼), each sᵢ within 7u(|η₁tᵢ| + |η₂|tᵢ²) = (5.25u, 0,
-    /// 5.25u); A = ¼ + ln(e⁻¹ + e^(−¼) + 1) within 3·5.25u + u(spread 1 + K 3
-    /// + 2 + |ln Σ| + |A|); each ln qᵢ = sᵢ − A within its sᵢ's, A's and
-    /// u|ln qᵢ|. The wanted values repeat the documented formula with the
+    /// 5.25u); A = ¼ + ln(e⁻¹ + e^(−¼) + 1) within 3·5.25u plus u times
+    /// (spread 1, K = 3, 2, |ln Σ| and |A|); each ln qᵢ = sᵢ − A within its
+    /// sᵢ's, A's and u|ln qᵢ|. The wanted values repeat the documented formula with the
     /// same f64 logarithm and exponentials: 4u relative.
     #[test]
     fn log_q_error_follows_its_formula() {
