@@ -1120,6 +1120,72 @@ mod tests {
         );
     }
 
+    /// The gradient noise bounds, written out here from the derivations in
+    /// `eval` (forward: E_q[T] with qᵢ off by eᵢ + u and Tₖ by 5u, E_p[T]
+    /// with exact p, the subtraction; reverse: f, the means E_q[T] and
+    /// E_q[f], the centred T̃ and f̃, the products and sums), from the
+    /// problem's own ln q̃ and its errors, on three points at η = (½, −¼),
+    /// a target off the family so that f ≠ 0. The same operations in a
+    /// different order: 8u relative.
+    #[test]
+    fn gradient_noise_follows_its_formula() {
+        let p = [0.2, 0.5, 0.3];
+        let eta = [0.5, -0.25];
+        let frame = Gaussian {
+            mu: 0.0,
+            sigma: 1.0,
+        };
+        for direction in [Direction::Forward, Direction::Reverse] {
+            let reverse = matches!(direction, Direction::Reverse);
+            let prob = Problem::new(&[-1.0, 0.0, 1.0], &p, frame, direction);
+            let ev = prob.eval(eta);
+            let (ln_q, e) = prob.log_q(eta);
+            let q: Vec<f64> = ln_q.iter().map(|l| l.exp()).collect();
+            let k = 3.0;
+            let ts = [prob.t.clone(), prob.t2.clone()];
+            let mean = |v: &[f64]| -> f64 { (0..3).map(|i| q[i] * v[i]).sum() };
+            let noise = |j: usize| -> f64 {
+                let tk = &ts[j];
+                let mut acc = U * ev.g[j].abs();
+                if !reverse {
+                    for i in 0..3 {
+                        acc += q[i] * tk[i].abs() * (e[i] + (k + 7.0) * U)
+                            + p[i] * tk[i].abs() * (k + 6.0) * U;
+                    }
+                    return acc;
+                }
+                let f: Vec<f64> = (0..3).map(|i| ln_q[i] - prob.ln_p[i]).collect();
+                let ef = mean(&f);
+                let err_f: Vec<f64> = (0..3)
+                    .map(|i| e[i] + U * (prob.ln_p[i].abs() + f[i].abs()))
+                    .collect();
+                let err_m: f64 = (0..3)
+                    .map(|i| q[i] * tk[i].abs() * (e[i] + (k + 7.0) * U))
+                    .sum();
+                let err_ef: f64 = (0..3)
+                    .map(|i| q[i] * (f[i].abs() * (e[i] + (k + 2.0) * U) + err_f[i]))
+                    .sum();
+                let m = mean(tk);
+                for i in 0..3 {
+                    let (tt, r) = (tk[i] - m, f[i] - ef);
+                    let err_tt = 5.0 * U * tk[i].abs() + err_m + U * tt.abs();
+                    let err_r = err_f[i] + err_ef + U * r.abs();
+                    acc += q[i]
+                        * ((tt * r).abs() * (e[i] + (k + 3.0) * U)
+                            + r.abs() * err_tt
+                            + tt.abs() * err_r);
+                }
+                acc
+            };
+            let want = noise(0).hypot(noise(1));
+            assert!(
+                (ev.noise - want).abs() <= 8.0 * U * want,
+                "{reverse}: {:e} vs {want:e}",
+                ev.noise
+            );
+        }
+    }
+
     /// ln q and its error bound at t = (−1, 0, 1) (frame (0, 1)), η = (½, −¼):
     /// s = (−¾, 0, ¼), each sᵢ within 7u(|η₁tᵢ| + |η₂|tᵢ²) = (5.25u, 0,
     /// 5.25u); A = ¼ + ln(e⁻¹ + e^(−¼) + 1) within 3·5.25u plus u times
