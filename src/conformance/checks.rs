@@ -840,6 +840,12 @@ fn gibbs_floor(p: &[f64], q: &[f64]) -> (f64, f64) {
     (mass_term + pinsker, slack)
 }
 
+/// How far the inputs' own rounding to the precision moves P − Q: up to
+/// u_in·(P + Q), with u_in the precision's input roundoff (0 at f64).
+fn input_shift(precision: Precision, p: &[f64], q: &[f64]) -> f64 {
+    precision.input_roundoff() * (compensated_sum(p) + compensated_sum(q))
+}
+
 /// `gibbs`: KL ≥ the scaled Gibbs–Pinsker floor, and KL(p‖p) = 0; one request
 /// of 2R rows, (pᵣ, qᵣ) then (pᵣ, pᵣ).
 fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
@@ -858,10 +864,7 @@ fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
             let bounds = row_bounds(precision, Op::KlDivergence, &both_p, &q_then_p);
             for r in 0..rows {
                 let (floor, slack) = gibbs_floor(&p[r], &q[r]);
-                // The inputs' own rounding to the precision moves P − Q by up
-                // to u_in·Σ(pᵢ + qᵢ).
-                let moved =
-                    precision.input_roundoff() * (compensated_sum(&p[r]) + compensated_sum(&q[r]));
+                let moved = input_shift(precision, &p[r], &q[r]);
                 w.at_least(
                     &format!("row {r}: KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²"),
                     kl[r],
@@ -1228,6 +1231,15 @@ fn gradient(c: &CheckRun<'_, '_>) -> Vec<Part> {
 mod tests {
     use super::*;
     use crate::conformance::{Reference, rejected, run};
+
+    /// The inputs' rounding moves P − Q by u_in·(P + Q): (2⁻²⁴)·(¾ + ½) at
+    /// f32 (exact: a power of two times a short dyadic), nothing at f64.
+    #[test]
+    fn the_input_shift_is_the_input_roundoff_times_both_masses() {
+        let (p, q) = ([0.5, 0.25], [0.25, 0.25]);
+        assert_eq!(input_shift(Precision::F32, &p, &q), 1.25 * 2f64.powi(-24));
+        assert_eq!(input_shift(Precision::F64, &p, &q), 0.0);
+    }
 
     #[test]
     fn the_value_bound_grows_with_the_terms_and_the_precision() {
