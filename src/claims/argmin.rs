@@ -2008,6 +2008,11 @@ mod tests {
                 "case {k}: {got:e} vs {want:e}"
             );
         }
+        // The final round-up by (1 + 2u), seen exactly: with p = 0 and exact
+        // q̃ only r/2 = ⅛ is left (2·2⁻¹⁰⁷⁴ vanishes in the sum), and
+        // ⅛·(1 + 2u) = ⅛ + 2⁻⁵⁵, one ulp of ⅛.
+        let got = softmax_distance_bound(0.25, &[0.5, 0.5], &[0.0, 0.0], &[0.0, 0.0], 1.0);
+        assert_eq!(got, 0.125 + 2f64.powi(-55));
     }
 
     /// The bound of `measured`, at a case where every part of it counts:
