@@ -605,6 +605,45 @@ mod tests {
         assert_eq!(sum_error(1, 0.0), 0.0);
     }
 
+    /// The bin probability's relative error bound against its documented
+    /// formula: at m = 2, r = 1/16 (a = 1.9375, h = ⅛, μ = 0, σ = 1, all
+    /// exact) the rounding terms dominate, each at least 4·10⁻⁴ of their
+    /// sum; at m = 0, r = 1 (a = −1, h = 2) the truncation term does
+    /// (e^(−16.3) against some 20u). Tolerance: 8u relative for the
+    /// roundings of a sum of positive terms; where truncation dominates, the
+    /// bound takes e^(Σ logarithms) while the test multiplies powers, and the
+    /// logarithms' magnitudes add to about 46 (16.2 + 8.3 + 14.9 + 6), which
+    /// exp turns into about 46u relative, the powers and products into some
+    /// 20u: 96u.
+    #[test]
+    fn bin_error_bound_follows_its_formula() {
+        let cases = [
+            (1.9375, 0.125, 2.0f64, 0.0625f64, 8.0),
+            (-1.0, 2.0, 0.0, 1.0, 96.0),
+        ];
+        for (a, h, m, r, tol) in cases {
+            let got = normal_bin_core(a, h, 0.0, 1.0).rel_error;
+            let am = m.abs();
+            let rounding = U
+                * (2.0 * am * (am + r)
+                    + (2.0 * r * (am + r)).exp()
+                    + 0.5 * m * m
+                    + 15.0
+                    + 4.0 * am * r
+                    + 3.0 * r * r);
+            let big_r = 0.5 * ((m * m + 48.0).sqrt() - am);
+            let k6 = 720f64.powi(4) / (13.0 * 479_001_600f64.powi(2));
+            let truncation = k6 * (2.0 * r).powi(12) * (am * (2.0 * r + big_r)).exp()
+                / big_r.powi(12)
+                * (0.5 * big_r * big_r + 0.5 * r * r).exp();
+            let want = 1.01 * (rounding + truncation);
+            assert!(
+                (got - want).abs() <= tol * U * want,
+                "r = {r}: {got:e} vs {want:e}"
+            );
+        }
+    }
+
     /// The discrete and continuous cases' bounds against their formulas, at
     /// arguments where every term is within a few powers of two of the
     /// others (so a changed term moves the result far beyond the 16u that
