@@ -255,11 +255,7 @@ fn brier_case(m: &dyn Measures, sample: &[usize], q: &[f64], w: &mut Worst) -> R
     let cross: f64 = q.iter().zip(&p).map(|(a, b)| (a - b).abs() * b).sum();
     // Rounding: both risks; their difference (u); Σ(q − p̂)² (a difference
     // and a square, 3u, and the compensated sum, 2u + γ²_K).
-    let bound = brier_error(k, n, r_q)
-        + brier_error(k, n, r_p)
-        + U * (r_q - r_p).abs()
-        + 1.01 * (5.0 * U + gamma(k).powi(2)) * distance
-        + 2.01 * U * cross;
+    let bound = brier_gap_bound((k, n), (r_q, r_p), distance, cross);
     w.at_least("R_sq(q) − R_sq(p̂ₙ)", r_q - r_p, 0.0, bound)?;
     w.close(
         "R_sq(q) − R_sq(p̂ₙ) − Σ(q − p̂ₙ)²",
@@ -274,11 +270,12 @@ fn brier_case(m: &dyn Measures, sample: &[usize], q: &[f64], w: &mut Worst) -> R
     let squares: Vec<f64> = p.iter().map(|x| x * x).collect();
     let sum_sq = compensated_sum(&squares);
     let gini = 1.0 - sum_sq;
-    let gini_bound = brier_error(k, n, r_p)
-        + 1.01 * (3.0 * U + gamma(k).powi(2)) * sum_sq
-        + U * gini
-        + 2.01 * U * sum_sq;
-    w.close("R_sq(p̂ₙ) − (1 − Σp̂ₙ²)", r_p, gini, gini_bound)?;
+    w.close(
+        "R_sq(p̂ₙ) − (1 − Σp̂ₙ²)",
+        r_p,
+        gini,
+        gini_bound((k, n), r_p, sum_sq, gini),
+    )?;
 
     // …which is not the NLL at the minimizer, H(p̂ₙ): termwise
     // −ln x ≥ (1 − x) + (1 − x)²/2 on (0, 1] (the series of −ln(1 − y) has
@@ -300,10 +297,7 @@ fn brier_case(m: &dyn Measures, sample: &[usize], q: &[f64], w: &mut Worst) -> R
         .filter(|&&x| x > 0.0)
         .map(|x| (x * x.ln()).abs())
         .sum();
-    let slack = CONTRACT * entropy_condition
-        + 1.01 * (4.0 * U + gamma(k).powi(2)) * gini_direct
-        + 1.01 * (7.0 * U + gamma(k).powi(2)) * lower
-        + U * (h - gini_direct).abs();
+    let slack = entropy_gini_slack(k, entropy_condition, (gini_direct, lower), h - gini_direct);
     w.at_least(
         "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
         h - gini_direct,
@@ -321,8 +315,57 @@ fn brier_case(m: &dyn Measures, sample: &[usize], q: &[f64], w: &mut Worst) -> R
         "R₀₁(q) − (1 − p̂ₙ(argmax q))",
         r01,
         want,
-        U * (r01 + top + want),
+        zero_one_bound(r01, top),
     )
+}
+
+/// The bound on |R_sq(q) − R_sq(p̂) − Σ(q − p̂)²| for K categories and n
+/// examples: both risks' (`brier_error`), their difference u·|R_q − R_p|,
+/// Σ(q − p̂)² (a difference and a square, 3u, and the compensated sum,
+/// 2u + γ_K²) and the stored p̂'s 2.01u·Σ|qₖ − p̂ₖ|p̂ₖ (`cross`).
+fn brier_gap_bound(
+    (k, n): (usize, usize),
+    (r_q, r_p): (f64, f64),
+    distance: f64,
+    cross: f64,
+) -> f64 {
+    brier_error(k, n, r_q)
+        + brier_error(k, n, r_p)
+        + U * (r_q - r_p).abs()
+        + 1.01 * (5.0 * U + gamma(k).powi(2)) * distance
+        + 2.01 * U * cross
+}
+
+/// The bound on |R_sq(p̂) − (1 − Σp̂²)|: the risk's (`brier_error`), Σp̂²'s
+/// (products u, the compensated sum 2u + γ_K²), the subtraction's u·gini,
+/// and the stored p̂'s Σ|p̂² − p*²| ≤ 2.01u·Σp̂².
+fn gini_bound((k, n): (usize, usize), r_p: f64, sum_sq: f64, gini: f64) -> f64 {
+    brier_error(k, n, r_p)
+        + 1.01 * (3.0 * U + gamma(k).powi(2)) * sum_sq
+        + U * gini
+        + 2.01 * U * sum_sq
+}
+
+/// The slack of H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)²: H within the contract
+/// 4u·Σ|p̂ ln p̂| (`entropy_condition`), Σp̂(1 − p̂) within 4u + γ_K²,
+/// ½Σp̂(1 − p̂)² within 7u + γ_K², the difference u.
+fn entropy_gini_slack(
+    k: usize,
+    entropy_condition: f64,
+    (gini, lower): (f64, f64),
+    difference: f64,
+) -> f64 {
+    CONTRACT * entropy_condition
+        + 1.01 * (4.0 * U + gamma(k).powi(2)) * gini
+        + 1.01 * (7.0 * U + gamma(k).powi(2)) * lower
+        + U * difference.abs()
+}
+
+/// The bound on |R₀₁(q) − (1 − p̂ₖ)| for k = argmax q: R₀₁ is an exact
+/// count divided once (u·R₀₁), p̂ₖ within u·p̂ₖ of the exact ratio, the
+/// subtraction u·|1 − p̂ₖ|.
+fn zero_one_bound(r01: f64, top: f64) -> f64 {
+    U * (r01 + top + (1.0 - top))
 }
 
 fn show_brier(sample: &[usize], q: &[f64]) -> Counterexample {
@@ -581,6 +624,46 @@ mod tests {
         let want = half + std::f64::consts::LN_2;
         let got = half_ln_two_pi_variance(2.0);
         assert!((got - want).abs() <= 6.0 * U * want, "{got} vs {want}");
+    }
+
+    /// The Brier and 0–1 bounds against their documented formulas, at
+    /// K = 3 and n = 4 (the u terms count) and at K = n = 2⁴⁵ (γ² ≈ 2⁻¹⁶
+    /// outweighs them), with arguments of comparable size: a handful of
+    /// non-negative terms summed in different orders, 8u relative.
+    #[test]
+    fn brier_bounds_follow_their_formulas() {
+        let near = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 8.0 * U * want,
+                "{what}: {got:e} vs {want:e}"
+            );
+        };
+        for size in [4usize, 1 << 45] {
+            let (gk, gn) = (gamma(size.min(3)), gamma(size));
+            let (k, n) = (size.min(3), size);
+            let e = |v: f64| 1.01 * (8.0 * U + gk * gk + gn * gn) * v;
+            near(
+                brier_gap_bound((k, n), (0.75, 0.5), 0.25, 0.5),
+                e(0.75) + e(0.5) + U * 0.25 + 1.01 * (5.0 * U + gk * gk) * 0.25 + 2.01 * U * 0.5,
+                "gap",
+            );
+            near(
+                gini_bound((k, n), 0.5, 0.375, 0.625),
+                e(0.5) + 1.01 * (3.0 * U + gk * gk) * 0.375 + U * 0.625 + 2.01 * U * 0.375,
+                "gini",
+            );
+            let (gk, k) = (gamma(size), size);
+            near(
+                entropy_gini_slack(k, 1.5, (0.625, 0.125), -0.25),
+                4.0 * U * 1.5
+                    + 1.01 * (4.0 * U + gk * gk) * 0.625
+                    + 1.01 * (7.0 * U + gk * gk) * 0.125
+                    + U * 0.25,
+                "entropy against gini",
+            );
+        }
+        // u·(R₀₁ + p̂ₖ + (1 − p̂ₖ)) = u·(¼ + ½ + ½), exact.
+        assert_eq!(zero_one_bound(0.25, 0.5), 1.25 * U);
     }
 
     /// The Gaussian case's bounds against their documented formulas, at
