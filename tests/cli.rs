@@ -484,3 +484,24 @@ fn help_and_version_print_to_stdout_and_succeed() {
         }
     }
 }
+
+/// A failed write of the results is an error (status 2, one line on stderr),
+/// unlike a closed pipe: on Linux, /dev/full refuses every write with "no
+/// space left on device".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_of_the_results_is_an_error() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    let o = Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+        .args(["measure", "--p", "0.5,0.5", "--q", "0.25,0.75"])
+        .stdout(full)
+        .output()
+        .expect("the binary runs");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "stderr {err:?}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(err.starts_with("error: "), "{err:?}");
+}
