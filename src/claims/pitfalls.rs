@@ -141,6 +141,38 @@ fn torch_sum_error(b: &Batch, input: &[Vec<f64>]) -> f64 {
 /// - batch-mean KL = batch-mean CE − batch-mean H (the measures);
 /// - ∇(mean) × C = ∇(batchmean CE): both are (q·Σt − t) scaled, by
 ///   fl(1/(RC)) and by fl(1/R): five roundings, bound 6u·|∇ batchmean CE|.
+/// One row's condition sums Σ|tᵢ(ln tᵢ − ln qᵢ)|, Σ|tᵢ ln qᵢ|, Σ|tᵢ ln tᵢ|
+/// over tᵢ > 0, and how far q's relative rounding (δᵢ + u, δ the
+/// log-softmax bounds at the logits z) moves KL and CE: Σ tᵢ(δᵢ + u).
+fn row_conditions(t: &[f64], q: &[f64], z: &[f64]) -> [f64; 4] {
+    let delta = log_softmax_error_bounds(z, 0.0);
+    let mut c = [0.0; 4];
+    for i in 0..t.len() {
+        if t[i] > 0.0 {
+            let (lt, lq) = (t[i].ln(), q[i].ln());
+            c[0] += (t[i] * (lt - lq)).abs();
+            c[1] += (t[i] * lq).abs();
+            c[2] += (t[i] * lt).abs();
+            c[3] += t[i] * (delta[i] + U);
+        }
+    }
+    c
+}
+
+/// A bound on the sum of R rows' errors `total`, divided by R, plus the two
+/// divisions' rounding: total/R + 2u·|value|.
+fn batchmean_bound(total: f64, rows: f64, value: f64) -> f64 {
+    total / rows + 2.0 * U * value.abs()
+}
+
+/// KL = CE − H per row within the contracts (4u times the condition sums,
+/// over R rows); the sums over rows add (R + 1)u·Σ|values|, the divisions
+/// and the final subtraction 3u.
+fn identity_mean_bound(conditions: [f64; 3], rows: f64, values: [f64; 3]) -> f64 {
+    CONTRACT * (conditions[0] + conditions[1] + conditions[2]) / rows
+        + (rows + 4.0) * U * (values[0].abs() + values[1].abs() + values[2].abs())
+}
+
 fn mean_is_batchmean_over_c(m: &dyn Measures, b: &Batch, w: &mut Worst) -> Result<(), String> {
     let (r, c) = (b.target.len() as f64, b.classes() as f64);
     let input = b.input()?;
@@ -161,33 +193,27 @@ fn mean_is_batchmean_over_c(m: &dyn Measures, b: &Batch, w: &mut Worst) -> Resul
         kl += m.kl_divergence(t, qr).map_err(|e| e.to_string())?;
         ce += m.cross_entropy(t, qr).map_err(|e| e.to_string())?;
         h += m.entropy(t).map_err(|e| e.to_string())?;
-        let delta = log_softmax_error_bounds(z, 0.0);
-        for i in 0..t.len() {
-            if t[i] > 0.0 {
-                let (lt, lq) = (t[i].ln(), qr[i].ln());
-                cond_kl += (t[i] * (lt - lq)).abs();
-                cond_ce += (t[i] * lq).abs();
-                cond_h += (t[i] * lt).abs();
-                // qᵢ's relative rounding (δᵢ + u) moves KL and CE by tᵢ times it.
-                input_err += t[i] * (delta[i] + U);
-            }
-        }
+        let [a, b, c, d] = row_conditions(t, qr, z);
+        cond_kl += a;
+        cond_ce += b;
+        cond_h += c;
+        input_err += d;
     }
     let (kl, ce, h) = (kl / r, ce / r, h / r);
     // PyTorch's batchmean against the measures' mean KL: both within their
     // bounds of the exact mean KL, each divided by R, plus the divisions (u each).
-    let bound = (torch_sum_error(b, &input) + CONTRACT * cond_kl + input_err) / r
-        + 2.0 * U * batchmean.abs();
+    let bound = batchmean_bound(
+        torch_sum_error(b, &input) + CONTRACT * cond_kl + input_err,
+        r,
+        batchmean,
+    );
     w.close(
         "PyTorch batchmean KL against the measures' batch-mean KL",
         batchmean,
         kl,
         bound,
     )?;
-    // KL = CE − H per row within the contracts; the sums over rows add
-    // (R + 1)u·Σ|values|, the divisions and the final subtraction 3u.
-    let bound = CONTRACT * (cond_kl + cond_ce + cond_h) / r
-        + (r + 4.0) * U * (kl.abs() + ce.abs() + h.abs());
+    let bound = identity_mean_bound([cond_kl, cond_ce, cond_h], r, [kl, ce, h]);
     w.close(
         "batch-mean KL against batch-mean CE − batch-mean H",
         kl,
@@ -691,6 +717,39 @@ mod tests {
     /// element has t ln t = 0, |t·input| = ln 2, t·δ₀ = δ₀ and, with R·C = 2
     /// elements, 3u·|0 + ln 2|; the second element is all zeros. Total
     /// 4u·ln 2 + δ₀, within 4u relative of the way it is summed.
+    /// The batch-mean bounds at dyadic arguments (exact but for the u-sized
+    /// terms, summed in the same order): total/R + 2u·|value|, and
+    /// 4u·Σconditions/R + (R + 4)u·Σ|values|; and one row's condition sums
+    /// at t = (½, ½, 0), q = (¼, ½, ¼), z = ln q, from the f64 logarithms
+    /// and the log-softmax bounds, as documented (4u relative).
+    #[test]
+    fn batch_mean_bounds_follow_their_formulas() {
+        assert_eq!(batchmean_bound(3.0 * U, 4.0, -0.5), 0.75 * U + U);
+        assert_eq!(
+            identity_mean_bound([1.0, 2.0, 5.0], 4.0, [0.5, -1.0, 0.5]),
+            8.0 * U + 16.0 * U
+        );
+        let (t, q) = ([0.5, 0.5, 0.0], [0.25, 0.5, 0.25]);
+        let z: Vec<f64> = q.iter().map(|v: &f64| v.ln()).collect();
+        let delta = log_softmax_error_bounds(&z, 0.0);
+        let (l2, l4) = (0.5f64.ln(), 0.25f64.ln());
+        let want = [
+            0.5 * (l2 - l4).abs(),
+            0.5 * (l4.abs() + l2.abs()),
+            0.5 * 2.0 * l2.abs(),
+            0.5 * (delta[0] + U) + 0.5 * (delta[1] + U),
+        ];
+        let got = row_conditions(&t, &q, &z);
+        for j in 0..4 {
+            assert!(
+                (got[j] - want[j]).abs() <= 4.0 * U * want[j],
+                "{j}: {:e} vs {:e}",
+                got[j],
+                want[j]
+            );
+        }
+    }
+
     /// The torch-style and central-difference bounds against their
     /// documented formulas.
     #[test]
