@@ -134,13 +134,6 @@ fn torch_sum_error(b: &Batch, input: &[Vec<f64>]) -> f64 {
     err
 }
 
-/// What is true instead (1), for one batch:
-/// - `mean` × C = `batchmean`: the same sum S divided by R·C and by R; the
-///   two quotients, the product by C: 3u·|batchmean|, bound 4u·|batchmean|;
-/// - PyTorch's `batchmean` is the batch-mean KL of the measures under test;
-/// - batch-mean KL = batch-mean CE − batch-mean H (the measures);
-/// - ∇(mean) × C = ∇(batchmean CE): both are (q·Σt − t) scaled, by
-///   fl(1/(RC)) and by fl(1/R): five roundings, bound 6u·|∇ batchmean CE|.
 /// One row's condition sums Σ|tᵢ(ln tᵢ − ln qᵢ)|, Σ|tᵢ ln qᵢ|, Σ|tᵢ ln tᵢ|
 /// over tᵢ > 0, and how far q's relative rounding (δᵢ + u, δ the
 /// log-softmax bounds at the logits z) moves KL and CE: Σ tᵢ(δᵢ + u).
@@ -173,6 +166,13 @@ fn identity_mean_bound(conditions: [f64; 3], rows: f64, values: [f64; 3]) -> f64
         + (rows + 4.0) * U * (values[0].abs() + values[1].abs() + values[2].abs())
 }
 
+/// What is true instead (1), for one batch:
+/// - `mean` × C = `batchmean`: the same sum S divided by R·C and by R; the
+///   two quotients, the product by C: 3u·|batchmean|, bound 4u·|batchmean|;
+/// - PyTorch's `batchmean` is the batch-mean KL of the measures under test;
+/// - batch-mean KL = batch-mean CE − batch-mean H (the measures);
+/// - ∇(mean) × C = ∇(batchmean CE): both are (q·Σt − t) scaled, by
+///   fl(1/(RC)) and by fl(1/R): five roundings, bound 6u·|∇ batchmean CE|.
 fn mean_is_batchmean_over_c(m: &dyn Measures, b: &Batch, w: &mut Worst) -> Result<(), String> {
     let (r, c) = (b.target.len() as f64, b.classes() as f64);
     let input = b.input()?;
