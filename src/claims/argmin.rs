@@ -1499,36 +1499,6 @@ fn arb_descent() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
         .boxed()
 }
 
-/// Gradient descent with step 1 on CE (gradient P·q − p in the logits) and
-/// on KL (gradient by the chain rule through q), from the same start, on all
-/// k logits (A = I).
-///
-/// Step size: ∇²CE = P·(diag q − qqᵀ), whose largest eigenvalue is at most
-/// P/2 (a variance under q of a unit vector's entries, at most range²/4 ≤ ½,
-/// Popoviciu), so L = P/2 < 1 and the step η = 1 ≤ 1/L. Then the exact map
-/// T(z) = z − ∇f(z) is non-expansive (I − η∇²f has eigenvalues in [−1, 1]),
-/// and CE and KL have the same T. Hence, with ẽ the gradient error bounds
-/// and u·|z| the update's rounding (η = 1: no product),
-///
-/// ```text
-/// ‖z̃ᶜᵉ_{t+1} − z̃ᵏˡ_{t+1}‖ ≤ ‖z̃ᶜᵉ_t − z̃ᵏˡ_t‖ + ‖ẽᶜᵉ_t‖ + ‖ẽᵏˡ_t‖ + u(‖z̃ᶜᵉ_{t+1}‖ + ‖z̃ᵏˡ_{t+1}‖)
-/// ```
-///
-/// and each computed sequence stays within B_t (the same sum over its own
-/// errors) of exact gradient descent x_t. For exact gradient descent on a
-/// convex L-smooth f with η ≤ 1/L, f(x_T) − f* ≤ ‖x₀ − x*‖²/(2ηT); here
-/// f* = min KL = P ln P (at q = p/P), x* any of ln p + c·1, so the nearest
-/// gives D² = ‖z₀ − ln p − mean(z₀ − ln p)‖². KL is (1 + P)-Lipschitz in z
-/// (‖P·q − p‖₂ ≤ P + 1 < 2.01), so the computed z̃_T has
-/// KL(p‖softmax z̃_T) ≤ P ln P + D²/(2T) + 2.01·B_T: convergence to softmax(z) = p.
-/// CE(p̂) and KL(p̂‖·) use the stored p̂ᵢ = fl(cᵢ/n), within u relative of
-/// cᵢ/n: their exact minimizer ln(p̂ᵢ/p̂_k) is within 2.01u per coordinate
-/// of θᵢ* = ln(cᵢ/c_k), so within 2.01u·√(k − 1) in ℓ₂ over the k − 1 free
-/// logits.
-fn stored_mle_shift(k: usize) -> f64 {
-    2.01 * U * ((k - 1) as f64).sqrt()
-}
-
 /// The centred v = z₀ − ln p, whose ℓ₂ norm bounds the distance from z₀ to
 /// the nearest minimizer ln p + c·1 (any centring constant gives an upper
 /// bound), and a bound on each entry's rounding: each ln within 2u, so
@@ -1584,6 +1554,36 @@ fn contract_error(terms: &[f64]) -> f64 {
 /// the sums'.
 fn difference_ceiling(ceiling: f64, b_error: f64, difference: f64) -> f64 {
     (ceiling + b_error + U * difference.abs()) * (1.0 + 2.0 * U)
+}
+
+/// Gradient descent with step 1 on CE (gradient P·q − p in the logits) and
+/// on KL (gradient by the chain rule through q), from the same start, on all
+/// k logits (A = I).
+///
+/// Step size: ∇²CE = P·(diag q − qqᵀ), whose largest eigenvalue is at most
+/// P/2 (a variance under q of a unit vector's entries, at most range²/4 ≤ ½,
+/// Popoviciu), so L = P/2 < 1 and the step η = 1 ≤ 1/L. Then the exact map
+/// T(z) = z − ∇f(z) is non-expansive (I − η∇²f has eigenvalues in [−1, 1]),
+/// and CE and KL have the same T. Hence, with ẽ the gradient error bounds
+/// and u·|z| the update's rounding (η = 1: no product),
+///
+/// ```text
+/// ‖z̃ᶜᵉ_{t+1} − z̃ᵏˡ_{t+1}‖ ≤ ‖z̃ᶜᵉ_t − z̃ᵏˡ_t‖ + ‖ẽᶜᵉ_t‖ + ‖ẽᵏˡ_t‖ + u(‖z̃ᶜᵉ_{t+1}‖ + ‖z̃ᵏˡ_{t+1}‖)
+/// ```
+///
+/// and each computed sequence stays within B_t (the same sum over its own
+/// errors) of exact gradient descent x_t. For exact gradient descent on a
+/// convex L-smooth f with η ≤ 1/L, f(x_T) − f* ≤ ‖x₀ − x*‖²/(2ηT); here
+/// f* = min KL = P ln P (at q = p/P), x* any of ln p + c·1, so the nearest
+/// gives D² = ‖z₀ − ln p − mean(z₀ − ln p)‖². KL is (1 + P)-Lipschitz in z
+/// (‖P·q − p‖₂ ≤ P + 1 < 2.01), so the computed z̃_T has
+/// KL(p‖softmax z̃_T) ≤ P ln P + D²/(2T) + 2.01·B_T: convergence to softmax(z) = p.
+/// CE(p̂) and KL(p̂‖·) use the stored p̂ᵢ = fl(cᵢ/n), within u relative of
+/// cᵢ/n: their exact minimizer ln(p̂ᵢ/p̂_k) is within 2.01u per coordinate
+/// of θᵢ* = ln(cᵢ/c_k), so within 2.01u·√(k − 1) in ℓ₂ over the k − 1 free
+/// logits.
+fn stored_mle_shift(k: usize) -> f64 {
+    2.01 * U * ((k - 1) as f64).sqrt()
 }
 
 fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Result<(), String> {
