@@ -1556,6 +1556,14 @@ fn difference_ceiling(ceiling: f64, b_error: f64, difference: f64) -> f64 {
     (ceiling + b_error + U * difference.abs()) * (1.0 + 2.0 * U)
 }
 
+/// CE(p̂) and KL(p̂‖·) use the stored p̂ᵢ = fl(cᵢ/n), within u relative of
+/// cᵢ/n: their exact minimizer ln(p̂ᵢ/p̂_k) is within 2.01u per coordinate
+/// of θᵢ* = ln(cᵢ/c_k), so within 2.01u·√(k − 1) in ℓ₂ over the k − 1 free
+/// logits.
+fn stored_mle_shift(k: usize) -> f64 {
+    2.01 * U * ((k - 1) as f64).sqrt()
+}
+
 /// Gradient descent with step 1 on CE (gradient P·q − p in the logits) and
 /// on KL (gradient by the chain rule through q), from the same start, on all
 /// k logits (A = I).
@@ -1578,14 +1586,6 @@ fn difference_ceiling(ceiling: f64, b_error: f64, difference: f64) -> f64 {
 /// gives D² = ‖z₀ − ln p − mean(z₀ − ln p)‖². KL is (1 + P)-Lipschitz in z
 /// (‖P·q − p‖₂ ≤ P + 1 < 2.01), so the computed z̃_T has
 /// KL(p‖softmax z̃_T) ≤ P ln P + D²/(2T) + 2.01·B_T: convergence to softmax(z) = p.
-/// CE(p̂) and KL(p̂‖·) use the stored p̂ᵢ = fl(cᵢ/n), within u relative of
-/// cᵢ/n: their exact minimizer ln(p̂ᵢ/p̂_k) is within 2.01u per coordinate
-/// of θᵢ* = ln(cᵢ/c_k), so within 2.01u·√(k − 1) in ℓ₂ over the k − 1 free
-/// logits.
-fn stored_mle_shift(k: usize) -> f64 {
-    2.01 * U * ((k - 1) as f64).sqrt()
-}
-
 fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Result<(), String> {
     let k = p.len();
     let identity: Vec<Vec<f64>> = (0..k)
