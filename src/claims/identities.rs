@@ -1,6 +1,6 @@
 //! Claims 1 and 2: the decomposition CE = H + KL, and Gibbs' inequality.
 
-use super::harness::{U, Worst, condition, property, quickcheck_property};
+use super::harness::{U, Worst, condition, gibbs_floor, property, quickcheck_property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
 use crate::measures::MeasureError;
 use crate::strategies::{IntegerPair, arb_pair};
@@ -120,46 +120,25 @@ fn check_decomposition(ctx: &Context<'_>) -> Evidence {
 /// P·ln(P/Q) ≈ P − Q is of order n·u and may be negative, so KL itself may be
 /// negative by that much: the check uses this form, not KL ≥ 0.
 fn gibbs_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
-    use crate::measures::compensated_sum;
     let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
     let c = condition(p, q);
-    let (mass_p, mass_q) = (compensated_sum(p), compensated_sum(q));
-    // P − Q from the entrywise differences (exact where pᵢ ≈ qᵢ), not from
-    // the rounded P and Q, whose difference is all rounding error here.
-    let diffs: Vec<f64> = p.iter().zip(q).map(|(a, b)| a - b).collect();
-    let mass_diff = compensated_sum(&diffs);
-    let diff_error = U * diffs.iter().map(|d| d.abs()).sum::<f64>();
-    let mass_term = mass_p * (mass_diff / mass_q).ln_1p();
-    let l1 = compensated_sum(
-        &p.iter()
-            .zip(q)
-            .map(|(a, b)| (a / mass_p - b / mass_q).abs())
-            .collect::<Vec<_>>(),
-    );
-    let pinsker = 0.5 * mass_p * l1 * l1;
-    // Slack: KL within its contract; P − Q within the rounding of its terms
-    // (u·Σ|pᵢ − qᵢ|, which P·ln(P/Q) ≈ P − Q inherits); a few roundings (4u)
-    // in each lower-bound term; and ‖p/P − q/Q‖₁, whose entries carry about
-    // 2u·(pᵢ/P + qᵢ/Q) each, so 4u·l1 for the square.
-    let slack = CONTRACT * c.kl
-        + 1.01 * diff_error
-        + 4.0 * U * (mass_term.abs() + pinsker)
-        + 4.0 * U * mass_p * l1;
-    let lower = mass_term + pinsker;
+    // Slack: KL within its contract, and the floor's own rounding.
+    let g = gibbs_floor(p, q);
     w.at_least(
         "KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²",
         kl,
-        lower,
-        slack,
+        g.floor(),
+        CONTRACT * c.kl + g.slack(),
     )?;
     let self_kl = m
         .kl_divergence(p, p)
         .map_err(|e| format!("rejected a valid p: {e}"))?;
     // Every term of KL(p‖p) is pᵢ·ln 1 = 0 exactly: the contract's bound is 0.
     w.close("KL(p‖p)", self_kl, 0.0, 0.0)?;
-    let bound =
-        CONTRACT * (c.entropy + c.cross_entropy) + 4.0 * U * mass_term.abs() + 1.01 * diff_error;
-    let floor = h + mass_term.min(0.0);
+    let bound = CONTRACT * (c.entropy + c.cross_entropy)
+        + 4.0 * U * g.mass_term.abs()
+        + 1.01 * g.diff_error;
+    let floor = h + g.mass_term.min(0.0);
     w.at_least(
         "CE(p, q) against H(p) + min(0, P·ln(P/Q))",
         ce,

@@ -27,6 +27,7 @@ mod pitfalls;
 mod reverse;
 mod verdict;
 
+pub(crate) use harness::gibbs_floor;
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
 pub use implementation::{Exact, Measures};
 pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Verdict};

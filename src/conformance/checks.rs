@@ -71,7 +71,7 @@ use super::{
     Answer, Capability, CheckResult, Config, ConformanceError, ConformanceReport, FailingCase,
     Implementation, Op, Outcome, Precision, ProtocolError, Refusal, Support,
 };
-use crate::claims::{Context, PropertyRun, U, Worst, property};
+use crate::claims::{Context, PropertyRun, U, Worst, gibbs_floor, property};
 use crate::measures::{
     self, MeasureError, NeumaierSum, Reduced, Reduction, compensated_sum, normalize, softmax,
 };
@@ -811,35 +811,6 @@ fn identity(c: &CheckRun<'_, '_>) -> Vec<Part> {
     vec![run]
 }
 
-/// The lower bound of Gibbs' inequality for stored vectors that sum to one
-/// only within rounding, and the slack of its evaluation (as in claim 2,
-/// `gibbs`): with P = Σp, Q = Σq,
-///
-/// ```text
-/// KL(p‖q) ≥ P·ln(P/Q) + (P/2)·‖p/P − q/Q‖₁²
-/// ```
-///
-/// P·ln(P/Q) ≈ P − Q is of order n·u and may be negative.
-fn gibbs_floor(p: &[f64], q: &[f64]) -> (f64, f64) {
-    let (mass_p, mass_q) = (compensated_sum(p), compensated_sum(q));
-    // P − Q from the entrywise differences (exact where pᵢ ≈ qᵢ).
-    let diffs: Vec<f64> = p.iter().zip(q).map(|(a, b)| a - b).collect();
-    let mass_diff = compensated_sum(&diffs);
-    let diff_error = U * diffs.iter().map(|d| d.abs()).sum::<f64>();
-    let mass_term = mass_p * (mass_diff / mass_q).ln_1p();
-    let l1 = compensated_sum(
-        &p.iter()
-            .zip(q)
-            .map(|(a, b)| (a / mass_p - b / mass_q).abs())
-            .collect::<Vec<_>>(),
-    );
-    let pinsker = 0.5 * mass_p * l1 * l1;
-    // P − Q within the rounding of its terms; a few roundings (4u) in each
-    // lower-bound term; ‖p/P − q/Q‖₁'s entries carry 2u·(pᵢ/P + qᵢ/Q) each.
-    let slack = 1.01 * diff_error + 4.0 * U * (mass_term.abs() + pinsker) + 4.0 * U * mass_p * l1;
-    (mass_term + pinsker, slack)
-}
-
 /// How far the inputs' own rounding to the precision moves P − Q: up to
 /// u_in·(P + Q), with u_in the precision's input roundoff (0 at f64).
 fn input_shift(precision: Precision, p: &[f64], q: &[f64]) -> f64 {
@@ -863,7 +834,8 @@ fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
             };
             let bounds = row_bounds(precision, Op::KlDivergence, &both_p, &q_then_p);
             for r in 0..rows {
-                let (floor, slack) = gibbs_floor(&p[r], &q[r]);
+                let g = gibbs_floor(&p[r], &q[r]);
+                let (floor, slack) = (g.floor(), g.slack());
                 let moved = input_shift(precision, &p[r], &q[r]);
                 w.at_least(
                     &format!("row {r}: KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²"),
