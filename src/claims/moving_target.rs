@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::harness::{U, Worst, property};
+use super::harness::{U, Worst, difference_bound, power_of_two_step, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
 use crate::measures::softmax;
 use crate::pitfalls::moving_target::{CoTrained, fixed_target_gradient};
@@ -295,12 +295,7 @@ fn finite_difference_case(
     let rb = column_range(b, dim, j);
     let at = evaluate(m, of, target, b, dim, theta)?;
     let m3 = third_derivative_bound(of, ra, rb, &at, 0.0);
-    let h = if m3 > 0.0 {
-        (3.0 * at.error.max(U) / m3).cbrt().min(1.0)
-    } else {
-        1.0
-    };
-    let h = 2f64.powi(h.log2().floor() as i32);
+    let h = power_of_two_step(at.error, m3);
     let mut plus = theta.to_vec();
     let mut minus = theta.to_vec();
     plus[j] += h;
@@ -310,13 +305,15 @@ fn finite_difference_case(
     let quotient = (fp.value - fm.value) / (2.0 * h);
     let (g, eg) = analytic;
     let m3 = third_derivative_bound(of, ra, rb, &at, h);
-    let truncation = h * h * m3 / 6.0;
-    let evaluation = (fp.error + fm.error) / (2.0 * h);
-    // θⱼ ± h is stored within u(|θⱼ| + h); f' on the segment is at most
-    // |g| + e_g + h·max|f''|.
-    let slope = g.abs() + eg + h * second_derivative_bound(of, ra, rb, &at, h);
-    let steps = slope * U * (theta[j].abs() + h) / h;
-    let bound = truncation + evaluation + steps + 2.0 * U * quotient.abs() + eg;
+    let m2 = second_derivative_bound(of, ra, rb, &at, h);
+    let bound = difference_bound(
+        h,
+        (m2, m3),
+        (fp.error, fm.error),
+        (g, eg),
+        theta[j],
+        quotient,
+    );
     let name = match of {
         Of::CrossEntropy => "CE",
         Of::Kl => "KL",
