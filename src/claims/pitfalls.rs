@@ -363,6 +363,32 @@ fn sigmoid_kl_error(y: f64, x: f64) -> f64 {
     y * U * (2.0 + 2.0 * (y / x).ln().abs())
 }
 
+/// The bound on |(L(x₁) − L(x₂)) − y·ln(x₂/x₁)|: both values' errors, the
+/// reference's (the same form: y·u·(2 + 2|ln(x₂/x₁)|)), the subtraction's
+/// u·|L(x₁) − L(x₂)|.
+fn decrease_bound(y: f64, (x1, x2): (f64, f64), difference: f64) -> f64 {
+    sigmoid_kl_error(y, x1)
+        + sigmoid_kl_error(y, x2)
+        + y * U * (2.0 + 2.0 * (x2 / x1).ln().abs())
+        + U * difference.abs()
+}
+
+/// The bound on |KL((y, 1 − y)‖(x, 1 − x)) − (L + dropped)| for the sigmoid
+/// KL L = y·ln(y/x) and the dropped term (1 − y)·ln((1 − y)/(1 − x)): the
+/// measure's contract 4u(|L| + |dropped|), both terms' own errors (none for
+/// the dropped term when y = 1), the sum's u·|KL|.
+fn split_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64), full: f64) -> f64 {
+    let (ny, nx) = (1.0 - y, 1.0 - x);
+    CONTRACT * (sigmoid.abs() + dropped.abs())
+        + sigmoid_kl_error(y, x)
+        + if ny == 0.0 {
+            0.0
+        } else {
+            sigmoid_kl_error(ny, nx)
+        }
+        + U * full.abs()
+}
+
 /// The false statement (2): y·ln(y/x) is minimized at x = y, as BCE is.
 fn sigmoid_minimized_at_target(&(y, x): &(f64, f64), w: &mut Worst) -> Result<(), String> {
     let at_x = sigmoid_kl(y, x).map_err(|e| e.to_string())?;
@@ -397,10 +423,7 @@ fn sigmoid_kl_decreases(
     let l2 = sigmoid_kl(y, x2).map_err(|e| e.to_string())?;
     let want = y * (x2 / x1).ln();
     // Both values' errors, the reference's (the same form), the subtraction.
-    let bound = sigmoid_kl_error(y, x1)
-        + sigmoid_kl_error(y, x2)
-        + y * U * (2.0 + 2.0 * (x2 / x1).ln().abs())
-        + U * (l1 - l2).abs();
+    let bound = decrease_bound(y, (x1, x2), l1 - l2);
     w.close("L(x₁) − L(x₂) against y·ln(x₂/x₁)", l1 - l2, want, bound)?;
     w.require(l1 - l2 > 0.0, || {
         format!("the sigmoid KL did not decrease from x₁ = {x1:e} to x₂ = {x2:e} at y = {y:e}")
@@ -415,14 +438,7 @@ fn sigmoid_kl_decreases(
         .kl_divergence(&[y, ny], &[x1, nx])
         .map_err(|e| e.to_string())?;
     let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
-    let bound = CONTRACT * (l1.abs() + dropped.abs())
-        + sigmoid_kl_error(y, x1)
-        + if ny == 0.0 {
-            0.0
-        } else {
-            sigmoid_kl_error(ny, nx)
-        }
-        + U * full.abs();
+    let bound = split_bound((y, x1), (l1, dropped), full);
     w.close(
         "two-category KL against sigmoid KL + (1 − y)·ln((1 − y)/(1 − x))",
         full,
@@ -726,6 +742,32 @@ mod tests {
                 want[j]
             );
         }
+    }
+
+    /// The sigmoid bounds at y = ½, x₁ = ¼, x₂ = 1 (ln 4 and ln 2 from f64
+    /// logarithms; a few roundings: 8u relative): the decrease bound
+    /// e(½, ¼) + e(½, 1) + ½u(2 + 2 ln 4) + u·|d|, and the split bound
+    /// 4u(|L| + |D|) + e(½, ¼) + e(½, ¾) + u·|KL|, with e the sigmoid KL's
+    /// error y·u·(2 + 2|ln(y/x)|); at y = 1 the dropped term has none.
+    #[test]
+    fn sigmoid_bounds_follow_their_formulas() {
+        let e = |y: f64, x: f64| y * U * (2.0 + 2.0 * (y / x).ln().abs());
+        let near = |got: f64, want: f64| {
+            assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
+        };
+        let ln4 = 4f64.ln();
+        near(
+            decrease_bound(0.5, (0.25, 1.0), 0.75),
+            e(0.5, 0.25) + e(0.5, 1.0) + 0.5 * U * (2.0 + 2.0 * ln4) + 0.75 * U,
+        );
+        near(
+            split_bound((0.5, 0.25), (0.25, -0.125), 0.5),
+            4.0 * U * 0.375 + e(0.5, 0.25) + e(0.5, 0.75) + 0.5 * U,
+        );
+        near(
+            split_bound((1.0, 0.25), (1.5, 0.0), 1.5),
+            4.0 * U * 1.5 + e(1.0, 0.25) + 1.5 * U,
+        );
     }
 
     /// The torch-style bound against its documented formula.
