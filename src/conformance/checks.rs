@@ -1222,9 +1222,24 @@ mod tests {
         assert!((c - (h + 1.0)).abs() <= 4.0 * U * c);
         let b64 = value_bound(Precision::F64, Op::Entropy, 2, c);
         let b32 = value_bound(Precision::F32, Op::Entropy, 2, c);
-        // f64: 5u·C plus 2η; f32 is 2²⁹ times coarser, plus the input rounding.
-        assert!((b64 - (5.0 * U * c + 2.0 * f64::MIN_POSITIVE)).abs() <= 1e-3 * b64);
-        assert!(b32 > 1e8 * b64);
+        // ((4 + n − 1)u + 2u_in)·C + n·η at n = 2: f64 has u_in = 0, so
+        // 5u·C + 2η; f32 has u = u_in = 2⁻²⁴, so 7·2⁻²⁴·C + 2η₃₂ (exact
+        // small multiples of powers of two, then one product and one sum:
+        // 2u relative).
+        let want64 = 5.0 * U * c + 2.0 * f64::MIN_POSITIVE;
+        assert!(
+            (b64 - want64).abs() <= 2.0 * U * want64,
+            "{b64:e} vs {want64:e}"
+        );
+        let want32 = 7.0 * 2f64.powi(-24) * c + 2.0 * f64::from(f32::MIN_POSITIVE);
+        assert!(
+            (b32 - want32).abs() <= 2.0 * U * want32,
+            "{b32:e} vs {want32:e}"
+        );
+        // Log-sum-exp costs (n + 5)u per term: (7 + 1)u·C + 2η at n = 2.
+        let got = value_bound(Precision::F64, Op::CrossEntropyLogits, 2, c);
+        let want = 8.0 * U * c + 2.0 * f64::MIN_POSITIVE;
+        assert!((got - want).abs() <= 2.0 * U * want, "{got:e} vs {want:e}");
     }
 
     #[test]
