@@ -346,6 +346,81 @@ pub(crate) fn max_row_norm(rows: &[f64], d: usize) -> f64 {
 mod tests {
     use super::*;
 
+    /// A one-parameter objective with given gradient, Hessian, their error
+    /// bounds, and a curvature on the ball of `ball` times the bound λ.
+    #[derive(Clone, Copy)]
+    struct Given {
+        g: f64,
+        g_error: f64,
+        h: f64,
+        h_error: f64,
+        ball: f64,
+    }
+
+    impl Objective for Given {
+        fn dimension(&self) -> usize {
+            1
+        }
+        fn value(&self, _: &[f64]) -> f64 {
+            0.0
+        }
+        fn gradient(&self, _: &[f64]) -> GradientEval {
+            GradientEval {
+                gradient: vec![self.g],
+                error: vec![self.g_error],
+            }
+        }
+        fn hessian(&self, _: &[f64]) -> HessianEval {
+            HessianEval {
+                hessian: vec![self.h],
+                error: self.h_error,
+            }
+        }
+        fn curvature_on_ball(&self, _: &[f64], lambda: f64, _: f64) -> f64 {
+            self.ball * lambda
+        }
+    }
+
+    /// The certificate's fields, written out from the documented argument:
+    /// G = (|g|(1 + γ₃) + e_g(1 + γ₃))(1 + 2u), λ = (h − e_h(1 + 2u))(1 − 2u)
+    /// (a 1 × 1 Hessian is its own eigenvalue), r = 3G/λ·(1 + 4u), and with
+    /// μ = λ on the ball ‖θ − θ*‖ ≤ G/μ·(1 + 2u), as μr = 3G(1 + 4u) exceeds
+    /// 2G(1 + 4u); with μ = λ/2 it does not, and there is no certificate.
+    /// Evaluated in the same order: the same bits.
+    #[test]
+    fn certificate_follows_its_formulas() {
+        let f = Given {
+            g: -0.25,
+            g_error: 2f64.powi(-40),
+            h: 4.0,
+            h_error: 2f64.powi(-30),
+            ball: 1.0,
+        };
+        let c = certify(&f, &[0.0]).unwrap();
+        let up = 1.0 + gamma(3);
+        let big_g = (0.25 * up + 2f64.powi(-40) * up) * (1.0 + 2.0 * U);
+        let lambda = (4.0 - 2f64.powi(-30) * (1.0 + 2.0 * U)) * (1.0 - 2.0 * U);
+        let radius = 3.0 * big_g / lambda * (1.0 + 4.0 * U);
+        assert_eq!(c.gradient_norm, big_g);
+        assert_eq!(c.hessian_lower_bound, lambda);
+        assert_eq!(c.ball_radius, radius);
+        assert_eq!(c.curvature_on_ball, lambda);
+        assert_eq!(c.parameter_error, big_g / lambda * (1.0 + 2.0 * U));
+        let half = certify(&Given { ball: 0.5, ..f }, &[0.0]).unwrap();
+        assert_eq!(half.curvature_on_ball, 0.5 * lambda);
+        assert_eq!(half.parameter_error, f64::INFINITY);
+        // A Hessian that is not shown positive is an error.
+        let flat = Given {
+            h: 2f64.powi(-31),
+            h_error: 2f64.powi(-30),
+            ..f
+        };
+        assert!(matches!(
+            certify(&flat, &[0.0]),
+            Err(ModelError::NotStronglyConvex { .. })
+        ));
+    }
+
     /// Rows (3, 4) and (0, 1): norms 5 and 1, so 5 rounded up by γ₄.
     #[test]
     fn max_row_norm_is_the_largest_row_rounded_up() {
