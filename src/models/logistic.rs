@@ -301,6 +301,51 @@ mod tests {
     use super::*;
     use crate::models::certify;
 
+    /// The gradient, Hessian and curvature bounds of the NLL, written out
+    /// from their documentation for rows x = (1), (−2) with targets (0, 1)
+    /// at θ = 4 (scores 4 and −8, whose rounding bounds ζ come from
+    /// `scores`): ρᵢ = 1.01(6u·σ(sᵢ) + σ(sᵢ)σ(−sᵢ)ζᵢe^ζᵢ) + u|rᵢ|, the
+    /// pull-back ((Σ|xᵢ|ρᵢ + γ₃Σ|rᵢxᵢ|)/2 + u|g|)(1 + 4u), the Hessian's
+    /// ‖(Σ|wᵢxᵢ²|·relᵢ)/2‖ (1 + γ₃)(1 + 4u) with
+    /// relᵢ = 1.01(13u + ζᵢe^ζᵢ) + γ₅, and the curvature on a ball
+    /// λ·e^(−‖x‖·r(1 + 2u))(1 − 4u). Evaluated in the same order: the same
+    /// bits.
+    #[test]
+    fn bounds_follow_their_formulas() {
+        let f = LogisticNll::new(&[vec![1.0], vec![-2.0]], &[0.0, 1.0]).unwrap();
+        let theta = [4.0];
+        let (s, zeta) = f.scores(&theta);
+        let x = [1.0f64, -2.0];
+        let y = [0.0, 1.0];
+        let (mut g, mut abs, mut err) = (0.0, 0.0, 0.0);
+        let (mut h, mut e) = (0.0, 0.0);
+        for i in 0..2 {
+            let (p, q) = (sigmoid(s[i]), sigmoid(-s[i]));
+            let r = p - y[i];
+            let rho = 1.01 * (SIGMOID_ERROR * p + p * q * zeta[i] * zeta[i].exp()) + U * r.abs();
+            g += r * x[i];
+            abs += (r * x[i]).abs();
+            err += x[i].abs() * rho;
+            let w = p * q;
+            let t = w * x[i] * x[i];
+            h += t;
+            e += t.abs() * (1.01 * (13.0 * U + zeta[i] * zeta[i].exp()) + gamma(5));
+        }
+        let g = g / 2.0;
+        let got = f.gradient(&theta);
+        assert_eq!(got.gradient, vec![g]);
+        let want = ((err + gamma(3) * abs) / 2.0 + U * g.abs()) * (1.0 + 4.0 * U);
+        assert_eq!(got.error, vec![want]);
+        let got = f.hessian(&theta);
+        assert_eq!(got.hessian, vec![h / 2.0]);
+        assert_eq!(
+            got.error,
+            (e / 2.0).abs() * (1.0 + gamma(3)) * (1.0 + 4.0 * U)
+        );
+        let want = 0.5 * (-(f.row_norm * 0.25) * (1.0 + 2.0 * U)).exp() * (1.0 - 4.0 * U);
+        assert_eq!(f.curvature_on_ball(&theta, 0.5, 0.25), want);
+    }
+
     /// logit(y) = ln y − ln(1 − y) with its rounding: two logarithms within
     /// 2u each (ln_1p gives ln(1 − y) for the stored y), the difference u.
     fn logit(y: f64) -> (f64, f64) {
