@@ -1204,6 +1204,41 @@ mod tests {
     use super::*;
     use crate::conformance::{Reference, rejected, run};
 
+    /// The gradient bound, written out from the module docs for one row
+    /// p = (¼, ¾), z = (1, −1) (q = softmax z from the crate, max|z| = 1,
+    /// ln Σe^(z − max z) = ln(1 + e⁻²)): per entry
+    /// a = q(2|z| + 2max|z| + 4 ln Σ + n + 5) + p and b = q(|z| + max|z|) + p,
+    /// 1.01(u + u₆₄)a + 2u_in·b + 2η, and under batchmean
+    /// (that + u|q − p|)/R. At f64 and f32, in the same order: the same bits.
+    #[test]
+    fn gradient_bounds_follow_their_formula() {
+        let (p, z) = ([0.25, 0.75], [1.0, -1.0]);
+        let q = softmax(&z).unwrap();
+        let ln_s = (1.0 + (-2.0f64).exp()).ln();
+        for precision in [Precision::F64, Precision::F32] {
+            let (u, u_in, eta) = (
+                precision.unit_roundoff(),
+                precision.input_roundoff(),
+                precision.underflow(),
+            );
+            let want: Vec<f64> = (0..2)
+                .map(|i| {
+                    let a = q[i] * (2.0 * 1.0 + 2.0 * 1.0 + 4.0 * ln_s + 2.0 + 5.0) + p[i];
+                    let b = q[i] * (1.0 + 1.0) + p[i];
+                    1.01 * (u + U) * a + 2.0 * u_in * b + 2.0 * eta
+                })
+                .collect();
+            assert_eq!(gradient_bounds(precision, &p, &z, 3, Reduction::Sum), want);
+            let mean: Vec<f64> = (0..2)
+                .map(|i| (want[i] + u * (q[i] - p[i]).abs()) / 3.0)
+                .collect();
+            assert_eq!(
+                gradient_bounds(precision, &p, &z, 3, Reduction::BatchMean),
+                mean
+            );
+        }
+    }
+
     /// The inputs' rounding moves P − Q by u_in·(P + Q): (2⁻²⁴)·(¾ + ½) at
     /// f32 (exact: a power of two times a short dyadic), nothing at f64.
     #[test]
