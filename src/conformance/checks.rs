@@ -1277,6 +1277,40 @@ mod tests {
         assert!((got - want).abs() <= 2.0 * U * want, "{got:e} vs {want:e}");
     }
 
+    /// The condition quantities of the module docs at p = (¼, ¾, 0),
+    /// q = (½, ¼, ¼) (zero p terms skipped), from the f64 logarithms:
+    /// CE Σp(|ln q| + 1), KL Σp(|ln p| + |ln q| + 1), and for logits
+    /// z = (1, −1, 0) Σp(|z| + max|z| + ln Σe^(z − max z) + 1), over all
+    /// entries. A few roundings of positive terms: 4u relative.
+    #[test]
+    fn condition_quantities_follow_their_formulas() {
+        let (p, q) = ([0.25, 0.75, 0.0], [0.5, 0.25, 0.25]);
+        let l = |x: f64| x.ln().abs();
+        let near = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 4.0 * U * want,
+                "{what}: {got:e} vs {want:e}"
+            );
+        };
+        near(
+            condition(Op::CrossEntropy, &p, &q),
+            0.25 * (l(0.5) + 1.0) + 0.75 * (l(0.25) + 1.0),
+            "CE",
+        );
+        near(
+            condition(Op::KlDivergence, &p, &q),
+            0.25 * (l(0.25) + l(0.5) + 1.0) + 0.75 * (l(0.75) + l(0.25) + 1.0),
+            "KL",
+        );
+        let z = [1.0, -1.0, 0.0];
+        let ln_s = (1.0 + (-2.0f64).exp() + (-1.0f64).exp()).ln();
+        near(
+            condition(Op::CrossEntropyLogits, &p, &z),
+            0.25 * (1.0 + 1.0 + ln_s + 1.0) + 0.75 * (1.0 + 1.0 + ln_s + 1.0),
+            "logits",
+        );
+    }
+
     #[test]
     fn a_support_mismatch_has_an_infinite_condition() {
         let c = condition(Op::CrossEntropy, &[0.5, 0.5], &[1.0, 0.0]);
