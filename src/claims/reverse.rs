@@ -135,6 +135,50 @@ fn kl_condition(a: &[f64], b: &[f64]) -> f64 {
         .sum()
 }
 
+/// How far a certified fit's objective can be above the minimum: at most
+/// (‖g‖ + noise)·radius (convexity along the segment to the minimizer,
+/// within the certificate's radius).
+fn to_minimum(fit: &Fit) -> f64 {
+    (fit.gradient_norm + fit.gradient_noise) * fit.radius
+}
+
+/// The slack of KL(p‖q_r) − KL(p‖q_f) ≥ 0: both measurements' contracts
+/// 4u·Σ|pᵢ ln(pᵢ/qᵢ)|; the discretized Gaussians' relative roundings εᵢ,
+/// which move KL(p‖q) by Σpᵢεᵢ each; and the forward fit's distance to
+/// its minimum.
+fn forward_slack(
+    p: &[f64],
+    (qf, qr): (&[f64], &[f64]),
+    (ef, er): (&[f64], &[f64]),
+    gap: f64,
+) -> f64 {
+    let shift: f64 = p
+        .iter()
+        .zip(ef.iter().zip(er))
+        .map(|(pi, (a, b))| pi * (a + b))
+        .sum();
+    CONTRACT * (kl_condition(p, qf) + kl_condition(p, qr)) + shift + gap
+}
+
+/// The slack of KL(q_f‖p) − KL(q_r‖p) ≥ 0: both contracts; a relative
+/// rounding εᵢ of qᵢ moves KL(q‖p) by qᵢ|ln(qᵢ/pᵢ) + 1|εᵢ (its derivative
+/// in qᵢ); and the reverse fit's distance to its minimum.
+fn reverse_slack(
+    p: &[f64],
+    (qf, qr): (&[f64], &[f64]),
+    (ef, er): (&[f64], &[f64]),
+    gap: f64,
+) -> f64 {
+    let shift = |q: &[f64], eps: &[f64]| -> f64 {
+        q.iter()
+            .zip(p)
+            .zip(eps)
+            .map(|((qi, pi), e)| qi * ((qi.ln() - pi.ln()) + 1.0).abs() * e)
+            .sum()
+    };
+    CONTRACT * (kl_condition(qf, p) + kl_condition(qr, p)) + shift(qf, ef) + shift(qr, er) + gap
+}
+
 /// What is true instead, for one case: both fits are certified strict local
 /// minima (the fit functions return them only then), and each fit's own
 /// divergence, evaluated by the measures under test, is no larger than at
@@ -162,31 +206,14 @@ fn fits_are_minima(
         q_rounding(x, f.forward.gaussian),
         q_rounding(x, f.reverse.gaussian),
     );
-    let to_min = |fit: &Fit| (fit.gradient_norm + fit.gradient_noise) * fit.radius;
-    let shift_fwd: f64 = p
-        .iter()
-        .zip(ef.iter().zip(&er))
-        .map(|(pi, (a, b))| pi * (a + b))
-        .sum();
-    let slack_fwd =
-        CONTRACT * (kl_condition(p, &qf) + kl_condition(p, &qr)) + shift_fwd + to_min(&f.forward);
+    let slack_fwd = forward_slack(p, (&qf, &qr), (&ef, &er), to_minimum(&f.forward));
     w.at_least(
         "KL(p‖q_rev) − KL(p‖q_fwd), the forward fit's advantage in its own objective",
         fwd_at_r - fwd_at_f,
         0.0,
         slack_fwd,
     )?;
-    let rev_shift = |q: &[f64], eps: &[f64]| -> f64 {
-        q.iter()
-            .zip(p)
-            .zip(eps)
-            .map(|((qi, pi), e)| qi * ((qi.ln() - pi.ln()) + 1.0).abs() * e)
-            .sum()
-    };
-    let slack_rev = CONTRACT * (kl_condition(&qf, p) + kl_condition(&qr, p))
-        + rev_shift(&qf, &ef)
-        + rev_shift(&qr, &er)
-        + to_min(&f.reverse);
+    let slack_rev = reverse_slack(p, (&qf, &qr), (&ef, &er), to_minimum(&f.reverse));
     w.at_least(
         "KL(q_fwd‖p) − KL(q_rev‖p), the reverse fit's advantage in its own objective",
         rev_at_f - rev_at_r,
@@ -291,6 +318,33 @@ fn check_reverse(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two slacks at p = (½, ½), q_f = (¼, ¾), q_r = (¾, ¼), relative
+    /// roundings ε_f = (4u, 8u), ε_r = (2u, 16u) and a distance to the
+    /// minimum of 2⁻⁴⁸ (all parts of comparable size), against the
+    /// documented formulas with the f64 logarithms: 8u relative for the
+    /// roundings of a dozen positive terms.
+    #[test]
+    fn slacks_follow_their_formulas() {
+        let (p, qf, qr) = ([0.5, 0.5], [0.25, 0.75], [0.75, 0.25]);
+        let (ef, er) = ([4.0 * U, 8.0 * U], [2.0 * U, 16.0 * U]);
+        let gap = 2f64.powi(-48);
+        let want = 4.0 * U * (kl_condition(&p, &qf) + kl_condition(&p, &qr))
+            + 0.5 * (4.0 * U + 2.0 * U)
+            + 0.5 * (8.0 * U + 16.0 * U)
+            + gap;
+        let got = forward_slack(&p, (&qf, &qr), (&ef, &er), gap);
+        assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
+        let d = |q: f64, e: f64| q * ((q / 0.5).ln() + 1.0).abs() * e;
+        let want = 4.0 * U * (kl_condition(&qf, &p) + kl_condition(&qr, &p))
+            + d(0.25, ef[0])
+            + d(0.75, ef[1])
+            + d(0.75, er[0])
+            + d(0.25, er[1])
+            + gap;
+        let got = reverse_slack(&p, (&qf, &qr), (&ef, &er), gap);
+        assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
+    }
 
     /// Points (0, 1, 2) under μ = 1, σ = 1: exponents eᵢ = (½, 0, ½), the
     /// smallest 0, K = 3, so εᵢ = u·(5·eᵢ + 5) = (7.5u, 5u, 7.5u) (exact:
