@@ -352,6 +352,33 @@ pub fn estimate_gap(
 mod tests {
     use super::*;
 
+    /// One normal replicate in closed form: x = (0, 2) gives μ̂ = 1, v̂ = 1;
+    /// against the truth N(0, 2), (m − μ̂)² = 1, so the true risk minus the
+    /// training risk is (σ² + d²)/(2v̂) − ½ = 1 (exact), the estimation
+    /// excess ½(r − 1 − ln r) + d²/(2v̂) at r = σ²/v̂ = 2 is 1 − ½ln 2, the
+    /// optimism ½(1/r − 1 + ln r) + d²/(2σ²) is ½ln 2, and the excess risk
+    /// adds the approximation error. A few roundings around ln 2: 4u
+    /// relative. A sample with no spread has an infinite gap.
+    #[test]
+    fn a_normal_replicate_follows_the_closed_forms() {
+        use std::f64::consts::LN_2;
+        let u = f64::EPSILON / 2.0;
+        let r = normal_replicate(&[0.0, 2.0], 0.0, 2.0, 0.125);
+        assert_eq!(r.raw_gap, 1.0);
+        let near = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 4.0 * u * want,
+                "{what}: {got:e} vs {want:e}"
+            );
+        };
+        near(r.estimation_excess, 1.0 - 0.5 * LN_2, "estimation excess");
+        near(r.optimism, 0.5 * LN_2, "optimism");
+        near(r.excess_risk, 1.125 - 0.5 * LN_2, "excess risk");
+        let flat = normal_replicate(&[1.0, 1.0], 0.0, 2.0, 0.125);
+        assert_eq!(flat.raw_gap, f64::INFINITY);
+        assert_eq!(flat.excess_risk, f64::INFINITY);
+    }
+
     /// The progress callback counts replicates: over 2.5 chunks it reaches
     /// `reps` exactly and never passes it, whatever order the chunks finish.
     #[test]
