@@ -576,6 +576,15 @@ mod tests {
         near(g.floor(), mass_term + pinsker, "floor");
         let want = 1.01 * 0.25 * U + 4.0 * U * (mass_term + pinsker) + 4.0 * U * l1;
         near(g.slack(), want, "slack");
+        // P = ¾ ≠ 1 (p = (½, ¼), q = (¼, ¼), Q = ½): ‖p/P − q/Q‖₁ = ⅙ + ⅙,
+        // and the slack's last term is 4u·P·l1 = 4u·¾·⅓.
+        let g = gibbs_floor(&[0.5, 0.25], &[0.25, 0.25]);
+        let mass_term = 0.75 * 0.5f64.ln_1p();
+        let l1 = (0.5 / 0.75 - 0.5) + (0.5 - 0.25 / 0.75);
+        let pinsker = 0.5 * 0.75 * l1 * l1;
+        near(g.floor(), mass_term + pinsker, "floor at P = ¾");
+        let want = 1.01 * 0.25 * U + 4.0 * U * (mass_term + pinsker) + 4.0 * U * 0.75 * l1;
+        near(g.slack(), want, "slack at P = ¾");
     }
 
     #[test]
