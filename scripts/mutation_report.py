@@ -163,9 +163,12 @@ def main():
         survivors = [name for r in pooled for name in r["missed"]]
         killed = sum(why.get(n, "").startswith("killed by") for n in survivors)
         equivalent = sum(why.get(n, "").startswith("Equivalent") for n in survivors)
-        md.append(f"Of those samples' {len(survivors)} survivors, {killed} were killed "
-                  f"since by new tests, {equivalent} are equivalent (no test can tell "
-                  f"them apart), and {len(survivors) - killed - equivalent} are "
+        neither = len(survivors) - killed - equivalent
+        md.append(f"Of those samples' {len(survivors)} survivors, {killed} "
+                  f"{'was' if killed == 1 else 'were'} killed "
+                  f"since by new tests, {equivalent} {'is' if equivalent == 1 else 'are'} "
+                  f"equivalent (no test can tell them apart), and {neither} "
+                  f"{'is' if neither == 1 else 'are'} "
                   "neither; each is listed with its reason below. Counting the "
                   "kills would bias the estimate (those tests were written after "
                   "seeing the mutants), so it stays as measured.")
