@@ -31,12 +31,21 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     let finished =
         cli::run(cli, &mut out).and_then(|f| out.flush().map(|()| f).map_err(CliError::Output));
+    match status(finished) {
+        (code, None) => ExitCode::from(code),
+        (_, Some(e)) => fail(&e),
+    }
+}
+
+/// The exit status of a run, and the error to report if it is one: 0 when
+/// every claim behaved as stated, 1 when some did not, 0 for a closed pipe
+/// (e.g. `| head`: not an error of the command), 2 for any other error.
+fn status(finished: Result<cli::Finished, CliError>) -> (u8, Option<CliError>) {
     match finished {
-        Ok(cli::Finished::Ok) => ExitCode::SUCCESS,
-        Ok(cli::Finished::Failures) => ExitCode::from(1),
-        // A closed pipe (e.g. `| head`) is not an error of the command.
-        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+        Ok(cli::Finished::Ok) => (0, None),
+        Ok(cli::Finished::Failures) => (1, None),
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => (0, None),
+        Err(e) => (2, Some(e)),
     }
 }
 
@@ -61,4 +70,22 @@ fn one_line(message: &str) -> String {
 fn fail(e: &CliError) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "error: {e}");
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind as Io};
+
+    /// The four outcomes of a run: success, failed claims, a closed pipe
+    /// (success, nothing to report) and any other write error (status 2).
+    #[test]
+    fn exit_status_follows_the_outcome() {
+        assert!(matches!(status(Ok(cli::Finished::Ok)), (0, None)));
+        assert!(matches!(status(Ok(cli::Finished::Failures)), (1, None)));
+        let pipe = CliError::Output(Error::from(Io::BrokenPipe));
+        assert!(matches!(status(Err(pipe)), (0, None)));
+        let full = CliError::Output(Error::from(Io::StorageFull));
+        assert!(matches!(status(Err(full)), (2, Some(CliError::Output(_)))));
+    }
 }
