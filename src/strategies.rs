@@ -568,5 +568,19 @@ mod tests {
             weights: vec![1],
         };
         assert!(one.shrink().all(|c| !c.weights.is_empty()));
+        // Besides dropping, shrinking lowers one label or one weight by 1.
+        let s = SampleAndModel {
+            labels: vec![2, 1],
+            weights: vec![1, 2, 1],
+        };
+        let candidates: Vec<SampleAndModel> = s.shrink().collect();
+        let has = |labels: &[u8], weights: &[u8]| {
+            candidates
+                .iter()
+                .any(|c| c.labels == labels && c.weights == weights)
+        };
+        assert!(has(&[1, 1], &[1, 2, 1]), "a lowered label");
+        assert!(has(&[2, 0], &[1, 2, 1]), "the other lowered label");
+        assert!(has(&[2, 1], &[1, 1, 1]), "a lowered weight");
     }
 }
