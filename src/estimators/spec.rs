@@ -455,6 +455,23 @@ impl fmt::Display for Model {
 mod tests {
     use super::*;
 
+    /// Student's t with ν degrees of freedom: mean 0 for ν > 1, variance
+    /// ν/(ν − 2) for ν > 2 (else ∞), kurtosis 3 + 6/(ν − 4) for ν > 4 (else
+    /// ∞); no mean at ν ≤ 1. At ν = 8: 8/6 and 4.5, each one correctly
+    /// rounded quotient (8/6 and 4/3 round to the same double).
+    #[test]
+    fn student_t_moments_follow_the_closed_forms() {
+        let m = Truth::StudentT { dof: 8.0 }.moments().unwrap();
+        assert_eq!(m.mean, 0.0);
+        assert_eq!(m.variance, 4.0 / 3.0);
+        assert_eq!(m.kurtosis, 4.5);
+        let m = Truth::StudentT { dof: 3.0 }.moments().unwrap();
+        assert_eq!((m.variance, m.kurtosis), (3.0, f64::INFINITY));
+        let m = Truth::StudentT { dof: 2.0 }.moments().unwrap();
+        assert_eq!(m.variance, f64::INFINITY);
+        assert!(Truth::StudentT { dof: 1.0 }.moments().is_none());
+    }
+
     /// Only truths with no mass below 0 suit the Exponential model.
     #[test]
     fn nonnegative_truths_are_the_exponential_and_uniforms_from_zero() {
