@@ -363,6 +363,13 @@ mod tests {
         let f = NormalCrossEntropy::new(0.0, 1.0).unwrap();
         let got = f.curvature_on_ball(&[1.0, -1.0], 10.0, 0.5);
         assert!((-42.0 - 64.0 * U * 52.0..=-42.0).contains(&got), "{got}");
+        // The same formula in the same order gives the same bits, which
+        // also pins each round-up factor.
+        let s2 = 1.0 / (2.0 * 0.5) * (1.0 + 4.0 * U);
+        let mu = (1.0 + 0.5) * s2 * (1.0 + 4.0 * U);
+        let third =
+            (6.0 * (1.0 + 2.0 * mu).powi(2) * s2 * s2 + 8.0 * s2 * s2 * s2) * (1.0 + gamma(12));
+        assert_eq!(got, 10.0 - 0.5 * third * (1.0 + 2.0 * U));
         assert_eq!(f.curvature_on_ball(&[1.0, -1.0], 10.0, 1.0), 0.0);
         assert_eq!(f.curvature_on_ball(&[1.0, -1.0], 10.0, f64::NAN), 0.0);
     }

@@ -1221,6 +1221,17 @@ mod tests {
         }
     }
 
+    /// Moment matching: p = (¼, ½, ¼) on (−1, 0, 1) has mean 0 and variance
+    /// ¼ + ¼ = ½ (exact sums), so σ = √½ (one correctly rounded root).
+    #[test]
+    fn moment_matching_takes_the_mean_and_variance() {
+        let g = moment_match(&[-1.0, 0.0, 1.0], &[0.25, 0.5, 0.25]).unwrap();
+        assert_eq!((g.mu, g.sigma), (0.0, 0.5f64.sqrt()));
+        // Shifted and lopsided: p = (½, ½) on (1, 3): mean 2, variance 1.
+        let g = moment_match(&[1.0, 3.0, 5.0], &[0.5, 0.5, 0.0]).unwrap();
+        assert_eq!((g.mu, g.sigma), (2.0, 1.0));
+    }
+
     /// The grid runs from −w to w in equal steps 2w/(n − 1): at w = 6 and
     /// n = 61 the points are 6(2i − 60)/60, so −6, 0 and 6 exactly at
     /// i = 0, 30, 60, and every point is the negative of its mirror image.
