@@ -160,6 +160,15 @@ def main():
                   "samples' survivors; pooling the older ones with the newest "
                   "makes the figure conservative for the code as it is now.")
         md.append("")
+        if len(pooled) > 2:
+            recent = pooled[-2:]
+            r_caught = sum(r["caught"] for r in recent)
+            r_viable = r_caught + sum(len(r["missed"]) for r in recent)
+            r_low, r_high = clopper_pearson(r_caught, r_viable)
+            md.append(f"The two most recent samples alone: {r_caught} of {r_viable}, "
+                      f"{100 * r_caught / r_viable:.1f}% [{100 * r_low:.1f}%, "
+                      f"{100 * r_high:.1f}%].")
+            md.append("")
         survivors = [name for r in pooled for name in r["missed"]]
         killed = sum(why.get(n, "").startswith("killed by") for n in survivors)
         equivalent = sum(why.get(n, "").startswith("Equivalent") for n in survivors)
