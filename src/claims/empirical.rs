@@ -673,6 +673,9 @@ mod tests {
             let sum = 2.0 * U + g * g;
             let want = (2.0 * U + sum + sum + U) * 1.5 * (1.0 + 4.0 * U);
             let got = risk_nll_bound(n, n, 1.5);
+            // Evaluated in the same order: the same bits (which also pins the
+            // final (1 + 4u), below the 8u tolerance).
+            assert_eq!(got, want, "n = {n}");
             assert!(
                 (got - want).abs() <= 8.0 * U * want,
                 "n = {n}: {got:e} vs {want:e}"

@@ -563,6 +563,9 @@ mod tests {
                 + gamma(8) * 0.5 * ci * ci;
         }
         let want = e * 1.01 * (1.0 + gamma(3)) * (1.0 + 4.0 * U);
+        // In the same order the bits agree too (‖(e)‖₂ of one entry is |e|
+        // exactly), which also pins the final (1 + 4u).
+        assert_eq!(got.error, want);
         assert!(
             (got.error - want).abs() <= 8.0 * U * want,
             "{:e} vs {want:e}",
