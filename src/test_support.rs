@@ -73,3 +73,15 @@ pub(crate) fn assert_gradient_within(
     }
     inexact
 }
+
+/// Asserts |got − want| ≤ units·u·|want| (u = 2⁻⁵³), naming `what` in the
+/// message: the relative comparison of the formula tests, whose `units` each
+/// test derives from the roundings it compares.
+#[track_caller]
+pub(crate) fn assert_near(got: f64, want: f64, units: f64, what: &str) {
+    let u = f64::EPSILON / 2.0;
+    assert!(
+        (got - want).abs() <= units * u * want.abs(),
+        "{what}: {got:e} vs {want:e}"
+    );
+}

@@ -1698,6 +1698,7 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_near;
 
     /// The descent bounds at dyadic arguments, where each formula's
     /// operations are exact (U = 2⁻⁵³ and ulp(½) = U, so ½ + kU is exact
@@ -1805,12 +1806,7 @@ mod tests {
     /// MLE's shift, 2.01u·√(k − 1), at k = 5.
     #[test]
     fn empirical_bounds_follow_their_formulas() {
-        let near = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 4.0 * U * want,
-                "{what}: {got:e} vs {want:e}"
-            );
-        };
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 4.0, what);
         let n = 2f64.powi(40);
         let (e_mean, e_var) = normal_mle_error(n, 4096.0, -1.0, 0.5);
         let want_mean = 1.01 * (3.0 * U + 2.0 * n * U * U * 4096.0);

@@ -467,6 +467,7 @@ pub(crate) fn condition(p: &[f64], q: &[f64]) -> Condition {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_near;
 
     #[test]
     fn a_negative_or_nan_bound_fails_even_for_equal_values() {
@@ -565,12 +566,7 @@ mod tests {
         let mass_term = (0.25f64 / 0.75).ln_1p();
         let l1 = (0.5 - 0.25 / 0.75) + (0.5f64 / 0.75 - 0.5);
         let pinsker = 0.5 * l1 * l1;
-        let near = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 8.0 * U * want.abs(),
-                "{what}: {got:e} vs {want:e}"
-            );
-        };
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 8.0, what);
         near(g.mass_term, mass_term, "P ln(P/Q)");
         near(g.pinsker, pinsker, "Pinsker");
         near(g.floor(), mass_term + pinsker, "floor");

@@ -612,6 +612,7 @@ fn check_other_losses(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_near;
 
     /// ½ln(2πσ²) against the logarithm computed here: ½ln(2π) (the literal
     /// against 0.5·ln(2π) in f64: two roundings of ln and 2π, 4u relative),
@@ -632,12 +633,7 @@ mod tests {
     /// non-negative terms summed in different orders, 8u relative.
     #[test]
     fn brier_bounds_follow_their_formulas() {
-        let near = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 8.0 * U * want,
-                "{what}: {got:e} vs {want:e}"
-            );
-        };
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 8.0, what);
         for size in [4usize, 1 << 45] {
             let (gk, gn) = (gamma(size.min(3)), gamma(size));
             let (k, n) = (size.min(3), size);
@@ -674,12 +670,7 @@ mod tests {
     /// change of any term.
     #[test]
     fn gaussian_bounds_follow_their_formulas() {
-        let near = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 8.0 * U * want,
-                "{what}: {got:e} vs {want:e}"
-            );
-        };
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 8.0, what);
         for n in [4usize, 1 << 45] {
             let g2 = gamma(n) * gamma(n);
             let tiny = 2f64.powi(-37);

@@ -694,6 +694,7 @@ fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_near;
     use std::f64::consts::LN_2;
 
     /// y·u·(2 + 2|ln(y/x)|) at y = ½, x = ¼ (y/x = 2 exactly): u·(1 + ln 2);
@@ -752,9 +753,7 @@ mod tests {
     #[test]
     fn sigmoid_bounds_follow_their_formulas() {
         let e = |y: f64, x: f64| y * U * (2.0 + 2.0 * (y / x).ln().abs());
-        let near = |got: f64, want: f64| {
-            assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
-        };
+        let near = |got: f64, want: f64| assert_near(got, want, 8.0, "");
         let ln4 = 4f64.ln();
         near(
             decrease_bound(0.5, (0.25, 1.0), 0.75),

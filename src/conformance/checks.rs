@@ -1203,6 +1203,7 @@ fn gradient(c: &CheckRun<'_, '_>) -> Vec<Part> {
 mod tests {
     use super::*;
     use crate::conformance::{Reference, rejected, run};
+    use crate::test_support::assert_near;
 
     /// The gradient bound, written out from the module docs for one row
     /// p = (¼, ¾), z = (1, −1) (q = softmax z from the crate, max|z| = 1,
@@ -1286,12 +1287,7 @@ mod tests {
     fn condition_quantities_follow_their_formulas() {
         let (p, q) = ([0.25, 0.75, 0.0], [0.5, 0.25, 0.25]);
         let l = |x: f64| x.ln().abs();
-        let near = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 4.0 * U * want,
-                "{what}: {got:e} vs {want:e}"
-            );
-        };
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 4.0, what);
         near(
             condition(Op::CrossEntropy, &p, &q),
             0.25 * (l(0.5) + 1.0) + 0.75 * (l(0.25) + 1.0),

@@ -351,6 +351,7 @@ pub fn estimate_gap(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_near;
 
     /// One normal replicate in closed form: x = (0, 2) gives μ̂ = 1, v̂ = 1;
     /// against the truth N(0, 2), (m − μ̂)² = 1, so the true risk minus the
@@ -362,15 +363,9 @@ mod tests {
     #[test]
     fn a_normal_replicate_follows_the_closed_forms() {
         use std::f64::consts::LN_2;
-        let u = f64::EPSILON / 2.0;
         let r = normal_replicate(&[0.0, 2.0], 0.0, 2.0, 0.125);
         assert_eq!(r.raw_gap, 1.0);
-        let near = |got: f64, want: f64, what: &str| {
-            assert!(
-                (got - want).abs() <= 4.0 * u * want,
-                "{what}: {got:e} vs {want:e}"
-            );
-        };
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 4.0, what);
         near(r.estimation_excess, 1.0 - 0.5 * LN_2, "estimation excess");
         near(r.optimism, 0.5 * LN_2, "optimism");
         near(r.excess_risk, 1.125 - 0.5 * LN_2, "excess risk");
