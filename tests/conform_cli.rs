@@ -68,6 +68,12 @@ fn assert_passes(cmd: &str, extra: &[&str], skipped: &[&str]) -> String {
     );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 12, "one line per check and a summary: {text}");
+    // The summary names the implementation by the command that runs it.
+    assert!(
+        lines[11].contains(&format!(": {cmd} (seed ")),
+        "the summary names {cmd}: {}",
+        lines[11]
+    );
     for line in &lines[..11] {
         let name = line.split_whitespace().nth(1).unwrap_or_default();
         if skipped.contains(&name) {
@@ -246,6 +252,7 @@ fn json_output_lists_every_check_with_its_case() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
     assert_eq!(v["seed"], 3);
+    assert_eq!(v["implementation"], impls("grad-sign"));
     assert_eq!(v["precision"], "f64");
     assert_eq!(v["passed"], false);
     let checks = v["checks"].as_array().unwrap();

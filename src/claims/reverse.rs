@@ -346,6 +346,41 @@ mod tests {
         assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
     }
 
+    /// The false statement's check raises no false counterexample: on
+    /// targets inside the family (w = 1 or w = 0: one discretized Gaussian;
+    /// m = 0: both components coincide) both fits find the same Gaussian,
+    /// and their difference stays within the sum of their certificates (each
+    /// fit is within its own certificate of the same exact minimizer). The
+    /// fits of these cases differ in their last bits (separate Newton runs
+    /// from other starts; at other (m, s, K) they often agree bit for bit),
+    /// so a positive ratio shows the comparison is made and a tighter bound
+    /// would be seen. A bimodal target breaks it, with the mismatch named.
+    #[test]
+    fn argmins_agree_inside_the_family_and_not_outside_it() {
+        for case in [
+            (1.3, 0.9, 0.0, 101),
+            (2.1, 0.6, 1.0, 101),
+            (0.0, 0.35, 0.3, 101),
+        ] {
+            let f = fits(case.0, case.1, case.2, case.3).expect("both fits certify");
+            let mut w = Worst::new();
+            assert_eq!(argmins_agree(&case, &mut w), Ok(()), "{case:?}");
+            assert!(
+                w.ratio() > 0.0 && w.ratio() <= 1.0,
+                "{case:?}: ratio {} (μ {} vs {}, σ {} vs {})",
+                w.ratio(),
+                f.forward.gaussian.mu,
+                f.reverse.gaussian.mu,
+                f.forward.gaussian.sigma,
+                f.reverse.gaussian.sigma
+            );
+        }
+        let mut w = Worst::new();
+        let err = argmins_agree(&(2.0, 0.5, 0.75, 150), &mut w).unwrap_err();
+        assert!(err.starts_with("μ of argmin KL(p‖q)"), "{err}");
+        assert!(w.ratio() > 1.0);
+    }
+
     /// Points (0, 1, 2) under μ = 1, σ = 1: exponents eᵢ = (½, 0, ½), the
     /// smallest 0, K = 3, so εᵢ = u·(5·eᵢ + 5) = (7.5u, 5u, 7.5u) (exact:
     /// every quantity is a short dyadic number).

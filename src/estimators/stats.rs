@@ -180,4 +180,31 @@ mod tests {
         s.push(4.0);
         assert_eq!(s.variance(), 4.5);
     }
+
+    /// The interval of finite values is mean ± t·s/√n; one +∞ among them
+    /// makes it [+∞, +∞] (the mean is infinite), and fewer than two finite
+    /// values give the degenerate interval at the mean.
+    #[test]
+    fn an_infinite_value_makes_the_interval_a_point_at_infinity() {
+        let mut s = RunningStats::new();
+        for x in [1.0, 4.0, 7.0] {
+            s.push(x);
+        }
+        // Welford's updates give mean 4 and Σ(x − x̄)² = 18 exactly (every
+        // intermediate is a short dyadic number), so variance 9 and
+        // s/√n = √(9/3) = √3: the same f64 operations as below, bit for bit.
+        let half = t_quantile(0.95, 2) * 3f64.sqrt();
+        let i = s.interval(0.95);
+        assert_eq!((i.low, i.high), (4.0 - half, 4.0 + half), "{i:?}");
+        s.push(f64::INFINITY);
+        let i = s.interval(0.95);
+        assert_eq!(
+            (i.low, i.high, i.level),
+            (f64::INFINITY, f64::INFINITY, 0.95)
+        );
+        let mut one = RunningStats::new();
+        one.push(2.5);
+        let i = one.interval(0.9);
+        assert_eq!((i.low, i.high), (2.5, 2.5));
+    }
 }

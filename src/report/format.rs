@@ -58,6 +58,16 @@ mod tests {
     }
 
     #[test]
+    fn counts_group_thousands_from_the_right() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(12_345), "12,345");
+        assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
     fn cells_escape_pipes_and_keep_the_rest() {
         assert_eq!(cell("a|b c"), "a\\|b c");
         assert_eq!(cell("plain"), "plain");
