@@ -28,7 +28,7 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
 
-args=()
+files=()
 sample=""
 shard=0
 while [ $# -gt 0 ]; do
@@ -36,9 +36,10 @@ while [ $# -gt 0 ]; do
         --sample) sample="$2"; shift 2 ;;
         --shard) shard="$2"; shift 2 ;;
         --) break ;;
-        *) args+=(--file "$1"); shift ;;
+        *) files+=(--file "$1"); shift ;;
     esac
 done
+args=("${files[@]}")
 if [ -n "$sample" ]; then
     args+=(--shard "$shard/$sample" --sharding round-robin)
 fi
@@ -46,6 +47,9 @@ fi
 # cargo-mutants exits 2 when mutants survive: report, do not fail the script.
 status=0
 cargo mutants --no-shuffle --test-tool nextest --timeout 300 "${args[@]}" "$@" || status=$?
+# The whole list the run drew from: the report tells samples of the same
+# code apart from samples of earlier code by it.
+cargo mutants --list "${files[@]}" > mutants.out/all-mutants.txt
 caught=$(wc -l < mutants.out/caught.txt || echo 0)
 missed=$(wc -l < mutants.out/missed.txt || echo 0)
 total=$((caught + missed))

@@ -27,6 +27,7 @@ equivalent or why no test can see it. Standard library only.
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -84,6 +85,23 @@ def load(folder, command):
         "missed": sorted(rows["MissedMutant"]),
         "caught_names": sorted(rows["CaughtMutant"]),
         "timeout_names": sorted(rows["Timeout"]),
+        **population(folder),
+    }
+
+
+def population(folder):
+    """The list of all the crate's mutants the run drew from, as a short hash
+    and a count, when the folder holds it (`all-mutants.txt`, the output of
+    `cargo mutants --list` at the run's commit, which scripts/mutants.sh
+    writes). Two runs with the same hash sampled the same code."""
+    path = os.path.join(folder, "all-mutants.txt")
+    if not os.path.exists(path):
+        return {}
+    with open(path, "rb") as f:
+        text = f.read()
+    return {
+        "population": hashlib.sha256(text).hexdigest()[:12],
+        "population_size": text.count(b"\n"),
     }
 
 
@@ -145,6 +163,7 @@ def main():
               "what the whole suite catches.")
     md.append("")
     pooled = [r for r in record["runs"] if r.get("estimate")]
+    newest = pooled[-1].get("population") if pooled else None
     if pooled:
         caught = sum(r["caught"] for r in pooled)
         viable = caught + sum(len(r["missed"]) for r in pooled)
@@ -160,14 +179,20 @@ def main():
                   "samples' survivors; pooling the older ones with the newest "
                   "makes the figure conservative for the code as it is now.")
         md.append("")
-        if len(pooled) > 2:
-            recent = pooled[-2:]
-            r_caught = sum(r["caught"] for r in recent)
-            r_viable = r_caught + sum(len(r["missed"]) for r in recent)
-            r_low, r_high = clopper_pearson(r_caught, r_viable)
-            md.append(f"The two most recent samples alone: {r_caught} of {r_viable}, "
-                      f"{100 * r_caught / r_viable:.1f}% [{100 * r_low:.1f}%, "
-                      f"{100 * r_high:.1f}%].")
+        current = [r for r in pooled if newest and r.get("population") == newest]
+        if current and len(current) < len(pooled):
+            c_caught = sum(r["caught"] for r in current)
+            c_viable = c_caught + sum(len(r["missed"]) for r in current)
+            c_low, c_high = clopper_pearson(c_caught, c_viable)
+            c_size = pooled[-1]["population_size"]
+            which = ("the fresh sample" if len(current) == 1
+                     else f"the {len(current)} fresh samples")
+            md.append(f"The newest code sampled: {which} drawn from the same list "
+                      f"of {c_size:,} mutants as the newest (list hash `{newest}`: "
+                      "the same mutants at the same places): "
+                      f"**{c_caught} of {c_viable} caught, "
+                      f"{100 * c_caught / c_viable:.1f}%**, exact 95% interval "
+                      f"[{100 * c_low:.1f}%, {100 * c_high:.1f}%].")
             md.append("")
         survivors = [name for r in pooled for name in r["missed"]]
         killed = sum(why.get(n, "").startswith("killed by") for n in survivors)
@@ -190,7 +215,11 @@ def main():
         md.append(f"## `{command}`")
         md.append("")
         if run.get("estimate"):
-            md.append("*A fresh sample: counted in the estimate above.*")
+            if newest and run.get("population") == newest:
+                md.append("*A fresh sample of the newest code sampled: counted in "
+                          "both figures above.*")
+            else:
+                md.append("*A fresh sample: counted in the estimate above.*")
             md.append("")
         md.append(f"cargo-mutants {run['cargo_mutants_version']}, "
                   f"{run['start_time'].replace('T', ' ')} UTC.")
