@@ -591,6 +591,68 @@ fn check_empirical(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// Claim 3's continuous check holds for the crate's measures and fails
+    /// for each planted bug at the comparison it breaks. At h = 2⁻ᵏ the
+    /// discretization bound is about h·E|x − μ|/σ², so a CE shifted by 2⁻¹⁰
+    /// is caught once h is finer than that; a KL halved falls below the
+    /// floor ln(1/h) − ln K + NLL − disc, which grows like ln(1/h); a KL
+    /// scaled by 1 + 2⁻⁶ makes each halving of h add (1 + 2⁻⁶)·ln 2, outside
+    /// the two levels' discretization bounds once those are below 2⁻⁶·ln 2.
+    #[test]
+    fn the_continuous_check_fails_for_planted_bugs() {
+        use crate::claims::implementation::Exact;
+        use crate::test_support::Planted;
+        let sample = [-1.0, -0.3, 0.2, 0.9, 1.7];
+        let run = |m: &dyn Measures| continuous_case(m, &sample, 0.1, 1.2, &mut Worst::new());
+        assert_eq!(run(&Exact), Ok(()));
+        let planted = |cross_entropy: (f64, f64), kl: (f64, f64)| Planted {
+            cross_entropy,
+            kl,
+            ..Planted::EXACT
+        };
+        let err = run(&planted((1.0, 2f64.powi(-10)), (1.0, 0.0))).unwrap_err();
+        assert!(err.starts_with("CE(p̂ₙ,h, q_h) + ln h − mean NLL"), "{err}");
+        let err = run(&planted((1.0, 0.0), (0.5, 0.0))).unwrap_err();
+        assert!(err.starts_with("KL(p̂ₙ,h‖q_h) against ln(1/h)"), "{err}");
+        let err = run(&planted((1.0, 0.0), (1.0 + 2f64.powi(-6), 0.0))).unwrap_err();
+        assert!(err.contains("minus KL at twice that width"), "{err}");
+    }
+
+    /// Claim 3's discrete check holds for the crate's measures and fails for
+    /// each planted bug, naming the comparison it breaks: on the sample
+    /// (0, 1, 1) under q = (½, ½) the bounds are a few u of ln 2, so a CE
+    /// scaled by 1 + 2⁻³⁰ or an entropy shifted by 2⁻⁴⁰ is far outside them;
+    /// with q = (0, 1), a label of probability 0 must make everything but H
+    /// infinite, and an infinite H fails that.
+    #[test]
+    fn the_discrete_check_fails_for_planted_bugs() {
+        use crate::claims::implementation::Exact;
+        use crate::test_support::Planted;
+        let (sample, q) = ([0, 1, 1], [0.5, 0.5]);
+        let run = |m: &dyn Measures, q: &[f64]| discrete_case(m, &sample, q, &mut Worst::new());
+        assert_eq!(run(&Exact, &q), Ok(()));
+        let scaled = Planted {
+            cross_entropy: (1.0 + 2f64.powi(-30), 0.0),
+            ..Planted::EXACT
+        };
+        let err = run(&scaled, &q).unwrap_err();
+        assert!(err.starts_with("R̂ₙ(q) − CE(p̂ₙ, q)"), "{err}");
+        let shifted = Planted {
+            entropy: (1.0, 2f64.powi(-40)),
+            ..Planted::EXACT
+        };
+        let err = run(&shifted, &q).unwrap_err();
+        assert!(err.starts_with("R̂ₙ(q) − (H(p̂ₙ) + KL(p̂ₙ‖q))"), "{err}");
+        let zero = [0.0, 1.0];
+        assert_eq!(run(&Exact, &zero), Ok(()));
+        let infinite = Planted {
+            entropy: (f64::INFINITY, 0.0),
+            ..Planted::EXACT
+        };
+        let err = run(&infinite, &zero).unwrap_err();
+        assert!(err.starts_with("q = 0 on an observed label"), "{err}");
+    }
+
     /// The roundoff helpers against their formulas: γₖ = ku/(1 − ku), and the
     /// compensated sum's (2u + γₙ²)·Σ|xᵢ|. Each side is the same few
     /// operations on the same values, so the two agree to the bit.

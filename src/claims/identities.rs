@@ -163,3 +163,58 @@ fn check_gibbs(ctx: &Context<'_>) -> Evidence {
     });
     holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::implementation::Exact;
+    use crate::test_support::Planted;
+
+    const P: [f64; 2] = [0.5, 0.5];
+    const Q: [f64; 2] = [0.25, 0.75];
+
+    fn fails(r: Result<(), String>, what: &str) {
+        let err = r.expect_err(what);
+        assert!(err.starts_with(what), "{err}");
+    }
+
+    /// CE = H + KL holds for the crate's measures and fails for a KL off by
+    /// 2⁻⁴⁰ (at p = (½, ½), q = (¼, ¾) the bound is about 4u·2 ≈ 10⁻¹⁵).
+    #[test]
+    fn the_decomposition_check_fails_for_a_shifted_kl() {
+        assert_eq!(
+            decomposition_case(&Exact, &P, &Q, &mut Worst::new()),
+            Ok(())
+        );
+        let shifted = Planted {
+            kl: (1.0, 2f64.powi(-40)),
+            ..Planted::EXACT
+        };
+        fails(
+            decomposition_case(&shifted, &P, &Q, &mut Worst::new()),
+            "CE − (H + KL)",
+        );
+    }
+
+    /// Each of Gibbs's three comparisons fails for its own planted bug, at
+    /// p = (½, ½), q = (¼, ¾): KL = ½ln(4/3) ≈ 0.144 against Pinsker's
+    /// floor ½·‖p − q‖₁² = 0.125, so 0.8·KL ≈ 0.115 is below it; KL(p‖p)
+    /// must be exactly 0, so a shift of 2⁻⁶⁰ fails it; CE ≈ 0.837 against
+    /// H = ln 2 ≈ 0.693, so ½·CE is below it.
+    #[test]
+    fn each_gibbs_comparison_fails_for_its_planted_bug() {
+        assert_eq!(gibbs_case(&Exact, &P, &Q, &mut Worst::new()), Ok(()));
+        let planted = |kl: (f64, f64), cross_entropy: (f64, f64)| Planted {
+            kl,
+            cross_entropy,
+            ..Planted::EXACT
+        };
+        let run = |m: &Planted| gibbs_case(m, &P, &Q, &mut Worst::new());
+        fails(run(&planted((0.8, 0.0), (1.0, 0.0))), "KL(p‖q) against");
+        fails(run(&planted((1.0, 2f64.powi(-60)), (1.0, 0.0))), "KL(p‖p)");
+        fails(
+            run(&planted((1.0, 0.0), (0.5, 0.0))),
+            "CE(p, q) against H(p)",
+        );
+    }
+}

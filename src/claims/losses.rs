@@ -612,6 +612,24 @@ fn check_other_losses(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Brier check's comparison with the entropy fails for an entropy
+    /// scaled by 0.8: on the sample (0, 1, 1), p̂ = (⅓, ⅔), H ≈ 0.637,
+    /// Σp̂(1 − p̂) = 4/9 and ½Σp̂(1 − p̂)² = 1/9, so H − 4/9 ≈ 0.192 clears
+    /// 1/9 while 0.8·H − 4/9 ≈ 0.065 does not.
+    #[test]
+    fn the_brier_check_fails_for_a_scaled_entropy() {
+        use crate::claims::implementation::Exact;
+        use crate::test_support::Planted;
+        let (sample, q) = ([0, 1, 1], [0.25, 0.75]);
+        assert_eq!(brier_case(&Exact, &sample, &q, &mut Worst::new()), Ok(()));
+        let scaled = Planted {
+            entropy: (0.8, 0.0),
+            ..Planted::EXACT
+        };
+        let err = brier_case(&scaled, &sample, &q, &mut Worst::new()).unwrap_err();
+        assert!(err.starts_with("H(p̂ₙ) − Σp̂(1 − p̂)"), "{err}");
+    }
     use crate::test_support::assert_near;
 
     /// ½ln(2πσ²) against the logarithm computed here: ½ln(2π) (the literal

@@ -694,6 +694,59 @@ fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The checks on the measures under test fail for planted bugs, on a
+    /// two-row batch over three classes (targets with a zero, logits of
+    /// either sign): the batch-mean KL from the measures is compared with
+    /// PyTorch's batchmean and with CE − H (bounds of a few u), so a KL
+    /// scaled by 1 + 2⁻²⁰ fails the first and an entropy shifted by 2⁻²⁰
+    /// the second; the PyTorch-style sum is compared with KL itself. A KL
+    /// that returns 0 where p > 0 = q, instead of +∞, breaks the zero
+    /// convention.
+    #[test]
+    fn the_measured_checks_fail_for_planted_bugs() {
+        use crate::claims::implementation::Exact;
+        use crate::test_support::Planted;
+        let batch = Batch {
+            target: vec![vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]],
+            logits: vec![vec![0.3, -1.2, 0.8], vec![2.0, 0.0, -0.5]],
+        };
+        let run = |m: &dyn Measures| mean_is_batchmean_over_c(m, &batch, &mut Worst::new());
+        assert_eq!(run(&Exact), Ok(()));
+        let scaled = Planted {
+            kl: (1.0 + 2f64.powi(-20), 0.0),
+            ..Planted::EXACT
+        };
+        let err = run(&scaled).unwrap_err();
+        assert!(err.starts_with("PyTorch batchmean KL against"), "{err}");
+        let shifted = Planted {
+            entropy: (1.0, 2f64.powi(-20)),
+            ..Planted::EXACT
+        };
+        let err = run(&shifted).unwrap_err();
+        assert!(
+            err.starts_with("batch-mean KL against batch-mean CE − batch-mean H"),
+            "{err}"
+        );
+
+        let pair = (vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]);
+        assert_eq!(torch_style_is_kl(&Exact, &pair, &mut Worst::new()), Ok(()));
+        let err = torch_style_is_kl(&scaled, &pair, &mut Worst::new()).unwrap_err();
+        assert!(err.starts_with("xlogy(p, p) − p·ln q summed"), "{err}");
+
+        let mismatch = (vec![0.5, 0.5, 0.0], vec![1.0, 0.0, 0.0]);
+        assert_eq!(
+            zeros_follow_the_convention(&Exact, &mismatch, &mut Worst::new()),
+            Ok(())
+        );
+        // +∞·0 is NaN: a KL that loses the infinity.
+        let lost = Planted {
+            kl: (0.0, 0.0),
+            ..Planted::EXACT
+        };
+        let err = zeros_follow_the_convention(&lost, &mismatch, &mut Worst::new()).unwrap_err();
+        assert!(err.starts_with("KL(p‖q) = NaN"), "{err}");
+    }
     use crate::test_support::assert_near;
     use std::f64::consts::LN_2;
 
