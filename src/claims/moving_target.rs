@@ -539,6 +539,92 @@ fn check_moving_target(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
 
+    /// With a fixed target the gradients of CE and KL are the same and
+    /// central differences of either measure match it; a KL scaled by
+    /// 1 + 2⁻⁸ moves its differences by 2⁻⁸ of the slope, far outside the
+    /// truncation and rounding bound, and the check fails on KL.
+    #[test]
+    fn the_fixed_target_check_fails_for_a_scaled_kl() {
+        use crate::claims::implementation::Exact;
+        use crate::test_support::Planted;
+        let case = Case {
+            classes: 3,
+            dim: 1,
+            theta: vec![0.7],
+            a: vec![1.0, -0.5, 0.25],
+            b: vec![0.5, 2.0, -1.0],
+        };
+        let input = (vec![0.2, 0.3, 0.5], case);
+        assert_eq!(
+            fixed_target_agrees(&Exact, &input, &mut Worst::new()),
+            Ok(())
+        );
+        let scaled = Planted {
+            kl: (1.0 + 1.0 / 256.0, 0.0),
+            ..Planted::EXACT
+        };
+        let err = fixed_target_agrees(&scaled, &input, &mut Worst::new()).unwrap_err();
+        assert!(
+            err.starts_with("central difference of KL along θ0"),
+            "{err}"
+        );
+    }
+
+    /// One evaluation's bound against its documented formula, at a teacher
+    /// A = (0, 1)ᵀ and student B = (1, 0)ᵀ with θ = ln 3 (one parameter):
+    /// p = softmax(0, ln 3) = (¼, ¾) and q = (¾, ¼), both carrying
+    /// rounding (their log-softmax bounds plus u), so every term of
+    /// CONTRACT·|tᵢ| + pᵢ(|ln qᵢ|ρᵖᵢ + ρ^qᵢ) (CE) and
+    /// CONTRACT·|tᵢ| + pᵢ(|ln(pᵢ/qᵢ) + 1|ρᵖᵢ + ρ^qᵢ) (KL) shows. The inputs
+    /// ρ come from the same helpers; the sums of four positive terms are
+    /// formed in the same order, so the results agree to the bit.
+    #[test]
+    fn an_evaluation_s_bound_follows_its_formula() {
+        use crate::claims::implementation::Exact;
+        let (a, b, theta) = ([0.0, 1.0], [1.0, 0.0], [3f64.ln()]);
+        let rho = |mat: &[f64]| {
+            let (z, z_err) = mat_vec(mat, 1, &theta);
+            let v = softmax(&z).unwrap();
+            let r: Vec<f64> = log_softmax_error_bounds(&z, z_err[0].max(z_err[1]))
+                .into_iter()
+                .map(|e| e + U)
+                .collect();
+            (v, r)
+        };
+        let ((p, rp), (q, rq)) = (rho(&a), rho(&b));
+        assert!(rp.iter().chain(&rq).all(|&r| r > U), "{rp:?} {rq:?}");
+        let target = Target::Teacher(&a);
+        for of in [Of::CrossEntropy, Of::Kl] {
+            let e = evaluate(&Exact, of, &target, &b, 1, &theta).unwrap();
+            let mut want = 0.0;
+            for i in 0..2 {
+                let (lp, lq) = (p[i].ln(), q[i].ln());
+                want += match of {
+                    Of::CrossEntropy => {
+                        CONTRACT * (p[i] * lq).abs() + p[i] * (lq.abs() * rp[i] + rq[i])
+                    }
+                    Of::Kl => {
+                        CONTRACT * (p[i] * (lp - lq)).abs()
+                            + p[i] * ((lp - lq + 1.0).abs() * rp[i] + rq[i])
+                    }
+                };
+            }
+            assert_eq!(e.error, want);
+            let value = match of {
+                Of::CrossEntropy => Exact.cross_entropy(&p, &q),
+                Of::Kl => Exact.kl_divergence(&p, &q),
+            };
+            assert_eq!(e.value, value.unwrap());
+            // max |ln qᵢ| and max |ln pᵢ| are |ln ¼| = ln 4, taken from the
+            // rounded q₂ and p₁: within their relative errors ρ of ln 4 plus
+            // ln's rounding and the reference's (2u + u of ln 4 ≈ 1.39, 4u).
+            assert_eq!(e.max_ln_q, q[0].ln().abs().max(q[1].ln().abs()));
+            assert_eq!(e.max_ln_p, p[0].ln().abs().max(p[1].ln().abs()));
+            assert!((e.max_ln_q - 4f64.ln()).abs() <= rq[1] + 4.0 * U);
+            assert!((e.max_ln_p - 4f64.ln()).abs() <= rp[0] + 4.0 * U);
+        }
+    }
+
     /// The gradient check tells measures with the wrong slope: a
     /// cross-entropy scaled by 1 + 2⁻⁸ moves every central difference of CE
     /// by 2⁻⁸·|∂CE/∂θ| (4.6·10⁻³ here), far beyond the check's bound
@@ -547,22 +633,11 @@ mod tests {
     #[test]
     fn the_gradient_check_fails_for_a_scaled_cross_entropy() {
         use crate::claims::implementation::Exact;
-        use crate::measures::{self, MeasureError};
-        struct Scaled;
-        impl Measures for Scaled {
-            fn name(&self) -> &str {
-                "scaled-ce"
-            }
-            fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-                measures::entropy(p)
-            }
-            fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-                Ok(measures::cross_entropy(p, q)? * (1.0 + 1.0 / 256.0))
-            }
-            fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-                measures::kl_divergence(p, q)
-            }
-        }
+        use crate::test_support::Planted;
+        let scaled = Planted {
+            cross_entropy: (1.0 + 1.0 / 256.0, 0.0),
+            ..Planted::EXACT
+        };
         let case = Case {
             classes: 3,
             dim: 1,
@@ -574,7 +649,7 @@ mod tests {
             gradients_match_differences(&Exact, &case, &mut Worst::new()),
             Ok(())
         );
-        let err = gradients_match_differences(&Scaled, &case, &mut Worst::new()).unwrap_err();
+        let err = gradients_match_differences(&scaled, &case, &mut Worst::new()).unwrap_err();
         assert!(err.contains("central difference of CE"), "{err}");
     }
 
