@@ -257,6 +257,45 @@ pub fn theory(model: Model, truth: &Truth, n: usize) -> Result<Theory, SpecError
 mod tests {
     use super::*;
 
+    /// The exact binomial sums at n = 2, α = 1, worked by hand. For
+    /// p = (½, ½): each count is Binomial(2, ½) (¼, ½, ¼) and q̂ = (j + 1)/4,
+    /// so E[R] = −(¼ln¼ + ½ln½ + ¼ln¾) = 1.5 ln 2 − ¼ln 3 and
+    /// E[R̂] = −2(¼ln½ + ¼ln¾) = 1.5 ln 2 − ½ln 3: the gap is ¼ln 3 and the
+    /// excess risk E[R] − ln 2 = ½ln 2 − ¼ln 3. For p = (1, 0) the counts are
+    /// (2, 0) surely: R = R̂ = −ln¾, no gap, excess ln(4/3).
+    ///
+    /// Tolerance: ln Γ is good to about 1e−15 (statrs), so each weight
+    /// exp(ln C + j ln p + (n − j) ln(1 − p)) is within 4e−15 relative (three
+    /// ln Γ values plus a few roundings), and every sum has terms of size
+    /// below 1.4 in all: 1e−14 absolute bounds both sides.
+    #[test]
+    fn categorical_expectations_are_the_binomial_sums() {
+        use std::f64::consts::LN_2;
+        let ln3 = 3f64.ln();
+        let tol = 1e-14;
+        let finite = |e: Expected| match e {
+            Expected::Finite(x) => x,
+            Expected::Infinite => panic!("finite expected"),
+        };
+        let (gap, excess) = categorical_exact(&[0.5, 0.5], 1.0, 2);
+        let (gap, excess) = (finite(gap), finite(excess));
+        assert!((gap - 0.25 * ln3).abs() <= tol, "gap {gap}");
+        assert!(
+            (excess - (0.5 * LN_2 - 0.25 * ln3)).abs() <= tol,
+            "excess {excess}"
+        );
+        let (gap, excess) = categorical_exact(&[1.0, 0.0], 1.0, 2);
+        let (gap, excess) = (finite(gap), finite(excess));
+        assert!(gap.abs() <= tol, "gap {gap}");
+        assert!((excess - (4f64 / 3.0).ln()).abs() <= tol, "excess {excess}");
+        // Unsmoothed with a category strictly between 0 and 1: it is missed
+        // with positive probability, and then the held-out risk is infinite.
+        assert_eq!(
+            categorical_exact(&[0.5, 0.5], 0.0, 2),
+            (Expected::Infinite, Expected::Infinite)
+        );
+    }
+
     /// Akaike's d/n and Takeuchi's tr(J⁻¹K)/n for the Normal model: on
     /// normal data tr = 1 + (3 − 1)/2 = 2 = d; on Laplace data (kurtosis 6)
     /// tr = 1 + (6 − 1)/2 = 3.5. Small integers over n = 8: exact.
