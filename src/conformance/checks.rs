@@ -1205,6 +1205,42 @@ mod tests {
     use crate::conformance::{Reference, rejected, run};
     use crate::test_support::assert_near;
 
+    /// The reductions' bounds against the module's formulas, in f32 (u =
+    /// 2⁻²⁴, so every term shows): per-row values v = (1, −2, 4) with
+    /// bounds b = (2⁻²⁰, 2⁻²¹, 2⁻²²), total 3, Σ|v| = 7, Σb = 7·2⁻²²; the
+    /// sum's bound 2Σb + (R − 1)u(Σ|v| + Σb) + 2u₆₄·|total|, the batchmean's
+    /// that over R plus u·|mean| + u₆₄·|total/R|. A sum off by 2⁻²⁰ and a
+    /// batchmean off by 2⁻²² use those fractions of their bounds (the
+    /// recorded ratio; the formulas here are the same sums in another
+    /// order, 4u₆₄ relative), and an error of twice the bound fails.
+    #[test]
+    fn reduction_bounds_follow_their_formulas() {
+        let (v, b) = (
+            [1.0, -2.0, 4.0],
+            [2f64.powi(-20), 2f64.powi(-21), 2f64.powi(-22)],
+        );
+        let u = Precision::F32.unit_roundoff();
+        let b_total = 7.0 * 2f64.powi(-22);
+        let sum_bound = 2.0 * b_total + 2.0 * u * (7.0 + b_total) + 2.0 * U * 3.0;
+        // The batchmean's own rounding is u·|mean| at the value reported.
+        let mean_bound = |mean: f64| sum_bound / 3.0 + u * mean + U * 1.0;
+        let ratio = |sum: f64, mean: f64| {
+            let mut w = Worst::new();
+            let r = reduction_case(&mut w, Op::Entropy, Precision::F32, &v, &b, sum, mean);
+            (r.is_ok(), w.ratio())
+        };
+        let d = 2f64.powi(-20);
+        let (ok, r) = ratio(3.0 + d, 1.0);
+        assert!(ok);
+        assert_near(r, d / sum_bound, 4.0, "sum ratio");
+        let d = 2f64.powi(-22);
+        let (ok, r) = ratio(3.0, 1.0 + d);
+        assert!(ok);
+        assert_near(r, d / mean_bound(1.0 + d), 4.0, "batchmean ratio");
+        assert!(!ratio(3.0 + 2.0 * sum_bound, 1.0).0);
+        assert!(!ratio(3.0, 1.0 + 2.0 * mean_bound(1.0)).0);
+    }
+
     /// The gradient bound, written out from the module docs for one row
     /// p = (¼, ¾), z = (1, −1) (q = softmax z from the crate, max|z| = 1,
     /// ln Σe^(z − max z) = ln(1 + e⁻²)): per entry

@@ -1245,6 +1245,43 @@ mod tests {
         }
     }
 
+    /// Newton's direction −H⁻¹g where H is positive definite; otherwise the
+    /// shifted −(H + τI)⁻¹g with τ = |λ_min| + |λ_max|. H = (2, 1; 1, 3),
+    /// g = (1, 1): H⁻¹g = (3 − 1, 2 − 1)/5. H = diag(1, −2) (λ = −2, 1, so
+    /// τ = 3 and H + τI = diag(4, 1)), g = (1, 2): (1/4, 2). Each component
+    /// is one division of exact integers, rounded as the wanted value is.
+    #[test]
+    fn newton_directions_solve_the_shifted_system() {
+        let ev = |h: [f64; 3], g: [f64; 2]| Eval {
+            objective: 0.0,
+            g,
+            h,
+            noise: 0.0,
+        };
+        assert_eq!(
+            newton_direction(&ev([2.0, 1.0, 3.0], [1.0, 1.0])),
+            ([-2.0 / 5.0, -1.0 / 5.0], true)
+        );
+        assert_eq!(
+            newton_direction(&ev([1.0, 0.0, -2.0], [1.0, 2.0])),
+            ([-0.25, -2.0], false)
+        );
+    }
+
+    /// A(η) = η·Tᵢ − ln qᵢ, read at the entry with the largest ln q (the
+    /// second here: 0.5·1 − 0.25·1 + 0.5 = 0.75); the other entries would
+    /// give other values (2.1875 and 1). All exact in binary.
+    #[test]
+    fn the_log_partition_is_read_at_the_largest_entry() {
+        let (ln_q, t, t2) = ([-2.0, -0.5, -1.0], [0.5, 1.0, 2.0], [0.25, 1.0, 4.0]);
+        assert_eq!(ln_q_offset(&ln_q, &t, &t2, [0.5, -0.25]), 0.75);
+        // The largest first: 0.5·0.5 − 0.25·0.25 + 0.5.
+        assert_eq!(
+            ln_q_offset(&[-0.5, -2.0, -1.0], &t, &t2, [0.5, -0.25]),
+            0.6875
+        );
+    }
+
     #[test]
     fn eigenvalues_of_a_diagonal_matrix() {
         assert_eq!(eigenvalues([2.0, 0.0, 5.0]), (2.0, 5.0));
