@@ -1019,14 +1019,43 @@ struct ContinuousTarget {
     entropy: f64,
 }
 
+impl ContinuousTarget {
+    /// Laplace(m, b): mean m, variance 2b², entropy 1 + ln(2b).
+    fn laplace(m: f64, b: f64) -> Self {
+        ContinuousTarget {
+            name: format!("Laplace(location {m:e}, scale {b:e})"),
+            mean: m,
+            variance: 2.0 * b * b,
+            entropy: 1.0 + (2.0 * b).ln(),
+        }
+    }
+
+    /// w·U(a₁, a₁ + l₁) + (1 − w)·U(a₂, a₂ + l₂), disjoint: a₂ = a₁ + l₁ + gap.
+    /// With centres cₖ = aₖ + lₖ/2: mean w·c₁ + (1 − w)·c₂, variance
+    /// w·l₁²/12 + (1 − w)·l₂²/12 + w(1 − w)(c₁ − c₂)² (within plus between),
+    /// entropy −w·ln(w/l₁) − (1 − w)·ln((1 − w)/l₂) (a density constant on
+    /// each piece).
+    fn uniform_mixture(wt: f64, a1: f64, l1: f64, gap: f64, l2: f64) -> Self {
+        let a2 = a1 + l1 + gap;
+        let (c1, c2) = (a1 + l1 / 2.0, a2 + l2 / 2.0);
+        ContinuousTarget {
+            name: format!(
+                "{wt:e}·U({a1:e}, {:e}) + {:e}·U({a2:e}, {:e})",
+                a1 + l1,
+                1.0 - wt,
+                a2 + l2
+            ),
+            mean: wt * c1 + (1.0 - wt) * c2,
+            variance: wt * l1 * l1 / 12.0
+                + (1.0 - wt) * l2 * l2 / 12.0
+                + wt * (1.0 - wt) * (c1 - c2) * (c1 - c2),
+            entropy: -wt * (wt / l1).ln() - (1.0 - wt) * ((1.0 - wt) / l2).ln(),
+        }
+    }
+}
+
 fn arb_continuous_target() -> BoxedStrategy<ContinuousTarget> {
-    let laplace = (-3.0f64..3.0, 0.2f64..3.0).prop_map(|(m, b)| ContinuousTarget {
-        name: format!("Laplace(location {m:e}, scale {b:e})"),
-        mean: m,
-        variance: 2.0 * b * b,
-        entropy: 1.0 + (2.0 * b).ln(),
-    });
-    // w·U(a₁, a₁ + l₁) + (1 − w)·U(a₂, a₂ + l₂), disjoint: a₂ = a₁ + l₁ + gap.
+    let laplace = (-3.0f64..3.0, 0.2f64..3.0).prop_map(|(m, b)| ContinuousTarget::laplace(m, b));
     let mixture = (
         0.1f64..0.9,
         -3.0f64..0.0,
@@ -1034,23 +1063,7 @@ fn arb_continuous_target() -> BoxedStrategy<ContinuousTarget> {
         0.0f64..2.0,
         0.2f64..2.0,
     )
-        .prop_map(|(wt, a1, l1, gap, l2)| {
-            let a2 = a1 + l1 + gap;
-            let (c1, c2) = (a1 + l1 / 2.0, a2 + l2 / 2.0);
-            ContinuousTarget {
-                name: format!(
-                    "{wt:e}·U({a1:e}, {:e}) + {:e}·U({a2:e}, {:e})",
-                    a1 + l1,
-                    1.0 - wt,
-                    a2 + l2
-                ),
-                mean: wt * c1 + (1.0 - wt) * c2,
-                variance: wt * l1 * l1 / 12.0
-                    + (1.0 - wt) * l2 * l2 / 12.0
-                    + wt * (1.0 - wt) * (c1 - c2) * (c1 - c2),
-                entropy: -wt * (wt / l1).ln() - (1.0 - wt) * ((1.0 - wt) / l2).ln(),
-            }
-        });
+        .prop_map(|(wt, a1, l1, gap, l2)| ContinuousTarget::uniform_mixture(wt, a1, l1, gap, l2));
     prop_oneof![laplace, mixture].boxed()
 }
 
@@ -1699,6 +1712,112 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
 mod tests {
     use super::*;
     use crate::test_support::assert_near;
+
+    /// The logit-parameterized CE and KL bounds against their documented
+    /// formulas, at p = (½, ½, 0) and z = (0, 2, 1): q ≈ (0.090, 0.665,
+    /// 0.245), so δ₁ = ln(p₁/q₁) ≈ 1.71 takes the |δ| > 1 branch, δ₂ ≈ −0.29
+    /// the Horner branch and the third entry the p = 0 term; every term is
+    /// a visible part of the total. The formulas are evaluated here from
+    /// the same computed inputs (q, ln softmax, relᵢ) in another order: a
+    /// few dozen positive terms, so 8u relative covers the reordering.
+    #[test]
+    fn logit_value_bounds_follow_their_formulas() {
+        let (p, z) = ([0.5, 0.5, 0.0], [0.0, 2.0, 1.0]);
+        let q = measures::softmax(&z).unwrap();
+        let rel = softmax_relative_errors(&z, &q);
+        let ls = measures::log_softmax(&z).unwrap();
+        let (ce, bound) = logits_value(Divergence::CrossEntropy, &p, &z).unwrap();
+        assert_eq!(ce, measures::cross_entropy_logits(&p, &z).unwrap());
+        let spread = 0.5 * rel[0] + 0.5 * rel[1];
+        assert_near(bound, 1.01 * (spread + 5.0 * U * ce), 8.0, "CE bound");
+
+        let (kl, bound) = logits_value(Divergence::Kl, &p, &z).unwrap();
+        assert_eq!(kl, measures::kl_divergence_logits(&p, &z).unwrap());
+        let delta = [0.5f64.ln() - ls[0], 0.5f64.ln() - ls[1]];
+        assert!(delta[0] > 1.0 && delta[1].abs() <= 1.0, "{delta:?}");
+        let e = |i: usize| 2.0 * U * 0.5f64.ln().abs() + rel[i] + U * delta[i].abs();
+        let moved = |i: usize| (0.5 + 1.01 * q[i] + TINY) * (e(i) + rel[i]);
+        let want = 1.01
+            * (3.0 * U * (3.0 + kl)
+                + moved(0)
+                + gamma(4) * (q[0] + 0.5 + 0.5 * delta[0])
+                + moved(1)
+                + gamma(42) * 0.5 * delta[1] * delta[1]
+                + rel[2] * q[2]
+                + TINY);
+        assert_near(bound, want, 8.0, "KL bound");
+    }
+
+    /// The checks on the measures under test fail for planted bugs, at
+    /// p = (0.2, 0.3, 0.5) and z = (0.1, −0.4, 0.7): a KL scaled by 1 + 2⁻⁸
+    /// scales every central difference of KL by that factor, moving it by
+    /// 2⁻⁸·|∂KL/∂zⱼ| (about 10⁻³) against bounds near 10⁻⁹. After descent
+    /// the KL and the CE excess must be within the O(1/T) rate's ceiling
+    /// ‖z₀ − z*‖²/(2T) (about 10⁻³ here): a KL that returns CE (off by
+    /// H(p) ≈ 1.03, the very confusion this crate is about) or an entropy
+    /// halved exceeds it.
+    #[test]
+    fn the_measured_checks_fail_for_planted_bugs() {
+        use crate::claims::implementation::Exact;
+        use crate::test_support::Planted;
+        let (p, z) = ([0.2, 0.3, 0.5], [0.1, -0.4, 0.7]);
+        assert_eq!(differences_case(&Exact, &p, &z, &mut Worst::new()), Ok(()));
+        let scaled = Planted {
+            kl: (1.0 + 2f64.powi(-8), 0.0),
+            ..Planted::EXACT
+        };
+        let err = differences_case(&scaled, &p, &z, &mut Worst::new()).unwrap_err();
+        assert!(err.contains("by central differences"), "{err}");
+        assert_eq!(descent_case(&Exact, &p, &z, &mut Worst::new()), Ok(()));
+        let h = measures::entropy(&p).unwrap();
+        let shifted = Planted {
+            kl: (1.0, h),
+            ..Planted::EXACT
+        };
+        let err = descent_case(&shifted, &p, &z, &mut Worst::new()).unwrap_err();
+        assert!(err.starts_with("measured KL(p‖softmax z_T)"), "{err}");
+        let low = Planted {
+            entropy: (0.5, 0.0),
+            ..Planted::EXACT
+        };
+        let err = descent_case(&low, &p, &z, &mut Worst::new()).unwrap_err();
+        assert!(
+            err.starts_with("measured CE(p, softmax z_T) − H(p)"),
+            "{err}"
+        );
+    }
+
+    /// The continuous targets state the moments and entropy of their
+    /// distributions. Laplace(½, ¾): variance 2b² = 9/8, entropy 1 + ln(3/2).
+    /// The mixture ¼·U(−3/2, −1) + ¾·U(−1/4, 1), derived by hand from its raw
+    /// moments (a route other than the code's within-plus-between sum):
+    /// E[x] = ¼(−5/4) + ¾(3/8) = −1/32; E[x²] = Σ wₖ(aₖ² + aₖlₖ + lₖ²/3)
+    /// = ¼·19/12 + ¾·13/48 = 115/192, so V = 115/192 − 1/1024 = 1837/3072;
+    /// H = −¼ln(½) − ¾ln(3/5) = ¼ln 2 + ¾ln(5/3).
+    #[test]
+    fn continuous_targets_state_their_moments_and_entropy() {
+        let t = ContinuousTarget::laplace(0.5, 0.75);
+        assert_eq!(t.name, "Laplace(location 5e-1, scale 7.5e-1)");
+        // 2·(3/4)² = 9/8 is exact in f64.
+        assert_eq!((t.mean, t.variance), (0.5, 1.125));
+        // 1 + ln 1.5: ln within 1 ulp (2u relative) of ln 1.5 ≈ 0.405, one
+        // addition: 4u of 1.405 covers both sides' roundings.
+        assert_near(t.entropy, 1.0 + 1.5f64.ln(), 4.0, "Laplace entropy");
+        let t = ContinuousTarget::uniform_mixture(0.25, -1.5, 0.5, 0.75, 1.25);
+        assert_eq!(t.name, "2.5e-1·U(-1.5e0, -1e0) + 7.5e-1·U(-2.5e-1, 1e0)");
+        // Every part of the mean is a short dyadic number: exact.
+        assert_eq!(t.mean, -1.0 / 32.0);
+        // The three variance terms are 1/192, 75/768 and 507/1024: the first
+        // two round once each (the divisions by 12), then two additions of
+        // positive terms, the reference 1837/3072 once: 5u of V.
+        assert_near(t.variance, 1837.0 / 3072.0, 5.0, "mixture variance");
+        // Both entropy terms are positive (≈ 0.173 and 0.383): ln within 2u
+        // relative of its value, ln(0.6)'s argument rounded (u absolute, under
+        // 2u relative of |ln 0.6| ≈ 0.51), a product and a subtraction each
+        // side, the reference's own four roundings: 12u of H.
+        let want = 0.25 * std::f64::consts::LN_2 + 0.75 * (5.0f64 / 3.0).ln();
+        assert_near(t.entropy, want, 12.0, "mixture entropy");
+    }
 
     /// The descent bounds at dyadic arguments, where each formula's
     /// operations are exact (U = 2⁻⁵³ and ulp(½) = U, so ½ + kU is exact
