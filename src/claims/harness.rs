@@ -18,6 +18,7 @@ pub const U: f64 = f64::EPSILON / 2.0;
 pub struct Worst {
     ratio: f64,
     resolution: f64,
+    comparisons: u64,
 }
 
 impl Worst {
@@ -26,7 +27,15 @@ impl Worst {
         Worst {
             ratio: 0.0,
             resolution: 0.0,
+            comparisons: 0,
         }
+    }
+
+    /// The comparisons made ([`Worst::close`], [`Worst::close_approx`],
+    /// [`Worst::at_least`] and [`Worst::require`], passed or not). A case
+    /// that returns without one checked nothing.
+    pub fn comparisons(&self) -> u64 {
+        self.comparisons
     }
 
     /// The largest |error| / bound recorded.
@@ -58,11 +67,12 @@ impl Worst {
         }
     }
 
-    /// Takes in another case's record: the larger ratio and the larger
-    /// resolution.
+    /// Takes in another case's record: the larger ratio, the larger
+    /// resolution, and its comparisons added to these.
     pub fn absorb(&mut self, other: &Worst) {
         self.record(other.ratio);
         self.widen(other.resolution);
+        self.comparisons += other.comparisons;
     }
 
     /// Records a ratio measured elsewhere.
@@ -89,6 +99,7 @@ impl Worst {
 
     /// [`Worst::close`] without recording the bound as a tolerance.
     fn compare(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+        self.comparisons += 1;
         if bound.is_nan() || bound < 0.0 {
             self.record(f64::INFINITY);
             return Err(format!(
@@ -149,6 +160,7 @@ impl Worst {
         floor: f64,
         slack: f64,
     ) -> Result<(), String> {
+        self.comparisons += 1;
         // +∞ meets every finite floor whatever the slack (which may then be
         // infinite itself): it says nothing of the check's resolution.
         if value != f64::INFINITY {
@@ -187,6 +199,7 @@ impl Worst {
         condition: bool,
         message: impl FnOnce() -> String,
     ) -> Result<(), String> {
+        self.comparisons += 1;
         if condition { Ok(()) } else { Err(message()) }
     }
 }
@@ -200,6 +213,8 @@ pub struct PropertyRun<T> {
     pub worst_error_ratio: f64,
     /// The loosest tolerance over the passing cases ([`Worst::resolution`]).
     pub resolution: f64,
+    /// The comparisons the passing cases made ([`Worst::comparisons`]).
+    pub comparisons: u64,
     /// The shrunk failing input and its message, if a case failed.
     pub failure: Option<(String, T)>,
     /// Set if the runner gave up (too many rejected inputs).
@@ -254,6 +269,7 @@ where
         cases: passed.get(),
         worst_error_ratio: worst.ratio(),
         resolution: worst.resolution(),
+        comparisons: worst.comparisons(),
         failure,
         aborted,
     }
@@ -266,6 +282,7 @@ impl<T> PropertyRun<T> {
             cases: self.cases,
             worst_error_ratio: self.worst_error_ratio,
             resolution: self.resolution,
+            comparisons: self.comparisons,
             failure: self.failure.map(|(message, input)| (message, show(&input))),
             aborted: self.aborted,
         }
@@ -307,6 +324,7 @@ where
                     cases,
                     worst_error_ratio: worst.ratio(),
                     resolution: worst.resolution(),
+                    comparisons: worst.comparisons(),
                     failure: Some((message, value)),
                     aborted: None,
                 };
@@ -317,6 +335,7 @@ where
         cases,
         worst_error_ratio: worst.ratio(),
         resolution: worst.resolution(),
+        comparisons: worst.comparisons(),
         failure: None,
         aborted: None,
     }
@@ -468,6 +487,36 @@ pub(crate) fn condition(p: &[f64], q: &[f64]) -> Condition {
 mod tests {
     use super::*;
     use crate::test_support::assert_near;
+
+    /// Every kind of comparison counts once, passed or failed; absorbing
+    /// another record adds its count.
+    #[test]
+    fn comparisons_are_counted_whatever_their_outcome() {
+        let mut w = Worst::new();
+        assert_eq!(w.comparisons(), 0);
+        assert!(w.close("a", 1.0, 1.0, 0.0).is_ok());
+        assert!(w.close("b", 1.0, 2.0, 0.5).is_err());
+        assert!(w.close_approx("c", 1.0, 1.5, 0.5, 0.0).is_ok());
+        assert!(w.at_least("d", 1.0, 2.0, 0.5).is_err());
+        assert!(w.require(true, String::new).is_ok());
+        assert!(w.require(false, String::new).is_err());
+        assert_eq!(w.comparisons(), 6);
+        let mut total = Worst::new();
+        total.absorb(&w);
+        total.absorb(&w);
+        assert_eq!(total.comparisons(), 12);
+        // A property's count is its passing cases' comparisons.
+        let ctx = Context::new(1, 10);
+        let run = property(&ctx, "comparisons", 0u8..4, |_, w| {
+            for _ in 0..3 {
+                w.require(true, String::new)?;
+            }
+            Ok(())
+        });
+        assert_eq!((run.cases, run.comparisons), (10, 30));
+        let run = property(&ctx, "comparisons/none", 0u8..4, |_, _| Ok(()));
+        assert_eq!((run.cases, run.comparisons), (10, 0));
+    }
 
     #[test]
     fn a_negative_or_nan_bound_fails_even_for_equal_values() {

@@ -544,6 +544,7 @@ fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexample {
 /// first problem stands, and when both searches found their counterexample
 /// the two are shown together.
 fn merge(mut a: Evidence, b: Evidence) -> Evidence {
+    a.parts.extend(b.parts.iter().cloned());
     a.cases += b.cases;
     a.worst_error_ratio = a.worst_error_ratio.max(b.worst_error_ratio);
     a.resolution = a.resolution.max(b.resolution);
@@ -555,6 +556,7 @@ fn merge(mut a: Evidence, b: Evidence) -> Evidence {
             cases: a.cases,
             worst_error_ratio: a.worst_error_ratio,
             resolution: a.resolution,
+            parts: a.parts,
             ..b
         };
     }

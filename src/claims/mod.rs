@@ -30,7 +30,7 @@ mod verdict;
 pub(crate) use harness::gibbs_floor;
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
 pub use implementation::{Exact, Measures};
-pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Verdict};
+pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Part, Verdict};
 
 /// What a check runs with.
 #[derive(Clone, Copy)]
@@ -177,8 +177,10 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
         resolution: 0.0,
         counterexample: None,
         problem: None,
+        parts: Vec::new(),
     };
     for (name, run) in runs {
+        evidence.parts.push(part(name, false, &run));
         evidence.cases += run.cases;
         evidence.worst_error_ratio = evidence.worst_error_ratio.max(run.worst_error_ratio);
         evidence.resolution = evidence.resolution.max(run.resolution);
@@ -195,6 +197,17 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
     evidence
 }
 
+/// One property's record in the evidence.
+pub(crate) fn part<T>(name: &str, search: bool, run: &PropertyRun<T>) -> Part {
+    Part {
+        name: name.to_string(),
+        search,
+        cases: run.cases,
+        comparisons: run.comparisons,
+        resolution: run.resolution,
+    }
+}
+
 /// Builds the evidence of a refuted claim: `search` runs the false statement
 /// as a property and must fail (its shrunk input is the counterexample);
 /// `supporting` runs the statements that explain the refutation and must hold.
@@ -204,6 +217,7 @@ pub(crate) fn refuted_evidence(
 ) -> Evidence {
     let (name, run) = search;
     let mut evidence = holds_evidence(supporting);
+    evidence.parts.push(part(name, true, &run));
     evidence.cases += run.cases + u64::from(run.failure.is_some());
     evidence.resolution = evidence.resolution.max(run.resolution);
     if evidence.problem.is_some() {
@@ -231,6 +245,7 @@ mod tests {
             cases,
             worst_error_ratio: 0.25,
             resolution: 0.5,
+            comparisons: 2 * cases,
             failure: failure.then(|| {
                 (
                     "fails".to_string(),
@@ -250,6 +265,15 @@ mod tests {
     fn refuted_evidence_counts_every_case_and_keeps_the_counterexample() {
         let e = refuted_evidence(("search", run(5, true)), vec![("support", run(7, false))]);
         assert_eq!(e.cases, 13);
+        let parts: Vec<_> = e
+            .parts
+            .iter()
+            .map(|p| (p.name.as_str(), p.search, p.cases, p.comparisons))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![("support", false, 7, 14), ("search", true, 5, 10)]
+        );
         assert_eq!(e.problem, None);
         assert_eq!(e.counterexample.map(|c| c.summary), Some("shrunk".into()));
         let e = refuted_evidence(("search", run(5, false)), vec![("support", run(7, false))]);

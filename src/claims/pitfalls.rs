@@ -599,6 +599,7 @@ fn with_searches(
     searches: Vec<(&str, PropertyRun<Counterexample>)>,
 ) -> Evidence {
     for (name, run) in searches {
+        evidence.parts.push(super::part(name, true, &run));
         evidence.cases += run.cases + u64::from(run.failure.is_some());
         if evidence.problem.is_some() {
             continue;

@@ -67,6 +67,25 @@ pub struct Evidence {
     pub counterexample: Option<Counterexample>,
     /// Set when the check saw something contrary to the claim's expectation.
     pub problem: Option<String>,
+    /// Each property the check ran, in order.
+    pub parts: Vec<Part>,
+}
+
+/// What one property of a check did: a check is trusted only if every
+/// property it runs compares something in every case it passes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// The property's name within the check.
+    pub name: String,
+    /// Whether it is the search of a refuted claim (its false statement,
+    /// which must fail) rather than a statement that must hold.
+    pub search: bool,
+    /// Cases it passed.
+    pub cases: u64,
+    /// Comparisons those cases made ([`crate::claims::Worst::comparisons`]).
+    pub comparisons: u64,
+    /// Its resolution ([`Evidence::resolution`], for this property alone).
+    pub resolution: f64,
 }
 
 /// A claim's result: its identity, what was expected, and the evidence.

@@ -266,6 +266,7 @@ impl CheckRun<'_, '_> {
             cases: run.cases,
             worst_error_ratio: run.worst_error_ratio,
             resolution: run.resolution,
+            comparisons: run.comparisons,
             failure: run.failure.map(|(message, value)| {
                 (
                     message.clone(),

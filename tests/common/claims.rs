@@ -34,6 +34,22 @@ pub fn assert_as_expected(id: &str) -> Verdict {
         "claim {id}: resolution {:e} (required ≤ 2⁻²⁰)",
         v.evidence.resolution
     );
+    // No property passes vacuously: each statement that must hold ran
+    // cases, and every case it passed made at least one comparison (a case
+    // that returns early, or a check that compares nothing, shows here).
+    assert!(
+        !v.evidence.parts.is_empty(),
+        "claim {id} lists its properties"
+    );
+    for part in v.evidence.parts.iter().filter(|p| !p.search) {
+        assert!(
+            part.cases > 0 && part.comparisons >= part.cases,
+            "claim {id}, {}: {} comparisons in {} cases",
+            part.name,
+            part.comparisons,
+            part.cases
+        );
+    }
     match v.expectation {
         Expectation::Holds => assert!(v.evidence.counterexample.is_none()),
         Expectation::Refuted => assert!(v.evidence.counterexample.is_some()),
