@@ -869,7 +869,8 @@ fn inserted(row: &[f64], index: usize, value: f64) -> Vec<f64> {
 }
 
 /// The zero-semantics batch: for each (p, q) and index k, three rows on n + 1
-/// categories with a new category at k:
+/// categories with a new category at k (where it is positive, it enters with
+/// a uniform share 1/(n + 1) and the row is renormalized):
 /// A: p₍ₖ₎ = 0 < q₍ₖ₎ (0·ln 0 in H and in KL's p·ln p);
 /// B: p₍ₖ₎ = q₍ₖ₎ = 0 (0·ln 0 everywhere);
 /// C: p₍ₖ₎ > 0 = q₍ₖ₎ (CE = KL = +∞).
@@ -1205,6 +1206,31 @@ mod tests {
     use super::*;
     use crate::conformance::{Reference, rejected, run};
     use crate::test_support::assert_near;
+
+    /// The zero rows for p = (½, ½), q = (¼, ¾) and k = 1: the new category
+    /// enters with 1/3 where it is positive, then the row is renormalized:
+    /// (¼, ⅓, ¾)·¾ = (3/16, ¼, 9/16) and (½, ⅓, ½)·¾ = (3/8, ¼, 3/8).
+    /// 1/3 rounds, the sum 4/3 rounds and each division rounds: the entries
+    /// are within 3u of these fractions.
+    #[test]
+    fn zero_rows_insert_a_uniform_share_and_renormalize() {
+        let rows = [((vec![0.5, 0.5], vec![0.25, 0.75]), 1)];
+        let (ps, qs) = zero_rows(Precision::F64, &rows).unwrap();
+        let close = |got: &[f64], want: [f64; 3]| {
+            assert_eq!(got.len(), 3);
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() <= 3.0 * U * w, "{got:?} vs {want:?}");
+            }
+        };
+        assert_eq!(ps[0], vec![0.5, 0.0, 0.5]);
+        close(&qs[0], [3.0 / 16.0, 0.25, 9.0 / 16.0]);
+        assert_eq!(
+            (ps[1].clone(), qs[1].clone()),
+            (vec![0.5, 0.0, 0.5], vec![0.25, 0.0, 0.75])
+        );
+        close(&ps[2], [3.0 / 8.0, 0.25, 3.0 / 8.0]);
+        assert_eq!(qs[2], vec![0.25, 0.0, 0.75]);
+    }
 
     /// The reductions' bounds against the module's formulas, in f32 (u =
     /// 2⁻²⁴, so every term shows): per-row values v = (1, −2, 4) with
