@@ -91,6 +91,32 @@ fn claim_section(v: &Verdict) -> String {
         s.push_str(&format!("; checked by {}", test_link(c.test)));
     }
     s.push_str(".\n\n");
+    if !v.evidence.parts.is_empty() {
+        s.push_str(
+            "Each property the check ran, with the cases it passed and the comparisons they made (a statement that must hold compares something in every case):\n\n| property | must | cases passed | comparisons | resolution |\n|---|---|---:|---:|---:|\n",
+        );
+        for part in &v.evidence.parts {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                cell(&part.name),
+                if part.search {
+                    "fail (the false statement, searched)"
+                } else {
+                    "hold"
+                },
+                count(part.cases),
+                count(part.comparisons),
+                if part.resolution > 0.0 {
+                    sci(part.resolution)
+                } else if part.comparisons > 0 {
+                    "0 (exact comparisons only)".to_string()
+                } else {
+                    "—".to_string()
+                }
+            ));
+        }
+        s.push('\n');
+    }
     if let Some(problem) = &v.evidence.problem {
         s.push_str(&format!("*Problem:* {}\n\n", problem));
     }
