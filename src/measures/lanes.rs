@@ -649,6 +649,32 @@ mod tests {
         }
     }
 
+    /// A support mismatch (q = 0 < p) makes KL and CE +∞ wherever it sits:
+    /// in the first, a middle or the last of several blocks (the blocks'
+    /// records are merged, and one infinite block decides), on every path.
+    #[test]
+    fn a_mismatch_in_any_block_makes_the_divergence_infinite() {
+        let n = 3 * BLOCK + 13;
+        let p = vec![1.0 / n as f64; n];
+        for at in [5, BLOCK + 7, 3 * BLOCK + 2] {
+            let mut q = p.clone();
+            q[at] = 0.0;
+            q[at + 1] *= 2.0;
+            for path in paths() {
+                assert_eq!(
+                    kl_with(path, &p, &q),
+                    f64::INFINITY,
+                    "{path:?}, q = 0 at {at}"
+                );
+                assert_eq!(
+                    cross_entropy_with(path, &p, &q),
+                    f64::INFINITY,
+                    "{path:?}, q = 0 at {at}"
+                );
+            }
+        }
+    }
+
     /// Inputs of several blocks: the same bits with pools of 1, 2 and 4
     /// threads, on every path, and within the bound of the test below of the
     /// sequential kernels.
