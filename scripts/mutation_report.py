@@ -157,7 +157,10 @@ def main():
               "after the tests written for earlier samples' survivors is the "
               "unbiased estimate for the code it ran on; an earlier sample's "
               "survivors killed since then raise that sample's own count but "
-              "not the estimate. The tests run "
+              "not the estimate. Each run records a hash of the list of all "
+              "mutants it drew from: runs with the same hash sampled the same "
+              "code, and the samples of the newest code sampled are pooled on "
+              "their own as well. The tests run "
               "through cargo-nextest (all of `cargo test` but the doctests); a run "
               "restricted to some test targets (after `--`) gives a lower bound of "
               "what the whole suite catches.")
