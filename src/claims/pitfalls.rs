@@ -702,7 +702,7 @@ mod tests {
     /// PyTorch's batchmean and with CE − H (bounds of a few u), so a KL
     /// scaled by 1 + 2⁻²⁰ fails the first and an entropy shifted by 2⁻²⁰
     /// the second; the PyTorch-style sum is compared with KL itself. A KL
-    /// that returns 0 where p > 0 = q, instead of +∞, breaks the zero
+    /// multiplied by 0 (NaN where p > 0 = q, instead of +∞) breaks the zero
     /// convention.
     #[test]
     fn the_measured_checks_fail_for_planted_bugs() {
