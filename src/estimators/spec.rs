@@ -465,6 +465,9 @@ mod tests {
         assert_eq!(m.mean, 0.0);
         assert_eq!(m.variance, 4.0 / 3.0);
         assert_eq!(m.kurtosis, 4.5);
+        // At ν = 8, 3 + 6/4 = 3·6/4: ν = 10 tells the sum from a product.
+        let m = Truth::StudentT { dof: 10.0 }.moments().unwrap();
+        assert_eq!((m.variance, m.kurtosis), (1.25, 4.0));
         let m = Truth::StudentT { dof: 3.0 }.moments().unwrap();
         assert_eq!((m.variance, m.kurtosis), (3.0, f64::INFINITY));
         let m = Truth::StudentT { dof: 2.0 }.moments().unwrap();
