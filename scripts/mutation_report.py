@@ -182,26 +182,34 @@ def main():
                   "samples' survivors; pooling the older ones with the newest "
                   "makes the figure conservative for the code as it is now.")
         md.append("")
-        current = [r for r in pooled if newest and r.get("population") == newest]
-        if current and len(current) < len(pooled):
-            c_caught = sum(r["caught"] for r in current)
-            c_viable = c_caught + sum(len(r["missed"]) for r in current)
-            c_low, c_high = clopper_pearson(c_caught, c_viable)
-            c_size = pooled[-1]["population_size"]
-            which = ("the fresh sample" if len(current) == 1
-                     else f"the {len(current)} fresh samples")
-            md.append(f"The newest code sampled: {which} drawn from the same list "
-                      f"of {c_size:,} mutants as the newest (list hash `{newest}`: "
-                      "the same mutants at the same places): "
-                      f"**{c_caught} of {c_viable} caught, "
-                      f"{100 * c_caught / c_viable:.1f}%**, exact 95% interval "
-                      f"[{100 * c_low:.1f}%, {100 * c_high:.1f}%].")
+        groups = {}
+        for r in pooled:
+            if r.get("population"):
+                groups.setdefault(r["population"], []).append(r)
+        if groups and any(len(g) < len(pooled) for g in groups.values()):
+            md.append("Samples drawn from the same list of mutants (the same mutants "
+                      "at the same places, recorded as a hash of the list) sampled "
+                      "the same code, and pool on their own:")
+            md.append("")
+            md.append("| list of mutants | mutants | samples | caught | viable | score "
+                      "| 95% interval |")
+            md.append("|---|---:|---:|---:|---:|---:|---|")
+            for hash_, group in groups.items():
+                g_caught = sum(r["caught"] for r in group)
+                g_viable = g_caught + sum(len(r["missed"]) for r in group)
+                g_low, g_high = clopper_pearson(g_caught, g_viable)
+                label = f"`{hash_}`" + (" (the newest code sampled)" if hash_ == newest
+                                        else "")
+                md.append(f"| {label} | {group[0]['population_size']:,} | {len(group)} "
+                          f"| {g_caught} | {g_viable} | "
+                          f"{100 * g_caught / g_viable:.1f}% | "
+                          f"[{100 * g_low:.1f}%, {100 * g_high:.1f}%] |")
             md.append("")
         survivors = [name for r in pooled for name in r["missed"]]
         killed = sum(why.get(n, "").startswith("killed by") for n in survivors)
         equivalent = sum(why.get(n, "").startswith("Equivalent") for n in survivors)
         neither = len(survivors) - killed - equivalent
-        md.append(f"Of those samples' {len(survivors)} survivors, {killed} "
+        md.append(f"Of the fresh samples' {len(survivors)} survivors, {killed} "
                   f"{'was' if killed == 1 else 'were'} killed "
                   f"since by new tests, {equivalent} {'is' if equivalent == 1 else 'are'} "
                   f"equivalent (no test can tell them apart), and {neither} "
@@ -220,7 +228,7 @@ def main():
         if run.get("estimate"):
             if newest and run.get("population") == newest:
                 md.append("*A fresh sample of the newest code sampled: counted in "
-                          "both figures above.*")
+                          "the estimates above.*")
             else:
                 md.append("*A fresh sample: counted in the estimate above.*")
             md.append("")
