@@ -116,6 +116,9 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
             "{name}"
         );
     }
+    kl_labels_sit_over_their_own_estimators(
+        &String::from_utf8(read(&a, "kl-estimators.svg")).unwrap(),
+    );
     // No temporary files are left behind by the atomic writes.
     let leftovers: Vec<_> = std::fs::read_dir(&a)
         .unwrap()
@@ -126,6 +129,43 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
+}
+
+/// The values of `attribute` (pixels) of the SVG elements opened by `open`,
+/// keeping only those whose content starts with `then` when it is given.
+fn svg_numbers(svg: &str, open: &str, attribute: &str, then: Option<&str>) -> Vec<f64> {
+    svg.split(open)
+        .skip(1)
+        .filter(|rest| {
+            then.is_none_or(|t| {
+                rest.split_once('>')
+                    .is_some_and(|(_, after)| after.trim_start().starts_with(t))
+            })
+        })
+        .map(|rest| {
+            let value = rest.split(&format!(" {attribute}=\"")).nth(1).unwrap();
+            value.split('"').next().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+/// In the KL-estimator picture each pair's label starts inside the pair's
+/// own group of slots: after the group's left edge (half a slot before its
+/// first marker; one pixel for rounding) and before that first marker. The
+/// markers are drawn pair by pair, k1, k2, k3, then three in the legend.
+fn kl_labels_sit_over_their_own_estimators(svg: &str) {
+    let labels = svg_numbers(svg, "<text", "x", Some("KL("));
+    let markers = svg_numbers(svg, "<circle", "cx", None);
+    assert_eq!(markers.len(), 3 * labels.len() + 3, "{markers:?}");
+    assert!(!labels.is_empty());
+    for (pair, &x) in labels.iter().enumerate() {
+        let (first, second) = (markers[3 * pair], markers[3 * pair + 1]);
+        let edge = first - 0.5 * (second - first);
+        assert!(
+            x >= edge - 1.0 && x < first,
+            "label {pair} at {x} px, its group from {edge} px, first marker at {first} px"
+        );
+    }
 }
 
 /// The committed reports/ are exactly what the README's main command writes.
