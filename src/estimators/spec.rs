@@ -455,6 +455,23 @@ impl fmt::Display for Model {
 mod tests {
     use super::*;
 
+    /// The other families' closed forms at parameters other than 1 (where a
+    /// product and a quotient can agree): Normal(1, 2) (1, 4, 3),
+    /// Laplace(½, 3/2) (½, 2·9/4, 6), Uniform(1, 4) (5/2, 9/12, 9/5),
+    /// Exponential(2) (½, ¼, 9). Every value is exact in binary but 9/5,
+    /// which is the same literal.
+    #[test]
+    fn moments_follow_the_closed_forms() {
+        let m = |s: &str| {
+            let m = s.parse::<Truth>().unwrap().moments().unwrap();
+            (m.mean, m.variance, m.kurtosis)
+        };
+        assert_eq!(m("normal:1,2"), (1.0, 4.0, 3.0));
+        assert_eq!(m("laplace:0.5,1.5"), (0.5, 4.5, 6.0));
+        assert_eq!(m("uniform:1,4"), (2.5, 0.75, 1.8));
+        assert_eq!(m("exponential:2"), (0.5, 0.25, 9.0));
+    }
+
     /// Student's t with ν degrees of freedom: mean 0 for ν > 1, variance
     /// ν/(ν − 2) for ν > 2 (else ∞), kurtosis 3 + 6/(ν − 4) for ν > 4 (else
     /// ∞); no mean at ν ≤ 1. At ν = 8: 8/6 and 4.5, each one correctly
