@@ -196,4 +196,20 @@ mod tests {
         );
         assert!(min_eigenvalue_lower_bound(&[1.0, 1.0, 1.0, 1.0], 2).is_none()); // singular
     }
+
+    /// The same matrix times 2³⁰: every operation of the iteration, the
+    /// factorization and the floor scales exactly by powers of two, so the
+    /// bound is the one above times 2³⁰. The inverse iteration must still run
+    /// to its relative stopping rule (an absolute rule, or one that stops
+    /// early at large eigenvalues, leaves the estimate a few per cent high,
+    /// and the shift must then back off by quarters).
+    #[test]
+    fn eigenvalue_bound_scales_with_the_matrix() {
+        let s = 2f64.powi(30);
+        let lb = min_eigenvalue_lower_bound(&[2.0 * s, s, s, 2.0 * s], 2).unwrap();
+        assert!(
+            lb <= s && lb >= ((1.0 - 1.0 / 1024.0) - 20.0 * U) * s,
+            "{lb} against λ_min = {s}"
+        );
+    }
 }
