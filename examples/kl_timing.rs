@@ -18,8 +18,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use logloss_proofs::measures::npy::read_f64_npy;
 use logloss_proofs::measures::{cross_entropy, entropy, kernel_path, kl_divergence, normalize};
-use logloss_proofs::npy::read_f64_npy;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

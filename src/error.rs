@@ -2,7 +2,7 @@
 
 use logloss_proofs::conformance::{ConformanceError, ProtocolError};
 use logloss_proofs::measures::MeasureError;
-use logloss_proofs::npy::NpyError;
+use logloss_proofs::measures::npy::NpyError;
 
 /// An error that ends a command with exit status 2 and one line on stderr.
 #[derive(Debug, thiserror::Error)]

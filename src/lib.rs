@@ -96,15 +96,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod calibration;
 pub mod claims;
 pub mod conformance;
 pub mod estimators;
-pub mod evidence;
 pub mod measures;
 pub mod models;
-pub mod npy;
-pub mod pitfalls;
+pub mod numerics;
 pub mod report;
 pub mod risk;
 pub mod seed;

@@ -17,14 +17,14 @@ mod common;
 use astro_float::BigFloat;
 use common::reference::Reference;
 use logloss_proofs::measures::{
-    bernoulli, compensated_sum, cross_entropy, cross_entropy_logits, entropy, kl_divergence,
-    kl_divergence_logits, log_softmax, normalize,
+    bernoulli, cross_entropy, cross_entropy_logits, entropy, kl_divergence, kl_divergence_logits,
+    log_softmax, normalize,
 };
+use logloss_proofs::numerics::compensated_sum;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Unit roundoff of f64.
-const U: f64 = f64::EPSILON / 2.0;
+use logloss_proofs::numerics::U;
 
 /// 2⁻¹⁰⁷⁴, the spacing of the subnormals: a rounding whose result is
 /// subnormal may lose up to half of it, whatever its relative bound says.

@@ -105,9 +105,9 @@ fn the_crate_s_own_measures_pass_claims_6_7_and_9_at_other_seeds() {
 
 use astro_float::{BigFloat, RoundingMode};
 use common::reference::{PREC, Reference};
-use logloss_proofs::pitfalls::log_softmax_error_bounds;
-use logloss_proofs::pitfalls::losses::{TorchReduction, kl_div_logits_gradient};
-use logloss_proofs::pitfalls::moving_target::CoTrained;
+use logloss_proofs::measures::log_softmax_error_bounds;
+use logloss_proofs::risk::co_trained::CoTrained;
+use logloss_proofs::risk::torch_losses::{TorchReduction, kl_div_logits_gradient};
 use logloss_proofs::seed::stream;
 use rand::RngExt;
 

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use logloss_proofs::measures::npy::to_npy_bytes;
 use logloss_proofs::measures::{cross_entropy, entropy, kl_divergence};
-use logloss_proofs::npy::to_npy_bytes;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))

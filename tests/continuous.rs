@@ -32,8 +32,7 @@ use rand_chacha::ChaCha8Rng;
 use statrs::distribution::{Continuous as _, Exp, Laplace, Normal};
 use statrs::statistics::Distribution as _;
 
-/// Unit roundoff of `f64`.
-const U: f64 = f64::EPSILON / 2.0;
+use logloss_proofs::numerics::U;
 /// Relative error bound of `kl_divergence` derived in the module docs.
 const KL_REL_BOUND: f64 = 70.0 * U;
 

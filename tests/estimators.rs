@@ -373,7 +373,7 @@ fn coverage_sweep_of_the_gap_interval() {
 
 #[test]
 fn clopper_pearson_matches_closed_forms_at_the_ends() {
-    use logloss_proofs::calibration::clopper_pearson;
+    use logloss_proofs::claims::calibration::clopper_pearson;
     // x = 0: high = 1 − (α/2)^(1/n); x = n: low = (α/2)^(1/n). Bisection stops at
     // adjacent doubles, so the error is that of the incomplete beta I divided by
     // its slope at the root: |Δp| ≤ |ΔI| / I'(p), and I'(p) = n·p^(n−1) ≥ 0.26

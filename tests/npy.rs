@@ -3,7 +3,7 @@
 //! Fixtures in `tests/data/` were written by numpy; `tests/data/README.md`
 //! gives the commands.
 
-use logloss_proofs::npy::{NpyError, parse_f64_npy, read_f64_npy, to_npy_bytes};
+use logloss_proofs::measures::npy::{NpyError, parse_f64_npy, read_f64_npy, to_npy_bytes};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use std::path::{Path, PathBuf};

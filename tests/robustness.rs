@@ -18,18 +18,18 @@ use common::strategies::{
     arb_vec_pair, arb_weights,
 };
 use logloss_proofs::measures::{
-    Arg, MeasureError, NeumaierSum, Reduced, Reduction, Unit, bernoulli, compensated_sum,
-    cross_entropy, cross_entropy_logits, cross_entropy_logits_rows, cross_entropy_rows, entropy,
-    entropy_rows, kl_divergence, kl_divergence_logits, kl_divergence_logits_rows,
-    kl_divergence_rows, log_softmax, normalize, sum_tolerance, validate_distribution,
+    Arg, MeasureError, Reduced, Reduction, Unit, bernoulli, cross_entropy, cross_entropy_logits,
+    cross_entropy_logits_rows, cross_entropy_rows, entropy, entropy_rows, kl_divergence,
+    kl_divergence_logits, kl_divergence_logits_rows, kl_divergence_rows, log_softmax, normalize,
+    sum_tolerance, validate_distribution,
 };
 use logloss_proofs::measures::{Prediction, softmax, summarize};
+use logloss_proofs::numerics::{NeumaierSum, compensated_sum};
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError};
 use std::f64::consts::LN_2;
 
-/// Unit roundoff of f64.
-const U: f64 = f64::EPSILON / 2.0;
+use logloss_proofs::numerics::U;
 
 const SEED_ROBUSTNESS: u64 = 0x20B0_0001;
 const SEED_LONG: u64 = 0x20B0_0002;

@@ -6,17 +6,17 @@
 //! u = 2⁻⁵³ throughout; ε = 2u = f64::EPSILON.
 
 use logloss_proofs::measures::{
-    Arg, MeasureError, Reduced, Reduction, Unit, bernoulli, compensated_sum, cross_entropy,
-    cross_entropy_logits, cross_entropy_logits_rows, cross_entropy_rows, entropy, entropy_rows,
-    kl_divergence, kl_divergence_logits, kl_divergence_logits_rows, kl_divergence_rows,
-    log_softmax, normalize, sum_tolerance, validate_distribution,
+    Arg, MeasureError, Reduced, Reduction, Unit, bernoulli, cross_entropy, cross_entropy_logits,
+    cross_entropy_logits_rows, cross_entropy_rows, entropy, entropy_rows, kl_divergence,
+    kl_divergence_logits, kl_divergence_logits_rows, kl_divergence_rows, log_softmax, normalize,
+    sum_tolerance, validate_distribution,
 };
+use logloss_proofs::numerics::compensated_sum;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::f64::consts::LN_2;
 
-/// Unit roundoff of f64.
-const U: f64 = f64::EPSILON / 2.0;
+use logloss_proofs::numerics::U;
 
 const SEED_REDUCTIONS: u64 = 0x7A11_0001;
 
@@ -795,7 +795,7 @@ fn long_vectors_are_checked_against_the_same_tolerance() {
 /// the sequential check, which rejects.
 #[test]
 fn mass_lost_by_the_fast_pass_near_the_tolerance_edge_is_still_rejected() {
-    const U: f64 = f64::EPSILON / 2.0;
+    use logloss_proofs::numerics::U;
     let n = 3200;
     let mut p = vec![0.0; n];
     p[0] = 1.0 + 3191.0 * f64::EPSILON; // 1 + 6382u, exactly

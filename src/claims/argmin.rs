@@ -15,9 +15,9 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use super::harness::{U, Worst, property};
+use super::harness::{CONTRACT, U, Worst, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
-use crate::measures::{self, NeumaierSum, normalize};
+use crate::measures::{self, normalize};
 use crate::models::linalg::{gamma, norm2, norm2_up};
 use crate::models::{
     GradientEval, HessianEval, LogisticNll, NewtonFit, NewtonOptions, NormalCrossEntropy,
@@ -25,6 +25,8 @@ use crate::models::{
     categorical_mle, fit_logistic, minimize, normal_log_likelihood, normal_mle, sigmoid,
     softmax_cross_entropy_grad, softmax_relative_errors, softplus,
 };
+use crate::numerics::NeumaierSum;
+use crate::numerics::format::short_vector as fmt_vec;
 use crate::strategies::{arb_distribution_and_logits, arb_distribution_of};
 
 /// Claim 4.
@@ -51,22 +53,8 @@ pub(crate) const GRADIENT_EQUIVALENCE: Claim = Claim {
     check: check_gradient,
 };
 
-/// The accuracy contract of a [`Measures`] implementation, as in claims 1–2:
-/// |error| ≤ 4u·Σ|tᵢ| over the terms tᵢ of the measure.
-const CONTRACT: f64 = 4.0 * U;
-
 // ---------------------------------------------------------------------------
 // Shared helpers
-
-fn fmt_vec(v: &[f64]) -> String {
-    let shown: Vec<String> = v.iter().take(8).map(|x| format!("{x:e}")).collect();
-    let more = if v.len() > 8 {
-        format!(", … ({} entries)", v.len())
-    } else {
-        String::new()
-    };
-    format!("[{}{more}]", shown.join(", "))
-}
 
 fn row(name: &str, value: String) -> (String, String) {
     (name.to_string(), value)
@@ -1396,7 +1384,7 @@ fn compare_with_differences(
     let g = softmax_cross_entropy_grad(p, z).map_err(|e| format!("rejected a valid pair: {e}"))?;
     let q = measures::softmax(z).map_err(|e| e.to_string())?;
     let rel = softmax_relative_errors(z, &q);
-    let mass = measures::compensated_sum(p);
+    let mass = crate::numerics::compensated_sum(p);
     let (_, e0) = eval(z)?;
     for &j in coords {
         let (q_up, rest_up) = q_bounds(&q, &rel, j);
@@ -1627,7 +1615,7 @@ fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Re
     }
     let (centred, v_err) = centred_log_ratio(start, p);
     let distance = norm2_up(&centred) + norm2_up(&v_err);
-    let mass = measures::compensated_sum(p);
+    let mass = crate::numerics::compensated_sum(p);
     let entropy = m
         .entropy(p)
         .map_err(|e| format!("H rejected a valid p: {e}"))?;

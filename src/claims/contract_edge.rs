@@ -8,18 +8,17 @@
 //! fails here, where the crate's own measures would never show it.
 
 use super::{Context, DEFAULT_CASES, Measures, Outcome, catalogue};
-use crate::measures::dd::{fast_two_sum, two_sum};
 use crate::measures::{self, MeasureError, ln::ln_dd};
+use crate::numerics::dd::{fast_two_sum, two_sum};
 use crate::seed::DEFAULT_SEED;
 use crate::test_support::{PREC as P, big, hashed_sign, to_f64};
 
-const U: f64 = f64::EPSILON / 2.0;
 /// Relative error of `ln_dd` (its module documents 2⁻⁶⁸), doubled to cover
 /// the double-double products and sums that form each term.
 const DD: f64 = 1.0 / (1u64 << 62) as f64 / 32.0;
 /// The smallest positive normal times 4: a product or sum below it may
 /// underflow, losing up to 2⁻¹⁰⁷⁴ per operation.
-const TINY: f64 = 4.0 * f64::MIN_POSITIVE;
+use crate::numerics::{U, UNDERFLOW_ALLOWANCE as TINY};
 
 /// Measures whose every value is moved to the edge of the contract, in a
 /// direction that a hash of the measure and its inputs chooses (so that over

@@ -1,6 +1,6 @@
 //! Claims 1 and 2: the decomposition CE = H + KL, and Gibbs' inequality.
 
-use super::harness::{U, Worst, condition, gibbs_floor, property, quickcheck_property};
+use super::harness::{CONTRACT, U, Worst, condition, gibbs_floor, property, quickcheck_property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
 use crate::measures::MeasureError;
 use crate::strategies::{IntegerPair, arb_pair};
@@ -28,13 +28,6 @@ pub(crate) const GIBBS: Claim = Claim {
     test: "tests/claims.rs::claim_2_gibbs_inequality",
     check: check_gibbs,
 };
-
-/// The accuracy contract a measure implementation is held to, per measure:
-/// |error| ≤ 4u·Σ|tᵢ|. Why 4u: each term carries the rounding of its logarithm
-/// and its product (2u relative), and a compensated (or pairwise, at these
-/// sizes) sum adds at most 2u·Σ|tᵢ|. The crate's own measures are within one
-/// ULP of the exact value, far inside.
-const CONTRACT: f64 = 4.0 * U;
 
 fn measures_of(m: &dyn Measures, p: &[f64], q: &[f64]) -> Result<(f64, f64, f64), MeasureError> {
     Ok((

@@ -15,16 +15,17 @@
 //! measure) to its edge must still pass every claim.
 
 mod argmin;
+pub mod calibration;
 #[cfg(test)]
 mod contract_edge;
-mod empirical;
+mod empirical_risk;
 mod harness;
 mod identities;
 mod implementation;
-mod losses;
+mod kl_loss_pitfalls;
 mod moving_target;
-mod pitfalls;
-mod reverse;
+mod other_losses;
+mod reverse_kl;
 mod verdict;
 
 pub(crate) use harness::gibbs_floor;
@@ -128,13 +129,13 @@ pub fn catalogue() -> &'static [Claim] {
 static CATALOGUE: [Claim; 9] = [
     identities::CE_DECOMPOSITION,
     identities::GIBBS,
-    empirical::EMPIRICAL_RISK_IS_NLL,
+    empirical_risk::EMPIRICAL_RISK_IS_NLL,
     argmin::ARGMIN_EQUIVALENCE,
     argmin::GRADIENT_EQUIVALENCE,
-    reverse::REVERSE_KL_DIFFERS,
+    reverse_kl::REVERSE_KL_DIFFERS,
     moving_target::MOVING_TARGET,
-    losses::OTHER_LOSSES,
-    pitfalls::KL_LOSS_PITFALLS,
+    other_losses::OTHER_LOSSES,
+    kl_loss_pitfalls::KL_LOSS_PITFALLS,
 ];
 
 /// Looks a claim up by id.

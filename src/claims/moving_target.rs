@@ -3,11 +3,14 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::harness::{U, Worst, difference_bound, power_of_two_step, property};
+use super::harness::{CONTRACT, U, Worst, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use crate::measures::log_softmax_error_bounds;
 use crate::measures::softmax;
-use crate::pitfalls::moving_target::{CoTrained, fixed_target_gradient};
-use crate::pitfalls::{Bounded, log_softmax_error_bounds, mat_vec};
+use crate::numerics::finite_difference::{difference_bound, power_of_two_step};
+use crate::numerics::format::{short, short_vector as fmt_vec};
+use crate::numerics::tracked::{Bounded, mat_vec};
+use crate::risk::co_trained::{CoTrained, fixed_target_gradient};
 use crate::strategies::arb_distribution_of;
 
 /// Claim 7.
@@ -21,9 +24,6 @@ pub(crate) const MOVING_TARGET: Claim = Claim {
     test: "tests/claims_differ.rs::claim_7_moving_target_gradients_differ",
     check: check_moving_target,
 };
-
-/// The accuracy contract of a measure: |error| ≤ 4u·Σ|tᵢ| (see claim 1).
-const CONTRACT: f64 = 4.0 * U;
 
 /// A case: θ, A, B and the shape (C, d).
 #[derive(Debug, Clone)]
@@ -408,34 +408,6 @@ fn fixed_target_agrees(
         }
     }
     Ok(())
-}
-
-/// Formats a vector compactly.
-pub(super) fn fmt_vec(v: &[f64]) -> String {
-    let shown: Vec<String> = v.iter().map(|x| short(*x)).collect();
-    format!("[{}]", shown.join(", "))
-}
-
-/// A number with at most six significant digits, trailing zeros dropped.
-pub(super) fn short(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let s = format!("{x:.6e}");
-    let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exponent.parse().unwrap_or(0);
-    if (-4..6).contains(&exp) {
-        let digits = (5 - exp).max(0) as usize;
-        let f = format!("{x:.digits$}");
-        if f.contains('.') {
-            f.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            f
-        }
-    } else {
-        let m = mantissa.trim_end_matches('0').trim_end_matches('.');
-        format!("{m}e{exp}")
-    }
 }
 
 /// Formats values with their error bounds, "v ± e".

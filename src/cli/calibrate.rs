@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use logloss_proofs::calibration::{Calibration, INTERVAL_CONFIDENCE, calibrate};
+use logloss_proofs::claims::calibration::{Calibration, INTERVAL_CONFIDENCE, calibrate};
 use serde_json::json;
 
 use super::json::number;

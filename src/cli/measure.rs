@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use logloss_proofs::measures::npy::read_f64_npy;
 use logloss_proofs::measures::{Prediction, Summary, Unit, normalize, summarize};
-use logloss_proofs::npy::read_f64_npy;
 use serde_json::json;
 
 use super::json::number;

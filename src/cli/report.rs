@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use logloss_proofs::evidence::{Budget, Stage, collect};
+use logloss_proofs::report::evidence::{Budget, Stage, collect};
 use logloss_proofs::report::{ReportFile, render};
 use logloss_proofs::seed::DEFAULT_SEED;
 

@@ -72,9 +72,8 @@ use super::{
     Implementation, Op, Outcome, Precision, ProtocolError, Refusal, Support,
 };
 use crate::claims::{Context, PropertyRun, U, Worst, gibbs_floor, property};
-use crate::measures::{
-    self, MeasureError, NeumaierSum, Reduced, Reduction, compensated_sum, normalize, softmax,
-};
+use crate::measures::{self, MeasureError, Reduced, Reduction, normalize, softmax};
+use crate::numerics::{NeumaierSum, compensated_sum};
 use crate::strategies::{
     arb_batch_categories, arb_distribution_of, arb_logits_of, arb_pair_of, arb_permutation,
     arb_rows,

@@ -7,7 +7,8 @@ use super::sampler::Sampler;
 use super::spec::{Model, SpecError, Truth};
 use super::stats::{Interval, RunningStats};
 use super::theory::{Theory, check_compatible, theory};
-use crate::measures::{MeasureError, NeumaierSum, compensated_sum, kl_divergence};
+use crate::measures::{MeasureError, kl_divergence};
+use crate::numerics::{NeumaierSum, compensated_sum};
 use crate::seed;
 
 /// Replicates per chunk: each chunk has its own ChaCha stream, so results do

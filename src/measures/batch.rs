@@ -9,8 +9,8 @@
 use super::error::{Arg, MeasureError};
 use super::kernels;
 use super::logits;
-use super::summation::NeumaierSum;
 use super::validate::{check_distribution, check_same_len};
+use crate::numerics::NeumaierSum;
 
 /// How per-row values are combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 
 use super::error::{Arg, MeasureError};
 use super::kernels::add_kl_term;
-use super::summation::NeumaierSum;
+use crate::numerics::NeumaierSum;
 
 fn check_probability(name: &'static str, v: f64) -> Result<(), MeasureError> {
     if (0.0..=1.0).contains(&v) {

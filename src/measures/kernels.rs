@@ -9,9 +9,9 @@
 //! entries outside their fast range, and (in tests) as the sequential
 //! reference the lanes are checked against.
 
-use super::dd::{two_prod, two_sum};
 use super::ln::ln_dd;
-use super::summation::NeumaierSum;
+use crate::numerics::NeumaierSum;
+use crate::numerics::dd::{two_prod, two_sum};
 
 /// Coefficients 1/(2k + 3), k = 0..17, of B(x) = Σ xᵏ/(2k + 3), where
 /// atanh(s) − s = s³·B(s²). Seventeen terms: for x = s² ≤ 1/9 the remainder is

@@ -59,10 +59,10 @@
 //! compensated sum, as in the sequential kernels; the bound on the result,
 //! 2u·|KL| + O(n u²)·Σ|terms|, is the same.
 
-use super::dd::{fast_two_sum, two_prod, two_sum};
 use super::kernels::{add_a_ln_b, add_kl_term};
 use super::ln::{LN1P_TAIL, LN2_HI, LN2_LO, TABLE};
-use super::summation::NeumaierSum;
+use crate::numerics::NeumaierSum;
+use crate::numerics::dd::{fast_two_sum, two_prod, two_sum};
 use rayon::prelude::*;
 
 /// Number of lanes: the width of the accumulator layout, on every CPU.
@@ -451,7 +451,7 @@ pub(crate) fn checked_sum(p: &[f64]) -> Option<f64> {
 /// The bound of [`checked_sum`]'s error for `n` entries, relative to the
 /// exact sum: (⌈n/32⌉ + 2)·u·(1 + 2⁻²⁰).
 pub(crate) fn checked_sum_error(n: usize) -> f64 {
-    const U: f64 = f64::EPSILON / 2.0;
+    use crate::numerics::U;
     (n.div_ceil(SUM_LANES) as f64 + 2.0) * U * (1.0 + 2f64.powi(-20))
 }
 
@@ -568,7 +568,7 @@ mod tests {
 
     const P: usize = 320;
     const RM: RoundingMode = RoundingMode::ToEven;
-    const U: f64 = f64::EPSILON / 2.0;
+    use crate::numerics::U;
 
     fn to_f64(v: &BigFloat, cc: &mut Consts) -> f64 {
         if v.is_zero() {

@@ -16,7 +16,7 @@
 //! with −ln rᵢ tabulated in double-double (computed at 320 bits; a unit test
 //! recomputes every entry) and ln 2 split as in fdlibm so that e·ln2_hi is exact.
 
-use super::dd::{fast_two_sum, two_prod, two_sum};
+use crate::numerics::dd::{fast_two_sum, two_prod, two_sum};
 
 /// fdlibm's ln 2 split: LN2_HI has 21 trailing zero bits, so e·LN2_HI is exact
 /// for |e| < 2²¹; LN2_HI + LN2_LO equals ln 2 to 1.7e−26 (2⁻⁸⁵) relative.

@@ -1,8 +1,9 @@
 //! Cross-entropy and KL divergence against q = softmax(z), from the logits z.
 
 use super::error::{Arg, MeasureError};
-use super::summation::NeumaierSum;
 use super::validate::{check_distribution, check_finite, check_same_len};
+use crate::numerics::NeumaierSum;
+use crate::numerics::U;
 
 /// The log-normalizer of a logit vector, kept in two parts:
 /// ln Σⱼ exp(zⱼ) = max + ln_rest, with ln_rest = ln(1 + Σ_{j≠argmax} exp(zⱼ − max)).
@@ -205,6 +206,46 @@ pub fn kl_divergence_logits(p: &[f64], logits: &[f64]) -> Result<f64, MeasureErr
     check_logits(za, logits)?;
     check_same_len(pa, p, za, logits)?;
     Ok(kl_kernel(p, logits))
+}
+
+/// A bound on the absolute rounding error of each entry of the crate's
+/// [`log_softmax`](crate::measures::log_softmax) (equivalently, the relative
+/// error of [`softmax`](crate::measures::softmax), plus u for its `exp`),
+/// when each logit is itself known within `logit_error`.
+///
+/// ```text
+/// |error of ln qᵢ| ≤ u·(2|ln qᵢ| + Δ + n + 4) + 4·logit_error,   Δ = max z − min z
+/// ```
+///
+/// Derivation, following the stable evaluation −ln qᵢ = (max z − zᵢ) + ln(1 + S),
+/// S = Σ_{j≠argmax} exp(zⱼ − max z): the difference max z − zᵢ carries
+/// u·|max z − zᵢ| ≤ u·|ln qᵢ| plus 2·logit_error; each exp(zⱼ − max z) has
+/// relative error u·(Δ + 1) + 2·logit_error, so S (a compensated sum of n − 1
+/// terms) has relative error u·(Δ + n + 1) + 2·logit_error, which ln(1 + S)
+/// passes on times S/(1 + S) ≤ 1, plus u·ln(1 + S) ≤ u·|ln qᵢ|; the final
+/// addition adds u·|ln qᵢ|. Summed: the bound above, to first order in u.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::measures::log_softmax_error_bounds;
+/// let e = log_softmax_error_bounds(&[0.0, 0.0], 0.0);
+/// let u = f64::EPSILON / 2.0;
+/// // ln q = −ln 2 for both: u·(2 ln 2 + 0 + 2 + 4).
+/// assert_eq!(e[0], u * (2.0 * std::f64::consts::LN_2 + 6.0));
+/// ```
+pub fn log_softmax_error_bounds(logits: &[f64], logit_error: f64) -> Vec<f64> {
+    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let min = logits.iter().copied().fold(f64::INFINITY, f64::min);
+    let n = logits.len() as f64;
+    let spread = max - min;
+    let ln_sum = logits.iter().map(|z| (z - max).exp()).sum::<f64>().ln();
+    logits
+        .iter()
+        .map(|&z| {
+            let ln_q = (z - max - ln_sum).abs();
+            U * (2.0 * ln_q + spread + n + 4.0) + 4.0 * logit_error
+        })
+        .collect()
 }
 
 #[cfg(test)]

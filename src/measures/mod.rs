@@ -10,15 +10,14 @@
 mod batch;
 pub mod bernoulli;
 pub mod continuous;
-pub(crate) mod dd;
 mod discrete;
 mod error;
 mod kernels;
 mod lanes;
 pub(crate) mod ln;
 mod logits;
+pub mod npy;
 mod summary;
-mod summation;
 mod validate;
 
 pub use batch::{
@@ -27,9 +26,10 @@ pub use batch::{
 };
 pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
 pub use error::{Arg, MeasureError};
-pub use logits::{cross_entropy_logits, kl_divergence_logits, log_softmax};
+pub use logits::{
+    cross_entropy_logits, kl_divergence_logits, log_softmax, log_softmax_error_bounds,
+};
 pub use summary::{Prediction, Summary, softmax, summarize};
-pub use summation::{NeumaierSum, compensated_sum};
 pub use validate::{normalize, sum_tolerance, validate_distribution};
 
 /// Which implementation of the vector kernels ([`entropy`], [`cross_entropy`],

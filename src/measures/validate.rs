@@ -1,7 +1,7 @@
 //! Input validation and the explicit normalization step.
 
 use super::error::{Arg, MeasureError};
-use super::summation::NeumaierSum;
+use crate::numerics::NeumaierSum;
 
 /// The tolerance on |Σpᵢ − 1| that a probability vector of length `n` must meet.
 ///
@@ -72,7 +72,7 @@ fn check_nonnegative(arg: Arg, p: &[f64]) -> Result<f64, MeasureError> {
 /// sequential checks (and so do the shortest vectors, n ≤ 4, where the
 /// margin reaches the tolerance).
 fn surely_distribution(p: &[f64]) -> bool {
-    const U: f64 = f64::EPSILON / 2.0;
+    use crate::numerics::U;
     let Some(s) = super::lanes::checked_sum(p) else {
         return false;
     };

@@ -1,7 +1,8 @@
 //! The Bernoulli distribution: maximum likelihood and log-likelihood.
 
 use super::error::ModelError;
-use crate::measures::{NeumaierSum, bernoulli};
+use crate::measures::bernoulli;
+use crate::numerics::NeumaierSum;
 
 fn check_samples(samples: &[f64]) -> Result<(), ModelError> {
     if samples.is_empty() {

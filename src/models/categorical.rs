@@ -6,11 +6,10 @@ use super::linalg::{U, gamma, norm2_up};
 use super::newton::{
     Certificate, GradientEval, HessianEval, NewtonOptions, Objective, max_row_norm, minimize,
 };
-use crate::measures::{self, NeumaierSum, validate_distribution};
+use crate::measures::{self, validate_distribution};
+use crate::numerics::NeumaierSum;
 
-/// The smallest positive subnormal, 2⁻¹⁰⁷⁴: the absolute error of an `exp`
-/// whose result underflows (within one unit in the last place).
-pub(crate) const TINY: f64 = f64::from_bits(1);
+pub(crate) use crate::numerics::SMALLEST_SUBNORMAL as TINY;
 
 /// Per-entry bounds εᵢ on the relative error of q̃ = [`measures::softmax`]`(z)`:
 /// |q̃ᵢ − qᵢ| ≤ εᵢ·qᵢ + 2⁻¹⁰⁷⁴ for the exact qᵢ = softmax(z)ᵢ of the stored z.
@@ -240,7 +239,7 @@ impl SoftmaxCrossEntropy {
         let flat = flatten_rows("features", features, dimension)?;
         Ok(SoftmaxCrossEntropy {
             p: p.to_vec(),
-            mass: measures::compensated_sum(p),
+            mass: crate::numerics::compensated_sum(p),
             row_norm: max_row_norm(&flat, dimension),
             features: flat,
             categories: p.len(),

@@ -1,15 +1,7 @@
 //! Small dense linear algebra (row-major d×d), with the rounding-error bounds
 //! the fits' certificates need.
 
-/// Unit roundoff u = 2⁻⁵³.
-pub(crate) const U: f64 = f64::EPSILON / 2.0;
-
-/// Higham's γₘ = m·u / (1 − m·u): the relative error bound of m successive
-/// roundings (a dot product or plain sum of m terms, a chain of m products).
-pub(crate) fn gamma(m: usize) -> f64 {
-    let mu = m as f64 * U;
-    mu / (1.0 - mu)
-}
+pub(crate) use crate::numerics::{U, gamma};
 
 /// ‖v‖₂, accumulated in a plain loop (relative error ≤ γ_{d+2}).
 pub(crate) fn norm2(v: &[f64]) -> f64 {

@@ -5,7 +5,7 @@
 use super::error::ModelError;
 use super::linalg::{U, gamma, norm2_up};
 use super::newton::{GradientEval, HessianEval, Objective};
-use crate::measures::NeumaierSum;
+use crate::numerics::NeumaierSum;
 
 /// ln(2π), correctly rounded (`(2π).ln()` in f64 is one ulp below).
 const LN_2PI: f64 = 1.837_877_066_409_345_5;

@@ -2,7 +2,7 @@
 
 use super::format::{cell, count, fixed, interval, sci};
 use crate::claims::{self, Expectation, Outcome, Verdict};
-use crate::evidence::{Evidence, GapSeries};
+use crate::report::evidence::{Evidence, GapSeries};
 
 /// The command that regenerates the reports at this evidence's seed and budget.
 fn command(e: &Evidence) -> String {
@@ -10,7 +10,7 @@ fn command(e: &Evidence) -> String {
     if e.seed != crate::seed::DEFAULT_SEED {
         c.push_str(&format!(" --seed {}", e.seed));
     }
-    if e.budget != crate::evidence::Budget::Default {
+    if e.budget != crate::report::evidence::Budget::Default {
         c.push_str(&format!(" --budget {}", e.budget.name()));
     }
     c
@@ -338,7 +338,7 @@ pub fn index(e: &Evidence) -> String {
     );
     let cases: u64 = e.verdicts.iter().map(|v| v.evidence.cases).sum();
     let replicates =
-        e.budget.replicates() * (e.gap.len() * crate::evidence::GAP_SIZES.len()) as u64;
+        e.budget.replicates() * (e.gap.len() * crate::report::evidence::GAP_SIZES.len()) as u64;
     let points: u64 = e
         .gap
         .iter()
@@ -435,7 +435,7 @@ The test suite makes {} statistical assertions. Their family-wise probability of
         "\n## Calibration\n\nEach statistical check is rerun under {} seeds at the nominal level {}, on cases where its claim is true, so false failures are frequent enough to count. The interval is Clopper–Pearson at {}; *consistent* means it holds the nominal level. Regenerate with more seeds through `cargo run --release -- calibrate --seeds 1000`.\n\n| check | runs | false failures | rate | interval | consistent |\n|---|---:|---:|---:|---|---|\n",
         count(c.seeds),
         fixed(c.level, 3),
-        fixed(crate::calibration::INTERVAL_CONFIDENCE, 3)
+        fixed(crate::claims::calibration::INTERVAL_CONFIDENCE, 3)
     ));
     for k in &c.checks {
         s.push_str(&format!(

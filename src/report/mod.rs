@@ -1,11 +1,12 @@
 //! The Markdown and SVG reports, rendered from [`Evidence`] only: this module
 //! formats and draws, it does not compute.
 
+pub mod evidence;
 mod format;
 mod markdown;
 mod svg;
 
-use crate::evidence::Evidence;
+use crate::report::evidence::Evidence;
 
 /// One file of the report: its name inside the report folder and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::evidence::Evidence;
+use crate::report::evidence::Evidence;
 
 const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),

@@ -14,7 +14,8 @@
 
 use super::error::RiskError;
 use super::loss::{Loss, check_finite, check_label, neg_ln};
-use crate::measures::{NeumaierSum, validate_distribution};
+use crate::measures::validate_distribution;
+use crate::numerics::NeumaierSum;
 
 /// Checks that a sample is non-empty.
 fn check_nonempty<T>(sample: &[T]) -> Result<(), RiskError> {

@@ -7,7 +7,8 @@
 //! label y ∈ {0, …, K − 1}.
 
 use super::error::RiskError;
-use crate::measures::{NeumaierSum, validate_distribution};
+use crate::measures::validate_distribution;
+use crate::numerics::NeumaierSum;
 
 /// A loss of a categorical prediction, as a value: what [`empirical_risk`]
 /// averages.

@@ -25,9 +25,11 @@
 //! assert_eq!(risk, cross_entropy(&p_hat, &q).unwrap()); // both are ln 2
 //! ```
 
+pub mod co_trained;
 pub mod empirical;
 mod error;
 pub mod loss;
+pub mod torch_losses;
 
 pub use error::RiskError;
 pub use loss::Loss;

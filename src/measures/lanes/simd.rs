@@ -9,7 +9,7 @@ use super::{
     SUM_LANES, TAME_MAX, TAME_MIN, TINY_DIFF, TWO52_BITS, TWO52_PLUS_BIAS, ce_lane, kl_lane,
 };
 use crate::measures::ln::{LN1P_TAIL, LN2_HI, LN2_LO};
-use crate::measures::summation::NeumaierSum;
+use crate::numerics::NeumaierSum;
 use pulp::x86::V3;
 #[cfg(feature = "avx512")]
 use pulp::x86::V4;

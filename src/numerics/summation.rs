@@ -12,7 +12,7 @@
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::measures::NeumaierSum;
+/// use logloss_proofs::numerics::NeumaierSum;
 /// let mut s = NeumaierSum::new();
 /// for x in [1.0, 1e100, 1.0, -1e100] {
 ///     s.add(x);
@@ -98,7 +98,7 @@ impl FromIterator<f64> for NeumaierSum {
 /// The compensated sum of a slice.
 ///
 /// ```
-/// assert_eq!(logloss_proofs::measures::compensated_sum(&[0.1; 10]), 1.0);
+/// assert_eq!(logloss_proofs::numerics::compensated_sum(&[0.1; 10]), 1.0);
 /// ```
 pub fn compensated_sum(xs: &[f64]) -> f64 {
     xs.iter().copied().collect::<NeumaierSum>().value()

@@ -3,10 +3,14 @@
 
 use proptest::prelude::*;
 
-use super::empirical::{CONTRACT, HALF_LN_2PI, gamma, shown};
+use super::empirical_risk::HALF_LN_2PI;
+use super::harness::CONTRACT;
 use super::harness::{U, Worst, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
-use crate::measures::{compensated_sum, normalize};
+use crate::measures::normalize;
+use crate::numerics::compensated_sum;
+use crate::numerics::format::first_eight as shown;
+use crate::numerics::gamma;
 use crate::risk::Loss;
 use crate::risk::empirical::{
     empirical_distribution, empirical_risk, label_counts, mean_nll, mean_nll_continuous,

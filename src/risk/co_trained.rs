@@ -22,8 +22,10 @@
 //! running error analysis from the logits' rounding
 //! ([`log_softmax_error_bounds`]).
 
-use super::{Bounded, Tracked, U, log_softmax_error_bounds, mat_vec};
+use crate::measures::log_softmax_error_bounds;
 use crate::measures::{self, MeasureError, validate_distribution};
+use crate::numerics::U;
+use crate::numerics::tracked::{Bounded, Tracked, mat_vec};
 
 /// Why a model or parameter vector is not acceptable.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -151,7 +153,7 @@ impl CoTrained {
     ///
     /// # Example
     /// ```
-    /// use logloss_proofs::pitfalls::moving_target::CoTrained;
+    /// use logloss_proofs::risk::co_trained::CoTrained;
     /// let m = CoTrained::new(2, 1, vec![1.0, 0.0], vec![0.0, 1.0]).unwrap();
     /// assert_eq!(m.teacher(&[0.0]).unwrap(), vec![0.5, 0.5]);
     /// ```
@@ -182,7 +184,7 @@ impl CoTrained {
     /// The number of classes C.
     ///
     /// ```
-    /// use logloss_proofs::pitfalls::moving_target::CoTrained;
+    /// use logloss_proofs::risk::co_trained::CoTrained;
     /// let m = CoTrained::new(3, 2, vec![0.0; 6], vec![1.0; 6]).unwrap();
     /// assert_eq!((m.classes(), m.dim()), (3, 2));
     /// assert_eq!((m.teacher_matrix()[0], m.student_matrix()[0]), (0.0, 1.0));
@@ -218,7 +220,7 @@ impl CoTrained {
     ///
     /// # Example
     /// ```
-    /// use logloss_proofs::pitfalls::moving_target::CoTrained;
+    /// use logloss_proofs::risk::co_trained::CoTrained;
     /// let m = CoTrained::new(2, 1, vec![1.0, -1.0], vec![0.0, 0.0]).unwrap();
     /// let p = m.teacher(&[0.5]).unwrap(); // softmax(0.5, −0.5)
     /// assert!(p[0] > p[1]);
@@ -238,7 +240,7 @@ impl CoTrained {
     ///
     /// # Example
     /// ```
-    /// use logloss_proofs::pitfalls::moving_target::CoTrained;
+    /// use logloss_proofs::risk::co_trained::CoTrained;
     /// let m = CoTrained::new(2, 1, vec![1.0, 0.0], vec![0.0, 0.0]).unwrap();
     /// assert_eq!(m.student(&[3.0]).unwrap(), vec![0.5, 0.5]);
     /// ```
@@ -260,7 +262,7 @@ impl CoTrained {
     ///
     /// # Example
     /// ```
-    /// use logloss_proofs::pitfalls::moving_target::CoTrained;
+    /// use logloss_proofs::risk::co_trained::CoTrained;
     /// // One parameter moves the teacher only; the student is fixed uniform.
     /// let m = CoTrained::new(2, 1, vec![1.0, 0.0], vec![0.0, 0.0]).unwrap();
     /// let g = m.gradients(&[1.0]).unwrap();
@@ -318,7 +320,7 @@ impl CoTrained {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::moving_target::fixed_target_gradient;
+/// use logloss_proofs::risk::co_trained::fixed_target_gradient;
 /// // q = softmax(0, 0) = (1/2, 1/2), p = (1, 0): Bᵀ(q − p) = 1·(−1/2) + 0.
 /// let g = fixed_target_gradient(&[1.0, 0.0], &[1.0, 0.0], 1, &[0.0]).unwrap();
 /// assert_eq!(g.value, vec![-0.5]);

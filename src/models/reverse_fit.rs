@@ -34,8 +34,8 @@
 //! that ball, is checked at the ball's four axis points; ρ is mapped to bounds
 //! on μ and σ through the derivatives of μ = c + d·μₜ and σ = d·σₜ.
 
-use super::U;
 use crate::measures::{MeasureError, normalize, validate_distribution};
+use crate::numerics::U;
 
 /// A Gaussian's parameters: mean μ and standard deviation σ.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,7 +174,7 @@ pub struct Fit {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::reverse::symmetric_grid;
+/// use logloss_proofs::models::reverse_fit::symmetric_grid;
 /// assert_eq!(symmetric_grid(1.0, 3).unwrap(), vec![-1.0, 0.0, 1.0]);
 /// ```
 pub fn symmetric_grid(half_width: f64, points: usize) -> Result<Vec<f64>, FitError> {
@@ -232,7 +232,7 @@ impl BimodalTarget {
     ///
     /// # Example
     /// ```
-    /// use logloss_proofs::pitfalls::reverse::BimodalTarget;
+    /// use logloss_proofs::models::reverse_fit::BimodalTarget;
     /// let t = BimodalTarget::new(2.0, 0.5, 0.5, 101).unwrap();
     /// assert_eq!(t.points[0], -6.0); // L = 2(m + 2s)
     /// assert_eq!(t.p[25], t.p[75]); // symmetric at w = 1/2
@@ -289,7 +289,7 @@ impl BimodalTarget {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::reverse::moment_match;
+/// use logloss_proofs::models::reverse_fit::moment_match;
 /// let g = moment_match(&[-1.0, 0.0, 1.0], &[0.25, 0.5, 0.25]).unwrap();
 /// assert_eq!((g.mu, g.sigma), (0.0, 0.5f64.sqrt()));
 /// ```
@@ -319,7 +319,7 @@ fn moments(points: &[f64], p: &[f64]) -> Gaussian {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::reverse::{discretized_gaussian, Gaussian};
+/// use logloss_proofs::models::reverse_fit::{discretized_gaussian, Gaussian};
 /// let q = discretized_gaussian(&[-1.0, 0.0, 1.0], Gaussian { mu: 0.0, sigma: 1.0 }).unwrap();
 /// assert_eq!(q[0], q[2]);
 /// assert!(q[1] > q[0]);
@@ -349,7 +349,7 @@ pub fn discretized_gaussian(points: &[f64], g: Gaussian) -> Result<Vec<f64>, Fit
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::reverse::{fit_forward, BimodalTarget};
+/// use logloss_proofs::models::reverse_fit::{fit_forward, BimodalTarget};
 /// let t = BimodalTarget::new(2.0, 0.5, 0.5, 101).unwrap();
 /// let f = fit_forward(&t.points, &t.p).unwrap();
 /// // Mass-covering: centred between the modes, wide enough to reach both.
@@ -376,7 +376,7 @@ pub fn fit_forward(points: &[f64], p: &[f64]) -> Result<Fit, FitError> {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::reverse::{fit_reverse, BimodalTarget, Gaussian};
+/// use logloss_proofs::models::reverse_fit::{fit_reverse, BimodalTarget, Gaussian};
 /// let t = BimodalTarget::new(2.0, 0.5, 0.7, 101).unwrap();
 /// let starts = [Gaussian { mu: -2.0, sigma: 0.5 }, Gaussian { mu: 2.0, sigma: 0.5 }];
 /// let r = fit_reverse(&t.points, &t.p, &starts).unwrap();

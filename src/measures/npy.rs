@@ -15,12 +15,12 @@
 //! Parsing never panics and allocates for the data only after its length checks out.
 //!
 //! ```
-//! use logloss_proofs::npy::{parse_f64_npy, to_npy_bytes};
+//! use logloss_proofs::measures::npy::{parse_f64_npy, to_npy_bytes};
 //!
 //! let values = [0.25, -1.5, f64::INFINITY];
 //! let bytes = to_npy_bytes(&values);
 //! assert_eq!(parse_f64_npy(&bytes)?, values);
-//! # Ok::<(), logloss_proofs::npy::NpyError>(())
+//! # Ok::<(), logloss_proofs::measures::npy::NpyError>(())
 //! ```
 
 use std::path::Path;

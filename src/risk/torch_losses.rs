@@ -16,8 +16,10 @@
 //!    under PyTorch's xlogy(t, t) − t·input, where the convention 0·ln 0 = 0
 //!    gives 0: [`naive_kl`], [`torch_kl_div`].
 
-use super::{Bounded, Tracked, U, log_softmax_error_bounds};
+use crate::measures::log_softmax_error_bounds;
 use crate::measures::{self, MeasureError};
+use crate::numerics::U;
+use crate::numerics::tracked::{Bounded, Tracked};
 
 /// Why a loss's arguments are not acceptable.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -157,7 +159,7 @@ fn xlogy_self(t: f64) -> f64 {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::losses::{torch_kl_div, TorchReduction};
+/// use logloss_proofs::risk::torch_losses::{torch_kl_div, TorchReduction};
 /// let t = [[1.0, 0.0]];
 /// let ln_q = [[0.5f64.ln(), 0.5f64.ln()]];
 /// let batchmean = torch_kl_div(&ln_q, &t, TorchReduction::BatchMean).unwrap();
@@ -199,7 +201,7 @@ pub fn torch_kl_div<R: AsRef<[f64]>, S: AsRef<[f64]>>(
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::losses::naive_kl;
+/// use logloss_proofs::risk::torch_losses::naive_kl;
 /// use logloss_proofs::measures::kl_divergence;
 /// let (p, q) = ([1.0, 0.0], [0.5, 0.5]);
 /// assert!(naive_kl(&p, &q).unwrap().is_nan());
@@ -236,7 +238,7 @@ fn check_probability(arg: &'static str, v: f64) -> Result<(), LossError> {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::losses::sigmoid_kl;
+/// use logloss_proofs::risk::torch_losses::sigmoid_kl;
 /// // Target 0.3: the loss at the target is 0, but lower (negative) at x = 0.9.
 /// assert_eq!(sigmoid_kl(0.3, 0.3).unwrap(), 0.0);
 /// assert!(sigmoid_kl(0.3, 0.9).unwrap() < 0.0);
@@ -269,7 +271,7 @@ pub fn sigmoid_kl(y: f64, x: f64) -> Result<f64, LossError> {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::losses::sigmoid_kl_derivative;
+/// use logloss_proofs::risk::torch_losses::sigmoid_kl_derivative;
 /// assert_eq!(sigmoid_kl_derivative(0.5, 0.25).unwrap(), -2.0);
 /// ```
 pub fn sigmoid_kl_derivative(y: f64, x: f64) -> Result<f64, LossError> {
@@ -353,7 +355,7 @@ fn log_softmax_loss_gradient<R: AsRef<[f64]>, S: AsRef<[f64]>>(
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::losses::{kl_div_logits_gradient, TorchReduction};
+/// use logloss_proofs::risk::torch_losses::{kl_div_logits_gradient, TorchReduction};
 /// let g = kl_div_logits_gradient(&[[1.0, 0.0]], &[[0.0, 0.0]], TorchReduction::Mean).unwrap();
 /// assert_eq!(g[0].value, vec![-0.25, 0.25]); // (½ − 1, ½ − 0) / (1·2)
 /// ```
@@ -377,7 +379,7 @@ pub fn kl_div_logits_gradient<R: AsRef<[f64]>, S: AsRef<[f64]>>(
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::pitfalls::losses::cross_entropy_logits_gradient;
+/// use logloss_proofs::risk::torch_losses::cross_entropy_logits_gradient;
 /// let g = cross_entropy_logits_gradient(&[[1.0, 0.0]], &[[0.0, 0.0]]).unwrap();
 /// assert_eq!(g[0].value, vec![-0.5, 0.5]);
 /// ```

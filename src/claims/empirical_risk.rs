@@ -2,9 +2,11 @@
 //! log-likelihood, the cross-entropy of the empirical distribution, and
 //! H(p̂ₙ) + KL(p̂ₙ‖q); and why the last step fails for continuous data.
 
-use super::harness::{Condition, U, Worst, condition, property, quickcheck_property};
+use super::harness::{CONTRACT, Condition, U, Worst, condition, property, quickcheck_property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
-use crate::measures::{compensated_sum, normalize};
+use crate::measures::normalize;
+use crate::numerics::format::first_eight as shown;
+use crate::numerics::{compensated_sum, gamma};
 use crate::risk::Loss;
 use crate::risk::empirical::{
     empirical_distribution, empirical_risk, label_counts, mean_nll, mean_nll_continuous,
@@ -23,34 +25,12 @@ pub(crate) const EMPIRICAL_RISK_IS_NLL: Claim = Claim {
     check: check_empirical,
 };
 
-/// The accuracy contract of the measures under test, as in claim 1: each of
-/// H, CE and KL within 4u·Σ|tᵢ| of the exact value of the vectors given
-/// (2u for the logarithm and product of a term, 2u for a compensated sum).
-pub(super) const CONTRACT: f64 = 4.0 * U;
-
-/// γₖ = k·u/(1 − k·u), the usual bound on k accumulated roundings.
-pub(super) fn gamma(k: usize) -> f64 {
-    let ku = k as f64 * U;
-    ku / (1.0 - ku)
-}
-
 /// The error of the crate's compensated sum of `terms` terms of absolute sum
 /// `abs_sum`: Ogita, Rump and Oishi (SIAM J. Sci. Comput. 26, 2005, Prop. 4.5)
 /// bound the TwoSum-cascade by u·|s| + γ²ₙ₋₁·Σ|xᵢ| ≤ (u + γ²ₙ)·Σ|xᵢ|; the
 /// crate documents 2u·|s| + O(n u²)·Σ|xᵢ|. Both are within (2u + γ²ₙ)·Σ|xᵢ|.
 pub(super) fn sum_error(terms: usize, abs_sum: f64) -> f64 {
     (2.0 * U + gamma(terms).powi(2)) * abs_sum
-}
-
-/// A short rendering of a vector: the first eight entries and the length.
-pub(super) fn shown<T: std::fmt::Display>(v: &[T]) -> String {
-    let first: Vec<String> = v.iter().take(8).map(|x| format!("{x}")).collect();
-    let more = if v.len() > 8 {
-        format!(", … ({} entries)", v.len())
-    } else {
-        String::new()
-    };
-    format!("[{}{more}]", first.join(", "))
 }
 
 /// Empirical risk = mean NLL = CE(p̂ₙ, q) = H(p̂ₙ) + KL(p̂ₙ‖q) for one sample

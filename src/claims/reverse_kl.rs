@@ -3,12 +3,12 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::harness::{U, Worst, property};
-use super::moving_target::short;
+use super::harness::{CONTRACT, U, Worst, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
-use crate::pitfalls::reverse::{
+use crate::models::reverse_fit::{
     BimodalTarget, Fit, Gaussian, discretized_gaussian, fit_forward, fit_reverse, moment_match,
 };
+use crate::numerics::format::short;
 
 /// Claim 6.
 pub(crate) const REVERSE_KL_DIFFERS: Claim = Claim {
@@ -21,9 +21,6 @@ pub(crate) const REVERSE_KL_DIFFERS: Claim = Claim {
     test: "tests/claims_differ.rs::claim_6_reverse_kl_has_another_minimizer",
     check: check_reverse,
 };
-
-/// The accuracy contract of a measure: |error| ≤ 4u·Σ|tᵢ| (see claim 1).
-const CONTRACT: f64 = 4.0 * U;
 
 /// (m, s, w, K) on round grids, for a readable shrunk counterexample:
 /// m ∈ {1.5, 1.75, …, 3}, s ∈ {0.5, 0.625, …, 1}, w ∈ {0.55, 0.6, …, 0.95},

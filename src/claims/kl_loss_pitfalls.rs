@@ -3,12 +3,13 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::harness::{PropertyRun, U, Worst, difference_bound, power_of_two_step, property};
-use super::moving_target::{fmt_vec, short};
+use super::harness::{CONTRACT, PropertyRun, U, Worst, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use crate::measures::log_softmax_error_bounds;
 use crate::measures::{log_softmax, normalize, softmax};
-use crate::pitfalls::log_softmax_error_bounds;
-use crate::pitfalls::losses::{
+use crate::numerics::finite_difference::{difference_bound, power_of_two_step};
+use crate::numerics::format::{short, short_vector as fmt_vec};
+use crate::risk::torch_losses::{
     TorchReduction, cross_entropy_logits_gradient, kl_div_logits_gradient, naive_kl, sigmoid_kl,
     sigmoid_kl_derivative, torch_kl_div,
 };
@@ -24,9 +25,6 @@ pub(crate) const KL_LOSS_PITFALLS: Claim = Claim {
     test: "tests/claims_differ.rs::claim_9_kl_loss_pitfalls",
     check: check_pitfalls,
 };
-
-/// The accuracy contract of a measure: |error| ≤ 4u·Σ|tᵢ| (see claim 1).
-const CONTRACT: f64 = 4.0 * U;
 
 // ---------------------------------------------------------------- pitfall 1
 

@@ -1,29 +1,9 @@
-//! Where cross-entropy and KL divergence part ways.
-//!
-//! For a fixed target p, CE(p, q) = H(p) + KL(p‖q) differs from KL(p‖q) by a
-//! constant, so both train alike. This module holds the math of the three
-//! ways that equivalence breaks, as the claims of the catalogue check them:
-//!
-//! - [`reverse`]: the *reverse* divergence KL(q‖p) has another minimizer. A
-//!   discretized Gaussian fitted to a bimodal target covers both modes under
-//!   KL(p‖q) and locks onto one under KL(q‖p).
-//! - [`moving_target`]: a target p_θ that depends on the parameters (a
-//!   co-trained teacher) makes ∇_θ CE and ∇_θ KL differ by ∇_θ H(p_θ).
-//! - [`losses`]: KL losses as commonly implemented: PyTorch's `kl_div` with
-//!   its default `mean` reduction (C times too small), a KL applied to one
-//!   sigmoid probability (its minimizer runs to x → 1), and the 0·(−∞) = NaN
-//!   of evaluating p·(ln p − ln q) naively.
-//!
-//! Every gradient here comes with a first-order bound on its rounding error,
-//! derived by running error analysis (each operation adds u·|result| and
-//! propagates its inputs' bounds), so a check can compare against it.
+//! Error-tracked arithmetic: a value with a first-order bound on its
+//! absolute rounding error, propagated one operation at a time (running
+//! error analysis: each operation adds u·|result| and carries its inputs'
+//! bounds), so a check can compare a computed gradient against it.
 
-pub mod losses;
-pub mod moving_target;
-pub mod reverse;
-
-/// Unit roundoff of f64: u = 2⁻⁵³.
-const U: f64 = f64::EPSILON / 2.0;
+use super::U;
 
 /// A computed value with a first-order bound on its absolute rounding error:
 /// running error analysis, one operation at a time.
@@ -121,46 +101,6 @@ pub(crate) fn mat_vec(m: &[f64], cols: usize, theta: &[f64]) -> (Vec<f64>, Vec<f
             (z, gamma * mag)
         })
         .unzip()
-}
-
-/// A bound on the absolute rounding error of each entry of the crate's
-/// [`log_softmax`](crate::measures::log_softmax) (equivalently, the relative
-/// error of [`softmax`](crate::measures::softmax), plus u for its `exp`),
-/// when each logit is itself known within `logit_error`.
-///
-/// ```text
-/// |error of ln qᵢ| ≤ u·(2|ln qᵢ| + Δ + n + 4) + 4·logit_error,   Δ = max z − min z
-/// ```
-///
-/// Derivation, following the stable evaluation −ln qᵢ = (max z − zᵢ) + ln(1 + S),
-/// S = Σ_{j≠argmax} exp(zⱼ − max z): the difference max z − zᵢ carries
-/// u·|max z − zᵢ| ≤ u·|ln qᵢ| plus 2·logit_error; each exp(zⱼ − max z) has
-/// relative error u·(Δ + 1) + 2·logit_error, so S (a compensated sum of n − 1
-/// terms) has relative error u·(Δ + n + 1) + 2·logit_error, which ln(1 + S)
-/// passes on times S/(1 + S) ≤ 1, plus u·ln(1 + S) ≤ u·|ln qᵢ|; the final
-/// addition adds u·|ln qᵢ|. Summed: the bound above, to first order in u.
-///
-/// # Example
-/// ```
-/// use logloss_proofs::pitfalls::log_softmax_error_bounds;
-/// let e = log_softmax_error_bounds(&[0.0, 0.0], 0.0);
-/// let u = f64::EPSILON / 2.0;
-/// // ln q = −ln 2 for both: u·(2 ln 2 + 0 + 2 + 4).
-/// assert_eq!(e[0], u * (2.0 * std::f64::consts::LN_2 + 6.0));
-/// ```
-pub fn log_softmax_error_bounds(logits: &[f64], logit_error: f64) -> Vec<f64> {
-    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let min = logits.iter().copied().fold(f64::INFINITY, f64::min);
-    let n = logits.len() as f64;
-    let spread = max - min;
-    let ln_sum = logits.iter().map(|z| (z - max).exp()).sum::<f64>().ln();
-    logits
-        .iter()
-        .map(|&z| {
-            let ln_q = (z - max - ln_sum).abs();
-            U * (2.0 * ln_q + spread + n + 4.0) + 4.0 * logit_error
-        })
-        .collect()
 }
 
 #[cfg(test)]

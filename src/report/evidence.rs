@@ -163,8 +163,8 @@ pub struct ReverseKlPicture {
 /// The bimodal target of the picture: modes at ±2, width 0.5, weight 0.6 at −2, 201 points.
 pub const REVERSE_KL_TARGET: (f64, f64, f64, usize) = (2.0, 0.5, 0.6, 201);
 
-fn reverse_kl_picture() -> Result<ReverseKlPicture, crate::pitfalls::reverse::FitError> {
-    use crate::pitfalls::reverse::{
+fn reverse_kl_picture() -> Result<ReverseKlPicture, crate::models::reverse_fit::FitError> {
+    use crate::models::reverse_fit::{
         BimodalTarget, Gaussian, discretized_gaussian, fit_forward, fit_reverse,
     };
     let (m, s, w, k) = REVERSE_KL_TARGET;
@@ -205,9 +205,9 @@ pub struct Evidence {
     /// The confidence level of the gap intervals.
     pub level: f64,
     /// The calibration study at level 0.05.
-    pub calibration: crate::calibration::Calibration,
+    pub calibration: crate::claims::calibration::Calibration,
     /// The power study.
-    pub power: Vec<crate::calibration::Power>,
+    pub power: Vec<crate::claims::calibration::Power>,
     /// Forward and reverse KL fits on a bimodal target.
     pub reverse_kl: ReverseKlPicture,
 }
@@ -223,7 +223,7 @@ pub enum EvidenceError {
     Kl(#[from] KlEstimatorError),
     /// The forward/reverse fits of the picture failed.
     #[error("reverse-KL picture: {0}")]
-    Fit(#[from] crate::pitfalls::reverse::FitError),
+    Fit(#[from] crate::models::reverse_fit::FitError),
 }
 
 /// The stages of a run, for progress reporting.
@@ -317,9 +317,9 @@ pub fn collect(
         ));
     }
     progress(Stage::Calibration);
-    let calibration = crate::calibration::calibrate(budget.calibration_seeds(), 0.05)
+    let calibration = crate::claims::calibration::calibrate(budget.calibration_seeds(), 0.05)
         .expect("valid level and seeds");
-    let power = crate::calibration::power(budget.power_seeds());
+    let power = crate::claims::calibration::power(budget.power_seeds());
     let reverse_kl = reverse_kl_picture()?;
     Ok(Evidence {
         reverse_kl,

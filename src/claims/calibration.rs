@@ -82,7 +82,7 @@ fn bisect(f: impl Fn(f64) -> f64, target: f64) -> f64 {
 /// quantile), so the result is the root to the last bit of the CDF's accuracy.
 ///
 /// ```
-/// use logloss_proofs::calibration::clopper_pearson;
+/// use logloss_proofs::claims::calibration::clopper_pearson;
 /// let (lo, hi) = clopper_pearson(0, 10, 0.95);
 /// assert_eq!(lo, 0.0);
 /// assert!((hi - (1.0 - 0.025f64.powf(0.1))).abs() < 1e-12); // closed form for x = 0
