@@ -21,31 +21,32 @@
 //! reduction over rows × classes, a KL applied to one sigmoid output, 0·ln 0
 //! evaluated as NaN) make a "KL loss" behave unlike cross-entropy.
 //!
-//! # Modules
+//! # A tour
 //!
-//! Dependencies flow one way: measures → risk and models → estimators →
-//! claims → evidence → report (→ the command-line tool).
+//! The claims, in one paragraph: [`claims::catalogue`] holds nine
+//! statements, each with a check that runs on seeded random and edge-case
+//! inputs and returns a [`claims::Verdict`] carrying its evidence. Claims
+//! 1–5 hold (CE = H + KL; Gibbs; empirical risk = mean NLL = CE(p̂ₙ, q);
+//! argmin CE = argmin KL = MLE; equal gradients); claims 6–9 show where the
+//! equivalence breaks, each by a counterexample found by search and shrunk
+//! (reverse KL, a target that moves with the parameters, other losses, KL
+//! losses as commonly implemented). `cargo test` runs one test per claim, and
+//! `logloss-proofs report` writes the verdicts as Markdown.
 //!
-//! - [`measures`]: entropy, cross-entropy and KL divergence, exact to the last
-//!   bit or so, with validated inputs and stated conventions: discrete vectors,
-//!   logits, Bernoulli, batches with reductions, continuous closed forms.
-//! - [`risk`]: losses (log, squared, 0–1), empirical risk and the mean NLL.
-//! - [`models`]: model families and their maximum-likelihood fits.
-//! - [`estimators`]: Monte Carlo estimates of the true-risk gap and the excess
-//!   risk against Akaike, Takeuchi and exact values; the KL estimators k1, k2, k3;
-//!   the test suite's false-failure budget.
-//! - [`claims`]: the catalogue of claims, each a value with a check and a verdict.
-//! - [`calibration`]: observed false-failure rates and power of the statistical checks.
-//! - [`evidence`] and [`report`]: everything the reports show, and the Markdown
-//!   and SVG rendering of it.
-//! - [`seed`]: the one place where random streams are made.
-//! - [`strategies`]: the proptest strategies and quickcheck types the claims draw from.
-//! - [`npy`]: reading numpy's `.npy` files, so arrays can be handed over directly.
-//! - [`pitfalls`]: where CE and KL part ways: reverse-KL fits, a moving
-//!   target's gradients, and KL losses as commonly implemented.
-//! - [`conformance`]: checks another implementation of these measures (Rust
-//!   code, or any program over a line-based JSON protocol) against the exact
-//!   values and the identities, with shrunk failing cases.
+//! Dependencies flow one way (see `ARCHITECTURE.md`):
+//! numerics → measures → risk, models → estimators → claims → report.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`numerics`] | u, γₙ, named tiny constants, compensated sums, error-tracked arithmetic, the central-difference rule |
+//! | [`measures`] | H, CE, KL: vectors, logits, Bernoulli, batches with reductions, continuous closed forms, `.npy` input |
+//! | [`risk`] | losses, empirical risk; co-trained targets and PyTorch-semantics KL losses, where CE and KL part ways |
+//! | [`models`] | model families, maximum-likelihood fits with Newton certificates, reverse-KL fits |
+//! | [`estimators`] | Monte Carlo gap and excess risk against Akaike and Takeuchi; KL estimators k1, k2, k3 |
+//! | [`claims`] | the catalogue, its verdicts and evidence, calibration of the statistical checks |
+//! | [`conformance`] | checks another implementation (Rust, or any program over line-based JSON) |
+//! | [`report`] | gathers the evidence and renders it as Markdown and SVG |
+//! | [`seed`] | the one place where random streams are made |
 //!
 //! # Accuracy
 //!
