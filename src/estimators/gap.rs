@@ -13,7 +13,7 @@ use crate::seed;
 
 /// Replicates per chunk: each chunk has its own ChaCha stream, so results do
 /// not depend on how chunks are spread over threads.
-pub const CHUNK: u64 = 256;
+pub(crate) const CHUNK: u64 = 256;
 
 /// What to estimate.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,7 +283,7 @@ fn run_chunk(
 /// coefficient 1, exact here because its mean is known to be 0), `gap_raw`
 /// keeps it. Both estimate the same expectation.
 ///
-/// Replicates are split into chunks of [`CHUNK`] with their own streams and
+/// Replicates are split into chunks of 256 (a fixed size, not the thread count) with their own streams and
 /// merged in chunk order, so the result depends only on the configuration,
 /// never on the number of threads. `progress` is called with the number of
 /// replicates done after each chunk (from any thread).
