@@ -7,8 +7,10 @@
 //! pᵢ ln(pᵢ/qᵢ)). A tolerance in a claim that forgot part of that allowance
 //! fails here, where the crate's own measures would never show it.
 
-use super::{Context, DEFAULT_CASES, Measures, Outcome, catalogue};
-use crate::measures::{self, MeasureError, ln::ln_dd};
+use super::{Context, DEFAULT_CASES, Outcome, catalogue};
+use crate::measures::{
+    self, Answer, Implementation, Reduced, Reduction, ln::ln_dd, plain_rows, rejected,
+};
 use crate::numerics::dd::{fast_two_sum, two_sum};
 use crate::seed::DEFAULT_SEED;
 use crate::test_support::{PREC as P, big, hashed_sign, to_f64};
@@ -100,12 +102,30 @@ impl AtTheEdge {
     }
 }
 
-impl Measures for AtTheEdge {
-    fn name(&self) -> &str {
-        "at-the-contract-edge"
+impl Implementation for AtTheEdge {
+    fn name(&self) -> String {
+        "at-the-contract-edge".to_string()
     }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        let own = measures::entropy(p)?;
+    fn entropy_rows(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        plain_rows(p, &[], r, |a, _| self.entropy(a))
+    }
+    fn cross_entropy_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        plain_rows(p, q, r, |a, b| self.cross_entropy(a, b))
+    }
+    fn kl_divergence_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        plain_rows(p, q, r, |a, b| self.kl_divergence(a, b))
+    }
+    fn cross_entropy_logits_rows(
+        &self,
+        p: &[Vec<f64>],
+        z: &[Vec<f64>],
+        r: Reduction,
+    ) -> Answer<Reduced> {
+        crate::measures::Reference.cross_entropy_logits_rows(p, z, r)
+    }
+
+    fn entropy(&self, p: &[f64]) -> Answer<f64> {
+        let own = measures::entropy(p).map_err(rejected)?;
         if !own.is_finite() {
             return Ok(own);
         }
@@ -115,8 +135,8 @@ impl Measures for AtTheEdge {
         });
         Ok(Self::edge(own, hashed_sign(1, p, &[]), &t))
     }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        let own = measures::cross_entropy(p, q)?;
+    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
+        let own = measures::cross_entropy(p, q).map_err(rejected)?;
         if !own.is_finite() {
             return Ok(own);
         }
@@ -126,8 +146,8 @@ impl Measures for AtTheEdge {
         });
         Ok(Self::edge(own, hashed_sign(2, p, q), &t))
     }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        let own = measures::kl_divergence(p, q)?;
+    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
+        let own = measures::kl_divergence(p, q).map_err(rejected)?;
         if !own.is_finite() {
             return Ok(own);
         }

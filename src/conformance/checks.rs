@@ -68,11 +68,13 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
 use super::{
-    Answer, Capability, CheckResult, Config, ConformanceError, ConformanceReport, FailingCase,
-    Implementation, Op, Outcome, Precision, ProtocolError, Refusal, Support,
+    Answer, Breakdown, Capability, CheckResult, Config, ConformanceError, ConformanceReport,
+    FailingCase, Implementation, Op, Outcome, Precision, Refusal, Support,
 };
 use crate::claims::{Context, PropertyRun, U, Worst, gibbs_floor, property};
-use crate::measures::{self, MeasureError, Reduced, Reduction, normalize, softmax};
+use crate::measures::{
+    self, MeasureError, Reduced, Reduction, normalize, reference_gradient, softmax,
+};
 use crate::numerics::{NeumaierSum, compensated_sum};
 use crate::strategies::{
     arb_batch_categories, arb_distribution_of, arb_logits_of, arb_pair_of, arb_permutation,
@@ -218,7 +220,7 @@ pub fn run(
 struct Subject<'a> {
     imp: &'a dyn Implementation,
     support: RefCell<Vec<(Op, Reduction, Support)>>,
-    broken: RefCell<Option<ProtocolError>>,
+    broken: RefCell<Option<Breakdown>>,
     config: Config,
 }
 
@@ -337,10 +339,10 @@ impl CheckRun<'_, '_> {
     ) -> Result<Option<Reduced>, String> {
         let imp = self.subject.imp;
         let answer = self.ask(op, reduction, || match op {
-            Op::Entropy => imp.entropy(p, reduction),
-            Op::CrossEntropy => imp.cross_entropy(p, second, reduction),
-            Op::KlDivergence => imp.kl_divergence(p, second, reduction),
-            Op::CrossEntropyLogits => imp.cross_entropy_logits(p, second, reduction),
+            Op::Entropy => imp.entropy_rows(p, reduction),
+            Op::CrossEntropy => imp.cross_entropy_rows(p, second, reduction),
+            Op::KlDivergence => imp.kl_divergence_rows(p, second, reduction),
+            Op::CrossEntropyLogits => imp.cross_entropy_logits_rows(p, second, reduction),
             Op::CrossEntropyLogitsGrad => Err(Refusal::Unsupported),
         })?;
         match (&answer, reduction) {
@@ -391,7 +393,7 @@ impl CheckRun<'_, '_> {
         let imp = self.subject.imp;
         let op = Op::CrossEntropyLogitsGrad;
         let answer = self.ask(op, reduction, || {
-            imp.cross_entropy_logits_grad(p, z, reduction)
+            imp.cross_entropy_logits_grad_rows(p, z, reduction)
         })?;
         if let Some(g) = &answer {
             let shape_ok = g.len() == p.len() && g.iter().zip(p).all(|(a, b)| a.len() == b.len());
@@ -646,31 +648,6 @@ fn row_bounds(precision: Precision, op: Op, p: &[Vec<f64>], second: &[Vec<f64>])
         .map(|(r, pr)| {
             let s = second.get(r).map_or(&[][..], Vec::as_slice);
             value_bound(precision, op, pr.len(), condition(op, pr, s))
-        })
-        .collect()
-}
-
-/// The exact gradient softmax(z) − p per row, divided by R under
-/// `batchmean` (see the [module docs](super) for the definition).
-pub(crate) fn reference_gradient(
-    p: &[Vec<f64>],
-    z: &[Vec<f64>],
-    reduction: Reduction,
-) -> Result<Vec<Vec<f64>>, MeasureError> {
-    // Validates every row, naming it, exactly as the loss itself does.
-    measures::cross_entropy_logits_rows(p, z, Reduction::None)?;
-    let rows = p.len() as f64;
-    p.iter()
-        .zip(z)
-        .map(|(pr, zr)| {
-            let q = softmax(zr)?;
-            Ok(q.iter()
-                .zip(pr)
-                .map(|(qi, pi)| match reduction {
-                    Reduction::BatchMean => (qi - pi) / rows,
-                    Reduction::None | Reduction::Sum => qi - pi,
-                })
-                .collect())
         })
         .collect()
 }
@@ -1203,7 +1180,8 @@ fn gradient(c: &CheckRun<'_, '_>) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::{Reference, rejected, run};
+    use crate::conformance::{Reference, run};
+    use crate::measures::rejected;
     use crate::test_support::assert_near;
 
     /// The zero rows for p = (½, ½), q = (¼, ¾) and k = 1: the new category
@@ -1391,17 +1369,6 @@ mod tests {
         assert_eq!(prepared(Precision::F32, &plain).unwrap(), plain.to_vec());
     }
 
-    #[test]
-    fn the_reference_gradient_divides_by_rows_under_batchmean() {
-        let p = vec![vec![1.0, 0.0], vec![0.5, 0.5]];
-        let z = vec![vec![0.0, 0.0], vec![0.0, 0.0]];
-        let g = reference_gradient(&p, &z, Reduction::None).unwrap();
-        assert_eq!(g, vec![vec![-0.5, 0.5], vec![0.0, 0.0]]);
-        let g = reference_gradient(&p, &z, Reduction::BatchMean).unwrap();
-        assert_eq!(g, vec![vec![-0.25, 0.25], vec![0.0, 0.0]]);
-        assert!(reference_gradient(&p, &z[..1], Reduction::Sum).is_err());
-    }
-
     /// The crate's own measures with every H, CE and KL row moved to the
     /// edge of the kit's stated accuracy, `value_bound`, in a direction that
     /// a hash of the operation and the row chooses. With r the crate's value
@@ -1451,10 +1418,10 @@ mod tests {
         fn name(&self) -> String {
             "at the edge of the stated accuracy".to_string()
         }
-        fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+        fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
             Self::rows(Op::Entropy, p, &[], reduction, |a, _| measures::entropy(a))
         }
-        fn cross_entropy(
+        fn cross_entropy_rows(
             &self,
             p: &[Vec<f64>],
             q: &[Vec<f64>],
@@ -1462,7 +1429,7 @@ mod tests {
         ) -> Answer<Reduced> {
             Self::rows(Op::CrossEntropy, p, q, reduction, measures::cross_entropy)
         }
-        fn kl_divergence(
+        fn kl_divergence_rows(
             &self,
             p: &[Vec<f64>],
             q: &[Vec<f64>],
@@ -1470,21 +1437,21 @@ mod tests {
         ) -> Answer<Reduced> {
             Self::rows(Op::KlDivergence, p, q, reduction, measures::kl_divergence)
         }
-        fn cross_entropy_logits(
+        fn cross_entropy_logits_rows(
             &self,
             p: &[Vec<f64>],
             logits: &[Vec<f64>],
             reduction: Reduction,
         ) -> Answer<Reduced> {
-            Reference.cross_entropy_logits(p, logits, reduction)
+            Reference.cross_entropy_logits_rows(p, logits, reduction)
         }
-        fn cross_entropy_logits_grad(
+        fn cross_entropy_logits_grad_rows(
             &self,
             p: &[Vec<f64>],
             logits: &[Vec<f64>],
             reduction: Reduction,
         ) -> Answer<Vec<Vec<f64>>> {
-            Reference.cross_entropy_logits_grad(p, logits, reduction)
+            Reference.cross_entropy_logits_grad_rows(p, logits, reduction)
         }
     }
 
