@@ -1,7 +1,11 @@
-//! Shared by the unit tests: 320-bit reference arithmetic (astro-float), and
-//! a reproducible ±1 direction from a hash of inputs.
+//! Shared by the unit tests: 320-bit reference arithmetic (astro-float), a
+//! reproducible ±1 direction from a hash of inputs, and measures at the edge
+//! of a stated accuracy ([`AtTheEdge`]).
 
 use astro_float::{BigFloat, Consts, Radix, RoundingMode};
+
+mod at_the_edge;
+pub(crate) use at_the_edge::AtTheEdge;
 
 /// Working precision of the references: 320 bits (about 96 digits).
 pub(crate) const PREC: usize = 320;

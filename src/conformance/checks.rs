@@ -587,7 +587,7 @@ fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<Vec<f64>, S
 
 /// The condition quantity C of one row (see the module docs); +∞ on a
 /// support mismatch of CE or KL.
-fn condition(op: Op, p: &[f64], second: &[f64]) -> f64 {
+pub(crate) fn condition(op: Op, p: &[f64], second: &[f64]) -> f64 {
     let ln_abs = |x: f64| x.ln().abs();
     match op {
         Op::Entropy => p
@@ -627,7 +627,7 @@ fn logit_scale(z: &[f64]) -> (f64, f64) {
 
 /// The bound on |computed − exact| for one row of `op` with `n` entries and
 /// condition `c`, without the reference's own error (see the module docs).
-fn value_bound(precision: Precision, op: Op, n: usize, c: f64) -> f64 {
+pub(crate) fn value_bound(precision: Precision, op: Op, n: usize, c: f64) -> f64 {
     let n = n as f64;
     // Per term: 4u for the probability forms, (n + 5)u for log-sum-exp;
     // then (n − 1)u for the sum of the n terms.
@@ -1180,8 +1180,8 @@ fn gradient(c: &CheckRun<'_, '_>) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::{Reference, run};
-    use crate::measures::rejected;
+    use crate::conformance::run;
+    use crate::test_support::AtTheEdge;
     use crate::test_support::assert_near;
 
     /// The zero rows for p = (½, ½), q = (¼, ¾) and k = 1: the new category
@@ -1369,92 +1369,6 @@ mod tests {
         assert_eq!(prepared(Precision::F32, &plain).unwrap(), plain.to_vec());
     }
 
-    /// The crate's own measures with every H, CE and KL row moved to the
-    /// edge of the kit's stated accuracy, `value_bound`, in a direction that
-    /// a hash of the operation and the row chooses. With r the crate's value
-    /// (within one ULP ≤ 2u·|v| of the exact v) and b the bound,
-    ///
-    /// ```text
-    /// answer = r ± d,   d = (b·(1 − u) − 3u·|r| − 2u²·|r|)·(1 − 2⁻²⁰)   (0 if negative)
-    /// ```
-    ///
-    /// so |answer − v| ≤ 2u·|v| + d + u·(|r| + d) < b: an implementation
-    /// the kit must accept. Reductions sum the edge rows in f64, as an
-    /// implementation would; the logit operations are the crate's own.
-    struct AtTheEdge;
-
-    impl AtTheEdge {
-        fn rows(
-            op: Op,
-            p: &[Vec<f64>],
-            second: &[Vec<f64>],
-            reduction: Reduction,
-            own: impl Fn(&[f64], &[f64]) -> Result<f64, MeasureError>,
-        ) -> Answer<Reduced> {
-            let mut values = Vec::with_capacity(p.len());
-            for (r, pr) in p.iter().enumerate() {
-                let sr = second.get(r).map_or(&[][..], Vec::as_slice);
-                let v = own(pr, sr).map_err(rejected)?;
-                let b = value_bound(Precision::F64, op, pr.len(), condition(op, pr, sr));
-                let d = (b * (1.0 - U) - 3.0 * U * v.abs() - 2.0 * U * U * v.abs())
-                    * (1.0 - 1.0 / f64::from(1u32 << 20));
-                let sign = crate::test_support::hashed_sign(op as u64, pr, sr);
-                values.push(if v.is_finite() && d > 0.0 {
-                    v + sign * d
-                } else {
-                    v
-                });
-            }
-            let rows = values.len() as f64;
-            Ok(match reduction {
-                Reduction::None => Reduced::PerRow(values),
-                Reduction::Sum => Reduced::Total(values.iter().sum()),
-                Reduction::BatchMean => Reduced::Total(values.iter().sum::<f64>() / rows),
-            })
-        }
-    }
-
-    impl Implementation for AtTheEdge {
-        fn name(&self) -> String {
-            "at the edge of the stated accuracy".to_string()
-        }
-        fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-            Self::rows(Op::Entropy, p, &[], reduction, |a, _| measures::entropy(a))
-        }
-        fn cross_entropy_rows(
-            &self,
-            p: &[Vec<f64>],
-            q: &[Vec<f64>],
-            reduction: Reduction,
-        ) -> Answer<Reduced> {
-            Self::rows(Op::CrossEntropy, p, q, reduction, measures::cross_entropy)
-        }
-        fn kl_divergence_rows(
-            &self,
-            p: &[Vec<f64>],
-            q: &[Vec<f64>],
-            reduction: Reduction,
-        ) -> Answer<Reduced> {
-            Self::rows(Op::KlDivergence, p, q, reduction, measures::kl_divergence)
-        }
-        fn cross_entropy_logits_rows(
-            &self,
-            p: &[Vec<f64>],
-            logits: &[Vec<f64>],
-            reduction: Reduction,
-        ) -> Answer<Reduced> {
-            Reference.cross_entropy_logits_rows(p, logits, reduction)
-        }
-        fn cross_entropy_logits_grad_rows(
-            &self,
-            p: &[Vec<f64>],
-            logits: &[Vec<f64>],
-            reduction: Reduction,
-        ) -> Answer<Vec<Vec<f64>>> {
-            Reference.cross_entropy_logits_grad_rows(p, logits, reduction)
-        }
-    }
-
     #[test]
     fn an_implementation_at_the_edge_of_the_stated_accuracy_passes_every_check() {
         // The kit must never reject an implementation that meets its stated
@@ -1462,7 +1376,11 @@ mod tests {
         // cross-checks (identity, reductions, permutation, Gibbs, zero
         // semantics) combine the per-operation bounds; each must leave room
         // for every operation's whole allowance at once.
-        let report = run(&AtTheEdge, &Config::new(crate::seed::DEFAULT_SEED, 128)).unwrap();
+        let report = run(
+            &AtTheEdge::KIT,
+            &Config::new(crate::seed::DEFAULT_SEED, 128),
+        )
+        .unwrap();
         for c in &report.checks {
             assert_eq!(c.outcome, Outcome::Passed, "{}: {:?}", c.name, c.outcome);
             assert!(c.worst_error_ratio <= 1.0, "{c:?}");
