@@ -31,7 +31,7 @@
 //! # Tolerances
 //!
 //! Every comparison is against a bound derived for the case (see
-//! [`checks`] for the derivations): u times a condition quantity
+//! [`checks::tolerance`] for the derivations): u times a condition quantity
 //! Σᵢ pᵢ(|ln pᵢ| + |ln qᵢ| + 1) or its analogue, with u = 2⁻⁵³ for
 //! [`Precision::F64`] and u = 2⁻²⁴ plus the rounding of the inputs to f32 for
 //! [`Precision::F32`]. The bound admits any order of summation, so a plain

@@ -13,7 +13,7 @@
 //! every run). Batches sum the edge rows plainly in f64, as an implementation
 //! would; cross-entropy from logits and its gradient are the crate's own.
 
-use crate::conformance::checks::{condition, value_bound};
+use crate::conformance::checks::tolerance::{condition, value_bound};
 use crate::conformance::{Op, Precision};
 use crate::measures::ln::ln_dd;
 use crate::measures::{
