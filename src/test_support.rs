@@ -1,7 +1,11 @@
-//! Shared by the unit tests: 320-bit reference arithmetic (astro-float), and
-//! a reproducible ±1 direction from a hash of inputs.
+//! Shared by the unit tests: 320-bit reference arithmetic (astro-float), a
+//! reproducible ±1 direction from a hash of inputs, and measures at the edge
+//! of a stated accuracy ([`AtTheEdge`]).
 
 use astro_float::{BigFloat, Consts, Radix, RoundingMode};
+
+mod at_the_edge;
+pub(crate) use at_the_edge::AtTheEdge;
 
 /// Working precision of the references: 320 bits (about 96 digits).
 pub(crate) const PREC: usize = 320;
@@ -84,42 +88,4 @@ pub(crate) fn assert_near(got: f64, want: f64, units: f64, what: &str) {
         (got - want).abs() <= units * u * want.abs(),
         "{what}: {got:e} vs {want:e}"
     );
-}
-
-/// The crate's measures with a planted bug of known size: each measure is
-/// `scale · value + shift`. The unit tests use it to show that a check
-/// fails for a wrong implementation (a check no measure can fail checks
-/// nothing).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Planted {
-    /// (scale, shift) of H(p).
-    pub entropy: (f64, f64),
-    /// (scale, shift) of CE(p, q).
-    pub cross_entropy: (f64, f64),
-    /// (scale, shift) of KL(p‖q).
-    pub kl: (f64, f64),
-}
-
-impl Planted {
-    /// The crate's measures unchanged.
-    pub const EXACT: Planted = Planted {
-        entropy: (1.0, 0.0),
-        cross_entropy: (1.0, 0.0),
-        kl: (1.0, 0.0),
-    };
-}
-
-impl crate::claims::Measures for Planted {
-    fn name(&self) -> &str {
-        "planted"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, crate::measures::MeasureError> {
-        Ok(crate::measures::entropy(p)? * self.entropy.0 + self.entropy.1)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, crate::measures::MeasureError> {
-        Ok(crate::measures::cross_entropy(p, q)? * self.cross_entropy.0 + self.cross_entropy.1)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, crate::measures::MeasureError> {
-        Ok(crate::measures::kl_divergence(p, q)? * self.kl.0 + self.kl.1)
-    }
 }

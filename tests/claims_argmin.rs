@@ -3,8 +3,8 @@
 
 mod common;
 use common::claims::assert_as_expected;
-use common::planted::{Base2Kl, SwappedKl};
-use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
+use common::planted::{BASE_2_KL, SWAPPED_KL};
+use logloss_proofs::claims::{self, Context, Implementation, Outcome, Verdict};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 #[test]
@@ -19,7 +19,7 @@ fn claim_5_gradient_equivalence() {
     assert_eq!(v.number, 5);
 }
 
-fn outcome(id: &str, m: &dyn Measures) -> Verdict {
+fn outcome(id: &str, m: &dyn Implementation) -> Verdict {
     let ctx = Context::new(DEFAULT_SEED, 64).with_measures(m);
     claims::find(id).expect("in the catalogue").check(&ctx)
 }
@@ -29,7 +29,7 @@ fn swapped_kl_fails_argmin_equivalence_on_a_restricted_family() {
     // On a log-linear family that cannot reach p, KL(q‖p) has another
     // minimizer (the reverse projection), so the probes around the CE
     // optimum find a descent direction of the swapped "KL".
-    let v = outcome("argmin-equivalence", &SwappedKl);
+    let v = outcome("argmin-equivalence", &SWAPPED_KL);
     assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
     let problem = v.evidence.problem.unwrap_or_default();
     assert!(problem.starts_with("categorical:"), "{problem}");
@@ -41,10 +41,10 @@ fn base_2_kl_keeps_the_argmin_but_fails_the_gradient() {
     // A rescaled KL has the same minimizer, so claim 4 rightly holds; its
     // gradient is (softmax(z) − p)/ln 2, so claim 5 fails.
     assert_eq!(
-        outcome("argmin-equivalence", &Base2Kl).outcome,
+        outcome("argmin-equivalence", &BASE_2_KL).outcome,
         Outcome::AsExpected
     );
-    let v = outcome("gradient-equivalence", &Base2Kl);
+    let v = outcome("gradient-equivalence", &BASE_2_KL);
     assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
     let problem = v.evidence.problem.unwrap_or_default();
     assert!(problem.contains("measured KL"), "{problem}");
@@ -52,7 +52,7 @@ fn base_2_kl_keeps_the_argmin_but_fails_the_gradient() {
 
 #[test]
 fn swapped_kl_fails_gradient_equivalence() {
-    let v = outcome("gradient-equivalence", &SwappedKl);
+    let v = outcome("gradient-equivalence", &SWAPPED_KL);
     assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
     assert!(v.evidence.counterexample.is_some());
 }

@@ -4,8 +4,8 @@
 
 mod common;
 use common::claims::assert_as_expected;
-use common::planted::{Base2CrossEntropy, SwappedKl};
-use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
+use common::planted::{BASE_2_CROSS_ENTROPY, SWAPPED_KL};
+use logloss_proofs::claims::{self, Context, Implementation, Outcome, Verdict};
 use logloss_proofs::measures::{self};
 use logloss_proofs::seed::DEFAULT_SEED;
 
@@ -62,7 +62,7 @@ fn claim_9_kl_loss_pitfalls() {
     assert_eq!(row(&v, "(3) KL(p‖q), 0·ln 0 = 0"), "0");
 }
 
-fn failed(m: &dyn Measures, id: &str) -> Option<String> {
+fn failed(m: &dyn Implementation, id: &str) -> Option<String> {
     let ctx = Context::new(DEFAULT_SEED, 64).with_measures(m);
     let v = claims::run(&ctx, Some(id)).expect("known claim").remove(0);
     (v.outcome == Outcome::Failed).then(|| v.evidence.problem.unwrap_or_default())
@@ -71,7 +71,7 @@ fn failed(m: &dyn Measures, id: &str) -> Option<String> {
 #[test]
 fn swapped_kl_arguments_fail_claims_6_7_and_9() {
     for id in ["reverse-kl-differs", "moving-target", "kl-loss-pitfalls"] {
-        let problem = failed(&SwappedKl, id);
+        let problem = failed(&SWAPPED_KL, id);
         assert!(problem.is_some(), "{id} missed the swap");
     }
 }
@@ -79,7 +79,7 @@ fn swapped_kl_arguments_fail_claims_6_7_and_9() {
 #[test]
 fn cross_entropy_in_bits_fails_claims_7_and_9() {
     for id in ["moving-target", "kl-loss-pitfalls"] {
-        let problem = failed(&Base2CrossEntropy, id);
+        let problem = failed(&BASE_2_CROSS_ENTROPY, id);
         assert!(problem.is_some(), "{id} missed the unit");
     }
 }

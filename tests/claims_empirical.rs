@@ -4,6 +4,7 @@
 
 mod common;
 use common::claims::assert_as_expected;
+use common::planted::{BASE_2_CROSS_ENTROPY, SWAPPED_KL};
 use logloss_proofs::claims::{self, Context, Outcome, Verdict};
 use logloss_proofs::seed::DEFAULT_SEED;
 
@@ -21,73 +22,21 @@ fn claim_8_other_losses() {
     assert!(rows.iter().any(|(k, _)| k == "grid MLE"), "{rows:?}");
 }
 
-/// Cross-entropy in bits while entropy and KL are in nats.
-struct BitsCrossEntropy;
-
-impl claims::Measures for BitsCrossEntropy {
-    fn name(&self) -> &str {
-        "bits-cross-entropy"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, logloss_proofs::measures::MeasureError> {
-        logloss_proofs::measures::entropy(p)
-    }
-    fn cross_entropy(
-        &self,
-        p: &[f64],
-        q: &[f64],
-    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
-        Ok(logloss_proofs::measures::cross_entropy(p, q)? / std::f64::consts::LN_2)
-    }
-    fn kl_divergence(
-        &self,
-        p: &[f64],
-        q: &[f64],
-    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
-        logloss_proofs::measures::kl_divergence(p, q)
-    }
-}
-
-/// KL with its arguments swapped.
-struct SwappedKl;
-
-impl claims::Measures for SwappedKl {
-    fn name(&self) -> &str {
-        "swapped-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, logloss_proofs::measures::MeasureError> {
-        logloss_proofs::measures::entropy(p)
-    }
-    fn cross_entropy(
-        &self,
-        p: &[f64],
-        q: &[f64],
-    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
-        logloss_proofs::measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(
-        &self,
-        p: &[f64],
-        q: &[f64],
-    ) -> Result<f64, logloss_proofs::measures::MeasureError> {
-        logloss_proofs::measures::kl_divergence(q, p)
-    }
-}
-
-fn fails_with(m: &dyn claims::Measures) -> Verdict {
+fn fails_with(m: &dyn claims::Implementation) -> Verdict {
     let claim = claims::find("empirical-risk-is-nll").expect("claim 3");
     claim.check(&Context::new(DEFAULT_SEED, 64).with_measures(m))
 }
 
 #[test]
 fn claim_3_catches_a_cross_entropy_in_bits() {
-    let v = fails_with(&BitsCrossEntropy);
+    let v = fails_with(&BASE_2_CROSS_ENTROPY);
     assert_eq!(v.outcome, Outcome::Failed);
     assert!(v.evidence.counterexample.is_some(), "{v:?}");
 }
 
 #[test]
 fn claim_3_catches_swapped_kl_arguments() {
-    let v = fails_with(&SwappedKl);
+    let v = fails_with(&SWAPPED_KL);
     assert_eq!(v.outcome, Outcome::Failed);
     assert!(v.evidence.counterexample.is_some(), "{v:?}");
 }

@@ -6,9 +6,10 @@
 use logloss_proofs::claims::REQUIRED_RESOLUTION;
 use logloss_proofs::conformance::process::RequestRef;
 use logloss_proofs::conformance::{
-    Answer, CHECKS, Config, ConformanceError, ConformanceReport, Implementation, Op, Outcome,
-    Precision, ProtocolError, Reference, Refusal, Support, run,
+    Answer, Breakdown, CHECKS, Config, ConformanceError, ConformanceReport, Implementation, Op,
+    Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
 };
+use logloss_proofs::measures::planted::{Bug, Planted};
 use logloss_proofs::measures::{Reduced, Reduction};
 use logloss_proofs::seed::DEFAULT_SEED;
 
@@ -19,207 +20,6 @@ const PASS_CASES: u32 = 128;
 
 /// Cases per check for the planted bugs: each is caught within a few cases.
 const BUG_CASES: u32 = 64;
-
-/// Realistic bugs, planted one at a time in a textbook implementation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bug {
-    /// No bug: plain left-to-right sums, `ln` as the standard library gives it.
-    None,
-    /// KL(q‖p) returned for KL(p‖q).
-    Swapped,
-    /// KL in bits (log₂) while entropy and cross-entropy are in nats.
-    Base2,
-    /// q clipped to [1e−7, 1] in CE and KL (the usual epsilon guard).
-    Clipped,
-    /// Every term evaluated, so 0·ln 0 = 0·(−∞) = NaN.
-    NoZeroLog,
-    /// Cross-entropy from logits as ln(softmax(z)), softmax without the max
-    /// subtracted: exp overflows (or every exp underflows) at |z| ~ 1e4.
-    SoftmaxLog,
-    /// `batchmean` divided by rows × categories (PyTorch's `mean`).
-    MeanElements,
-    /// An off-by-one loop bound: the last category never counted.
-    Dropped,
-    /// The gradient p − softmax(z).
-    GradSign,
-    /// The `batchmean` gradient not divided by the rows.
-    GradScale,
-}
-
-/// The textbook implementation with `Bug` planted.
-struct Planted(Bug);
-
-impl Planted {
-    fn categories(&self, n: usize) -> usize {
-        if self.0 == Bug::Dropped { n - 1 } else { n }
-    }
-
-    fn keep(&self, a: f64) -> bool {
-        self.0 == Bug::NoZeroLog || a > 0.0
-    }
-
-    fn clip(&self, b: f64) -> f64 {
-        if self.0 == Bug::Clipped {
-            b.clamp(1e-7, 1.0)
-        } else {
-            b
-        }
-    }
-
-    fn entropy_row(&self, p: &[f64]) -> f64 {
-        let k = self.categories(p.len());
-        -p[..k]
-            .iter()
-            .filter(|&&a| self.keep(a))
-            .map(|&a| a * a.ln())
-            .sum::<f64>()
-    }
-
-    fn cross_entropy_row(&self, p: &[f64], q: &[f64]) -> f64 {
-        let k = self.categories(p.len());
-        -p[..k]
-            .iter()
-            .zip(q)
-            .filter(|&(&a, _)| self.keep(a))
-            .map(|(&a, &b)| a * self.clip(b).ln())
-            .sum::<f64>()
-    }
-
-    fn kl_row(&self, p: &[f64], q: &[f64]) -> f64 {
-        let (p, q) = if self.0 == Bug::Swapped {
-            (q, p)
-        } else {
-            (p, q)
-        };
-        let log = |x: f64| {
-            if self.0 == Bug::Base2 {
-                x.log2()
-            } else {
-                x.ln()
-            }
-        };
-        let k = self.categories(p.len());
-        p[..k]
-            .iter()
-            .zip(q)
-            .filter(|&(&a, _)| self.keep(a))
-            .map(|(&a, &b)| a * (log(a) - log(self.clip(b))))
-            .sum()
-    }
-
-    fn softmax(&self, z: &[f64]) -> Vec<f64> {
-        let e: Vec<f64> = if self.0 == Bug::SoftmaxLog {
-            z.iter().map(|x| x.exp()).collect()
-        } else {
-            let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            z.iter().map(|x| (x - m).exp()).collect()
-        };
-        let s: f64 = e.iter().sum();
-        e.iter().map(|x| x / s).collect()
-    }
-
-    fn cross_entropy_logits_row(&self, p: &[f64], z: &[f64]) -> f64 {
-        let k = self.categories(p.len());
-        if self.0 == Bug::SoftmaxLog {
-            let q = self.softmax(z);
-            return -p[..k]
-                .iter()
-                .zip(&q)
-                .filter(|&(&a, _)| self.keep(a))
-                .map(|(&a, &b)| a * b.ln())
-                .sum::<f64>();
-        }
-        let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let lse = m + z.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
-        p[..k]
-            .iter()
-            .zip(z)
-            .filter(|&(&a, _)| self.keep(a))
-            .map(|(&a, &x)| a * (lse - x))
-            .sum()
-    }
-
-    fn reduce(&self, values: Vec<f64>, reduction: Reduction, n: usize) -> Reduced {
-        let rows = values.len() as f64;
-        let total: f64 = values.iter().sum();
-        match reduction {
-            Reduction::None => Reduced::PerRow(values),
-            Reduction::Sum => Reduced::Total(total),
-            Reduction::BatchMean if self.0 == Bug::MeanElements => {
-                Reduced::Total(total / (rows * n as f64))
-            }
-            Reduction::BatchMean => Reduced::Total(total / rows),
-        }
-    }
-
-    fn rows(
-        &self,
-        p: &[Vec<f64>],
-        s: &[Vec<f64>],
-        reduction: Reduction,
-        f: impl Fn(&Self, &[f64], &[f64]) -> f64,
-    ) -> Answer<Reduced> {
-        let values = p.iter().zip(s).map(|(a, b)| f(self, a, b)).collect();
-        Ok(self.reduce(values, reduction, p[0].len()))
-    }
-}
-
-impl Implementation for Planted {
-    fn name(&self) -> String {
-        format!("textbook, bug {:?}", self.0)
-    }
-    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        self.rows(p, p, reduction, |m, a, _| m.entropy_row(a))
-    }
-    fn cross_entropy(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.rows(p, q, reduction, Self::cross_entropy_row)
-    }
-    fn kl_divergence(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.rows(p, q, reduction, Self::kl_row)
-    }
-    fn cross_entropy_logits(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.rows(p, logits, reduction, Self::cross_entropy_logits_row)
-    }
-    fn cross_entropy_logits_grad(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Vec<Vec<f64>>> {
-        let rows = p.len() as f64;
-        let scale = match (reduction, self.0) {
-            (Reduction::BatchMean, Bug::GradScale) => 1.0,
-            (Reduction::BatchMean, _) => 1.0 / rows,
-            _ => 1.0,
-        };
-        let sign = if self.0 == Bug::GradSign { -1.0 } else { 1.0 };
-        Ok(p.iter()
-            .zip(logits)
-            .map(|(pr, zr)| {
-                self.softmax(zr)
-                    .iter()
-                    .zip(pr)
-                    .map(|(q, a)| sign * (q - a) * scale)
-                    .collect()
-            })
-            .collect())
-    }
-}
 
 fn report(imp: &dyn Implementation, cases: u32) -> ConformanceReport {
     run(imp, &Config::new(DEFAULT_SEED, cases)).expect("the run finishes")
@@ -256,7 +56,7 @@ fn assert_all_pass(report: &ConformanceReport) {
 /// Asserts that `bug` fails each check in `caught` (and, when `only`, no
 /// other), each with a shrunk case of a single row.
 fn assert_caught(bug: Bug, caught: &[&str], only: bool) {
-    let report = report(&Planted(bug), BUG_CASES);
+    let report = report(&Planted::textbook_with(bug), BUG_CASES);
     let failed = failed(&report);
     for name in caught {
         assert!(
@@ -293,13 +93,13 @@ fn the_crate_s_own_measures_pass_every_check() {
 
 #[test]
 fn a_textbook_implementation_with_plain_sums_passes_every_check() {
-    assert_all_pass(&report(&Planted(Bug::None), PASS_CASES));
+    assert_all_pass(&report(&Planted::textbook_with(Bug::None), PASS_CASES));
 }
 
 #[test]
 fn swapped_arguments_are_caught_by_agreement_and_the_identity() {
     assert_caught(
-        Bug::Swapped,
+        Bug::SwappedKl,
         &["agreement/kl_divergence", "identity", "zero-semantics"],
         false,
     );
@@ -307,7 +107,11 @@ fn swapped_arguments_are_caught_by_agreement_and_the_identity() {
 
 #[test]
 fn base_2_mixed_with_nats_is_caught_by_agreement_and_the_identity() {
-    assert_caught(Bug::Base2, &["agreement/kl_divergence", "identity"], false);
+    assert_caught(
+        Bug::Base2Kl,
+        &["agreement/kl_divergence", "identity"],
+        false,
+    );
 }
 
 #[test]
@@ -383,7 +187,7 @@ impl Implementation for TextbookF32 {
     fn name(&self) -> String {
         "textbook in f32".to_string()
     }
-    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
         let v = f32_rows(p)
             .iter()
             .map(|r| {
@@ -395,7 +199,7 @@ impl Implementation for TextbookF32 {
             .collect();
         Ok(f32_total(v, reduction))
     }
-    fn cross_entropy(
+    fn cross_entropy_rows(
         &self,
         p: &[Vec<f64>],
         q: &[Vec<f64>],
@@ -414,7 +218,7 @@ impl Implementation for TextbookF32 {
             .collect();
         Ok(f32_total(v, reduction))
     }
-    fn kl_divergence(
+    fn kl_divergence_rows(
         &self,
         p: &[Vec<f64>],
         q: &[Vec<f64>],
@@ -433,7 +237,7 @@ impl Implementation for TextbookF32 {
             .collect();
         Ok(f32_total(v, reduction))
     }
-    fn cross_entropy_logits(
+    fn cross_entropy_logits_rows(
         &self,
         p: &[Vec<f64>],
         logits: &[Vec<f64>],
@@ -452,7 +256,7 @@ impl Implementation for TextbookF32 {
             .collect();
         Ok(f32_total(v, reduction))
     }
-    fn cross_entropy_logits_grad(
+    fn cross_entropy_logits_grad_rows(
         &self,
         p: &[Vec<f64>],
         logits: &[Vec<f64>],
@@ -511,22 +315,22 @@ impl Implementation for NoGradient {
     fn name(&self) -> String {
         "no gradient".to_string()
     }
-    fn entropy(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.entropy(p, r)
+    fn entropy_rows(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.entropy_rows(p, r)
     }
-    fn cross_entropy(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.cross_entropy(p, q, r)
+    fn cross_entropy_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.cross_entropy_rows(p, q, r)
     }
-    fn kl_divergence(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.kl_divergence(p, q, r)
+    fn kl_divergence_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.kl_divergence_rows(p, q, r)
     }
-    fn cross_entropy_logits(
+    fn cross_entropy_logits_rows(
         &self,
         p: &[Vec<f64>],
         z: &[Vec<f64>],
         r: Reduction,
     ) -> Answer<Reduced> {
-        Reference.cross_entropy_logits(p, z, r)
+        Reference.cross_entropy_logits_rows(p, z, r)
     }
 }
 
@@ -563,22 +367,22 @@ impl Implementation for Refuses {
     fn name(&self) -> String {
         "refuses KL".to_string()
     }
-    fn entropy(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.entropy(p, r)
+    fn entropy_rows(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.entropy_rows(p, r)
     }
-    fn cross_entropy(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.cross_entropy(p, q, r)
+    fn cross_entropy_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.cross_entropy_rows(p, q, r)
     }
-    fn kl_divergence(&self, _: &[Vec<f64>], _: &[Vec<f64>], _: Reduction) -> Answer<Reduced> {
+    fn kl_divergence_rows(&self, _: &[Vec<f64>], _: &[Vec<f64>], _: Reduction) -> Answer<Reduced> {
         Err(self.0.clone())
     }
-    fn cross_entropy_logits(
+    fn cross_entropy_logits_rows(
         &self,
         p: &[Vec<f64>],
         z: &[Vec<f64>],
         r: Reduction,
     ) -> Answer<Reduced> {
-        Reference.cross_entropy_logits(p, z, r)
+        Reference.cross_entropy_logits_rows(p, z, r)
     }
 }
 
@@ -611,7 +415,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
         seconds: 10.0,
     };
     let err = run(
-        &Refuses(Refusal::Broken(timeout.clone())),
+        &Refuses(Refusal::Broken(Breakdown::new(timeout.clone()))),
         &Config::new(1, 8),
     )
     .unwrap_err();
@@ -619,7 +423,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
         err,
         ConformanceError::Broken {
             check: "agreement/kl_divergence",
-            source: timeout
+            source: Breakdown::new(timeout)
         }
     );
     assert_eq!(
@@ -631,7 +435,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
 #[test]
 fn runs_replay_exactly_from_the_seed_and_need_a_case() {
     let config = Config::new(5, 16);
-    let bug = Planted(Bug::Dropped);
+    let bug = Planted::textbook_with(Bug::Dropped);
     assert_eq!(run(&bug, &config).unwrap(), run(&bug, &config).unwrap());
     assert_eq!(
         run(&Reference, &Config::new(5, 0)).unwrap_err(),

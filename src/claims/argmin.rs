@@ -16,7 +16,9 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 use super::harness::{CONTRACT, U, Worst, property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, holds_evidence,
+};
 use crate::measures::{self, normalize};
 use crate::models::linalg::{gamma, norm2, norm2_up};
 use crate::models::{
@@ -108,7 +110,7 @@ impl Divergence {
 /// CE and KL move by Σpᵢ|Δln qᵢ|); (ii) the measure's contract, 4u·Σ|tᵢ|.
 /// The factor 1.02 covers |ln(1 + x)| ≤ 1.01|x| at these tiny x.
 fn measured(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     which: Divergence,
     p: &[f64],
     q: &[f64],
@@ -665,7 +667,7 @@ fn arb_family() -> BoxedStrategy<FamilyCase> {
 /// q is at most range²/4): the curvature term Lⱼh²/2 then equals the
 /// evaluation error, the smallest h at which a probe is not pure rounding.
 fn probe_minimum(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     obj: &SoftmaxCrossEntropy,
     theta: &[f64],
     gradient_bound: f64,
@@ -727,7 +729,7 @@ fn difference_slack(e0: f64, e1: f64, difference: f64) -> f64 {
     (e0 + e1) * (1.0 + 2.0 * U) + U * difference.abs()
 }
 
-fn categorical_case(m: &dyn Measures, c: &FamilyCase, w: &mut Worst) -> Result<(), String> {
+fn categorical_case(m: &dyn Implementation, c: &FamilyCase, w: &mut Worst) -> Result<(), String> {
     let obj = SoftmaxCrossEntropy::new(&c.p, &c.features).map_err(|e| e.to_string())?;
     let kl = SoftmaxKl(&obj);
     let ce_fit = fit("Newton on CE(p, softmax(Aθ))", &obj, &c.start)?;
@@ -1464,7 +1466,12 @@ fn arb_moderate() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
         .boxed()
 }
 
-fn differences_case(m: &dyn Measures, p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), String> {
+fn differences_case(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+    w: &mut Worst,
+) -> Result<(), String> {
     let coords: Vec<usize> = (0..z.len()).collect();
     for which in [Divergence::CrossEntropy, Divergence::Kl] {
         let eval = |zz: &[f64]| {
@@ -1587,7 +1594,12 @@ fn stored_mle_shift(k: usize) -> f64 {
 /// gives D² = ‖z₀ − ln p − mean(z₀ − ln p)‖². KL is (1 + P)-Lipschitz in z
 /// (‖P·q − p‖₂ ≤ P + 1 < 2.01), so the computed z̃_T has
 /// KL(p‖softmax z̃_T) ≤ P ln P + D²/(2T) + 2.01·B_T: convergence to softmax(z) = p.
-fn descent_case(m: &dyn Measures, p: &[f64], start: &[f64], w: &mut Worst) -> Result<(), String> {
+fn descent_case(
+    m: &dyn Implementation,
+    p: &[f64],
+    start: &[f64],
+    w: &mut Worst,
+) -> Result<(), String> {
     let k = p.len();
     let identity: Vec<Vec<f64>> = (0..k)
         .map(|i| (0..k).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
@@ -1746,27 +1758,30 @@ mod tests {
     /// halved exceeds it.
     #[test]
     fn the_measured_checks_fail_for_planted_bugs() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
         let (p, z) = ([0.2, 0.3, 0.5], [0.1, -0.4, 0.7]);
-        assert_eq!(differences_case(&Exact, &p, &z, &mut Worst::new()), Ok(()));
-        let scaled = Planted {
+        assert_eq!(
+            differences_case(&Reference, &p, &z, &mut Worst::new()),
+            Ok(())
+        );
+        let scaled = Affine {
             kl: (1.0 + 2f64.powi(-8), 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = differences_case(&scaled, &p, &z, &mut Worst::new()).unwrap_err();
         assert!(err.contains("by central differences"), "{err}");
-        assert_eq!(descent_case(&Exact, &p, &z, &mut Worst::new()), Ok(()));
+        assert_eq!(descent_case(&Reference, &p, &z, &mut Worst::new()), Ok(()));
         let h = measures::entropy(&p).unwrap();
-        let shifted = Planted {
+        let shifted = Affine {
             kl: (1.0, h),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = descent_case(&shifted, &p, &z, &mut Worst::new()).unwrap_err();
         assert!(err.starts_with("measured KL(p‖softmax z_T)"), "{err}");
-        let low = Planted {
+        let low = Affine {
             entropy: (0.5, 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = descent_case(&low, &p, &z, &mut Worst::new()).unwrap_err();
         assert!(

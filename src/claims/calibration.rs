@@ -244,8 +244,9 @@ fn smallest_at_90(detection: &[(f64, f64)]) -> Option<f64> {
 /// - KL multiplied by 1 + ε in the measures under test, caught by claim 1 at
 ///   the default number of cases.
 pub fn power(seeds: u64) -> Vec<Power> {
-    use crate::claims::{self, Context, Measures, Outcome};
+    use crate::claims::{self, Context, Outcome};
     use crate::estimators::budget::level;
+    use crate::measures::planted::Affine;
 
     let gap_level = level("gap/normal-normal/n=40/control-variate");
     let intervals: Vec<(f64, f64, f64)> = (0..seeds)
@@ -327,29 +328,6 @@ pub fn power(seeds: u64) -> Vec<Power> {
         seeds,
     });
 
-    struct ScaledKl(f64);
-    impl Measures for ScaledKl {
-        fn name(&self) -> &str {
-            "scaled-kl"
-        }
-        fn entropy(&self, p: &[f64]) -> Result<f64, crate::measures::MeasureError> {
-            crate::measures::entropy(p)
-        }
-        fn cross_entropy(
-            &self,
-            p: &[f64],
-            q: &[f64],
-        ) -> Result<f64, crate::measures::MeasureError> {
-            crate::measures::cross_entropy(p, q)
-        }
-        fn kl_divergence(
-            &self,
-            p: &[f64],
-            q: &[f64],
-        ) -> Result<f64, crate::measures::MeasureError> {
-            Ok(crate::measures::kl_divergence(p, q)? * self.0)
-        }
-    }
     let claim = claims::find("ce-decomposition").expect("claim 1 exists");
     let scale_seeds = seeds.min(20);
     let scales: Vec<(f64, f64)> = [
@@ -358,7 +336,7 @@ pub fn power(seeds: u64) -> Vec<Power> {
     .iter()
     .rev()
     .map(|&eps| {
-        let m = ScaledKl(1.0 + eps);
+        let m = Affine::scaled_kl(1.0 + eps);
         let caught = (0..scale_seeds)
             .filter(|&s| {
                 let ctx = Context::new(s, claims::DEFAULT_CASES).with_measures(&m);

@@ -3,7 +3,9 @@
 //! H(p̂ₙ) + KL(p̂ₙ‖q); and why the last step fails for continuous data.
 
 use super::harness::{CONTRACT, Condition, U, Worst, condition, property, quickcheck_property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, holds_evidence,
+};
 use crate::measures::normalize;
 use crate::numerics::format::first_eight as shown;
 use crate::numerics::{compensated_sum, gamma};
@@ -36,7 +38,7 @@ pub(super) fn sum_error(terms: usize, abs_sum: f64) -> f64 {
 /// Empirical risk = mean NLL = CE(p̂ₙ, q) = H(p̂ₙ) + KL(p̂ₙ‖q) for one sample
 /// and model.
 fn discrete_case(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     sample: &[usize],
     q: &[f64],
     w: &mut Worst,
@@ -136,7 +138,7 @@ fn decomposition_bound(c: &Condition, ce: f64) -> f64 {
     CONTRACT * (c.entropy + c.cross_entropy + c.kl) + 2.0 * U * ce.abs()
 }
 
-fn show_discrete(sample: &[usize], q: &[f64], m: &dyn Measures) -> Counterexample {
+fn show_discrete(sample: &[usize], q: &[f64], m: &dyn Implementation) -> Counterexample {
     let mut rows = vec![("n".to_string(), sample.len().to_string())];
     if let Ok(counts) = label_counts(sample, q.len()) {
         rows.push(("label counts".to_string(), shown(&counts)));
@@ -304,7 +306,7 @@ struct Binned {
 /// builds p̂ₙ,h and q_h on the occupied bins plus one category for the rest of
 /// the line (where p̂ₙ,h = 0, so its terms vanish), and evaluates CE and KL.
 fn binned(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     sorted: &[f64],
     level: i32,
     mu: f64,
@@ -421,7 +423,7 @@ fn floor_slack(b: &Binned, nll: f64, nll_error: f64, ln_h: f64) -> f64 {
 /// The continuous caveat for one sample and Normal(μ, σ) model: the mean NLL
 /// is finite, CE_h + ln h tends to it, KL_h grows like ln(1/h).
 fn continuous_case(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     sample: &[f64],
     mu: f64,
     sigma: f64,
@@ -512,7 +514,7 @@ fn continuous_case(
     Ok(())
 }
 
-fn show_continuous(sample: &[f64], mu: f64, sigma: f64, m: &dyn Measures) -> Counterexample {
+fn show_continuous(sample: &[f64], mu: f64, sigma: f64, m: &dyn Implementation) -> Counterexample {
     let mut rows = vec![
         ("n".to_string(), sample.len().to_string()),
         ("sample".to_string(), shown(sample)),
@@ -580,15 +582,15 @@ mod tests {
     /// the two levels' discretization bounds once those are below 2⁻⁶·ln 2.
     #[test]
     fn the_continuous_check_fails_for_planted_bugs() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
         let sample = [-1.0, -0.3, 0.2, 0.9, 1.7];
-        let run = |m: &dyn Measures| continuous_case(m, &sample, 0.1, 1.2, &mut Worst::new());
-        assert_eq!(run(&Exact), Ok(()));
-        let planted = |cross_entropy: (f64, f64), kl: (f64, f64)| Planted {
+        let run = |m: &dyn Implementation| continuous_case(m, &sample, 0.1, 1.2, &mut Worst::new());
+        assert_eq!(run(&Reference), Ok(()));
+        let planted = |cross_entropy: (f64, f64), kl: (f64, f64)| Affine {
             cross_entropy,
             kl,
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = run(&planted((1.0, 2f64.powi(-10)), (1.0, 0.0))).unwrap_err();
         assert!(err.starts_with("CE(p̂ₙ,h, q_h) + ln h − mean NLL"), "{err}");
@@ -606,28 +608,29 @@ mod tests {
     /// infinite, and an infinite H fails that.
     #[test]
     fn the_discrete_check_fails_for_planted_bugs() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
         let (sample, q) = ([0, 1, 1], [0.5, 0.5]);
-        let run = |m: &dyn Measures, q: &[f64]| discrete_case(m, &sample, q, &mut Worst::new());
-        assert_eq!(run(&Exact, &q), Ok(()));
-        let scaled = Planted {
+        let run =
+            |m: &dyn Implementation, q: &[f64]| discrete_case(m, &sample, q, &mut Worst::new());
+        assert_eq!(run(&Reference, &q), Ok(()));
+        let scaled = Affine {
             cross_entropy: (1.0 + 2f64.powi(-30), 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = run(&scaled, &q).unwrap_err();
         assert!(err.starts_with("R̂ₙ(q) − CE(p̂ₙ, q)"), "{err}");
-        let shifted = Planted {
+        let shifted = Affine {
             entropy: (1.0, 2f64.powi(-40)),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = run(&shifted, &q).unwrap_err();
         assert!(err.starts_with("R̂ₙ(q) − (H(p̂ₙ) + KL(p̂ₙ‖q))"), "{err}");
         let zero = [0.0, 1.0];
-        assert_eq!(run(&Exact, &zero), Ok(()));
-        let infinite = Planted {
+        assert_eq!(run(&Reference, &zero), Ok(()));
+        let infinite = Affine {
             entropy: (f64::INFINITY, 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = run(&infinite, &zero).unwrap_err();
         assert!(err.starts_with("q = 0 on an observed label"), "{err}");

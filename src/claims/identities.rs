@@ -1,8 +1,10 @@
 //! Claims 1 and 2: the decomposition CE = H + KL, and Gibbs' inequality.
 
 use super::harness::{CONTRACT, U, Worst, condition, gibbs_floor, property, quickcheck_property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
-use crate::measures::MeasureError;
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, holds_evidence,
+};
+use crate::measures::Refusal;
 use crate::strategies::{IntegerPair, arb_pair};
 
 /// Claim 1.
@@ -29,7 +31,7 @@ pub(crate) const GIBBS: Claim = Claim {
     check: check_gibbs,
 };
 
-fn measures_of(m: &dyn Measures, p: &[f64], q: &[f64]) -> Result<(f64, f64, f64), MeasureError> {
+fn measures_of(m: &dyn Implementation, p: &[f64], q: &[f64]) -> Result<(f64, f64, f64), Refusal> {
     Ok((
         m.entropy(p)?,
         m.cross_entropy(p, q)?,
@@ -37,7 +39,7 @@ fn measures_of(m: &dyn Measures, p: &[f64], q: &[f64]) -> Result<(f64, f64, f64)
     ))
 }
 
-fn show_pair(p: &[f64], q: &[f64], m: &dyn Measures) -> Counterexample {
+fn show_pair(p: &[f64], q: &[f64], m: &dyn Implementation) -> Counterexample {
     let fmt = |v: &[f64]| {
         let shown: Vec<String> = v.iter().take(8).map(|x| format!("{x:e}")).collect();
         let more = if v.len() > 8 {
@@ -63,7 +65,12 @@ fn show_pair(p: &[f64], q: &[f64], m: &dyn Measures) -> Counterexample {
 }
 
 /// CE = H + KL for one pair, under the contract's bound.
-fn decomposition_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
+fn decomposition_case(
+    m: &dyn Implementation,
+    p: &[f64],
+    q: &[f64],
+    w: &mut Worst,
+) -> Result<(), String> {
     let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
     let c = condition(p, q);
     if c.cross_entropy.is_infinite() {
@@ -112,7 +119,7 @@ fn check_decomposition(ctx: &Context<'_>) -> Evidence {
 ///
 /// P·ln(P/Q) ≈ P − Q is of order n·u and may be negative, so KL itself may be
 /// negative by that much: the check uses this form, not KL ≥ 0.
-fn gibbs_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
+fn gibbs_case(m: &dyn Implementation, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
     let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
     let c = condition(p, q);
     // Slack: KL within its contract, and the floor's own rounding.
@@ -160,8 +167,8 @@ fn check_gibbs(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::implementation::Exact;
-    use crate::test_support::Planted;
+    use crate::measures::Reference;
+    use crate::measures::planted::Affine;
 
     const P: [f64; 2] = [0.5, 0.5];
     const Q: [f64; 2] = [0.25, 0.75];
@@ -176,12 +183,12 @@ mod tests {
     #[test]
     fn the_decomposition_check_fails_for_a_shifted_kl() {
         assert_eq!(
-            decomposition_case(&Exact, &P, &Q, &mut Worst::new()),
+            decomposition_case(&Reference, &P, &Q, &mut Worst::new()),
             Ok(())
         );
-        let shifted = Planted {
+        let shifted = Affine {
             kl: (1.0, 2f64.powi(-40)),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         fails(
             decomposition_case(&shifted, &P, &Q, &mut Worst::new()),
@@ -196,13 +203,13 @@ mod tests {
     /// H = ln 2 ≈ 0.693, so ½·CE is below it.
     #[test]
     fn each_gibbs_comparison_fails_for_its_planted_bug() {
-        assert_eq!(gibbs_case(&Exact, &P, &Q, &mut Worst::new()), Ok(()));
-        let planted = |kl: (f64, f64), cross_entropy: (f64, f64)| Planted {
+        assert_eq!(gibbs_case(&Reference, &P, &Q, &mut Worst::new()), Ok(()));
+        let planted = |kl: (f64, f64), cross_entropy: (f64, f64)| Affine {
             kl,
             cross_entropy,
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
-        let run = |m: &Planted| gibbs_case(m, &P, &Q, &mut Worst::new());
+        let run = |m: &Affine| gibbs_case(m, &P, &Q, &mut Worst::new());
         fails(run(&planted((0.8, 0.0), (1.0, 0.0))), "KL(p‖q) against");
         fails(run(&planted((1.0, 2f64.powi(-60)), (1.0, 0.0))), "KL(p‖p)");
         fails(

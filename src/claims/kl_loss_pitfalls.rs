@@ -4,7 +4,9 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
 use super::harness::{CONTRACT, PropertyRun, U, Worst, property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence,
+};
 use crate::measures::log_softmax_error_bounds;
 use crate::measures::{log_softmax, normalize, softmax};
 use crate::numerics::finite_difference::{difference_bound, power_of_two_step};
@@ -171,7 +173,11 @@ fn identity_mean_bound(conditions: [f64; 3], rows: f64, values: [f64; 3]) -> f64
 /// - batch-mean KL = batch-mean CE − batch-mean H (the measures);
 /// - ∇(mean) × C = ∇(batchmean CE): both are (q·Σt − t) scaled, by
 ///   fl(1/(RC)) and by fl(1/R): five roundings, bound 6u·|∇ batchmean CE|.
-fn mean_is_batchmean_over_c(m: &dyn Measures, b: &Batch, w: &mut Worst) -> Result<(), String> {
+fn mean_is_batchmean_over_c(
+    m: &dyn Implementation,
+    b: &Batch,
+    w: &mut Worst,
+) -> Result<(), String> {
     let (r, c) = (b.target.len() as f64, b.classes() as f64);
     let input = b.input()?;
     let q = b.q()?;
@@ -285,7 +291,7 @@ fn mean_gradient_matches_differences(b: &Batch, w: &mut Worst) -> Result<(), Str
     Ok(())
 }
 
-fn show_batch(m: &dyn Measures, b: &Batch) -> Counterexample {
+fn show_batch(m: &dyn Implementation, b: &Batch) -> Counterexample {
     let mut rows = vec![
         (
             "(1) R rows, C classes".to_string(),
@@ -413,7 +419,7 @@ fn arb_sigmoid_pair() -> BoxedStrategy<(f64, f64, f64)> {
 ///   dropped term (1 − y)·ln((1 − y)/(1 − x)), and is ≥ 0 = its value at
 ///   x = y: binary CE and the Bernoulli KL are minimized at the target.
 fn sigmoid_kl_decreases(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     &(y, x1, x2): &(f64, f64, f64),
     w: &mut Worst,
 ) -> Result<(), String> {
@@ -453,7 +459,7 @@ fn sigmoid_kl_decreases(
     )
 }
 
-fn show_sigmoid(m: &dyn Measures, &(y, x): &(f64, f64)) -> Counterexample {
+fn show_sigmoid(m: &dyn Implementation, &(y, x): &(f64, f64)) -> Counterexample {
     let mut rows = vec![
         ("(2) target y".to_string(), short(y)),
         ("(2) prediction x".to_string(), short(x)),
@@ -508,7 +514,7 @@ fn torch_style(p: &[f64], q: &[f64]) -> Result<f64, String> {
 /// p ln p − p ln q carries 2u|p ln p| + 2u|p ln q| + u|term|; the plain sum
 /// adds (n − 1)u·Σ|terms|; plus the measure's contract.
 fn torch_style_is_kl(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     (p, q): &(Vec<f64>, Vec<f64>),
     w: &mut Worst,
 ) -> Result<(), String> {
@@ -543,7 +549,7 @@ fn torch_style_error(p: &[f64], q: &[f64]) -> f64 {
 /// - PyTorch's evaluation is NaN exactly when some pᵢ = 0 = qᵢ (0·(−∞));
 /// - the naive Σ p·(ln p − ln q) is NaN exactly when some pᵢ = 0.
 fn zeros_follow_the_convention(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     (p, q): &(Vec<f64>, Vec<f64>),
     w: &mut Worst,
 ) -> Result<(), String> {
@@ -564,7 +570,7 @@ fn zeros_follow_the_convention(
     })
 }
 
-fn show_zeros(m: &dyn Measures, (p, q): &(Vec<f64>, Vec<f64>)) -> Counterexample {
+fn show_zeros(m: &dyn Implementation, (p, q): &(Vec<f64>, Vec<f64>)) -> Counterexample {
     let fmt = |v: Result<f64, String>| v.map_or_else(|e| e, short);
     Counterexample {
         summary: String::new(),
@@ -704,23 +710,23 @@ mod tests {
     /// convention.
     #[test]
     fn the_measured_checks_fail_for_planted_bugs() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
         let batch = Batch {
             target: vec![vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]],
             logits: vec![vec![0.3, -1.2, 0.8], vec![2.0, 0.0, -0.5]],
         };
-        let run = |m: &dyn Measures| mean_is_batchmean_over_c(m, &batch, &mut Worst::new());
-        assert_eq!(run(&Exact), Ok(()));
-        let scaled = Planted {
+        let run = |m: &dyn Implementation| mean_is_batchmean_over_c(m, &batch, &mut Worst::new());
+        assert_eq!(run(&Reference), Ok(()));
+        let scaled = Affine {
             kl: (1.0 + 2f64.powi(-20), 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = run(&scaled).unwrap_err();
         assert!(err.starts_with("PyTorch batchmean KL against"), "{err}");
-        let shifted = Planted {
+        let shifted = Affine {
             entropy: (1.0, 2f64.powi(-20)),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = run(&shifted).unwrap_err();
         assert!(
@@ -729,19 +735,22 @@ mod tests {
         );
 
         let pair = (vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]);
-        assert_eq!(torch_style_is_kl(&Exact, &pair, &mut Worst::new()), Ok(()));
+        assert_eq!(
+            torch_style_is_kl(&Reference, &pair, &mut Worst::new()),
+            Ok(())
+        );
         let err = torch_style_is_kl(&scaled, &pair, &mut Worst::new()).unwrap_err();
         assert!(err.starts_with("xlogy(p, p) − p·ln q summed"), "{err}");
 
         let mismatch = (vec![0.5, 0.5, 0.0], vec![1.0, 0.0, 0.0]);
         assert_eq!(
-            zeros_follow_the_convention(&Exact, &mismatch, &mut Worst::new()),
+            zeros_follow_the_convention(&Reference, &mismatch, &mut Worst::new()),
             Ok(())
         );
         // +∞·0 is NaN: a KL that loses the infinity.
-        let lost = Planted {
+        let lost = Affine {
             kl: (0.0, 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = zeros_follow_the_convention(&lost, &mismatch, &mut Worst::new()).unwrap_err();
         assert!(err.starts_with("KL(p‖q) = NaN"), "{err}");

@@ -21,16 +21,16 @@ mod contract_edge;
 mod empirical_risk;
 mod harness;
 mod identities;
-mod implementation;
 mod kl_loss_pitfalls;
 mod moving_target;
 mod other_losses;
 mod reverse_kl;
 mod verdict;
 
+pub use crate::measures::Implementation;
+use crate::measures::Reference;
 pub(crate) use harness::gibbs_floor;
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
-pub use implementation::{Exact, Measures};
 pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Part, Verdict};
 
 /// What a check runs with.
@@ -40,8 +40,9 @@ pub struct Context<'a> {
     pub seed: u64,
     /// Random cases per property.
     pub cases: u32,
-    /// The measures under test.
-    pub measures: &'a dyn Measures,
+    /// The measures under test: the crate's own ([`Reference`]) by default,
+    /// or any other [`Implementation`] (a planted bug, a user's code).
+    pub measures: &'a dyn Implementation,
 }
 
 impl<'a> Context<'a> {
@@ -50,12 +51,12 @@ impl<'a> Context<'a> {
         Context {
             seed,
             cases,
-            measures: &Exact,
+            measures: &Reference,
         }
     }
 
     /// The same context with other measures under test.
-    pub fn with_measures<'b>(self, measures: &'b dyn Measures) -> Context<'b> {
+    pub fn with_measures<'b>(self, measures: &'b dyn Implementation) -> Context<'b> {
         Context {
             seed: self.seed,
             cases: self.cases,

@@ -4,7 +4,9 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
 use super::harness::{CONTRACT, U, Worst, property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence,
+};
 use crate::measures::log_softmax_error_bounds;
 use crate::measures::softmax;
 use crate::numerics::finite_difference::{difference_bound, power_of_two_step};
@@ -169,7 +171,7 @@ enum Target<'a> {
 }
 
 fn evaluate(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     of: Of,
     target: &Target<'_>,
     b: &[f64],
@@ -281,7 +283,7 @@ fn second_derivative_bound(of: Of, ra: f64, rb: f64, e: &Evaluation, h: f64) -> 
 /// h²M₃/6 + ε/h: h = (3ε/M₃)^(1/3), rounded to a power of two, at most 1.
 #[allow(clippy::too_many_arguments)]
 fn finite_difference_case(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     of: Of,
     target: &Target<'_>,
     ra: f64,
@@ -328,7 +330,11 @@ fn finite_difference_case(
 
 /// The closed forms of ∇CE and ∇KL agree with central differences of the
 /// measures under test.
-fn gradients_match_differences(m: &dyn Measures, case: &Case, w: &mut Worst) -> Result<(), String> {
+fn gradients_match_differences(
+    m: &dyn Implementation,
+    case: &Case,
+    w: &mut Worst,
+) -> Result<(), String> {
     let g = case
         .model()?
         .gradients(&case.theta)
@@ -385,7 +391,7 @@ fn arb_fixed_case() -> BoxedStrategy<(Vec<f64>, Case)> {
 /// With p fixed, the central differences of CE(p, q_θ) and of KL(p‖q_θ)
 /// both match the one gradient Bᵀ(q·Σp − p): the gradients agree.
 fn fixed_target_agrees(
-    m: &dyn Measures,
+    m: &dyn Implementation,
     (p, case): &(Vec<f64>, Case),
     w: &mut Worst,
 ) -> Result<(), String> {
@@ -517,8 +523,8 @@ mod tests {
     /// truncation and rounding bound, and the check fails on KL.
     #[test]
     fn the_fixed_target_check_fails_for_a_scaled_kl() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
         let case = Case {
             classes: 3,
             dim: 1,
@@ -528,12 +534,12 @@ mod tests {
         };
         let input = (vec![0.2, 0.3, 0.5], case);
         assert_eq!(
-            fixed_target_agrees(&Exact, &input, &mut Worst::new()),
+            fixed_target_agrees(&Reference, &input, &mut Worst::new()),
             Ok(())
         );
-        let scaled = Planted {
+        let scaled = Affine {
             kl: (1.0 + 1.0 / 256.0, 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = fixed_target_agrees(&scaled, &input, &mut Worst::new()).unwrap_err();
         assert!(
@@ -552,7 +558,7 @@ mod tests {
     /// formed in the same order, so the results agree to the bit.
     #[test]
     fn an_evaluation_s_bound_follows_its_formula() {
-        use crate::claims::implementation::Exact;
+        use crate::measures::Reference;
         let (a, b, theta) = ([0.0, 1.0], [1.0, 0.0], [3f64.ln()]);
         let rho = |mat: &[f64]| {
             let (z, z_err) = mat_vec(mat, 1, &theta);
@@ -567,7 +573,7 @@ mod tests {
         assert!(rp.iter().chain(&rq).all(|&r| r > U), "{rp:?} {rq:?}");
         let target = Target::Teacher(&a);
         for of in [Of::CrossEntropy, Of::Kl] {
-            let e = evaluate(&Exact, of, &target, &b, 1, &theta).unwrap();
+            let e = evaluate(&Reference, of, &target, &b, 1, &theta).unwrap();
             let mut want = 0.0;
             for i in 0..2 {
                 let (lp, lq) = (p[i].ln(), q[i].ln());
@@ -583,8 +589,8 @@ mod tests {
             }
             assert_eq!(e.error, want);
             let value = match of {
-                Of::CrossEntropy => Exact.cross_entropy(&p, &q),
-                Of::Kl => Exact.kl_divergence(&p, &q),
+                Of::CrossEntropy => Reference.cross_entropy(&p, &q),
+                Of::Kl => Reference.kl_divergence(&p, &q),
             };
             assert_eq!(e.value, value.unwrap());
             // max |ln qᵢ| and max |ln pᵢ| are |ln ¼| = ln 4, taken from the
@@ -604,11 +610,11 @@ mod tests {
     /// the crate's measures pass the same case.
     #[test]
     fn the_gradient_check_fails_for_a_scaled_cross_entropy() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
-        let scaled = Planted {
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
+        let scaled = Affine {
             cross_entropy: (1.0 + 1.0 / 256.0, 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let case = Case {
             classes: 3,
@@ -618,7 +624,7 @@ mod tests {
             b: vec![0.5, 2.0, -1.0],
         };
         assert_eq!(
-            gradients_match_differences(&Exact, &case, &mut Worst::new()),
+            gradients_match_differences(&Reference, &case, &mut Worst::new()),
             Ok(())
         );
         let err = gradients_match_differences(&scaled, &case, &mut Worst::new()).unwrap_err();

@@ -6,7 +6,9 @@ use proptest::prelude::*;
 use super::empirical_risk::HALF_LN_2PI;
 use super::harness::CONTRACT;
 use super::harness::{U, Worst, property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence,
+};
 use crate::measures::normalize;
 use crate::numerics::compensated_sum;
 use crate::numerics::format::first_eight as shown;
@@ -244,7 +246,12 @@ fn brier_error(categories: usize, n: usize, value: f64) -> f64 {
 }
 
 /// What holds for the squared and 0–1 losses on categorical data.
-fn brier_case(m: &dyn Measures, sample: &[usize], q: &[f64], w: &mut Worst) -> Result<(), String> {
+fn brier_case(
+    m: &dyn Implementation,
+    sample: &[usize],
+    q: &[f64],
+    w: &mut Worst,
+) -> Result<(), String> {
     let (n, k) = (sample.len(), q.len());
     let p = empirical_distribution(sample, k).map_err(|e| e.to_string())?;
     let risk = |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(|e| e.to_string());
@@ -625,13 +632,16 @@ mod tests {
     /// 1/9 while 0.8·H − 4/9 ≈ 0.065 does not.
     #[test]
     fn the_brier_check_fails_for_a_scaled_entropy() {
-        use crate::claims::implementation::Exact;
-        use crate::test_support::Planted;
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
         let (sample, q) = ([0, 1, 1], [0.25, 0.75]);
-        assert_eq!(brier_case(&Exact, &sample, &q, &mut Worst::new()), Ok(()));
-        let scaled = Planted {
+        assert_eq!(
+            brier_case(&Reference, &sample, &q, &mut Worst::new()),
+            Ok(())
+        );
+        let scaled = Affine {
             entropy: (0.8, 0.0),
-            ..Planted::EXACT
+            ..Affine::EXACT
         };
         let err = brier_case(&scaled, &sample, &q, &mut Worst::new()).unwrap_err();
         assert!(err.starts_with("H(p̂ₙ) − Σp̂(1 − p̂)"), "{err}");

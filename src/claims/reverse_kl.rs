@@ -4,7 +4,9 @@ use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
 use super::harness::{CONTRACT, U, Worst, property};
-use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence,
+};
 use crate::models::reverse_fit::{
     BimodalTarget, Fit, Gaussian, discretized_gaussian, fit_forward, fit_reverse, moment_match,
 };
@@ -187,7 +189,7 @@ fn reverse_slack(
 /// fit to the exact minimizer, which by convexity on the certificate's ball
 /// moves the objective by at most (‖g‖ + ν)·ρ.
 fn fits_are_minima(
-    m_: &dyn Measures,
+    m_: &dyn Implementation,
     case: &(f64, f64, f64, usize),
     w: &mut Worst,
 ) -> Result<(), String> {
@@ -219,7 +221,7 @@ fn fits_are_minima(
     )
 }
 
-fn show(m_: &dyn Measures, case: &(f64, f64, f64, usize)) -> Counterexample {
+fn show(m_: &dyn Implementation, case: &(f64, f64, f64, usize)) -> Counterexample {
     let &(m, s, wt, k) = case;
     let mut rows = vec![
         (

@@ -3,8 +3,9 @@
 //! identities every correct implementation obeys.
 //!
 //! An implementation under test is anything that implements
-//! [`Implementation`]: Rust code directly, or a program in any language
-//! through [`ProcessImplementation`], which speaks a line-based JSON protocol
+//! [`Implementation`] (the crate's one interface to an implementation of the
+//! measures, which the claim catalogue runs through too): Rust code directly,
+//! or a program in any language through [`ProcessImplementation`], which speaks a line-based JSON protocol
 //! over its standard input and output (see the README). [`run`] runs the
 //! checks and returns a [`ConformanceReport`], plain data.
 //!
@@ -30,7 +31,7 @@
 //! # Tolerances
 //!
 //! Every comparison is against a bound derived for the case (see
-//! [`checks`] for the derivations): u times a condition quantity
+//! [`checks::tolerance`] for the derivations): u times a condition quantity
 //! Σᵢ pᵢ(|ln pᵢ| + |ln qᵢ| + 1) or its analogue, with u = 2⁻⁵³ for
 //! [`Precision::F64`] and u = 2⁻²⁴ plus the rounding of the inputs to f32 for
 //! [`Precision::F32`]. The bound admits any order of summation, so a plain
@@ -63,7 +64,8 @@ pub mod process;
 
 use std::fmt;
 
-use crate::measures::{self, Reduced, Reduction};
+use crate::measures::Reduction;
+pub use crate::measures::{Answer, Breakdown, Implementation, Reference, Refusal};
 
 pub use checks::{CHECKS, run};
 pub use process::{ProcessImplementation, ProtocolError};
@@ -119,150 +121,6 @@ impl Op {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
-    }
-}
-
-/// Why an implementation gave no value.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Refusal {
-    /// The operation (at this reduction) is not offered: the checks that need
-    /// it are reported as skipped, not failed.
-    #[error("unsupported")]
-    Unsupported,
-    /// The implementation reported an error for a valid input: a failure of
-    /// the check that asked.
-    #[error("rejected a valid input: {0}")]
-    Rejected(String),
-    /// The implementation can no longer answer (a protocol error of a
-    /// process): the whole run stops with this error.
-    #[error(transparent)]
-    Broken(#[from] ProtocolError),
-}
-
-/// An implementation's answer.
-pub type Answer<T> = Result<T, Refusal>;
-
-/// An implementation under test: entropy, cross-entropy and KL divergence of
-/// batches of probability rows, cross-entropy from logits, and optionally its
-/// gradient, each under a [`Reduction`].
-///
-/// Conventions it is checked against (the crate's own, see
-/// [`crate::measures`]): natural logarithms; 0·ln 0 = 0; pᵢ > 0 = qᵢ gives
-/// +∞; `none` gives one value per row ([`Reduced::PerRow`]), `sum` and
-/// `batchmean` one value ([`Reduced::Total`]); `batchmean` divides the sum by
-/// the number of rows. Inputs are always valid: rows of equal length, each a
-/// probability vector (summing to one within rounding) or finite logits.
-///
-/// Methods take `&self`; an implementation with state (a process, a cache)
-/// keeps it behind interior mutability.
-pub trait Implementation {
-    /// A short name for reports.
-    fn name(&self) -> String;
-
-    /// H(pᵣ) = −Σᵢ pᵣᵢ ln pᵣᵢ for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced>;
-
-    /// CE(pᵣ, qᵣ) = −Σᵢ pᵣᵢ ln qᵣᵢ for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn cross_entropy(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced>;
-
-    /// KL(pᵣ‖qᵣ) = Σᵢ pᵣᵢ ln(pᵣᵢ/qᵣᵢ) for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn kl_divergence(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced>;
-
-    /// CE(pᵣ, softmax zᵣ) = Σᵢ pᵣᵢ·(ln Σⱼ exp zᵣⱼ − zᵣᵢ) for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn cross_entropy_logits(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced>;
-
-    /// The gradient of the reduced softmax cross-entropy with respect to the
-    /// logits, one row per row (see the [module docs](self) for its
-    /// definition under each reduction). Not offered by default.
-    ///
-    /// # Errors
-    /// [`Refusal::Unsupported`] unless implemented.
-    fn cross_entropy_logits_grad(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Vec<Vec<f64>>> {
-        let _ = (p, logits, reduction);
-        Err(Refusal::Unsupported)
-    }
-}
-
-/// The crate's own measures as an [`Implementation`]: the reference every
-/// check compares with, so it passes every check by construction (a test of
-/// the kit itself).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Reference;
-
-fn rejected(e: measures::MeasureError) -> Refusal {
-    Refusal::Rejected(e.to_string())
-}
-
-impl Implementation for Reference {
-    fn name(&self) -> String {
-        "logloss-proofs".to_string()
-    }
-    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        measures::entropy_rows(p, reduction).map_err(rejected)
-    }
-    fn cross_entropy(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        measures::cross_entropy_rows(p, q, reduction).map_err(rejected)
-    }
-    fn kl_divergence(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        measures::kl_divergence_rows(p, q, reduction).map_err(rejected)
-    }
-    fn cross_entropy_logits(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        measures::cross_entropy_logits_rows(p, logits, reduction).map_err(rejected)
-    }
-    fn cross_entropy_logits_grad(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Vec<Vec<f64>>> {
-        checks::reference_gradient(p, logits, reduction).map_err(rejected)
     }
 }
 
@@ -490,7 +348,8 @@ pub enum ConformanceError {
     Broken {
         /// The check that was running.
         check: &'static str,
-        /// What went wrong.
-        source: ProtocolError,
+        /// What went wrong: for a [`ProcessImplementation`], a
+        /// [`ProtocolError`] ([`Breakdown::downcast_ref`] gets it back).
+        source: Breakdown,
     },
 }

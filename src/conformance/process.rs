@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::json::{number, parse_line};
-use super::{Answer, Implementation, Op, Refusal};
+use super::{Answer, Breakdown, Implementation, Op, Refusal};
 use crate::measures::{Reduced, Reduction};
 
 /// The default time allowed for each answer.
@@ -345,7 +345,7 @@ impl ProcessImplementation {
     ) -> Answer<(RequestRef, Value, String)> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = &state.broken {
-            return Err(Refusal::Broken(e.clone()));
+            return Err(Refusal::Broken(Breakdown::new(e.clone())));
         }
         let request = RequestRef {
             id: state.next_id,
@@ -418,7 +418,7 @@ impl ProcessImplementation {
             reap(&mut live.child);
         }
         state.broken = Some(error.clone());
-        Refusal::Broken(error)
+        Refusal::Broken(Breakdown::new(error))
     }
 
     fn malformed_shape(&self, request: RequestRef, reason: String, line: &str) -> Refusal {
@@ -510,11 +510,11 @@ impl Implementation for ProcessImplementation {
         self.command.clone()
     }
 
-    fn entropy(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
         self.values(Op::Entropy, p, None, reduction)
     }
 
-    fn cross_entropy(
+    fn cross_entropy_rows(
         &self,
         p: &[Vec<f64>],
         q: &[Vec<f64>],
@@ -523,7 +523,7 @@ impl Implementation for ProcessImplementation {
         self.values(Op::CrossEntropy, p, Some(q), reduction)
     }
 
-    fn kl_divergence(
+    fn kl_divergence_rows(
         &self,
         p: &[Vec<f64>],
         q: &[Vec<f64>],
@@ -532,7 +532,7 @@ impl Implementation for ProcessImplementation {
         self.values(Op::KlDivergence, p, Some(q), reduction)
     }
 
-    fn cross_entropy_logits(
+    fn cross_entropy_logits_rows(
         &self,
         p: &[Vec<f64>],
         logits: &[Vec<f64>],
@@ -541,7 +541,7 @@ impl Implementation for ProcessImplementation {
         self.values(Op::CrossEntropyLogits, p, Some(logits), reduction)
     }
 
-    fn cross_entropy_logits_grad(
+    fn cross_entropy_logits_grad_rows(
         &self,
         p: &[Vec<f64>],
         logits: &[Vec<f64>],

@@ -12,11 +12,13 @@ pub mod bernoulli;
 pub mod continuous;
 mod discrete;
 mod error;
+mod implementation;
 mod kernels;
 mod lanes;
 pub(crate) mod ln;
 mod logits;
 pub mod npy;
+pub mod planted;
 mod summary;
 mod validate;
 
@@ -26,6 +28,10 @@ pub use batch::{
 };
 pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
 pub use error::{Arg, MeasureError};
+pub(crate) use implementation::reference_gradient;
+pub use implementation::{Answer, Breakdown, Implementation, Reference, Refusal};
+#[cfg(test)]
+pub(crate) use implementation::{plain_rows, rejected};
 pub use logits::{
     cross_entropy_logits, kl_divergence_logits, log_softmax, log_softmax_error_bounds,
 };

@@ -1,58 +1,14 @@
-//! Measures with realistic planted bugs: the claim catalogue must fail on them.
+//! The planted bugs the claim tests run, from the crate's one catalogue
+//! (`logloss_proofs::measures::planted`): the claim catalogue must fail on
+//! each, naming the claim.
 
-use logloss_proofs::claims::Measures;
-use logloss_proofs::measures::{self, MeasureError};
+use logloss_proofs::measures::planted::{Bug, Planted};
 
 /// KL with its arguments swapped: KL(q‖p) returned for KL(p‖q).
-pub struct SwappedKl;
-
-impl Measures for SwappedKl {
-    fn name(&self) -> &str {
-        "swapped-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::kl_divergence(q, p)
-    }
-}
+pub const SWAPPED_KL: Planted = Planted::crate_with(Bug::SwappedKl);
 
 /// KL in bits while entropy and cross-entropy are in nats.
-pub struct Base2Kl;
-
-impl Measures for Base2Kl {
-    fn name(&self) -> &str {
-        "base-2-kl"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::cross_entropy(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        Ok(measures::kl_divergence(p, q)? / std::f64::consts::LN_2)
-    }
-}
+pub const BASE_2_KL: Planted = Planted::crate_with(Bug::Base2Kl);
 
 /// Cross-entropy in bits while entropy and KL are in nats.
-pub struct Base2CrossEntropy;
-
-impl Measures for Base2CrossEntropy {
-    fn name(&self) -> &str {
-        "base-2-ce"
-    }
-    fn entropy(&self, p: &[f64]) -> Result<f64, MeasureError> {
-        measures::entropy(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        Ok(measures::cross_entropy(p, q)? / std::f64::consts::LN_2)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Result<f64, MeasureError> {
-        measures::kl_divergence(p, q)
-    }
-}
+pub const BASE_2_CROSS_ENTROPY: Planted = Planted::crate_with(Bug::Base2CrossEntropy);

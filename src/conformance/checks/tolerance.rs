@@ -1,0 +1,324 @@
+//! The tolerances the checks are held to, and their derivations.
+//!
+//! # The tolerance of one value
+//!
+//! Every value is a sum of n terms. For each measure a condition quantity C
+//! bounds what rounding can do to it (terms with pᵢ = 0 are 0):
+//!
+//! ```text
+//! entropy               C = Σᵢ pᵢ·(|ln pᵢ| + 1)
+//! cross-entropy         C = Σᵢ pᵢ·(|ln qᵢ| + 1)
+//! KL divergence         C = Σᵢ pᵢ·(|ln pᵢ| + |ln qᵢ| + 1)
+//! CE from logits        C = Σᵢ pᵢ·(|zᵢ| + maxⱼ|zⱼ| + ln Σⱼ exp(zⱼ − max z) + 1)
+//! ```
+//!
+//! Why, term by term: a library logarithm or exponential is within one ULP
+//! (2u relative); a quotient, difference, sum or product adds u relative;
+//! and an argument of ln that is off by a relative u moves ln by u absolute
+//! (the "+1"). So in each of the usual forms — pᵢ·ln(pᵢ/qᵢ),
+//! pᵢ·(ln pᵢ − ln qᵢ), CE − H — a term is within 4u of its share of C. The
+//! log-sum-exp term pᵢ·(max z + ln S − zᵢ), S = Σⱼ exp(zⱼ − max z), rounds
+//! ln S (2u·ln S, plus S's own relative error (n + 1)u), then max z + ln S
+//! and the difference (u times at most |zᵢ| + max|z| + ln S each): within
+//! (n + 5)u of its share. The n terms are then summed: recursive summation in
+//! any order adds at most (n − 1)u·Σ|terms| (Higham, *Accuracy and Stability
+//! of Numerical Algorithms*, 2nd ed., §4.2; pairwise and compensated sums do
+//! better). So, with k = 4 (k = n + 5 for logits),
+//!
+//! ```text
+//! |computed − exact| ≤ (k + n − 1)·u·C + 2·u_in·C + n·η + 2·2⁻⁵³·|exact|
+//! ```
+//!
+//! with u the precision's unit roundoff (2⁻⁵³ or 2⁻²⁴), u_in the relative
+//! rounding of the inputs (0 in f64, 2⁻²⁴ in f32: the first-order change of
+//! each term under pᵢ → pᵢ(1 + ε), qᵢ → qᵢ(1 + ε), zᵢ → zᵢ(1 + ε) is at most
+//! u_in times its share of C for CE, entropy and logits, and 2·u_in for KL),
+//! η the smallest normal number (a result that underflows may be flushed to
+//! zero), and the last term the crate's own error (within about one ULP, see
+//! [`crate::measures`]).
+//!
+//! # The tolerance of one gradient entry
+//!
+//! gᵢ = qᵢ − pᵢ with qᵢ = softmax(z)ᵢ = exp(zᵢ − max z − ln S). The argument
+//! of exp is formed as (zᵢ − max z) − ln S or zᵢ − (max z + ln S): two
+//! roundings, together at most u·(2|zᵢ| + 2·max|z| + 2·ln S), plus the error
+//! of ln S itself, 2u·ln S + (n + 1)u. exp turns an absolute error δ of its
+//! argument into a relative error e^δ − 1 ≤ 1.01·δ of qᵢ (δ < 0.01 for
+//! |z| ≤ 1e4 and n ≤ 10⁴, even in f32); exp's own ULP, a quotient by S (in the
+//! form exp(zᵢ − max z)/S, whose S error is the same (n + 1)u) and the final
+//! subtraction add 4u·qᵢ + u·pᵢ. The reference softmax of this crate is
+//! within the same form at 2⁻⁵³. Hence
+//!
+//! ```text
+//! |ĝᵢ − gᵢ| ≤ 1.01·(u + 2⁻⁵³)·[qᵢ·(2|zᵢ| + 2·max|z| + 4·ln S + n + 5) + pᵢ] + 2·u_in·[qᵢ·(|zᵢ| + max|z|) + pᵢ] + 2η
+//! ```
+//!
+//! and under `batchmean` that bound divided by R, plus u·|gᵢ|/R for the division.
+//!
+//! # Comparisons among the implementation's own answers
+//!
+//! Two answers each within their bound b of the same exact value are within
+//! the sum of the bounds of each other: `identity` allows b_H + b_CE + b_KL
+//! (plus 2⁻⁵²·|CE| for adding H + KL here), `permutation` 2b, `reductions`
+//! 2·Σᵣ bᵣ plus the rounding of a sum over R rows, (R − 1)·u·Σᵣ|vᵣ|.
+
+use super::inputs::harness_fault;
+use crate::claims::{U, Worst};
+use crate::conformance::{Op, Precision};
+use crate::measures::{self, Reduced, Reduction, softmax};
+
+/// The crate's exact per-row values of `op`.
+pub(super) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<Vec<f64>, String> {
+    let reduced = match op {
+        Op::Entropy => measures::entropy_rows(p, Reduction::None),
+        Op::CrossEntropy => measures::cross_entropy_rows(p, second, Reduction::None),
+        Op::KlDivergence => measures::kl_divergence_rows(p, second, Reduction::None),
+        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => {
+            measures::cross_entropy_logits_rows(p, second, Reduction::None)
+        }
+    }
+    .map_err(|e| harness_fault(&e))?;
+    match reduced {
+        Reduced::PerRow(v) => Ok(v),
+        Reduced::Total(_) => Err("the reference returned a total for `none`".to_string()),
+    }
+}
+
+/// The condition quantity C of one row (see the module docs); +∞ on a
+/// support mismatch of CE or KL.
+pub(crate) fn condition(op: Op, p: &[f64], second: &[f64]) -> f64 {
+    let ln_abs = |x: f64| x.ln().abs();
+    match op {
+        Op::Entropy => p
+            .iter()
+            .filter(|&&a| a > 0.0)
+            .map(|&a| a * (ln_abs(a) + 1.0))
+            .sum(),
+        Op::CrossEntropy => p
+            .iter()
+            .zip(second)
+            .filter(|&(&a, _)| a > 0.0)
+            .map(|(&a, &b)| a * (ln_abs(b) + 1.0))
+            .sum(),
+        Op::KlDivergence => p
+            .iter()
+            .zip(second)
+            .filter(|&(&a, _)| a > 0.0)
+            .map(|(&a, &b)| a * (ln_abs(a) + ln_abs(b) + 1.0))
+            .sum(),
+        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => {
+            let (abs_max, ln_s) = logit_scale(second);
+            p.iter()
+                .zip(second)
+                .map(|(&a, &z)| a * (z.abs() + abs_max + ln_s + 1.0))
+                .sum()
+        }
+    }
+}
+
+/// (max|zⱼ|, ln Σⱼ exp(zⱼ − max z)) of a logit row.
+pub(super) fn logit_scale(z: &[f64]) -> (f64, f64) {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let abs_max = z.iter().map(|x| x.abs()).fold(0.0, f64::max);
+    let s: f64 = z.iter().map(|&x| (x - max).exp()).sum();
+    (abs_max, s.ln())
+}
+
+/// The bound on |computed − exact| for one row of `op` with `n` entries and
+/// condition `c`, without the reference's own error (see the module docs).
+pub(crate) fn value_bound(precision: Precision, op: Op, n: usize, c: f64) -> f64 {
+    let n = n as f64;
+    // Per term: 4u for the probability forms, (n + 5)u for log-sum-exp;
+    // then (n − 1)u for the sum of the n terms.
+    let per_term = match op {
+        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => n + 5.0,
+        Op::Entropy | Op::CrossEntropy | Op::KlDivergence => 4.0,
+    };
+    let u = precision.unit_roundoff();
+    // ((k + n − 1)·u + 2u_in)·C: one product, so that C = +∞ (a support
+    // mismatch) gives +∞, never 0·∞.
+    ((per_term + n - 1.0) * u + 2.0 * precision.input_roundoff()) * c + n * precision.underflow()
+}
+
+/// The per-row bounds of `op` on a batch.
+pub(super) fn row_bounds(
+    precision: Precision,
+    op: Op,
+    p: &[Vec<f64>],
+    second: &[Vec<f64>],
+) -> Vec<f64> {
+    p.iter()
+        .enumerate()
+        .map(|(r, pr)| {
+            let s = second.get(r).map_or(&[][..], Vec::as_slice);
+            value_bound(precision, op, pr.len(), condition(op, pr, s))
+        })
+        .collect()
+}
+
+/// The bound on each gradient entry of one row (see the module docs).
+pub(super) fn gradient_bounds(
+    precision: Precision,
+    p: &[f64],
+    z: &[f64],
+    rows: usize,
+    reduction: Reduction,
+) -> Vec<f64> {
+    let (u, u_in, eta) = (
+        precision.unit_roundoff(),
+        precision.input_roundoff(),
+        precision.underflow(),
+    );
+    let (abs_max, ln_s) = logit_scale(z);
+    let n = p.len() as f64;
+    let q = softmax(z).unwrap_or_else(|_| vec![0.0; z.len()]);
+    p.iter()
+        .zip(z)
+        .zip(&q)
+        .map(|((&pi, &zi), &qi)| {
+            let a = qi * (2.0 * zi.abs() + 2.0 * abs_max + 4.0 * ln_s + n + 5.0) + pi;
+            let b = qi * (zi.abs() + abs_max) + pi;
+            let bound = 1.01 * (u + U) * a + 2.0 * u_in * b + 2.0 * eta;
+            match reduction {
+                Reduction::BatchMean => (bound + u * (qi - pi).abs()) / rows as f64,
+                Reduction::None | Reduction::Sum => bound,
+            }
+        })
+        .collect()
+}
+
+/// Compares one value with the exact one: infinities must match exactly,
+/// finite values within `bound` plus the reference's error 2⁻⁵²·|exact|.
+pub(super) fn against_exact(
+    w: &mut Worst,
+    what: &str,
+    got: f64,
+    exact: f64,
+    bound: f64,
+) -> Result<(), String> {
+    if exact.is_infinite() {
+        return w.require(got == exact, || {
+            format!("{what}: got {got:e}, want {exact:e}")
+        });
+    }
+    w.close(what, got, exact, bound + 2.0 * U * exact.abs())
+}
+
+/// Compares two of the implementation's own answers that must agree: equal
+/// infinities, or finite values within `bound`; NaN never agrees.
+pub(super) fn consistent(
+    w: &mut Worst,
+    what: &str,
+    a: f64,
+    b: f64,
+    bound: f64,
+) -> Result<(), String> {
+    if !(a.is_finite() && b.is_finite()) {
+        return w.require(a == b, || format!("{what}: {a:e} against {b:e}"));
+    }
+    w.close(what, a, b, bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::assert_near;
+
+    /// The gradient bound, written out from the module docs for one row
+    /// p = (¼, ¾), z = (1, −1) (q = softmax z from the crate, max|z| = 1,
+    /// ln Σe^(z − max z) = ln(1 + e⁻²)): per entry
+    /// a = q(2|z| + 2max|z| + 4 ln Σ + n + 5) + p and b = q(|z| + max|z|) + p,
+    /// 1.01(u + u₆₄)a + 2u_in·b + 2η, and under batchmean
+    /// (that + u|q − p|)/R. At f64 and f32, in the same order: the same bits.
+    #[test]
+    fn gradient_bounds_follow_their_formula() {
+        let (p, z) = ([0.25, 0.75], [1.0, -1.0]);
+        let q = softmax(&z).unwrap();
+        let ln_s = (1.0 + (-2.0f64).exp()).ln();
+        for precision in [Precision::F64, Precision::F32] {
+            let (u, u_in, eta) = (
+                precision.unit_roundoff(),
+                precision.input_roundoff(),
+                precision.underflow(),
+            );
+            let want: Vec<f64> = (0..2)
+                .map(|i| {
+                    let a = q[i] * (2.0 * 1.0 + 2.0 * 1.0 + 4.0 * ln_s + 2.0 + 5.0) + p[i];
+                    let b = q[i] * (1.0 + 1.0) + p[i];
+                    1.01 * (u + U) * a + 2.0 * u_in * b + 2.0 * eta
+                })
+                .collect();
+            assert_eq!(gradient_bounds(precision, &p, &z, 3, Reduction::Sum), want);
+            let mean: Vec<f64> = (0..2)
+                .map(|i| (want[i] + u * (q[i] - p[i]).abs()) / 3.0)
+                .collect();
+            assert_eq!(
+                gradient_bounds(precision, &p, &z, 3, Reduction::BatchMean),
+                mean
+            );
+        }
+    }
+    #[test]
+    fn the_value_bound_grows_with_the_terms_and_the_precision() {
+        let p = [0.25, 0.75];
+        let c = condition(Op::Entropy, &p, &[]);
+        // C = Σ p(|ln p| + 1) = H(p) + 1 for p without zeros.
+        let h = measures::entropy(&p).unwrap();
+        assert!((c - (h + 1.0)).abs() <= 4.0 * U * c);
+        let b64 = value_bound(Precision::F64, Op::Entropy, 2, c);
+        let b32 = value_bound(Precision::F32, Op::Entropy, 2, c);
+        // ((4 + n − 1)u + 2u_in)·C + n·η at n = 2: f64 has u_in = 0, so
+        // 5u·C + 2η; f32 has u = u_in = 2⁻²⁴, so 7·2⁻²⁴·C + 2η₃₂ (exact
+        // small multiples of powers of two, then one product and one sum:
+        // 2u relative).
+        let want64 = 5.0 * U * c + 2.0 * f64::MIN_POSITIVE;
+        assert!(
+            (b64 - want64).abs() <= 2.0 * U * want64,
+            "{b64:e} vs {want64:e}"
+        );
+        let want32 = 7.0 * 2f64.powi(-24) * c + 2.0 * f64::from(f32::MIN_POSITIVE);
+        assert!(
+            (b32 - want32).abs() <= 2.0 * U * want32,
+            "{b32:e} vs {want32:e}"
+        );
+        // Log-sum-exp costs (n + 5)u per term: (7 + 1)u·C + 2η at n = 2.
+        let got = value_bound(Precision::F64, Op::CrossEntropyLogits, 2, c);
+        let want = 8.0 * U * c + 2.0 * f64::MIN_POSITIVE;
+        assert!((got - want).abs() <= 2.0 * U * want, "{got:e} vs {want:e}");
+    }
+    /// The condition quantities of the module docs at p = (¼, ¾, 0),
+    /// q = (½, ¼, ¼) (zero p terms skipped), from the f64 logarithms:
+    /// CE Σp(|ln q| + 1), KL Σp(|ln p| + |ln q| + 1), and for logits
+    /// z = (1, −1, 0) Σp(|z| + max|z| + ln Σe^(z − max z) + 1), over all
+    /// entries. A few roundings of positive terms: 4u relative.
+    #[test]
+    fn condition_quantities_follow_their_formulas() {
+        let (p, q) = ([0.25, 0.75, 0.0], [0.5, 0.25, 0.25]);
+        let l = |x: f64| x.ln().abs();
+        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 4.0, what);
+        near(
+            condition(Op::CrossEntropy, &p, &q),
+            0.25 * (l(0.5) + 1.0) + 0.75 * (l(0.25) + 1.0),
+            "CE",
+        );
+        near(
+            condition(Op::KlDivergence, &p, &q),
+            0.25 * (l(0.25) + l(0.5) + 1.0) + 0.75 * (l(0.75) + l(0.25) + 1.0),
+            "KL",
+        );
+        let z = [1.0, -1.0, 0.0];
+        let ln_s = (1.0 + (-2.0f64).exp() + (-1.0f64).exp()).ln();
+        near(
+            condition(Op::CrossEntropyLogits, &p, &z),
+            0.25 * (1.0 + 1.0 + ln_s + 1.0) + 0.75 * (1.0 + 1.0 + ln_s + 1.0),
+            "logits",
+        );
+    }
+    #[test]
+    fn a_support_mismatch_has_an_infinite_condition() {
+        let c = condition(Op::CrossEntropy, &[0.5, 0.5], &[1.0, 0.0]);
+        assert_eq!(c, f64::INFINITY);
+        // p = 0 where q = 0 is a 0 term, not a mismatch.
+        assert!(condition(Op::KlDivergence, &[1.0, 0.0], &[1.0, 0.0]).is_finite());
+    }
+}
