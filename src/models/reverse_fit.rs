@@ -18,12 +18,14 @@
 //!   (T̃ = T − E_q T). It is not convex: for a well-separated bimodal p it has
 //!   a local minimum at each mode.
 //!
-//! Both are minimized by Newton's method in η (damped by a backtracking line
-//! search, shifted when the Hessian is not positive definite), in a frame
-//! centred and scaled at the start so that the Hessian is well conditioned.
-//! Each fit stops when the gradient is below twice its own rounding-noise
-//! bound ν, or when no step decreases the objective any more, and returns a
-//! **certificate**: the parameter error bound
+//! Both are minimized by the crate's Newton solver [`minimize`] in η, with its
+//! [`StepRule::LineSearch`] (a backtracking line search, the direction
+//! shifted when the Hessian is not positive definite: the reverse KL is not
+//! convex), in a frame centred and scaled at the start so that the Hessian is
+//! well conditioned. Each fit stops when the gradient is below twice its own
+//! rounding-noise bound ν, or when no step decreases the objective any more,
+//! and returns the solver's local [`Certificate`](crate::models::Certificate):
+//! the parameter error bound
 //!
 //! ```text
 //! ‖η − η*‖ ≤ ρ = 2(‖g‖ + ν)/λ_min(H)
@@ -34,7 +36,13 @@
 //! that ball, is checked at the ball's four axis points; ρ is mapped to bounds
 //! on μ and σ through the derivatives of μ = c + d·μₜ and σ = d·σₜ.
 
+use std::cell::Cell;
+
 use crate::measures::{MeasureError, normalize, validate_distribution};
+use crate::models::linalg::extreme_eigenvalues;
+use crate::models::{
+    GradientEval, HessianEval, ModelError, NewtonOptions, Objective, StepRule, minimize,
+};
 use crate::numerics::U;
 
 /// A Gaussian's parameters: mean μ and standard deviation σ.
@@ -484,12 +492,15 @@ struct Problem<'a> {
     d: f64,
 }
 
-/// The objective, gradient, Hessian (a, b; b, c) and the gradient's noise bound.
+/// The objective, gradient, Hessian (a, b; b, c) and the gradient's noise
+/// bound: ν = ‖noise_parts‖, the bounds of the gradient's two components.
+#[derive(Debug, Clone, Copy)]
 struct Eval {
     objective: f64,
     g: [f64; 2],
     h: [f64; 3],
     noise: f64,
+    noise_parts: [f64; 2],
 }
 
 impl Eval {
@@ -500,24 +511,96 @@ impl Eval {
 
 /// Eigenvalues (smallest, largest) of the symmetric 2×2 matrix (a, b; b, c).
 fn eigenvalues(h: [f64; 3]) -> (f64, f64) {
-    let mean = 0.5 * (h[0] + h[2]);
-    let radius = (0.5 * (h[0] - h[2])).hypot(h[1]);
-    let large = mean + radius;
-    // λ_min = det/λ_max avoids the cancellation of mean − radius.
-    let small = if large > 0.0 {
-        (h[0] * h[2] - h[1] * h[1]) / large
-    } else {
-        mean - radius
-    };
-    (small, large)
+    extreme_eigenvalues(&[h[0], h[1], h[1], h[2]], 2)
 }
 
 /// Newton steps allowed before a fit is declared not converged.
 const MAX_STEPS: usize = 200;
 /// Steps without a new best gradient norm after which the fit stops.
 const STALL: usize = 8;
-/// The smallest backtracking step, 2⁻⁴⁰.
-const MIN_STEP: f64 = 1.0 / 1_099_511_627_776.0;
+
+/// A [`Problem`] as an [`Objective`] in η for the Newton solver. The last
+/// evaluation is kept: the solver asks for the value, gradient and Hessian
+/// at the same point in turn, and one [`Problem::eval`] gives all three.
+struct KlObjective<'p, 'a> {
+    problem: &'p Problem<'a>,
+    last: Cell<Option<([u64; 2], Eval)>>,
+}
+
+impl<'p, 'a> KlObjective<'p, 'a> {
+    fn new(problem: &'p Problem<'a>) -> Self {
+        KlObjective {
+            problem,
+            last: Cell::new(None),
+        }
+    }
+
+    fn at(&self, theta: &[f64]) -> Eval {
+        let key = [theta[0].to_bits(), theta[1].to_bits()];
+        if let Some((k, ev)) = self.last.get()
+            && k == key
+        {
+            return ev;
+        }
+        let ev = self.problem.eval([theta[0], theta[1]]);
+        self.last.set(Some((key, ev)));
+        ev
+    }
+}
+
+impl Objective for KlObjective<'_, '_> {
+    fn dimension(&self) -> usize {
+        2
+    }
+
+    /// The divergence, or +∞ where η₂ ≥ 0 (no Gaussian).
+    fn value(&self, theta: &[f64]) -> f64 {
+        if theta[1] < 0.0 {
+            self.at(theta).objective
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn gradient(&self, theta: &[f64]) -> GradientEval {
+        let ev = self.at(theta);
+        GradientEval {
+            gradient: ev.g.to_vec(),
+            error: ev.noise_parts.to_vec(),
+        }
+    }
+
+    /// The computed Hessian; no bound on its rounding is derived (`error`
+    /// is +∞), which the line-search certificate does not use.
+    fn hessian(&self, theta: &[f64]) -> HessianEval {
+        let h = self.at(theta).h;
+        HessianEval {
+            hessian: vec![h[0], h[1], h[1], h[2]],
+            error: f64::INFINITY,
+        }
+    }
+
+    /// Sampled, not bounded: the smallest Hessian eigenvalue at the ball's
+    /// four axis points θ ± radius·eₖ, stopping at the first below λ/2
+    /// (−∞ if one is outside the domain η₂ < 0). The fit's certificate is
+    /// only as good as this sample (see the module docs).
+    fn curvature_on_ball(&self, theta: &[f64], lambda: f64, radius: f64) -> f64 {
+        let mut smallest = f64::INFINITY;
+        for (k, sign) in [(0, 1.0), (0, -1.0), (1, 1.0), (1, -1.0)] {
+            let mut corner = [theta[0], theta[1]];
+            corner[k] += sign * radius;
+            if corner[1].is_nan() || corner[1] >= 0.0 {
+                return f64::NEG_INFINITY;
+            }
+            let low = eigenvalues(self.at(&corner).h).0;
+            if low.is_nan() || lambda.is_nan() || low < 0.5 * lambda {
+                return low;
+            }
+            smallest = smallest.min(low);
+        }
+        smallest
+    }
+}
 
 impl<'a> Problem<'a> {
     fn new(points: &[f64], p: &'a [f64], frame: Gaussian, direction: Direction) -> Self {
@@ -612,7 +695,8 @@ impl<'a> Problem<'a> {
                     }
                     acc
                 };
-                let noise = noise_k(&self.t, g[0]).hypot(noise_k(&self.t2, g[1]));
+                let noise_parts = [noise_k(&self.t, g[0]), noise_k(&self.t2, g[1])];
+                let noise = noise_parts[0].hypot(noise_parts[1]);
                 // CE(p, q_η) = A − η·E_p[T]; KL = CE + Σ p ln p.
                 let a = ln_q_offset(&ln_q, &self.t, &self.t2, eta);
                 let objective = a - eta[0] * self.ep[0] - eta[1] * self.ep[1] + self.neg_entropy;
@@ -621,6 +705,7 @@ impl<'a> Problem<'a> {
                     g,
                     h: [h11, h12, h22],
                     noise,
+                    noise_parts,
                 }
             }
             Direction::Reverse => {
@@ -666,83 +751,86 @@ impl<'a> Problem<'a> {
                     }
                     acc
                 };
-                let noise =
-                    noise_k(&self.t, m1, err_m1, g1).hypot(noise_k(&self.t2, m2, err_m2, g2));
+                let noise_parts = [
+                    noise_k(&self.t, m1, err_m1, g1),
+                    noise_k(&self.t2, m2, err_m2, g2),
+                ];
+                let noise = noise_parts[0].hypot(noise_parts[1]);
                 Eval {
                     objective: ef,
                     g: [g1, g2],
                     h: [h11, h12, h22],
                     noise,
+                    noise_parts,
                 }
             }
         }
     }
 
-    /// Newton's method from the start.
-    ///
-    /// Each step tries the full Newton step first and takes it if it gives
-    /// Armijo's sufficient decrease (constant 10⁻⁴) or, where the Hessian is
-    /// positive definite, at least halves the gradient (near the minimum the
-    /// objective's decrease, about ‖g‖²/λ, is below its rounding noise while
-    /// the gradient still falls quadratically); otherwise it backtracks by
-    /// halving with Armijo's rule. It stops when ‖g‖ ≤ 2ν, when no step is
-    /// accepted, or when the best ‖g‖ has not improved for `STALL` steps
-    /// (the gradient's rounding floor); the certificate is computed from
-    /// wherever it stopped.
+    /// Newton's method from the start, by the crate's solver with
+    /// [`StepRule::LineSearch`] (at most `MAX_STEPS` steps, stalled after
+    /// `STALL`, no accuracy required beyond the certificate's own premise:
+    /// the tolerance is `f64::MAX`); the certificate is computed from
+    /// wherever it stopped, and its errors are told in terms of the start.
     fn minimize(&self, start: Gaussian) -> Result<Fit, FitError> {
         // The start in this frame: μₜ = (μ − c)/d, σₜ = σ/d, so η = (μₜ/σₜ², −1/(2σₜ²));
         // with the frame at the start itself this is η = (0, −1/2).
         let sigma_t = start.sigma / self.d;
         let var_t = sigma_t * sigma_t;
-        let mut eta = [(start.mu - self.c) / self.d / var_t, -0.5 / var_t];
-        let mut ev = self.eval(eta);
-        let mut steps = 0;
-        let mut best = ev.gradient_norm();
-        let mut since_best = 0;
-        while ev.gradient_norm() > 2.0 * ev.noise && since_best < STALL {
-            if steps == MAX_STEPS {
-                return Err(FitError::NotConverged {
-                    mu: start.mu,
-                    sigma: start.sigma,
-                    iterations: steps,
-                    gradient_norm: ev.gradient_norm(),
-                });
-            }
-            steps += 1;
-            let (dir, pure_newton) = newton_direction(&ev);
-            let slope = ev.g[0] * dir[0] + ev.g[1] * dir[1];
-            let mut accepted = None;
-            let mut alpha = 1.0;
-            while alpha >= MIN_STEP {
-                let cand = [eta[0] + alpha * dir[0], eta[1] + alpha * dir[1]];
-                if cand[1] < 0.0 && cand != eta {
-                    let ce = self.eval(cand);
-                    let armijo = ce.objective <= ev.objective + 1e-4 * alpha * slope;
-                    let halves = alpha == 1.0
-                        && pure_newton
-                        && ce.gradient_norm() <= 0.5 * ev.gradient_norm();
-                    if armijo || halves {
-                        accepted = Some((cand, ce));
-                        break;
-                    }
-                }
-                alpha *= 0.5;
-            }
-            match accepted {
-                Some((cand, ce)) => {
-                    eta = cand;
-                    ev = ce;
-                }
-                None => break,
-            }
-            if ev.gradient_norm() < best {
-                best = ev.gradient_norm();
-                since_best = 0;
-            } else {
-                since_best += 1;
-            }
-        }
-        self.certify(start, eta, &ev, steps)
+        let eta = [(start.mu - self.c) / self.d / var_t, -0.5 / var_t];
+        let objective = KlObjective::new(self);
+        let options = NewtonOptions {
+            max_iterations: MAX_STEPS,
+            tolerance: f64::MAX,
+            step_rule: StepRule::LineSearch { stall: STALL },
+        };
+        let (mu, sigma) = (start.mu, start.sigma);
+        let fit = minimize(&objective, &eta, &options).map_err(|e| match e {
+            ModelError::NotConverged {
+                iterations,
+                gradient_norm,
+                ..
+            } => FitError::NotConverged {
+                mu,
+                sigma,
+                iterations,
+                gradient_norm,
+            },
+            ModelError::NotCertified { radius, .. } => FitError::NotCertified { mu, sigma, radius },
+            ModelError::NotStronglyConvex {
+                hessian_lower_bound,
+                ..
+            } => FitError::NotAMinimum {
+                mu,
+                sigma,
+                eigenvalue: hessian_lower_bound,
+            },
+            // A start where the objective cannot be evaluated (a frame with
+            // σ = 0 makes η NaN) has no minimum to certify.
+            _ => FitError::NotAMinimum {
+                mu,
+                sigma,
+                eigenvalue: f64::NAN,
+            },
+        })?;
+        let eta = [fit.theta[0], fit.theta[1]];
+        let ev = objective.at(&eta);
+        let (_, lmax) = eigenvalues(ev.h);
+        let radius = fit.certificate.parameter_error;
+        let (mu, sigma, mu_error, sigma_error) = self.gaussian_within(eta, radius);
+        Ok(Fit {
+            gaussian: Gaussian { mu, sigma },
+            objective: ev.objective,
+            mu_error,
+            sigma_error,
+            gradient_norm: ev.gradient_norm(),
+            gradient_noise: ev.noise,
+            min_eigenvalue: fit.certificate.hessian_lower_bound,
+            max_eigenvalue: lmax,
+            radius,
+            iterations: fit.iterations,
+            start,
+        })
     }
 
     /// The Gaussian (μ, σ) of natural parameters η in this frame, and
@@ -762,52 +850,6 @@ impl<'a> Problem<'a> {
         let sigma_error = self.d * sigma_t * var_t * radius + 4.0 * U * sigma;
         (mu, sigma, mu_error, sigma_error)
     }
-
-    fn certify(
-        &self,
-        start: Gaussian,
-        eta: [f64; 2],
-        ev: &Eval,
-        steps: usize,
-    ) -> Result<Fit, FitError> {
-        let (lmin, lmax) = eigenvalues(ev.h);
-        if lmin.is_nan() || lmin <= 0.0 {
-            return Err(FitError::NotAMinimum {
-                mu: start.mu,
-                sigma: start.sigma,
-                eigenvalue: lmin,
-            });
-        }
-        let radius = 2.0 * (ev.gradient_norm() + ev.noise) / lmin;
-        // The premise of the radius: H ≥ λ_min/2 across the ball, checked at
-        // its four axis points.
-        for (k, sign) in [(0, 1.0), (0, -1.0), (1, 1.0), (1, -1.0)] {
-            let mut corner = eta;
-            corner[k] += sign * radius;
-            let ok = corner[1] < 0.0 && eigenvalues(self.eval(corner).h).0 >= 0.5 * lmin;
-            if !ok {
-                return Err(FitError::NotCertified {
-                    mu: start.mu,
-                    sigma: start.sigma,
-                    radius,
-                });
-            }
-        }
-        let (mu, sigma, mu_error, sigma_error) = self.gaussian_within(eta, radius);
-        Ok(Fit {
-            gaussian: Gaussian { mu, sigma },
-            objective: ev.objective,
-            mu_error,
-            sigma_error,
-            gradient_norm: ev.gradient_norm(),
-            gradient_noise: ev.noise,
-            min_eigenvalue: lmin,
-            max_eigenvalue: lmax,
-            radius,
-            iterations: steps,
-            start,
-        })
-    }
 }
 
 /// A(η) recovered from any entry: ln qᵢ = η·Tᵢ − A, taken at the entry with
@@ -819,24 +861,6 @@ fn ln_q_offset(ln_q: &[f64], t: &[f64], t2: &[f64], eta: [f64; 2]) -> f64 {
             |b, (i, &v)| if v > b.1 { (i, v) } else { b },
         );
     eta[0] * t[i] + eta[1] * t2[i] - ln_q[i]
-}
-
-/// −H⁻¹g when H is positive definite (and `true`); otherwise the
-/// Levenberg–Marquardt direction −(H + τI)⁻¹g with τ = |λ_min| + |λ_max|, a
-/// descent direction (and `false`).
-fn newton_direction(ev: &Eval) -> ([f64; 2], bool) {
-    let (lmin, lmax) = eigenvalues(ev.h);
-    let pure = lmin > 0.0;
-    let shift = if pure { 0.0 } else { lmin.abs() + lmax.abs() };
-    let (a, b, c) = (ev.h[0] + shift, ev.h[1], ev.h[2] + shift);
-    let det = a * c - b * b;
-    (
-        [
-            -(c * ev.g[0] - b * ev.g[1]) / det,
-            -(a * ev.g[1] - b * ev.g[0]) / det,
-        ],
-        pure,
-    )
 }
 
 #[cfg(test)]
@@ -1245,29 +1269,6 @@ mod tests {
         }
     }
 
-    /// Newton's direction −H⁻¹g where H is positive definite; otherwise the
-    /// shifted −(H + τI)⁻¹g with τ = |λ_min| + |λ_max|. H = (2, 1; 1, 3),
-    /// g = (1, 1): H⁻¹g = (3 − 1, 2 − 1)/5. H = diag(1, −2) (λ = −2, 1, so
-    /// τ = 3 and H + τI = diag(4, 1)), g = (1, 2): (1/4, 2). Each component
-    /// is one division of exact integers, rounded as the wanted value is.
-    #[test]
-    fn newton_directions_solve_the_shifted_system() {
-        let ev = |h: [f64; 3], g: [f64; 2]| Eval {
-            objective: 0.0,
-            g,
-            h,
-            noise: 0.0,
-        };
-        assert_eq!(
-            newton_direction(&ev([2.0, 1.0, 3.0], [1.0, 1.0])),
-            ([-2.0 / 5.0, -1.0 / 5.0], true)
-        );
-        assert_eq!(
-            newton_direction(&ev([1.0, 0.0, -2.0], [1.0, 2.0])),
-            ([-0.25, -2.0], false)
-        );
-    }
-
     /// A(η) = η·Tᵢ − ln qᵢ, read at the entry with the largest ln q (the
     /// second here: 0.5·1 − 0.25·1 + 0.5 = 0.75); the other entries would
     /// give other values (2.1875 and 1). All exact in binary.
@@ -1280,11 +1281,6 @@ mod tests {
             ln_q_offset(&[-0.5, -2.0, -1.0], &t, &t2, [0.5, -0.25]),
             0.6875
         );
-    }
-
-    #[test]
-    fn eigenvalues_of_a_diagonal_matrix() {
-        assert_eq!(eigenvalues([2.0, 0.0, 5.0]), (2.0, 5.0));
     }
 
     #[test]
