@@ -133,6 +133,18 @@ pub enum ModelError {
         /// The best lower bound found on the smallest Hessian eigenvalue.
         hessian_lower_bound: f64,
     },
+    /// The local certificate of a line-search fit failed: the objective's
+    /// curvature on the certificate's ball fell below half the smallest
+    /// Hessian eigenvalue at the fit, so the ball's premise does not hold.
+    #[error(
+        "after {iterations} iterations there is no certificate: the Hessian falls below half its smallest eigenvalue within radius {radius:e}"
+    )]
+    NotCertified {
+        /// Newton steps taken.
+        iterations: usize,
+        /// The radius R = 2G/λ whose premise failed.
+        radius: f64,
+    },
     /// A measure rejected a probability vector.
     #[error(transparent)]
     Measure(#[from] MeasureError),

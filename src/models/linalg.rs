@@ -14,6 +14,91 @@ pub(crate) fn norm2_up(v: &[f64]) -> f64 {
     norm2(v) * (1.0 + gamma(v.len() + 2))
 }
 
+/// ‖v‖₂ by repeated `hypot`: ‖(v₁, …, v_d)‖ = hypot(… hypot(hypot(0, v₁), v₂) …, v_d),
+/// free of the overflow and underflow of the squares (each step rounds once,
+/// so the relative error is at most d·u). For d = 2 it is exactly
+/// `v₁.hypot(v₂)`, as hypot(0, x) = |x|.
+pub(crate) fn hypot_norm(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |acc, x| acc.hypot(*x))
+}
+
+/// The smallest and largest eigenvalues of the symmetric d×d matrix `a`
+/// (row-major), computed (not bounded).
+///
+/// d = 1: the entry itself. d = 2, a = (a, b; b, c): with m = (a + c)/2 and
+/// r = hypot((a − c)/2, b), λ_max = m + r and λ_min = (ac − b²)/λ_max when
+/// λ_max > 0 (which avoids the cancellation of m − r), m − r otherwise.
+/// d ≥ 3: cyclic Jacobi rotations until the off-diagonal mass is below u²
+/// times the diagonal's (at most 100 sweeps), then the extreme diagonal entries.
+pub(crate) fn extreme_eigenvalues(a: &[f64], d: usize) -> (f64, f64) {
+    match d {
+        1 => (a[0], a[0]),
+        2 => {
+            let (a, b, c) = (a[0], a[1], a[3]);
+            let mean = 0.5 * (a + c);
+            let radius = (0.5 * (a - c)).hypot(b);
+            let large = mean + radius;
+            let small = if large > 0.0 {
+                (a * c - b * b) / large
+            } else {
+                mean - radius
+            };
+            (small, large)
+        }
+        _ => jacobi_extremes(a, d),
+    }
+}
+
+/// The extreme eigenvalues of a symmetric d×d matrix by cyclic Jacobi
+/// rotations (Numerical Recipes' rotation: θ = (a_qq − a_pp)/(2a_pq),
+/// t = sgn θ/(|θ| + √(θ² + 1)), c = 1/√(t² + 1), s = tc, A ← PᵀAP).
+fn jacobi_extremes(a: &[f64], d: usize) -> (f64, f64) {
+    let mut m = a.to_vec();
+    for _ in 0..100 {
+        let mut off = 0.0;
+        let mut diag = 0.0;
+        for i in 0..d {
+            for j in 0..d {
+                let v = m[i * d + j] * m[i * d + j];
+                if i == j {
+                    diag += v;
+                } else {
+                    off += v;
+                }
+            }
+        }
+        if off.is_nan() || diag.is_nan() || off <= U * U * diag {
+            break;
+        }
+        for p in 0..d {
+            for q in p + 1..d {
+                let apq = m[p * d + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (m[q * d + q] - m[p * d + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..d {
+                    let (kp, kq) = (m[k * d + p], m[k * d + q]);
+                    m[k * d + p] = c * kp - s * kq;
+                    m[k * d + q] = s * kp + c * kq;
+                }
+                for k in 0..d {
+                    let (pk, qk) = (m[p * d + k], m[q * d + k]);
+                    m[p * d + k] = c * pk - s * qk;
+                    m[q * d + k] = s * pk + c * qk;
+                }
+            }
+        }
+    }
+    (0..d).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), i| {
+        let v = m[i * d + i];
+        (lo.min(v), hi.max(v))
+    })
+}
+
 /// The Cholesky factor L (lower triangular, row-major) with L·Lᵀ = a, or
 /// `None` if a pivot is not positive (a is not numerically positive definite).
 pub(crate) fn cholesky(a: &[f64], d: usize) -> Option<Vec<f64>> {
@@ -203,5 +288,36 @@ mod tests {
             lb <= s && lb >= ((1.0 - 1.0 / 1024.0) - 20.0 * U) * s,
             "{lb} against λ_min = {s}"
         );
+    }
+
+    #[test]
+    fn eigenvalues_of_a_diagonal_matrix() {
+        assert_eq!(extreme_eigenvalues(&[2.0, 0.0, 0.0, 5.0], 2), (2.0, 5.0));
+    }
+
+    /// (2, 1, 0; 1, 2, 0; 0, 0, 5) has eigenvalues 1, 3 and 5: Jacobi's
+    /// one rotation of the leading block (θ = 0, t = 1, c = s = √½) gives
+    /// them within a few roundings of entries of size 5 (16u·5 allowed);
+    /// (−3) and (4, −1; −1, 4) (eigenvalues 3, 5) take the closed forms.
+    #[test]
+    fn extreme_eigenvalues_in_one_two_and_three_dimensions() {
+        let (lo, hi) = extreme_eigenvalues(&[2.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 5.0], 3);
+        assert!(
+            (lo - 1.0).abs() <= 80.0 * U && (hi - 5.0).abs() <= 80.0 * U,
+            "{lo} {hi}"
+        );
+        assert_eq!(extreme_eigenvalues(&[-3.0], 1), (-3.0, -3.0));
+        assert_eq!(extreme_eigenvalues(&[4.0, -1.0, -1.0, 4.0], 2), (3.0, 5.0));
+    }
+
+    /// hypot(hypot(0, 3), 4) = 5 exactly, and a vector whose squares
+    /// overflow keeps its norm: ‖(3·2¹⁰⁰⁰, 4·2¹⁰⁰⁰)‖ = 5·2¹⁰⁰⁰.
+    #[test]
+    fn hypot_norm_is_exact_on_pythagorean_triples_and_does_not_overflow() {
+        assert_eq!(hypot_norm(&[3.0, 4.0]), 5.0);
+        assert_eq!(hypot_norm(&[-3.0, 4.0]), 3.0f64.hypot(4.0));
+        let big = 2f64.powi(1000);
+        assert_eq!(hypot_norm(&[3.0 * big, 4.0 * big]), 5.0 * big);
+        assert_eq!(hypot_norm(&[]), 0.0);
     }
 }

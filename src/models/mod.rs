@@ -34,7 +34,8 @@ pub use error::ModelError;
 pub use logistic::{LogisticFit, LogisticNll, fit_logistic};
 pub(crate) use logistic::{SIGMOID_ERROR, sigmoid, softplus};
 pub use newton::{
-    Certificate, GradientEval, HessianEval, NewtonFit, NewtonOptions, Objective, certify, minimize,
+    Certificate, GradientEval, HessianEval, NewtonFit, NewtonOptions, Objective, StepRule, certify,
+    minimize,
 };
 pub use normal::{
     NormalCrossEntropy, NormalParams, normal_cross_entropy, normal_log_likelihood, normal_mle,

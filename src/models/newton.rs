@@ -3,7 +3,8 @@
 
 use super::error::ModelError;
 use super::linalg::{
-    U, cholesky, gamma, min_eigenvalue_lower_bound, norm2, norm2_up, solve_cholesky,
+    U, cholesky, extreme_eigenvalues, gamma, hypot_norm, min_eigenvalue_lower_bound, norm2,
+    norm2_up, solve_cholesky,
 };
 
 /// A computed gradient with a bound on its rounding error.
@@ -26,11 +27,12 @@ pub struct HessianEval {
     pub error: f64,
 }
 
-/// A smooth **convex** objective f: ℝᵈ → ℝ ∪ {+∞}, as Newton's method and its
-/// certificate need it.
+/// A smooth objective f: ℝᵈ → ℝ ∪ {+∞}, as Newton's method and its
+/// certificate need it: **convex** for the default [`StepRule::Damped`].
 ///
 /// Convexity on the whole space is what makes a local certificate global:
-/// see [`certify`].
+/// see [`certify`]. [`StepRule::LineSearch`] also takes objectives that are
+/// not convex, and certifies a local minimizer (see [`Certificate`]).
 pub trait Objective {
     /// The number of parameters d.
     fn dimension(&self) -> usize;
@@ -44,8 +46,43 @@ pub trait Objective {
     /// ‖θ′ − θ‖₂ ≤ `radius`, given that `lambda` bounds it from below at θ.
     ///
     /// Each model derives this from how fast its Hessian can change (e.g.
-    /// logistic regression: λ·e^(−radius·maxᵢ‖xᵢ‖)).
+    /// logistic regression: λ·e^(−radius·maxᵢ‖xᵢ‖)). An objective fitted with
+    /// [`StepRule::LineSearch`] may instead return the Hessian's smallest
+    /// eigenvalue at sample points of the ball, and then says so: its
+    /// certificate is then only as good as that sample.
     fn curvature_on_ball(&self, theta: &[f64], lambda: f64, radius: f64) -> f64;
+}
+
+/// How [`minimize`] makes each step progress from far away, when it stops,
+/// and how it certifies where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepRule {
+    /// Levenberg–Marquardt damping for **convex** objectives: each step
+    /// solves (∇²f + τI)·Δ = −∇f by Cholesky, with τ adapted from step to
+    /// step (see [`minimize`]); it stops when the computed gradient is within
+    /// 4× its rounding-error bound, when no step makes progress, or after
+    /// `max_iterations`, and certifies the best iterate by [`certify`] (a
+    /// global, rounding-aware certificate).
+    #[default]
+    Damped,
+    /// A backtracking line search along the Newton direction, for objectives
+    /// that need not be convex (a local minimum is wanted). The direction is
+    /// −H⁻¹g where the computed Hessian H is positive definite, and otherwise
+    /// the shifted −(H + τI)⁻¹g with τ = |λ_min| + |λ_max| (a descent
+    /// direction). The full step is taken if it gives Armijo's sufficient
+    /// decrease (constant 10⁻⁴) or, where H is positive definite, at least
+    /// halves ‖g‖ (near the minimum the decrease ‖g‖²/λ falls below the
+    /// rounding noise of f while ‖g‖ still falls quadratically); otherwise
+    /// the step halves, down to 2⁻⁴⁰, until Armijo's rule holds. It stops when
+    /// ‖g‖ ≤ 2ν (ν = ‖error bounds‖), when no step is accepted, or when the
+    /// best ‖g‖ has not improved for `stall` steps (the gradient's rounding
+    /// floor); reaching `max_iterations` before that is an error. Norms are
+    /// taken by repeated `hypot`. The last iterate is certified by the local
+    /// certificate (see [`Certificate`]).
+    LineSearch {
+        /// Steps without a new best gradient norm after which the search stops.
+        stall: usize,
+    },
 }
 
 /// Options of [`minimize`].
@@ -56,16 +93,19 @@ pub struct NewtonOptions {
     /// The required certified accuracy, relative: the fit succeeds when the
     /// certificate proves ‖θ − θ*‖₂ ≤ `tolerance`·(1 + ‖θ‖₂).
     pub tolerance: f64,
+    /// How steps are taken and the result certified.
+    pub step_rule: StepRule,
 }
 
 impl Default for NewtonOptions {
-    /// 100 iterations and a tolerance of √ε ≈ 1.5e−8: Newton's method
-    /// converges quadratically, so a fit that cannot certify half the digits
-    /// is not converging (its error is then reported, not hidden).
+    /// 100 iterations, a tolerance of √ε ≈ 1.5e−8 and [`StepRule::Damped`]:
+    /// Newton's method converges quadratically, so a fit that cannot certify
+    /// half the digits is not converging (its error is then reported, not hidden).
     fn default() -> Self {
         NewtonOptions {
             max_iterations: 100,
             tolerance: f64::EPSILON.sqrt(),
+            step_rule: StepRule::Damped,
         }
     }
 }
@@ -95,6 +135,22 @@ impl NewtonOptions {
 /// convexity every point outside the ball is then above f(θ) too, so the
 /// minimum over the (compact) ball is the global minimum and lies inside it;
 /// inside, μ-strong convexity gives μ‖θ − θ*‖² ≤ ⟨∇f(θ), θ − θ*⟩ ≤ G‖θ − θ*‖.
+///
+/// That is the certificate of [`StepRule::Damped`] ([`certify`]). Under
+/// [`StepRule::LineSearch`] the same fields hold the **local** certificate,
+/// built from computed values (a first-order bound: G and λ are not rounded
+/// outward, the Hessian's own rounding is not subtracted):
+///
+/// ```text
+/// G = ‖g‖ + ν,   λ = λ_min(H) > 0 (computed),   R = 2G/λ,
+/// μ = the objective's curvature on B(θ, R) ≥ λ/2   ⟹   ‖θ − θ*‖₂ ≤ R
+/// ```
+///
+/// for a local minimizer θ*: where ∇²f ⪰ (λ/2)I on the ball, f is strongly
+/// convex there and ⟨∇f(θ + v), v⟩ ≥ (−G + (λ/2)‖v‖)‖v‖, which is not
+/// negative on the sphere ‖v‖ = R, so a minimizer of f on the ball is a
+/// critical point within G/(λ/2) = R of θ (the Newton–Kantorovich radius
+/// 2‖H⁻¹g‖ at most). `parameter_error` is then R.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Certificate {
     /// G: an upper bound on the exact gradient norm (computed norm plus its
@@ -215,7 +271,10 @@ const DAMPING_TRIES: usize = 120;
 /// vanishes and the pure step is enormous. It stops when the computed
 /// gradient is within 4× its own rounding-error bound, when no step makes
 /// progress, or after `max_iterations`; then it certifies the best iterate
-/// (see [`Certificate`]).
+/// (see [`Certificate`]). That is the default [`StepRule::Damped`];
+/// [`StepRule::LineSearch`] replaces the damping by a backtracking line search
+/// along a shifted Newton direction, for objectives that are not convex, and
+/// certifies the last iterate locally (see [`StepRule`]).
 ///
 /// # Errors
 /// - [`ModelError::InvalidOption`] for a tolerance that is not positive and finite;
@@ -224,7 +283,11 @@ const DAMPING_TRIES: usize = 120;
 /// - [`ModelError::StartOutsideDomain`] if f(start) is not finite;
 /// - [`ModelError::NotStronglyConvex`] or [`ModelError::NotConverged`] when
 ///   the certificate does not prove ‖θ − θ*‖₂ ≤ tolerance·(1 + ‖θ‖₂): a fit
-///   that does not converge never returns a number.
+///   that does not converge never returns a number;
+/// - under [`StepRule::LineSearch`] also [`ModelError::NotConverged`] (with
+///   `parameter_error` +∞) when `max_iterations` is reached before the
+///   stopping rule, and [`ModelError::NotCertified`] when the curvature on
+///   the certificate's ball falls below λ/2.
 ///
 /// # Example
 /// ```
@@ -255,11 +318,64 @@ pub fn minimize(
             value: start[index],
         });
     }
-    let mut theta = start.to_vec();
-    let mut value = objective.value(&theta);
+    let value = objective.value(start);
     if !value.is_finite() {
         return Err(ModelError::StartOutsideDomain { value });
     }
+    let (theta, iterations, gradient_norm, certificate) = match options.step_rule {
+        StepRule::Damped => {
+            let (theta, iterations, gradient_norm) =
+                damped_newton(objective, start.to_vec(), value, options);
+            let certificate = certify(objective, &theta);
+            (theta, iterations, gradient_norm, certificate)
+        }
+        StepRule::LineSearch { stall } => {
+            let (theta, iterations, gradient_norm) =
+                line_search_newton(objective, start.to_vec(), value, options, stall)?;
+            let certificate = certify_local(objective, &theta);
+            (theta, iterations, gradient_norm, certificate)
+        }
+    };
+    let certificate = certificate.map_err(|e| match e {
+        ModelError::NotStronglyConvex {
+            gradient_norm,
+            hessian_lower_bound,
+            ..
+        } => ModelError::NotStronglyConvex {
+            iterations,
+            gradient_norm,
+            hessian_lower_bound,
+        },
+        ModelError::NotCertified { radius, .. } => ModelError::NotCertified { iterations, radius },
+        other => other,
+    })?;
+    let tolerance = options.tolerance * (1.0 + norm2(&theta));
+    if certificate.parameter_error <= tolerance {
+        Ok(NewtonFit {
+            theta,
+            iterations,
+            gradient_norm,
+            certificate,
+        })
+    } else {
+        Err(ModelError::NotConverged {
+            iterations,
+            gradient_norm: certificate.gradient_norm,
+            parameter_error: certificate.parameter_error,
+            tolerance,
+        })
+    }
+}
+
+/// The iteration of [`StepRule::Damped`] from `theta` (where f = `value`):
+/// the best iterate, the steps taken and the computed gradient norm there.
+fn damped_newton(
+    objective: &dyn Objective,
+    mut theta: Vec<f64>,
+    mut value: f64,
+    options: &NewtonOptions,
+) -> (Vec<f64>, usize, f64) {
+    let d = objective.dimension();
     let mut grad = objective.gradient(&theta);
     let level = |g: &GradientEval| norm2(&g.gradient) + norm2(&g.error);
     let mut best = (theta.clone(), level(&grad), norm2(&grad.gradient));
@@ -306,34 +422,147 @@ pub fn minimize(
         }
     }
     let (theta, _, gradient_norm) = best;
-    let certificate = certify(objective, &theta).map_err(|e| match e {
-        ModelError::NotStronglyConvex {
-            gradient_norm,
-            hessian_lower_bound,
-            ..
-        } => ModelError::NotStronglyConvex {
-            iterations,
-            gradient_norm,
-            hessian_lower_bound,
-        },
-        other => other,
-    })?;
-    let tolerance = options.tolerance * (1.0 + norm2(&theta));
-    if certificate.parameter_error <= tolerance {
-        Ok(NewtonFit {
-            theta,
-            iterations,
-            gradient_norm,
-            certificate,
-        })
-    } else {
-        Err(ModelError::NotConverged {
-            iterations,
-            gradient_norm: certificate.gradient_norm,
-            parameter_error: certificate.parameter_error,
-            tolerance,
-        })
+    (theta, iterations, gradient_norm)
+}
+
+/// The smallest step length of [`StepRule::LineSearch`], 2⁻⁴⁰.
+const MIN_STEP: f64 = 1.0 / 1_099_511_627_776.0;
+
+/// The direction of [`StepRule::LineSearch`]: −H⁻¹g when the computed
+/// Hessian is positive definite (λ_min > 0 by [`extreme_eigenvalues`]; then
+/// `true`), otherwise the Levenberg–Marquardt direction −(H + τI)⁻¹g with
+/// τ = |λ_min| + |λ_max| (and `false`). For d ≤ 2 by the closed-form
+/// inverse (d = 2: (a, b; b, c)⁻¹ = (c, −b; −b, a)/(ac − b²)), beyond by
+/// Cholesky (`None` if H + τI does not factor).
+fn shifted_direction(h: &[f64], d: usize, g: &[f64]) -> Option<(Vec<f64>, bool)> {
+    let (lmin, lmax) = extreme_eigenvalues(h, d);
+    let pure = lmin > 0.0;
+    let shift = if pure { 0.0 } else { lmin.abs() + lmax.abs() };
+    match d {
+        1 => Some((vec![-g[0] / (h[0] + shift)], pure)),
+        2 => {
+            let (a, b, c) = (h[0] + shift, h[1], h[3] + shift);
+            let det = a * c - b * b;
+            Some((
+                vec![-(c * g[0] - b * g[1]) / det, -(a * g[1] - b * g[0]) / det],
+                pure,
+            ))
+        }
+        _ => {
+            let mut m = h.to_vec();
+            for i in 0..d {
+                m[i * d + i] += shift;
+            }
+            let l = cholesky(&m, d)?;
+            let step = solve_cholesky(&l, d, g).iter().map(|x| -x).collect();
+            Some((step, pure))
+        }
     }
+}
+
+/// The iteration of [`StepRule::LineSearch`] from `theta` (where f =
+/// `value`): the last iterate, the steps attempted (the last may have found
+/// no acceptable length) and the computed gradient norm there.
+fn line_search_newton(
+    objective: &dyn Objective,
+    mut theta: Vec<f64>,
+    mut value: f64,
+    options: &NewtonOptions,
+    stall: usize,
+) -> Result<(Vec<f64>, usize, f64), ModelError> {
+    let d = objective.dimension();
+    let grad = objective.gradient(&theta);
+    let mut gnorm = hypot_norm(&grad.gradient);
+    let mut noise = hypot_norm(&grad.error);
+    let mut g = grad.gradient;
+    let mut steps = 0;
+    let mut best = gnorm;
+    let mut since_best = 0;
+    while gnorm > 2.0 * noise && since_best < stall {
+        if steps == options.max_iterations {
+            return Err(ModelError::NotConverged {
+                iterations: steps,
+                gradient_norm: gnorm,
+                parameter_error: f64::INFINITY,
+                tolerance: options.tolerance * (1.0 + norm2(&theta)),
+            });
+        }
+        steps += 1;
+        let h = objective.hessian(&theta);
+        let Some((dir, pure)) = shifted_direction(&h.hessian, d, &g) else {
+            break;
+        };
+        let slope: f64 = g.iter().zip(&dir).map(|(a, b)| a * b).sum();
+        let mut accepted = None;
+        let mut alpha = 1.0;
+        while alpha >= MIN_STEP {
+            let candidate: Vec<f64> = theta.iter().zip(&dir).map(|(x, s)| x + alpha * s).collect();
+            if candidate != theta {
+                let v = objective.value(&candidate);
+                if v.is_finite() {
+                    let cg = objective.gradient(&candidate);
+                    let armijo = v <= value + ARMIJO * alpha * slope;
+                    let halves = alpha == 1.0 && pure && hypot_norm(&cg.gradient) <= 0.5 * gnorm;
+                    if armijo || halves {
+                        accepted = Some((candidate, v, cg));
+                        break;
+                    }
+                }
+            }
+            alpha *= 0.5;
+        }
+        let Some((candidate, v, cg)) = accepted else {
+            break;
+        };
+        theta = candidate;
+        value = v;
+        gnorm = hypot_norm(&cg.gradient);
+        noise = hypot_norm(&cg.error);
+        g = cg.gradient;
+        if gnorm < best {
+            best = gnorm;
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+    }
+    Ok((theta, steps, gnorm))
+}
+
+/// The local certificate of [`StepRule::LineSearch`] at θ (see
+/// [`Certificate`]): G = ‖g‖ + ν, λ = λ_min(H), R = 2G/λ, and μ from the
+/// objective's `curvature_on_ball`, which must be at least λ/2.
+///
+/// Errors: [`ModelError::NotStronglyConvex`] if λ is not positive (θ is not
+/// a strict local minimum), [`ModelError::NotCertified`] if μ < λ/2
+/// (`iterations` is 0 in both).
+fn certify_local(objective: &dyn Objective, theta: &[f64]) -> Result<Certificate, ModelError> {
+    let d = objective.dimension();
+    let g = objective.gradient(theta);
+    let gradient_norm = hypot_norm(&g.gradient) + hypot_norm(&g.error);
+    let (lambda, _) = extreme_eigenvalues(&objective.hessian(theta).hessian, d);
+    if lambda.is_nan() || lambda <= 0.0 {
+        return Err(ModelError::NotStronglyConvex {
+            iterations: 0,
+            gradient_norm,
+            hessian_lower_bound: lambda,
+        });
+    }
+    let radius = 2.0 * gradient_norm / lambda;
+    let mu = objective.curvature_on_ball(theta, lambda, radius);
+    if mu.is_nan() || mu < 0.5 * lambda {
+        return Err(ModelError::NotCertified {
+            iterations: 0,
+            radius,
+        });
+    }
+    Ok(Certificate {
+        gradient_norm,
+        hessian_lower_bound: lambda,
+        ball_radius: radius,
+        curvature_on_ball: mu,
+        parameter_error: radius,
+    })
 }
 
 /// The largest Euclidean row norm of a row-major n×d matrix, rounded up by
@@ -448,5 +677,105 @@ mod tests {
             5.0 * (1.0 + gamma(4))
         );
         assert_eq!(max_row_norm(&[0.0, -2.0], 1), 2.0 * (1.0 + gamma(3)));
+    }
+
+    /// Newton's direction −H⁻¹g where H is positive definite; otherwise the
+    /// shifted −(H + τI)⁻¹g with τ = |λ_min| + |λ_max|. H = (2, 1; 1, 3),
+    /// g = (1, 1): H⁻¹g = (3 − 1, 2 − 1)/5. H = diag(1, −2) (λ = −2, 1, so
+    /// τ = 3 and H + τI = diag(4, 1)), g = (1, 2): (1/4, 2). Each component
+    /// is one division of exact integers, rounded as the wanted value is.
+    #[test]
+    fn newton_directions_solve_the_shifted_system() {
+        assert_eq!(
+            shifted_direction(&[2.0, 1.0, 1.0, 3.0], 2, &[1.0, 1.0]),
+            Some((vec![-2.0 / 5.0, -1.0 / 5.0], true))
+        );
+        assert_eq!(
+            shifted_direction(&[1.0, 0.0, 0.0, -2.0], 2, &[1.0, 2.0]),
+            Some((vec![-0.25, -2.0], false))
+        );
+        // One dimension: −g/(h + τ), τ = 2|h| = 4 where h = −2.
+        assert_eq!(
+            shifted_direction(&[-2.0], 1, &[4.0]),
+            Some((vec![-2.0], false))
+        );
+        // Three: diag(−1, 4, −1) shifts by 5 to diag(4, 9, 4); Cholesky of a
+        // diagonal matrix solves each entry by two divisions by its root,
+        // exact here (roots 2, 3, 2; g = (4, 0, 8)).
+        let (step, pure) = shifted_direction(
+            &[-1.0, 0.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, -1.0],
+            3,
+            &[4.0, 0.0, 8.0],
+        )
+        .unwrap();
+        assert_eq!((step, pure), (vec![-1.0, 0.0, -2.0], false));
+    }
+
+    /// f(θ) = ½θᵀAθ − bᵀθ with A = (4, 1, 0; 1, 3, 0; 0, 0, 2) and
+    /// b = (1, 2, 2): the minimizer A⁻¹b = (1/11, 7/11, 1). The gradient is
+    /// Aθ − b with an entrywise error bound of 8u·(|A||θ| + |b|), the
+    /// Hessian A, the curvature A's smallest eigenvalue everywhere. The
+    /// line-search rule reaches θ* within its local certificate, from a
+    /// start far away; a curvature below λ/2 is an error.
+    #[test]
+    fn the_line_search_rule_fits_a_quadratic_in_three_dimensions() {
+        struct Quadratic {
+            flat: bool,
+        }
+        const A: [f64; 9] = [4.0, 1.0, 0.0, 1.0, 3.0, 0.0, 0.0, 0.0, 2.0];
+        const B: [f64; 3] = [1.0, 2.0, 2.0];
+        impl Objective for Quadratic {
+            fn dimension(&self) -> usize {
+                3
+            }
+            fn value(&self, t: &[f64]) -> f64 {
+                (0..3)
+                    .map(|i| {
+                        0.5 * t[i] * (0..3).map(|j| A[i * 3 + j] * t[j]).sum::<f64>() - B[i] * t[i]
+                    })
+                    .sum()
+            }
+            fn gradient(&self, t: &[f64]) -> GradientEval {
+                let row = |i: usize| (0..3).map(|j| A[i * 3 + j] * t[j]).sum::<f64>();
+                let abs = |i: usize| (0..3).map(|j| (A[i * 3 + j] * t[j]).abs()).sum::<f64>();
+                GradientEval {
+                    gradient: (0..3).map(|i| row(i) - B[i]).collect(),
+                    error: (0..3).map(|i| 8.0 * U * (abs(i) + B[i])).collect(),
+                }
+            }
+            fn hessian(&self, _: &[f64]) -> HessianEval {
+                HessianEval {
+                    hessian: A.to_vec(),
+                    error: 0.0,
+                }
+            }
+            fn curvature_on_ball(&self, _: &[f64], lambda: f64, _: f64) -> f64 {
+                if self.flat { 0.25 * lambda } else { lambda }
+            }
+        }
+        let options = NewtonOptions {
+            step_rule: StepRule::LineSearch { stall: 8 },
+            ..NewtonOptions::default()
+        };
+        let fit = minimize(&Quadratic { flat: false }, &[50.0, -30.0, 7.0], &options).unwrap();
+        let want = [1.0 / 11.0, 7.0 / 11.0, 1.0];
+        let c = fit.certificate;
+        assert_eq!(c.parameter_error, c.ball_radius);
+        for (got, want) in fit.theta.iter().zip(want) {
+            assert!((got - want).abs() <= c.parameter_error + 2.0 * U, "{fit:?}");
+        }
+        assert!(matches!(
+            minimize(&Quadratic { flat: true }, &[50.0, -30.0, 7.0], &options),
+            Err(ModelError::NotCertified { .. })
+        ));
+        // Too few steps to reach the stopping rule: an error, not a number.
+        let short = NewtonOptions {
+            max_iterations: 0,
+            ..options
+        };
+        assert!(matches!(
+            minimize(&Quadratic { flat: false }, &[50.0, -30.0, 7.0], &short),
+            Err(ModelError::NotConverged { parameter_error, .. }) if parameter_error == f64::INFINITY
+        ));
     }
 }

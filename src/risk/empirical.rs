@@ -223,6 +223,7 @@ pub fn mean_squared_error(sample: &[f64], prediction: f64) -> Result<f64, RiskEr
 mod tests {
     use super::*;
     use crate::measures::MeasureError;
+    use crate::numerics::U;
 
     #[test]
     fn risks_of_a_dyadic_example_are_exact() {
@@ -248,8 +249,7 @@ mod tests {
         // compensated-sum error ≤ 2u·S and a division (u); the counts path adds
         // one product per term (u), the same sum error and division. So
         // |a − b| ≤ 7u·max(a, b) to first order; 8u covers the rest.
-        let u = f64::EPSILON / 2.0;
-        assert!((a - b).abs() <= 8.0 * u * a.max(b), "{a} vs {b}");
+        assert!((a - b).abs() <= 8.0 * U * a.max(b), "{a} vs {b}");
         let with_zero = [3, 0];
         assert_eq!(
             empirical_risk(&with_zero, &q, Loss::Log).unwrap(),
