@@ -18,9 +18,11 @@ mod argmin;
 pub mod calibration;
 #[cfg(test)]
 mod contract_edge;
+mod decomposition;
 mod empirical_risk;
+mod gibbs;
+mod gradient;
 mod harness;
-mod identities;
 mod implementation;
 mod kl_loss_pitfalls;
 mod moving_target;
@@ -127,11 +129,11 @@ pub fn catalogue() -> &'static [Claim] {
 }
 
 static CATALOGUE: [Claim; 9] = [
-    identities::CE_DECOMPOSITION,
-    identities::GIBBS,
+    decomposition::CE_DECOMPOSITION,
+    gibbs::GIBBS,
     empirical_risk::EMPIRICAL_RISK_IS_NLL,
     argmin::ARGMIN_EQUIVALENCE,
-    argmin::GRADIENT_EQUIVALENCE,
+    gradient::GRADIENT_EQUIVALENCE,
     reverse_kl::REVERSE_KL_DIFFERS,
     moving_target::MOVING_TARGET,
     other_losses::OTHER_LOSSES,
@@ -233,6 +235,34 @@ pub(crate) fn refuted_evidence(
             "{name}: no counterexample in {} cases; the refutation was not reproduced",
             run.cases
         ));
+    }
+    evidence
+}
+
+/// Adds further searches to a refuted claim's evidence: each must fail too;
+/// its counterexample's rows are appended.
+pub(crate) fn with_searches(
+    mut evidence: Evidence,
+    searches: Vec<(&str, PropertyRun<Counterexample>)>,
+) -> Evidence {
+    for (name, run) in searches {
+        evidence.parts.push(part(name, true, &run));
+        evidence.cases += run.cases + u64::from(run.failure.is_some());
+        if evidence.problem.is_some() {
+            continue;
+        }
+        if let Some(reason) = run.aborted {
+            evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
+        } else if let Some((_, found)) = run.failure {
+            if let Some(c) = evidence.counterexample.as_mut() {
+                c.rows.extend(found.rows);
+            }
+        } else {
+            evidence.problem = Some(format!(
+                "{name}: no counterexample in {} cases; the refutation was not reproduced",
+                run.cases
+            ));
+        }
     }
     evidence
 }

@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 
-use super::empirical_risk::HALF_LN_2PI;
 use super::harness::CONTRACT;
+use super::harness::HALF_LN_2PI;
 use super::harness::{U, Worst, property};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, refuted_evidence};
 use crate::measures::normalize;
