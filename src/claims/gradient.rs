@@ -19,6 +19,7 @@ use crate::measures;
 use crate::models::linalg::gamma;
 use crate::models::objectives::Divergence;
 use crate::models::{TINY, softmax_cross_entropy_grad, softmax_relative_errors};
+use crate::numerics::finite_difference::{capped_step, stored_steps_bound};
 use crate::numerics::format::short_vector as fmt_vec;
 use crate::strategies::{arb_distribution_and_logits, arb_distribution_of};
 use descent::{arb_descent, descent_case};
@@ -113,20 +114,10 @@ fn q_bounds(q: &[f64], rel: &[f64], j: usize) -> (f64, f64) {
 }
 
 /// A central difference of `eval` along coordinate j of z, with a bound on
-/// its distance to the exact derivative.
-///
-/// With the stored steps a = (zⱼ + h) − zⱼ and b = zⱼ − (zⱼ − h) (each within
-/// u of its computed value),
-///
-/// ```text
-/// (f(a) − f(−b))/(a + b) = f′ + f″·(a − b)/2 + [f‴(ξ₁)a³ + f‴(ξ₂)b³]/(6(a + b))
-/// ```
-///
-/// so the error is at most (e₊ + e₋ + u|Δf|)/(a + b) (the evaluations'
-/// bounds), M₃·max(a, b)²/6 (truncation), (P/8)·(|a − b| + u(a + b))
-/// (asymmetry, as |f″| ≤ P/4) and 4u·|quotient| (the division and the
-/// steps' rounding), all times 1.01, plus `compared`: the bound of the value
-/// the difference is compared with.
+/// its distance to the exact derivative: the stored-steps case of the
+/// central-difference rule ([`stored_steps_bound`]), with |f″| ≤ P/4 (P =
+/// `mass`), plus `compared`: the bound of the value the difference is
+/// compared with.
 fn central_difference(
     eval: Evaluation<'_>,
     (z, j): (&[f64], usize),
@@ -143,25 +134,9 @@ fn central_difference(
     let (fp, ep) = eval(&zp)?;
     let (fm, em) = eval(&zm)?;
     let diff = fp - fm;
-    let width = a + b;
-    let quotient = diff / width;
-    let hmax = a.max(b) * (1.0 + U);
-    let bound = (ep + em + U * diff.abs()) / width
-        + m3(hmax) * hmax * hmax / 6.0
-        + mass / 8.0 * ((a - b).abs() + U * width)
-        + 4.0 * U * quotient.abs();
-    Ok((quotient, 1.01 * bound + compared))
-}
-
-/// The step minimizing the central difference's bound e/h + M₃h²/6, for an
-/// evaluation bound e: h = (3e/M₃)^(1/3), capped at ¼ (where M₃ vanishes).
-fn fd_step(e: f64, m3: f64) -> f64 {
-    let h = (3.0 * e / m3).cbrt();
-    if h.is_finite() && h > 0.0 {
-        h.min(0.25)
-    } else {
-        0.25
-    }
+    let quotient = diff / (a + b);
+    let bound = stored_steps_bound((a, b), (mass / 4.0, m3), (ep, em), diff, quotient);
+    Ok((quotient, bound + compared))
 }
 
 /// |g̃ⱼ − (P·qⱼ − pⱼ)| for the crate's gradient g̃ = softmax(z) − p: q̃ⱼ's error
@@ -190,7 +165,7 @@ fn compare_with_differences(
     for &j in coords {
         let (q_up, rest_up) = q_bounds(&q, &rel, j);
         let m3 = |t: f64| third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t);
-        let h = fd_step(e0, m3(0.0));
+        let h = capped_step(e0, m3(0.0));
         let curvature = mass * (1.0 + 3.0 * U);
         let compared = gradient_error(&q, &rel, mass, g[j], j);
         let (fd, bound) = central_difference(eval, (z, j), h, curvature, &m3, compared)?;
@@ -429,7 +404,7 @@ mod tests {
         );
     }
 
-    /// The central difference's helpers at hand-picked arguments.
+    /// The third-derivative bound at hand-picked arguments.
     #[test]
     fn derivative_helpers_follow_their_formulas() {
         // |x(1 − x)(1 − 2x)| ≤ √3/18 unless min(q, 1 − q)·e^(2t) is smaller.
@@ -446,12 +421,6 @@ mod tests {
             third_derivative(1.0, 0.99, 0.01, 0.0),
             0.01 * (1.0 + 4.0 * U)
         );
-        // h = (3e/M₃)^(1/3): 3·2⁻⁹/3 = 2⁻⁹, a perfect cube (h = ⅛); capped
-        // at ¼, and ¼ where the formula gives 0 or ∞.
-        assert_eq!(fd_step(1.0 / 512.0, 3.0), 0.125);
-        assert_eq!(fd_step(1.0, 3.0), 0.25);
-        assert_eq!(fd_step(0.0, 3.0), 0.25);
-        assert_eq!(fd_step(1.0, 0.0), 0.25);
     }
 
     /// q = (½, ¼, ¼) with relative errors (2⁻¹⁰, 0, 0): q₀ is at most
