@@ -5,7 +5,7 @@
 mod common;
 use common::claims::assert_as_expected;
 use common::planted::{Base2CrossEntropy, SwappedKl};
-use logloss_proofs::claims::{self, Context, Measures, Outcome, Verdict};
+use logloss_proofs::claims::{self, Context, Measures, Outcome, Problem, Verdict};
 use logloss_proofs::measures::{self};
 use logloss_proofs::seed::DEFAULT_SEED;
 
@@ -62,10 +62,14 @@ fn claim_9_kl_loss_pitfalls() {
     assert_eq!(row(&v, "(3) KL(p‖q), 0·ln 0 = 0"), "0");
 }
 
-fn failed(m: &dyn Measures, id: &str) -> Option<String> {
+fn failed(m: &dyn Measures, id: &str) -> Option<Problem> {
     let ctx = Context::new(DEFAULT_SEED, 64).with_measures(m);
     let v = claims::run(&ctx, Some(id)).expect("known claim").remove(0);
-    (v.outcome == Outcome::Failed).then(|| v.evidence.problem.unwrap_or_default())
+    (v.outcome == Outcome::Failed).then(|| {
+        v.evidence
+            .problem
+            .expect("a failed claim states its problem")
+    })
 }
 
 #[test]

@@ -23,6 +23,7 @@ mod normal;
 
 use super::harness::{U, property, row};
 use super::{Claim, Context, Counterexample, Evidence, Expectation, holds_evidence};
+use crate::claims::CheckFailure;
 use crate::models::{NewtonFit, NewtonOptions, Objective, minimize};
 use crate::numerics::format::short_vector as fmt_vec;
 use categorical::{
@@ -46,9 +47,9 @@ pub(crate) const ARGMIN_EQUIVALENCE: Claim = Claim {
 };
 
 /// A Newton fit of `objective` from `start`, its failure named by `what`.
-fn fit(what: &str, objective: &dyn Objective, start: &[f64]) -> Result<NewtonFit, String> {
+fn fit(what: &str, objective: &dyn Objective, start: &[f64]) -> Result<NewtonFit, CheckFailure> {
     minimize(objective, start, &NewtonOptions::default())
-        .map_err(|e| format!("{what}: the Newton fit failed: {e}"))
+        .map_err(|e| CheckFailure::evaluation(what, format!("{what}: the Newton fit failed: {e}")))
 }
 
 /// The sum of two certificates: θ̂₁ and θ̂₂ are each within their own bound

@@ -4,6 +4,8 @@ use super::harness::{
     Worst, condition, decomposition_bound, measures_of, property, quickcheck_property, show_pair,
 };
 use super::{Claim, Context, Evidence, Expectation, Measures, holds_evidence};
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed_in;
 use crate::strategies::{IntegerPair, arb_pair};
 
 /// Claim 1.
@@ -19,13 +21,21 @@ pub(crate) const CE_DECOMPOSITION: Claim = Claim {
 };
 
 /// CE = H + KL for one pair, under the contract's bound.
-fn decomposition_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
-    let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
+fn decomposition_case(
+    m: &dyn Measures,
+    p: &[f64],
+    q: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let (h, ce, kl) = measures_of(m, p, q).map_err(failed_in("rejected a valid pair"))?;
     let c = condition(p, q);
     if c.cross_entropy.is_infinite() {
         // q = 0 < p somewhere: CE and KL are +∞, H is finite.
         return w.require(ce == f64::INFINITY && kl == f64::INFINITY && h.is_finite(), || {
-            format!("support mismatch: want CE = KL = +∞ and H finite, got H = {h:e}, CE = {ce:e}, KL = {kl:e}")
+            CheckFailure::require(
+                "support mismatch",
+                format!("support mismatch: want CE = KL = +∞ and H finite, got H = {h:e}, CE = {ce:e}, KL = {kl:e}"),
+            )
         });
     }
     // Bound: each measure within its contract, plus the rounding of H + KL
@@ -58,16 +68,13 @@ fn check_decomposition(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
     use crate::claims::implementation::Exact;
     use crate::test_support::Planted;
 
     const P: [f64; 2] = [0.5, 0.5];
     const Q: [f64; 2] = [0.25, 0.75];
-
-    fn fails(r: Result<(), String>, what: &str) {
-        let err = r.expect_err(what);
-        assert!(err.starts_with(what), "{err}");
-    }
 
     /// CE = H + KL holds for the crate's measures and fails for a KL off by
     /// 2⁻⁴⁰ (at p = (½, ½), q = (¼, ¾) the bound is about 4u·2 ≈ 10⁻¹⁵).
@@ -81,8 +88,9 @@ mod tests {
             kl: (1.0, 2f64.powi(-40)),
             ..Planted::EXACT
         };
-        fails(
+        assert_fails(
             decomposition_case(&shifted, &P, &Q, &mut Worst::new()),
+            Comparison::Close,
             "CE − (H + KL)",
         );
     }

@@ -11,6 +11,8 @@ use super::harness::{
     CONTRACT, U, Worst, condition, decomposition_bound, property, quickcheck_property,
 };
 use super::{Claim, Context, Counterexample, Evidence, Expectation, Measures, holds_evidence};
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed_in;
 use crate::numerics::format::first_eight as shown;
 use crate::numerics::gamma;
 use crate::risk::Loss;
@@ -45,21 +47,21 @@ fn discrete_case(
     sample: &[usize],
     q: &[f64],
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let n = sample.len();
     let k = q.len();
-    let risk = empirical_risk(sample, q, Loss::Log).map_err(|e| format!("risk: {e}"))?;
-    let nll = mean_nll(sample, q).map_err(|e| format!("mean NLL: {e}"))?;
-    let p_hat = empirical_distribution(sample, k).map_err(|e| format!("p̂ₙ: {e}"))?;
+    let risk = empirical_risk(sample, q, Loss::Log).map_err(failed_in("risk"))?;
+    let nll = mean_nll(sample, q).map_err(failed_in("mean NLL"))?;
+    let p_hat = empirical_distribution(sample, k).map_err(failed_in("p̂ₙ"))?;
     let ce = m
         .cross_entropy(&p_hat, q)
-        .map_err(|e| format!("CE(p̂ₙ, q) rejected a valid pair: {e}"))?;
+        .map_err(failed_in("CE(p̂ₙ, q) rejected a valid pair"))?;
     let h = m
         .entropy(&p_hat)
-        .map_err(|e| format!("H(p̂ₙ) rejected a valid p̂ₙ: {e}"))?;
+        .map_err(failed_in("H(p̂ₙ) rejected a valid p̂ₙ"))?;
     let kl = m
         .kl_divergence(&p_hat, q)
-        .map_err(|e| format!("KL(p̂ₙ‖q) rejected a valid pair: {e}"))?;
+        .map_err(failed_in("KL(p̂ₙ‖q) rejected a valid pair"))?;
     let zero_on_sample = sample.iter().any(|&y| q[y] == 0.0);
     if zero_on_sample {
         // An observed label has probability 0: −ln 0 = +∞ in the risk, in the
@@ -71,15 +73,20 @@ fn discrete_case(
                 && kl == f64::INFINITY
                 && h.is_finite(),
             || {
-                format!(
+                CheckFailure::require("q = 0 on an observed label", format!(
                     "q = 0 on an observed label: want R̂ₙ = NLL = CE = KL = +∞ and H finite, got R̂ₙ = {risk:e}, NLL = {nll:e}, CE = {ce:e}, H = {h:e}, KL = {kl:e}"
-                )
+                ))
             },
         );
     }
     w.require(
         risk.is_finite() && nll.is_finite() && ce.is_finite() && kl.is_finite(),
-        || format!("q > 0 on every observed label, yet R̂ₙ = {risk:e}, NLL = {nll:e}, CE = {ce:e}, KL = {kl:e}"),
+        || {
+            CheckFailure::require(
+                "q > 0 on every observed label",
+                format!("q > 0 on every observed label, yet R̂ₙ = {risk:e}, NLL = {nll:e}, CE = {ce:e}, KL = {kl:e}"),
+            )
+        },
     )?;
 
     // Risk against mean NLL: both add the same rounded logarithms lₖ ≥ 0
@@ -198,6 +205,8 @@ fn check_empirical(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
 
     /// Claim 3's discrete check holds for the crate's measures and fails for
     /// each planted bug, naming the comparison it breaks: on the sample
@@ -216,22 +225,27 @@ mod tests {
             cross_entropy: (1.0 + 2f64.powi(-30), 0.0),
             ..Planted::EXACT
         };
-        let err = run(&scaled, &q).unwrap_err();
-        assert!(err.starts_with("R̂ₙ(q) − CE(p̂ₙ, q)"), "{err}");
+        assert_fails(run(&scaled, &q), Comparison::Close, "R̂ₙ(q) − CE(p̂ₙ, q)");
         let shifted = Planted {
             entropy: (1.0, 2f64.powi(-40)),
             ..Planted::EXACT
         };
-        let err = run(&shifted, &q).unwrap_err();
-        assert!(err.starts_with("R̂ₙ(q) − (H(p̂ₙ) + KL(p̂ₙ‖q))"), "{err}");
+        assert_fails(
+            run(&shifted, &q),
+            Comparison::Close,
+            "R̂ₙ(q) − (H(p̂ₙ) + KL(p̂ₙ‖q))",
+        );
         let zero = [0.0, 1.0];
         assert_eq!(run(&Exact, &zero), Ok(()));
         let infinite = Planted {
             entropy: (f64::INFINITY, 0.0),
             ..Planted::EXACT
         };
-        let err = run(&infinite, &zero).unwrap_err();
-        assert!(err.starts_with("q = 0 on an observed label"), "{err}");
+        assert_fails(
+            run(&infinite, &zero),
+            Comparison::Require,
+            "q = 0 on an observed label",
+        );
     }
 
     /// The roundoff helpers against their formulas: γₖ = ku/(1 − ku), and the

@@ -6,6 +6,8 @@ use super::harness::{
     show_pair,
 };
 use super::{Claim, Context, Evidence, Expectation, Measures, holds_evidence};
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed_in;
 use crate::strategies::{IntegerPair, arb_pair};
 
 /// Claim 2.
@@ -32,8 +34,8 @@ pub(crate) const GIBBS: Claim = Claim {
 ///
 /// P·ln(P/Q) ≈ P − Q is of order n·u and may be negative, so KL itself may be
 /// negative by that much: the check uses this form, not KL ≥ 0.
-fn gibbs_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), String> {
-    let (h, ce, kl) = measures_of(m, p, q).map_err(|e| format!("rejected a valid pair: {e}"))?;
+fn gibbs_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(), CheckFailure> {
+    let (h, ce, kl) = measures_of(m, p, q).map_err(failed_in("rejected a valid pair"))?;
     let c = condition(p, q);
     // Slack: KL within its contract, and the floor's own rounding.
     let g = gibbs_floor(p, q);
@@ -45,7 +47,7 @@ fn gibbs_case(m: &dyn Measures, p: &[f64], q: &[f64], w: &mut Worst) -> Result<(
     )?;
     let self_kl = m
         .kl_divergence(p, p)
-        .map_err(|e| format!("rejected a valid p: {e}"))?;
+        .map_err(failed_in("rejected a valid p"))?;
     // Every term of KL(p‖p) is pᵢ·ln 1 = 0 exactly: the contract's bound is 0.
     w.close("KL(p‖p)", self_kl, 0.0, 0.0)?;
     let bound = CONTRACT * (c.entropy + c.cross_entropy)
@@ -81,16 +83,13 @@ fn check_gibbs(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
     use crate::claims::implementation::Exact;
     use crate::test_support::Planted;
 
     const P: [f64; 2] = [0.5, 0.5];
     const Q: [f64; 2] = [0.25, 0.75];
-
-    fn fails(r: Result<(), String>, what: &str) {
-        let err = r.expect_err(what);
-        assert!(err.starts_with(what), "{err}");
-    }
 
     /// Each of Gibbs's three comparisons fails for its own planted bug, at
     /// p = (½, ½), q = (¼, ¾): KL = ½ln(4/3) ≈ 0.144 against Pinsker's
@@ -106,11 +105,20 @@ mod tests {
             ..Planted::EXACT
         };
         let run = |m: &Planted| gibbs_case(m, &P, &Q, &mut Worst::new());
-        fails(run(&planted((0.8, 0.0), (1.0, 0.0))), "KL(p‖q) against");
-        fails(run(&planted((1.0, 2f64.powi(-60)), (1.0, 0.0))), "KL(p‖p)");
-        fails(
+        assert_fails(
+            run(&planted((0.8, 0.0), (1.0, 0.0))),
+            Comparison::AtLeast,
+            "KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²",
+        );
+        assert_fails(
+            run(&planted((1.0, 2f64.powi(-60)), (1.0, 0.0))),
+            Comparison::Close,
+            "KL(p‖p)",
+        );
+        assert_fails(
             run(&planted((1.0, 0.0), (0.5, 0.0))),
-            "CE(p, q) against H(p)",
+            Comparison::AtLeast,
+            "CE(p, q) against H(p) + min(0, P·ln(P/Q))",
         );
     }
 }

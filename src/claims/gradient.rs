@@ -10,6 +10,8 @@
 
 mod descent;
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::{failed, failed_in};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -37,7 +39,7 @@ pub(crate) const GRADIENT_EQUIVALENCE: Claim = Claim {
 };
 
 /// A function of the logits returning a value and a bound on its error.
-type Evaluation<'a> = &'a dyn Fn(&[f64]) -> Result<(f64, f64), String>;
+type Evaluation<'a> = &'a dyn Fn(&[f64]) -> Result<(f64, f64), CheckFailure>;
 
 /// CE(p, softmax z) or KL(p‖softmax z) from the crate's logit forms, with a
 /// bound on the distance to the exact value (for logits of any size, where
@@ -55,12 +57,13 @@ type Evaluation<'a> = &'a dyn Fn(&[f64]) -> Result<(f64, f64), String>;
 ///   coefficients sum to less than 1) and γ₄·(qᵢ + pᵢ + pᵢ|δᵢ|) otherwise
 ///   ((q − p) + pδ); the qᵢ with pᵢ = 0 carry relᵢqᵢ + 2⁻¹⁰⁷⁴; the compensated
 ///   sum 3u·(3 + |KL|) (its terms are −1, Σpᵢψᵢ ≈ KL, Σpᵢ and Σqᵢ).
-fn logits_value(which: Divergence, p: &[f64], z: &[f64]) -> Result<(f64, f64), String> {
-    let q = measures::softmax(z).map_err(|e| e.to_string())?;
+fn logits_value(which: Divergence, p: &[f64], z: &[f64]) -> Result<(f64, f64), CheckFailure> {
+    let q = measures::softmax(z).map_err(failed("softmax"))?;
     let rel = softmax_relative_errors(z, &q);
     match which {
         Divergence::CrossEntropy => {
-            let ce = measures::cross_entropy_logits(p, z).map_err(|e| e.to_string())?;
+            let ce =
+                measures::cross_entropy_logits(p, z).map_err(failed("cross_entropy_logits"))?;
             let spread: f64 = p
                 .iter()
                 .zip(&rel)
@@ -70,8 +73,9 @@ fn logits_value(which: Divergence, p: &[f64], z: &[f64]) -> Result<(f64, f64), S
             Ok((ce, 1.01 * (spread + 5.0 * U * ce.abs())))
         }
         Divergence::Kl => {
-            let kl = measures::kl_divergence_logits(p, z).map_err(|e| e.to_string())?;
-            let ls = measures::log_softmax(z).map_err(|e| e.to_string())?;
+            let kl =
+                measures::kl_divergence_logits(p, z).map_err(failed("kl_divergence_logits"))?;
+            let ls = measures::log_softmax(z).map_err(failed("log_softmax"))?;
             let mut bound = 3.0 * U * (3.0 + kl.abs());
             for i in 0..p.len() {
                 if p[i] > 0.0 {
@@ -125,7 +129,7 @@ fn central_difference(
     mass: f64,
     m3: &dyn Fn(f64) -> f64,
     compared: f64,
-) -> Result<(f64, f64), String> {
+) -> Result<(f64, f64), CheckFailure> {
     let mut zp = z.to_vec();
     zp[j] = z[j] + h;
     let mut zm = z.to_vec();
@@ -156,9 +160,9 @@ fn compare_with_differences(
     p: &[f64],
     z: &[f64],
     coords: &[usize],
-) -> Result<(), String> {
-    let g = softmax_cross_entropy_grad(p, z).map_err(|e| format!("rejected a valid pair: {e}"))?;
-    let q = measures::softmax(z).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let g = softmax_cross_entropy_grad(p, z).map_err(failed_in("rejected a valid pair"))?;
+    let q = measures::softmax(z).map_err(failed("softmax"))?;
     let rel = softmax_relative_errors(z, &q);
     let mass = crate::numerics::compensated_sum(p);
     let (_, e0) = eval(z)?;
@@ -198,7 +202,7 @@ fn probe_coordinates(p: &[f64], z: &[f64]) -> Vec<usize> {
     c
 }
 
-fn analytic_case(p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), String> {
+fn analytic_case(p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), CheckFailure> {
     let coords = probe_coordinates(p, z);
     for which in [Divergence::CrossEntropy, Divergence::Kl] {
         let eval = |zz: &[f64]| logits_value(which, p, zz);
@@ -240,11 +244,16 @@ fn arb_moderate() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
         .boxed()
 }
 
-fn differences_case(m: &dyn Measures, p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), String> {
+fn differences_case(
+    m: &dyn Measures,
+    p: &[f64],
+    z: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
     let coords: Vec<usize> = (0..z.len()).collect();
     for which in [Divergence::CrossEntropy, Divergence::Kl] {
         let eval = |zz: &[f64]| {
-            let q = measures::softmax(zz).map_err(|e| e.to_string())?;
+            let q = measures::softmax(zz).map_err(failed("softmax"))?;
             let rel = softmax_relative_errors(zz, &q);
             measured(m, which, p, &q, &rel)
         };
@@ -297,6 +306,8 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
     use crate::test_support::assert_near;
 
     /// The logit-parameterized CE and KL bounds against their documented
@@ -348,8 +359,11 @@ mod tests {
             kl: (1.0 + 2f64.powi(-8), 0.0),
             ..Planted::EXACT
         };
-        let err = differences_case(&scaled, &p, &z, &mut Worst::new()).unwrap_err();
-        assert!(err.contains("by central differences"), "{err}");
+        assert_fails(
+            differences_case(&scaled, &p, &z, &mut Worst::new()),
+            Comparison::Close,
+            "measured KL: ∂/∂z0 by central differences (h = ",
+        );
     }
 
     /// The central difference of f(z) = z₀² at z₀ = ½, h = 2⁻¹⁰, where every
@@ -361,7 +375,7 @@ mod tests {
     #[test]
     fn central_difference_follows_its_formula() {
         let square =
-            |e: f64| move |z: &[f64]| -> Result<(f64, f64), String> { Ok((z[0] * z[0], e)) };
+            |e: f64| move |z: &[f64]| -> Result<(f64, f64), CheckFailure> { Ok((z[0] * z[0], e)) };
         let h = 2f64.powi(-10);
         let exact = square(0.0);
         let (q, bound) = central_difference(&exact, (&[0.5], 0), h, 4096.0, &|_| 0.0, 0.0).unwrap();

@@ -11,6 +11,7 @@ pub(crate) use pair::{measures_of, show_pair};
 pub use runner::{PropertyRun, property, quickcheck_property};
 pub(crate) use softmax_measures::measured;
 
+use super::failure::{CheckFailure, Comparison, Found};
 use crate::models::linalg::{gamma, norm2};
 pub use crate::numerics::U;
 
@@ -102,21 +103,40 @@ impl Worst {
     /// and fails, whatever the values.
     ///
     /// # Errors
-    /// A message naming `what`, both values, the error and the bound, when the
-    /// error exceeds the bound or the bound is not a non-negative number.
-    pub fn close(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+    /// A [`CheckFailure`] of kind [`Comparison::Close`] naming `what`:
+    /// [`Found::Exceeds`] with both values and the bound when the error
+    /// exceeds the bound, [`Found::InvalidBound`] when the bound is not a
+    /// non-negative number.
+    pub fn close(
+        &mut self,
+        what: &str,
+        got: f64,
+        want: f64,
+        bound: f64,
+    ) -> Result<(), CheckFailure> {
         self.allow(bound, want);
-        self.compare(what, got, want, bound)
+        self.compare(Comparison::Close, what, got, want, bound)
     }
 
-    /// [`Worst::close`] without recording the bound as a tolerance.
-    fn compare(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+    /// [`Worst::close`] without recording the bound as a tolerance, failing
+    /// as a comparison of kind `comparison`.
+    fn compare(
+        &mut self,
+        comparison: Comparison,
+        what: &str,
+        got: f64,
+        want: f64,
+        bound: f64,
+    ) -> Result<(), CheckFailure> {
+        let fail = |found| CheckFailure {
+            comparison,
+            what: what.to_string(),
+            found,
+        };
         self.comparisons += 1;
         if bound.is_nan() || bound < 0.0 {
             self.record(f64::INFINITY);
-            return Err(format!(
-                "{what}: the bound {bound:e} is not a non-negative number"
-            ));
+            return Err(fail(Found::InvalidBound(bound)));
         }
         let ratio = if got == want {
             0.0
@@ -132,10 +152,7 @@ impl Worst {
         if ratio <= 1.0 {
             Ok(())
         } else {
-            Err(format!(
-                "{what}: got {got:e}, want {want:e}, error {:e} exceeds the bound {bound:e}",
-                (got - want).abs()
-            ))
+            Err(fail(Found::Exceeds { got, want, bound }))
         }
     }
 
@@ -146,7 +163,8 @@ impl Worst {
     /// approximation is a property of the mathematics, not a tolerance.
     ///
     /// # Errors
-    /// As [`Worst::close`].
+    /// As [`Worst::close`], of kind [`Comparison::CloseApprox`], with the
+    /// bound approximation + rounding.
     pub fn close_approx(
         &mut self,
         what: &str,
@@ -154,9 +172,15 @@ impl Worst {
         want: f64,
         approximation: f64,
         rounding: f64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CheckFailure> {
         self.allow(rounding, want);
-        self.compare(what, got, want, approximation + rounding)
+        self.compare(
+            Comparison::CloseApprox,
+            what,
+            got,
+            want,
+            approximation + rounding,
+        )
     }
 
     /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
@@ -164,14 +188,21 @@ impl Worst {
     /// bound does in [`Worst::close`].
     ///
     /// # Errors
-    /// A message naming `what`, the value, the floor and the slack.
+    /// A [`CheckFailure`] of kind [`Comparison::AtLeast`] naming `what`:
+    /// [`Found::Below`] with the value, the floor and the slack, or
+    /// [`Found::InvalidSlack`].
     pub fn at_least(
         &mut self,
         what: &str,
         value: f64,
         floor: f64,
         slack: f64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CheckFailure> {
+        let fail = |found| CheckFailure {
+            comparison: Comparison::AtLeast,
+            what: what.to_string(),
+            found,
+        };
         self.comparisons += 1;
         // +∞ meets every finite floor whatever the slack (which may then be
         // infinite itself): it says nothing of the check's resolution.
@@ -180,9 +211,7 @@ impl Worst {
         }
         if slack.is_nan() || slack < 0.0 {
             self.record(f64::INFINITY);
-            return Err(format!(
-                "{what}: the slack {slack:e} is not a non-negative number"
-            ));
+            return Err(fail(Found::InvalidSlack(slack)));
         }
         let shortfall = (floor - value).max(0.0);
         let ratio = if shortfall == 0.0 {
@@ -196,23 +225,30 @@ impl Worst {
         if ratio <= 1.0 && !value.is_nan() {
             Ok(())
         } else {
-            Err(format!(
-                "{what}: {value:e} is below {floor:e} by more than the slack {slack:e}"
-            ))
+            Err(fail(Found::Below {
+                value,
+                floor,
+                slack,
+            }))
         }
     }
 
-    /// Requires `condition`, with `message` if it fails.
+    /// Requires `condition`, with the failure `failure` builds if it fails
+    /// (a [`CheckFailure::require`], or a message, which becomes one).
     ///
     /// # Errors
-    /// `message` when the condition is false.
-    pub fn require(
+    /// The failure `failure` builds, when the condition is false.
+    pub fn require<M: Into<CheckFailure>>(
         &mut self,
         condition: bool,
-        message: impl FnOnce() -> String,
-    ) -> Result<(), String> {
+        failure: impl FnOnce() -> M,
+    ) -> Result<(), CheckFailure> {
         self.comparisons += 1;
-        if condition { Ok(()) } else { Err(message()) }
+        if condition {
+            Ok(())
+        } else {
+            Err(failure().into())
+        }
     }
 }
 
@@ -225,7 +261,7 @@ pub(crate) fn agree(
     a: &[f64],
     b: &[f64],
     bound: f64,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let diff: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let distance = norm2(&diff);
     w.close(what, distance, 0.0, bound * (1.0 + gamma(a.len() + 3)))
@@ -264,11 +300,84 @@ mod tests {
             for _ in 0..3 {
                 w.require(true, String::new)?;
             }
-            Ok(())
+            Ok::<(), CheckFailure>(())
         });
         assert_eq!((run.cases, run.comparisons), (10, 30));
-        let run = property(&ctx, "comparisons/none", 0u8..4, |_, _| Ok(()));
+        let run = property(&ctx, "comparisons/none", 0u8..4, |_, _| {
+            Ok::<(), CheckFailure>(())
+        });
         assert_eq!((run.cases, run.comparisons), (10, 0));
+    }
+
+    /// Each comparison fails with its own kind, naming what it compared and
+    /// carrying the numbers it found.
+    #[test]
+    fn failures_carry_their_kind_and_numbers() {
+        let mut w = Worst::new();
+        let f = w.close("a", 1.0, 2.0, 0.5).unwrap_err();
+        assert_eq!((f.comparison, f.what.as_str()), (Comparison::Close, "a"));
+        assert_eq!(
+            f.found,
+            Found::Exceeds {
+                got: 1.0,
+                want: 2.0,
+                bound: 0.5
+            }
+        );
+        let f = w.close_approx("b", 1.0, 2.0, 0.25, 0.25).unwrap_err();
+        assert_eq!(f.comparison, Comparison::CloseApprox);
+        assert_eq!(
+            f.found,
+            Found::Exceeds {
+                got: 1.0,
+                want: 2.0,
+                bound: 0.5
+            }
+        );
+        let f = w.at_least("c", 1.0, 2.0, 0.5).unwrap_err();
+        assert_eq!(f.comparison, Comparison::AtLeast);
+        assert_eq!(
+            f.found,
+            Found::Below {
+                value: 1.0,
+                floor: 2.0,
+                slack: 0.5
+            }
+        );
+        let f = w.close("d", 1.0, 1.0, -1.0).unwrap_err();
+        assert_eq!(f.found, Found::InvalidBound(-1.0));
+        let f = w.at_least("e", 2.0, 1.0, -1.0).unwrap_err();
+        assert_eq!(f.found, Found::InvalidSlack(-1.0));
+        let f = w
+            .require(false, || CheckFailure::require("f", "f failed"))
+            .unwrap_err();
+        assert_eq!((f.comparison, f.what.as_str()), (Comparison::Require, "f"));
+        assert_eq!(f.to_string(), "f failed");
+        // A message alone is a requirement named by its message.
+        let f = w.require(false, || "g failed".to_string()).unwrap_err();
+        assert_eq!(
+            (f.comparison, f.what.as_str()),
+            (Comparison::Require, "g failed")
+        );
+    }
+
+    /// Both runners keep the shrunk input's failure as data: values from 10
+    /// up fail a comparison that names the value, and shrinking stops at 10.
+    #[test]
+    fn runners_keep_the_shrunk_failure() {
+        let ctx = Context::new(3, 64);
+        let test = |v: &u32, w: &mut Worst| w.close(&format!("v = {v}"), f64::from(*v), 0.0, 9.5);
+        let run = property(&ctx, "shrunk", 0u32..1000, test);
+        let (failure, value) = run.failure.expect("a failure");
+        assert_eq!(value, 10);
+        assert_eq!(
+            (failure.comparison, failure.what.as_str()),
+            (Comparison::Close, "v = 10")
+        );
+        let run = quickcheck_property(&ctx, "shrunk", 1000, test);
+        let (failure, value) = run.failure.expect("a failure");
+        assert_eq!(value, 10);
+        assert_eq!(failure.what, "v = 10");
     }
 
     #[test]

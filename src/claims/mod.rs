@@ -20,6 +20,7 @@ pub mod calibration;
 mod contract_edge;
 mod decomposition;
 mod empirical_risk;
+mod failure;
 mod gibbs;
 mod gradient;
 mod harness;
@@ -30,6 +31,7 @@ mod other_losses;
 mod reverse_kl;
 mod verdict;
 
+pub use failure::{CheckFailure, Comparison, Found, Problem};
 pub(crate) use harness::gibbs_floor;
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
 pub use implementation::{Exact, Measures};
@@ -191,13 +193,21 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
             continue;
         }
         if let Some(reason) = run.aborted {
-            evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
-        } else if let Some((message, counterexample)) = run.failure {
+            evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
+        } else if let Some((failure, counterexample)) = run.failure {
             evidence.counterexample = Some(counterexample);
-            evidence.problem = Some(format!("{name}: {message}"));
+            evidence.problem = Some(problem(name, failure));
         }
     }
     evidence
+}
+
+/// The problem of the property `name`.
+fn problem(name: &str, failure: CheckFailure) -> Problem {
+    Problem {
+        part: name.to_string(),
+        failure,
+    }
 }
 
 /// One property's record in the evidence.
@@ -227,14 +237,11 @@ pub(crate) fn refuted_evidence(
         return evidence;
     }
     if let Some(reason) = run.aborted {
-        evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
+        evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
     } else if let Some((_, counterexample)) = run.failure {
         evidence.counterexample = Some(counterexample);
     } else {
-        evidence.problem = Some(format!(
-            "{name}: no counterexample in {} cases; the refutation was not reproduced",
-            run.cases
-        ));
+        evidence.problem = Some(problem(name, CheckFailure::not_refuted(run.cases)));
     }
     evidence
 }
@@ -252,16 +259,13 @@ pub(crate) fn with_searches(
             continue;
         }
         if let Some(reason) = run.aborted {
-            evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
+            evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
         } else if let Some((_, found)) = run.failure {
             if let Some(c) = evidence.counterexample.as_mut() {
                 c.rows.extend(found.rows);
             }
         } else {
-            evidence.problem = Some(format!(
-                "{name}: no counterexample in {} cases; the refutation was not reproduced",
-                run.cases
-            ));
+            evidence.problem = Some(problem(name, CheckFailure::not_refuted(run.cases)));
         }
     }
     evidence
@@ -279,7 +283,7 @@ mod tests {
             comparisons: 2 * cases,
             failure: failure.then(|| {
                 (
-                    "fails".to_string(),
+                    CheckFailure::require("fails", "fails"),
                     Counterexample {
                         summary: "shrunk".into(),
                         rows: vec![],
@@ -309,6 +313,12 @@ mod tests {
         assert_eq!(e.counterexample.map(|c| c.summary), Some("shrunk".into()));
         let e = refuted_evidence(("search", run(5, false)), vec![("support", run(7, false))]);
         assert_eq!(e.cases, 12);
-        assert!(e.problem.unwrap().contains("no counterexample in 5 cases"));
+        let problem = e.problem.unwrap();
+        assert_eq!(problem.part, "search");
+        assert_eq!(problem.failure.comparison, Comparison::NotRefuted);
+        assert_eq!(
+            problem.to_string(),
+            "search: no counterexample in 5 cases; the refutation was not reproduced"
+        );
     }
 }

@@ -71,7 +71,7 @@ use super::{
     Answer, Capability, CheckResult, Config, ConformanceError, ConformanceReport, FailingCase,
     Implementation, Op, Outcome, Precision, ProtocolError, Refusal, Support,
 };
-use crate::claims::{Context, PropertyRun, U, Worst, gibbs_floor, property};
+use crate::claims::{CheckFailure, Context, PropertyRun, U, Worst, gibbs_floor, property};
 use crate::measures::{self, MeasureError, Reduced, Reduction, normalize, softmax};
 use crate::numerics::{NeumaierSum, compensated_sum};
 use crate::strategies::{
@@ -270,7 +270,7 @@ impl CheckRun<'_, '_> {
                 (
                     message.clone(),
                     FailingCase {
-                        message,
+                        message: message.to_string(),
                         inputs: show(&value),
                     },
                 )
@@ -714,7 +714,7 @@ fn against_exact(
     got: f64,
     exact: f64,
     bound: f64,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     if exact.is_infinite() {
         return w.require(got == exact, || {
             format!("{what}: got {got:e}, want {exact:e}")
@@ -725,7 +725,7 @@ fn against_exact(
 
 /// Compares two of the implementation's own answers that must agree: equal
 /// infinities, or finite values within `bound`; NaN never agrees.
-fn consistent(w: &mut Worst, what: &str, a: f64, b: f64, bound: f64) -> Result<(), String> {
+fn consistent(w: &mut Worst, what: &str, a: f64, b: f64, bound: f64) -> Result<(), CheckFailure> {
     if !(a.is_finite() && b.is_finite()) {
         return w.require(a == b, || format!("{what}: {a:e} against {b:e}"));
     }
@@ -984,7 +984,7 @@ fn reduction_case(
     b: &[f64],
     sum: f64,
     mean: f64,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let rows = v.len() as f64;
     let u = precision.unit_roundoff();
     let total = v.iter().copied().collect::<NeumaierSum>().value();

@@ -2,6 +2,8 @@
 //! families (with a probe of the measured objectives around each optimum),
 //! and category counts, whose MLE is in closed form.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -77,7 +79,7 @@ fn probe_minimum(
     theta: &[f64],
     gradient_bound: f64,
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let p = obj.target();
     for which in [Divergence::CrossEntropy, Divergence::Kl] {
         let at = |t: &[f64]| {
@@ -138,8 +140,9 @@ pub(super) fn categorical_case(
     m: &dyn Measures,
     c: &FamilyCase,
     w: &mut Worst,
-) -> Result<(), String> {
-    let obj = SoftmaxCrossEntropy::new(&c.p, &c.features).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let obj =
+        SoftmaxCrossEntropy::new(&c.p, &c.features).map_err(failed("SoftmaxCrossEntropy::new"))?;
     let kl = SoftmaxKl(&obj);
     let ce_fit = fit("Newton on CE(p, softmax(Aθ))", &obj, &c.start)?;
     let kl_fit = fit("Newton on KL(p‖softmax(Aθ))", &kl, &c.start)?;
@@ -245,15 +248,16 @@ pub(super) fn categorical_empirical_case(
     counts: &[u32],
     start: &[f64],
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let k = counts.len();
     let samples: Vec<usize> = counts
         .iter()
         .enumerate()
         .flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize))
         .collect();
-    let p_hat = categorical_mle(&samples, k).map_err(|e| e.to_string())?;
-    let obj = SoftmaxCrossEntropy::saturated(&p_hat).map_err(|e| e.to_string())?;
+    let p_hat = categorical_mle(&samples, k).map_err(failed("categorical_mle"))?;
+    let obj =
+        SoftmaxCrossEntropy::saturated(&p_hat).map_err(failed("SoftmaxCrossEntropy::saturated"))?;
     let nll = CategoricalNll {
         base: &obj,
         samples: &samples,

@@ -1,6 +1,8 @@
 //! Claim 4 on logistic models: coin flips (an intercept alone, the
 //! Bernoulli MLE in closed form) and logistic regression with soft targets.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::{failed, failed_in};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -24,13 +26,13 @@ pub(super) fn arb_bits() -> BoxedStrategy<(Vec<bool>, f64)> {
         .boxed()
 }
 
-pub(super) fn bernoulli_case(bits: &[bool], start: f64, w: &mut Worst) -> Result<(), String> {
+pub(super) fn bernoulli_case(bits: &[bool], start: f64, w: &mut Worst) -> Result<(), CheckFailure> {
     let y: Vec<f64> = bits.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
     let n = y.len();
     let ones = bits.iter().filter(|&&b| b).count();
-    let mean = bernoulli_mle(&y).map_err(|e| e.to_string())?;
+    let mean = bernoulli_mle(&y).map_err(failed("bernoulli_mle"))?;
     // One soft-target row on an intercept: softplus(η) − ȳη = CE(ȳ, σ(η)).
-    let target = LogisticNll::new(&[vec![1.0]], &[mean]).map_err(|e| e.to_string())?;
+    let target = LogisticNll::new(&[vec![1.0]], &[mean]).map_err(failed("LogisticNll::new"))?;
     let ce = LogisticForm {
         base: &target,
         form: Divergence::CrossEntropy,
@@ -40,12 +42,12 @@ pub(super) fn bernoulli_case(bits: &[bool], start: f64, w: &mut Worst) -> Result
         form: Divergence::Kl,
     };
     let intercept = vec![vec![1.0]; n];
-    let nll = LogisticNll::new(&intercept, &y).map_err(|e| e.to_string())?;
+    let nll = LogisticNll::new(&intercept, &y).map_err(failed("LogisticNll::new"))?;
     let ce_fit = fit("Newton on CE(ȳ, σ(η))", &ce, &[start])?;
     let kl_fit = fit("Newton on KL(ȳ‖σ(η))", &kl, &[start])?;
     let nll_fit = fit("Newton on the sample NLL", &nll, &[start])?;
     let library = fit_logistic(&intercept, &y, &NewtonOptions::default())
-        .map_err(|e| format!("fit_logistic on an intercept: {e}"))?;
+        .map_err(failed_in("fit_logistic on an intercept"))?;
     let (star, star_err) = bernoulli_logit(ones, n);
     let shift = logit_shift(mean);
     let r = |f: &NewtonFit| f.certificate.parameter_error;
@@ -148,8 +150,8 @@ pub(super) fn arb_dataset() -> BoxedStrategy<Dataset> {
         .boxed()
 }
 
-pub(super) fn logistic_case(data: &Dataset, w: &mut Worst) -> Result<(), String> {
-    let nll = LogisticNll::new(&data.x, &data.y).map_err(|e| e.to_string())?;
+pub(super) fn logistic_case(data: &Dataset, w: &mut Worst) -> Result<(), CheckFailure> {
+    let nll = LogisticNll::new(&data.x, &data.y).map_err(failed("LogisticNll::new"))?;
     let ce = LogisticForm {
         base: &nll,
         form: Divergence::CrossEntropy,
@@ -170,7 +172,7 @@ pub(super) fn logistic_case(data: &Dataset, w: &mut Worst) -> Result<(), String>
         &data.start,
     )?;
     let library = fit_logistic(&data.x, &data.y, &NewtonOptions::default())
-        .map_err(|e| format!("fit_logistic: {e}"))?;
+        .map_err(failed_in("fit_logistic"))?;
     agree(
         w,
         "‖θ̂_CE − θ̂_KL‖",

@@ -3,6 +3,8 @@
 //! minimizer is the moment-matching normal, and samples, whose NLL
 //! minimizer is the MLE.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -86,8 +88,9 @@ pub(super) fn normal_case(
     t: &ContinuousTarget,
     start: &[f64; 2],
     w: &mut Worst,
-) -> Result<(), String> {
-    let ce = NormalCrossEntropy::new(t.mean, t.variance).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let ce =
+        NormalCrossEntropy::new(t.mean, t.variance).map_err(failed("NormalCrossEntropy::new"))?;
     let kl = NormalKl {
         base: ce,
         entropy: t.entropy,
@@ -157,9 +160,10 @@ pub(super) fn normal_empirical_case(
     x: &[f64],
     start: &[f64; 2],
     w: &mut Worst,
-) -> Result<(), String> {
-    let mle = normal_mle(x).map_err(|e| e.to_string())?;
-    let ce = NormalCrossEntropy::new(mle.mean, mle.variance).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let mle = normal_mle(x).map_err(failed("normal_mle"))?;
+    let ce = NormalCrossEntropy::new(mle.mean, mle.variance)
+        .map_err(failed("NormalCrossEntropy::new"))?;
     let nll = NormalNll {
         base: ce,
         samples: x,

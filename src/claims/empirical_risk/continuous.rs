@@ -3,6 +3,8 @@
 //! bin width h = 2⁻ᵏ shrinks, and KL(p̂ₙ,h‖q_h) grows like ln(1/h).
 
 use super::normal_bins::{BinProbability, normal_bin_probability};
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed_in;
 use crate::claims::harness::{CONTRACT, HALF_LN_2PI, U, Worst, condition};
 use crate::claims::{Counterexample, Measures};
 use crate::measures::normalize;
@@ -37,7 +39,7 @@ fn binned(
     level: i32,
     mu: f64,
     sigma: f64,
-) -> Result<Binned, String> {
+) -> Result<Binned, CheckFailure> {
     let n = sorted.len();
     let h = 1.0 / f64::from(1u32 << level);
     // Occupied bins, left edge and count; x/h and j·h are exact (h is dyadic,
@@ -61,22 +63,34 @@ fn binned(
     // moves by |1/s − 1| relative, plus the division's u.
     let s = compensated_sum(&weights);
     let renormalization = (s - 1.0).abs() / s + 2.0 * U;
-    let q = normalize(&weights).map_err(|e| format!("binned model at h = 2^-{level}: {e}"))?;
+    let q = normalize(&weights).map_err(|e| {
+        CheckFailure::evaluation(
+            "binned model",
+            format!("binned model at h = 2^-{level}: {e}"),
+        )
+    })?;
     let mut p: Vec<f64> = bins.iter().map(|&(_, c)| c as f64 / n as f64).collect();
     p.push(0.0);
-    let ce = m
-        .cross_entropy(&p, &q)
-        .map_err(|e| format!("CE(p̂ₙ,h, q_h) at h = 2^-{level} rejected a valid pair: {e}"))?;
-    let kl = m
-        .kl_divergence(&p, &q)
-        .map_err(|e| format!("KL(p̂ₙ,h‖q_h) at h = 2^-{level} rejected a valid pair: {e}"))?;
+    let ce = m.cross_entropy(&p, &q).map_err(|e| {
+        CheckFailure::evaluation(
+            "CE(p̂ₙ,h, q_h) rejected a valid pair",
+            format!("CE(p̂ₙ,h, q_h) at h = 2^-{level} rejected a valid pair: {e}"),
+        )
+    })?;
+    let kl = m.kl_divergence(&p, &q).map_err(|e| {
+        CheckFailure::evaluation(
+            "KL(p̂ₙ,h‖q_h) rejected a valid pair",
+            format!("KL(p̂ₙ,h‖q_h) at h = 2^-{level} rejected a valid pair: {e}"),
+        )
+    })?;
     // ln q̃ − ln q_h = ln(1 + ρ) with |ρ| ≤ ρⱼ: at most ρⱼ/(1 − ρⱼ).
     let mut q_error = 0.0;
     for (pj, b) in p.iter().zip(&probabilities) {
         let rho = b.rel_error + renormalization;
         if rho >= 0.5 {
-            return Err(format!(
-                "bin probability bound {rho:e} too loose at h = 2^-{level}"
+            return Err(CheckFailure::require(
+                "a bin probability bound below ½",
+                format!("bin probability bound {rho:e} too loose at h = 2^-{level}"),
             ));
         }
         q_error += pj * rho / (1.0 - rho);
@@ -154,7 +168,7 @@ pub(super) fn continuous_case(
     mu: f64,
     sigma: f64,
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let n = sample.len();
     let ln_sigma = sigma.ln();
     let c0 = HALF_LN_2PI + ln_sigma;
@@ -162,9 +176,12 @@ pub(super) fn continuous_case(
         let z = (x - mu) / sigma;
         -(c0 + 0.5 * (z * z))
     };
-    let nll = mean_nll_continuous(sample, ln_pdf).map_err(|e| format!("mean NLL: {e}"))?;
+    let nll = mean_nll_continuous(sample, ln_pdf).map_err(failed_in("mean NLL"))?;
     w.require(nll.is_finite(), || {
-        format!("the mean NLL of a normal model is {nll:e}, not finite")
+        CheckFailure::require(
+            "the mean NLL of a normal model is finite",
+            format!("the mean NLL of a normal model is {nll:e}, not finite"),
+        )
     })?;
     // The mean NLL's rounding: c₀ = fl(½ln 2π + ln σ) is off by
     // u(½ln 2π + 2|ln σ| + |c₀|) (the constant, ln within 1 ULP, the sum);
@@ -273,6 +290,8 @@ pub(super) fn show_continuous(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
 
     /// Claim 3's continuous check holds for the crate's measures and fails
     /// for each planted bug at the comparison it breaks. At h = 2⁻ᵏ the
@@ -293,12 +312,27 @@ mod tests {
             kl,
             ..Planted::EXACT
         };
-        let err = run(&planted((1.0, 2f64.powi(-10)), (1.0, 0.0))).unwrap_err();
-        assert!(err.starts_with("CE(p̂ₙ,h, q_h) + ln h − mean NLL"), "{err}");
-        let err = run(&planted((1.0, 0.0), (0.5, 0.0))).unwrap_err();
-        assert!(err.starts_with("KL(p̂ₙ,h‖q_h) against ln(1/h)"), "{err}");
-        let err = run(&planted((1.0, 0.0), (1.0 + 2f64.powi(-6), 0.0))).unwrap_err();
-        assert!(err.contains("minus KL at twice that width"), "{err}");
+        assert_fails(
+            run(&planted((1.0, 2f64.powi(-10)), (1.0, 0.0))),
+            Comparison::CloseApprox,
+            "CE(p̂ₙ,h, q_h) + ln h − mean NLL at h = 2^-",
+        );
+        assert_fails(
+            run(&planted((1.0, 0.0), (0.5, 0.0))),
+            Comparison::AtLeast,
+            "KL(p̂ₙ,h‖q_h) against ln(1/h) − ln K + NLL − disc at h = 2^-",
+        );
+        let failure = assert_fails(
+            run(&planted((1.0, 0.0), (1.0 + 2f64.powi(-6), 0.0))),
+            Comparison::CloseApprox,
+            "KL at h = 2^-",
+        );
+        assert!(
+            failure
+                .what
+                .ends_with("minus KL at twice that width, against ln 2"),
+            "{failure}"
+        );
     }
 
     /// The continuous case's bounds against their formulas, at

@@ -2,6 +2,8 @@
 //! start stays within the accumulated error bounds of each other, and both
 //! converge to softmax(z) = p at the O(1/T) rate.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::{failed, failed_in};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -112,12 +114,12 @@ pub(super) fn descent_case(
     p: &[f64],
     start: &[f64],
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let k = p.len();
     let identity: Vec<Vec<f64>> = (0..k)
         .map(|i| (0..k).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
         .collect();
-    let ce = SoftmaxCrossEntropy::new(p, &identity).map_err(|e| e.to_string())?;
+    let ce = SoftmaxCrossEntropy::new(p, &identity).map_err(failed("SoftmaxCrossEntropy::new"))?;
     let kl = SoftmaxKl(&ce);
     let (mut zc, mut zk) = (start.to_vec(), start.to_vec());
     let (mut gap_bound, mut drift_c, mut drift_k) = (0.0, 0.0, 0.0);
@@ -141,12 +143,10 @@ pub(super) fn descent_case(
     let (centred, v_err) = centred_log_ratio(start, p);
     let distance = norm2_up(&centred) + norm2_up(&v_err);
     let mass = crate::numerics::compensated_sum(p);
-    let entropy = m
-        .entropy(p)
-        .map_err(|e| format!("H rejected a valid p: {e}"))?;
+    let entropy = m.entropy(p).map_err(failed_in("H rejected a valid p"))?;
     let e_entropy = contract_error(&p.iter().map(|&x| xlogx(x)).collect::<Vec<_>>());
     for (name, z, drift) in [("CE", &zc, drift_c), ("KL", &zk, drift_k)] {
-        let q = measures::softmax(z).map_err(|e| e.to_string())?;
+        let q = measures::softmax(z).map_err(failed("softmax"))?;
         let rel = softmax_relative_errors(z, &q);
         let (kl_value, e_kl) = measured(m, Divergence::Kl, p, &q, &rel)?;
         at_most(
@@ -173,7 +173,7 @@ pub(super) fn descent_case(
 
 /// Requires value ≤ ceiling; records value/ceiling, the fraction of the
 /// bound used.
-fn at_most(w: &mut Worst, what: &str, value: f64, ceiling: f64) -> Result<(), String> {
+fn at_most(w: &mut Worst, what: &str, value: f64, ceiling: f64) -> Result<(), CheckFailure> {
     let ratio = if value <= 0.0 {
         0.0
     } else if ceiling > 0.0 {
@@ -182,14 +182,14 @@ fn at_most(w: &mut Worst, what: &str, value: f64, ceiling: f64) -> Result<(), St
         f64::INFINITY
     };
     w.record(ratio);
-    w.require(ratio <= 1.0, || {
-        format!("{what}: {value:e} exceeds its bound {ceiling:e}")
-    })
+    w.require(ratio <= 1.0, || CheckFailure::above(what, value, ceiling))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
     use crate::models::linalg::gamma;
 
     /// After descent the KL and the CE excess of the measures under test
@@ -208,16 +208,19 @@ mod tests {
             kl: (1.0, h),
             ..Planted::EXACT
         };
-        let err = descent_case(&shifted, &p, &z, &mut Worst::new()).unwrap_err();
-        assert!(err.starts_with("measured KL(p‖softmax z_T)"), "{err}");
+        assert_fails(
+            descent_case(&shifted, &p, &z, &mut Worst::new()),
+            Comparison::AtMost,
+            "measured KL(p‖softmax z_T) after 256 steps on ",
+        );
         let low = Planted {
             entropy: (0.5, 0.0),
             ..Planted::EXACT
         };
-        let err = descent_case(&low, &p, &z, &mut Worst::new()).unwrap_err();
-        assert!(
-            err.starts_with("measured CE(p, softmax z_T) − H(p)"),
-            "{err}"
+        assert_fails(
+            descent_case(&low, &p, &z, &mut Worst::new()),
+            Comparison::AtMost,
+            "measured CE(p, softmax z_T) − H(p) after 256 steps on ",
         );
     }
 

@@ -8,6 +8,7 @@ use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use super::Worst;
+use crate::claims::CheckFailure;
 use crate::claims::{Context, Counterexample};
 use crate::seed;
 
@@ -22,8 +23,8 @@ pub struct PropertyRun<T> {
     pub resolution: f64,
     /// The comparisons the passing cases made ([`Worst::comparisons`]).
     pub comparisons: u64,
-    /// The shrunk failing input and its message, if a case failed.
-    pub failure: Option<(String, T)>,
+    /// The shrunk failing input and its failure, if a case failed.
+    pub failure: Option<(CheckFailure, T)>,
     /// Set if the runner gave up (too many rejected inputs).
     pub aborted: Option<String>,
 }
@@ -33,10 +34,21 @@ pub struct PropertyRun<T> {
 ///
 /// A deterministic runner: no environment variable and no persisted failure
 /// file changes which cases run, so the same seed checks the same cases.
-pub fn property<S, F>(ctx: &Context<'_>, name: &str, strategy: S, test: F) -> PropertyRun<S::Value>
+///
+/// `test` fails with a [`CheckFailure`] (or anything that converts into
+/// one, such as a message). The failure recorded is that of the last failing
+/// run, which is the shrunk input's: proptest reports the reason of the last
+/// failure it saw while shrinking, and the runner keeps that failure as data.
+pub fn property<S, F, E>(
+    ctx: &Context<'_>,
+    name: &str,
+    strategy: S,
+    test: F,
+) -> PropertyRun<S::Value>
 where
     S: Strategy,
-    F: Fn(&S::Value, &mut Worst) -> Result<(), String>,
+    F: Fn(&S::Value, &mut Worst) -> Result<(), E>,
+    E: Into<CheckFailure>,
 {
     let config = Config {
         cases: ctx.cases,
@@ -48,6 +60,7 @@ where
     let passed = Cell::new(0u64);
     let failed_once = Cell::new(false);
     let worst = RefCell::new(Worst::new());
+    let last_failure: RefCell<Option<CheckFailure>> = RefCell::new(None);
     let result = runner.run(&strategy, |value| {
         let mut w = Worst::new();
         match test(&value, &mut w) {
@@ -58,15 +71,24 @@ where
                 }
                 Ok(())
             }
-            Err(message) => {
+            Err(failure) => {
+                let failure = failure.into();
                 failed_once.set(true);
+                let message = failure.to_string();
+                *last_failure.borrow_mut() = Some(failure);
                 Err(TestCaseError::fail(message))
             }
         }
     });
     let (failure, aborted) = match result {
         Ok(()) => (None, None),
-        Err(TestError::Fail(reason, value)) => (Some((reason.message().to_string(), value)), None),
+        Err(TestError::Fail(reason, value)) => {
+            let failure = last_failure
+                .into_inner()
+                .expect("a failing run recorded its failure");
+            debug_assert_eq!(failure.to_string(), reason.message());
+            (Some((failure, value)), None)
+        }
         // The crate's strategies never reject, so an abort is a harness fault:
         // it is reported, never read as a pass.
         Err(TestError::Abort(reason)) => (None, Some(reason.message().to_string())),
@@ -103,7 +125,7 @@ impl<T> PropertyRun<T> {
 ///
 /// quickcheck's own runner accepts only `fn` pointers, which cannot carry the
 /// measures under test; this loop uses its generators and shrinkers directly.
-pub fn quickcheck_property<T, F>(
+pub fn quickcheck_property<T, F, E>(
     ctx: &Context<'_>,
     name: &str,
     size: usize,
@@ -111,7 +133,8 @@ pub fn quickcheck_property<T, F>(
 ) -> PropertyRun<T>
 where
     T: quickcheck::Arbitrary,
-    F: Fn(&T, &mut Worst) -> Result<(), String>,
+    F: Fn(&T, &mut Worst) -> Result<(), E>,
+    E: Into<CheckFailure>,
 {
     let mut generator =
         quickcheck::Gen::from_size_and_seed(size, seed::derived_u64(ctx.seed, name));
@@ -125,14 +148,14 @@ where
                 cases += 1;
                 worst.absorb(&w);
             }
-            Err(message) => {
-                let (message, value) = shrink(value, message, &test);
+            Err(failure) => {
+                let (failure, value) = shrink(value, failure.into(), &test);
                 return PropertyRun {
                     cases,
                     worst_error_ratio: worst.ratio(),
                     resolution: worst.resolution(),
                     comparisons: worst.comparisons(),
-                    failure: Some((message, value)),
+                    failure: Some((failure, value)),
                     aborted: None,
                 };
             }
@@ -150,22 +173,23 @@ where
 
 /// Greedy shrinking: move to the first smaller value that still fails, until
 /// none does, within 4096 evaluations.
-fn shrink<T, F>(mut value: T, mut message: String, test: &F) -> (String, T)
+fn shrink<T, F, E>(mut value: T, mut failure: CheckFailure, test: &F) -> (CheckFailure, T)
 where
     T: quickcheck::Arbitrary,
-    F: Fn(&T, &mut Worst) -> Result<(), String>,
+    F: Fn(&T, &mut Worst) -> Result<(), E>,
+    E: Into<CheckFailure>,
 {
     let mut steps = 0;
     'outer: while steps < 4096 {
         for candidate in value.shrink() {
             steps += 1;
-            if let Err(m) = test(&candidate, &mut Worst::new()) {
+            if let Err(f) = test(&candidate, &mut Worst::new()) {
                 value = candidate;
-                message = m;
+                failure = f.into();
                 continue 'outer;
             }
         }
         break;
     }
-    (message, value)
+    (failure, value)
 }

@@ -3,7 +3,9 @@
 //! and differentiate softmax families (4 and 5).
 
 use super::CONTRACT;
+use crate::claims::CheckFailure;
 use crate::claims::Measures;
+use crate::claims::failure::failed_in;
 use crate::measures::normalize;
 use crate::models::TINY;
 use crate::models::objectives::Divergence;
@@ -24,13 +26,18 @@ pub(crate) fn measured(
     p: &[f64],
     q: &[f64],
     rel: &[f64],
-) -> Result<(f64, f64), String> {
-    let q_hat = normalize(q).map_err(|e| format!("normalize(softmax(z)) failed: {e}"))?;
+) -> Result<(f64, f64), CheckFailure> {
+    let q_hat = normalize(q).map_err(failed_in("normalize(softmax(z)) failed"))?;
     let value = match which {
         Divergence::CrossEntropy => m.cross_entropy(p, &q_hat),
         Divergence::Kl => m.kl_divergence(p, &q_hat),
     }
-    .map_err(|e| format!("{} rejected a valid pair: {e}", which.name()))?;
+    .map_err(|e| {
+        CheckFailure::evaluation(
+            format!("{} rejected a valid pair", which.name()),
+            format!("{} rejected a valid pair: {e}", which.name()),
+        )
+    })?;
     Ok((value, measured_error(which, p, q, &q_hat, rel)))
 }
 

@@ -1,6 +1,8 @@
 //! Claim 9, pitfall 2: a KL on one sigmoid probability, y·ln(y/x), drops
 //! the term of the other outcome and is not minimized at the target x = y.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
@@ -52,9 +54,9 @@ fn split_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64), full: f64) ->
 pub(super) fn sigmoid_minimized_at_target(
     &(y, x): &(f64, f64),
     w: &mut Worst,
-) -> Result<(), String> {
-    let at_x = sigmoid_kl(y, x).map_err(|e| e.to_string())?;
-    let at_y = sigmoid_kl(y, y).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let at_x = sigmoid_kl(y, x).map_err(failed("sigmoid_kl"))?;
+    let at_y = sigmoid_kl(y, y).map_err(failed("sigmoid_kl"))?;
     w.at_least(
         "sigmoid KL at x against its value at the target x = y",
         at_x,
@@ -80,25 +82,31 @@ pub(super) fn sigmoid_kl_decreases(
     m: &dyn Measures,
     &(y, x1, x2): &(f64, f64, f64),
     w: &mut Worst,
-) -> Result<(), String> {
-    let l1 = sigmoid_kl(y, x1).map_err(|e| e.to_string())?;
-    let l2 = sigmoid_kl(y, x2).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let l1 = sigmoid_kl(y, x1).map_err(failed("sigmoid_kl"))?;
+    let l2 = sigmoid_kl(y, x2).map_err(failed("sigmoid_kl"))?;
     let want = y * (x2 / x1).ln();
     // Both values' errors, the reference's (the same form), the subtraction.
     let bound = decrease_bound(y, (x1, x2), l1 - l2);
     w.close("L(x₁) − L(x₂) against y·ln(x₂/x₁)", l1 - l2, want, bound)?;
     w.require(l1 - l2 > 0.0, || {
-        format!("the sigmoid KL did not decrease from x₁ = {x1:e} to x₂ = {x2:e} at y = {y:e}")
+        CheckFailure::require(
+            "the sigmoid KL decreases",
+            format!("the sigmoid KL did not decrease from x₁ = {x1:e} to x₂ = {x2:e} at y = {y:e}"),
+        )
     })?;
-    let slope = sigmoid_kl_derivative(y, x1).map_err(|e| e.to_string())?;
+    let slope = sigmoid_kl_derivative(y, x1).map_err(failed("sigmoid_kl_derivative"))?;
     w.require(slope < 0.0, || {
-        format!("the derivative −y/x = {slope:e} is not negative at y = {y:e}, x = {x1:e}")
+        CheckFailure::require(
+            "the derivative −y/x is negative",
+            format!("the derivative −y/x = {slope:e} is not negative at y = {y:e}, x = {x1:e}"),
+        )
     })?;
     // The two-category KL of (y, 1 − y) against (x₁, 1 − x₁), with the stored complements.
     let (ny, nx) = (1.0 - y, 1.0 - x1);
     let full = m
         .kl_divergence(&[y, ny], &[x1, nx])
-        .map_err(|e| e.to_string())?;
+        .map_err(failed("kl_divergence"))?;
     let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
     let bound = split_bound((y, x1), (l1, dropped), full);
     w.close(
@@ -122,20 +130,20 @@ pub(super) fn show_sigmoid(m: &dyn Measures, &(y, x): &(f64, f64)) -> Counterexa
         ("(2) target y".to_string(), short(y)),
         ("(2) prediction x".to_string(), short(x)),
     ];
-    let mut push = |name: &str, v: Result<f64, String>| {
-        rows.push((name.to_string(), v.map_or_else(|e| e, short)));
+    let mut push = |name: &str, v: Result<f64, CheckFailure>| {
+        rows.push((name.to_string(), v.map_or_else(|e| e.to_string(), short)));
     };
-    let s = |a, b| sigmoid_kl(a, b).map_err(|e| e.to_string());
+    let s = |a, b| sigmoid_kl(a, b).map_err(failed("sigmoid_kl"));
     push("(2) sigmoid KL y·ln(y/x) at x = y", s(y, y));
     push("(2) sigmoid KL at x", s(y, x));
     push("(2) sigmoid KL at x = 1", s(y, 1.0));
     push(
         "(2) its derivative −y/x at x",
-        sigmoid_kl_derivative(y, x).map_err(|e| e.to_string()),
+        sigmoid_kl_derivative(y, x).map_err(failed("sigmoid_kl_derivative")),
     );
     let two = |b: f64| {
         m.kl_divergence(&[y, 1.0 - y], &[b, 1.0 - b])
-            .map_err(|e| e.to_string())
+            .map_err(failed("kl_divergence"))
     };
     push("(2) two-category KL at x = y", two(y));
     push("(2) two-category KL at x", two(x));

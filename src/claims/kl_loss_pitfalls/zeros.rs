@@ -2,6 +2,8 @@
 //! (xlogy(p, p) − p·ln q) gives NaN where a zero target meets ln 0 = −∞,
 //! where the KL, with 0·ln 0 = 0, is finite.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
@@ -27,8 +29,8 @@ fn ln_all(v: &[f64]) -> Vec<f64> {
 }
 
 /// PyTorch's evaluation of KL(p‖q) from ln q: xlogy(p, p) − p·ln q, summed.
-fn torch_style(p: &[f64], q: &[f64]) -> Result<f64, String> {
-    torch_kl_div(&[ln_all(q)], &[p.to_vec()], TorchReduction::Sum).map_err(|e| e.to_string())
+fn torch_style(p: &[f64], q: &[f64]) -> Result<f64, CheckFailure> {
+    torch_kl_div(&[ln_all(q)], &[p.to_vec()], TorchReduction::Sum).map_err(failed("torch_kl_div"))
 }
 
 /// The false statement (3): PyTorch's evaluation gives the KL of the
@@ -39,9 +41,9 @@ pub(super) fn torch_style_is_kl(
     m: &dyn Measures,
     (p, q): &(Vec<f64>, Vec<f64>),
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let got = torch_style(p, q)?;
-    let want = m.kl_divergence(p, q).map_err(|e| e.to_string())?;
+    let want = m.kl_divergence(p, q).map_err(failed("kl_divergence"))?;
     w.close(
         "xlogy(p, p) − p·ln q summed, against KL(p‖q)",
         got,
@@ -74,26 +76,35 @@ pub(super) fn zeros_follow_the_convention(
     m: &dyn Measures,
     (p, q): &(Vec<f64>, Vec<f64>),
     w: &mut Worst,
-) -> Result<(), String> {
-    let kl = m.kl_divergence(p, q).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let kl = m.kl_divergence(p, q).map_err(failed("kl_divergence"))?;
     let mismatch = p.iter().zip(q).any(|(a, b)| *a > 0.0 && *b == 0.0);
     let both_zero = p.iter().zip(q).any(|(a, b)| *a == 0.0 && *b == 0.0);
     let p_zero = p.contains(&0.0);
     w.require(!kl.is_nan() && (kl == f64::INFINITY) == mismatch, || {
-        format!("KL(p‖q) = {kl:e}, but p > 0 = q somewhere is {mismatch}")
+        CheckFailure::require(
+            "KL(p‖q) is +∞ exactly where p > 0 = q",
+            format!("KL(p‖q) = {kl:e}, but p > 0 = q somewhere is {mismatch}"),
+        )
     })?;
     let torch = torch_style(p, q)?;
     w.require(torch.is_nan() == both_zero, || {
-        format!("PyTorch-style KL = {torch:e}, but p = 0 = q somewhere is {both_zero}")
+        CheckFailure::require(
+            "PyTorch-style KL is NaN exactly where p = 0 = q",
+            format!("PyTorch-style KL = {torch:e}, but p = 0 = q somewhere is {both_zero}"),
+        )
     })?;
-    let naive = naive_kl(p, q).map_err(|e| e.to_string())?;
+    let naive = naive_kl(p, q).map_err(failed("naive_kl"))?;
     w.require(naive.is_nan() == p_zero, || {
-        format!("naive KL = {naive:e}, but p = 0 somewhere is {p_zero}")
+        CheckFailure::require(
+            "naive KL is NaN exactly where p = 0",
+            format!("naive KL = {naive:e}, but p = 0 somewhere is {p_zero}"),
+        )
     })
 }
 
 pub(super) fn show_zeros(m: &dyn Measures, (p, q): &(Vec<f64>, Vec<f64>)) -> Counterexample {
-    let fmt = |v: Result<f64, String>| v.map_or_else(|e| e, short);
+    let fmt = |v: Result<f64, CheckFailure>| v.map_or_else(|e| e.to_string(), short);
     Counterexample {
         summary: String::new(),
         rows: vec![
@@ -106,11 +117,11 @@ pub(super) fn show_zeros(m: &dyn Measures, (p, q): &(Vec<f64>, Vec<f64>)) -> Cou
             ),
             (
                 "(3) naive Σ p·(ln p − ln q)".to_string(),
-                fmt(naive_kl(p, q).map_err(|e| e.to_string())),
+                fmt(naive_kl(p, q).map_err(failed("naive_kl"))),
             ),
             (
                 "(3) KL(p‖q), 0·ln 0 = 0".to_string(),
-                fmt(m.kl_divergence(p, q).map_err(|e| e.to_string())),
+                fmt(m.kl_divergence(p, q).map_err(failed("kl_divergence"))),
             ),
         ],
     }
@@ -119,6 +130,8 @@ pub(super) fn show_zeros(m: &dyn Measures, (p, q): &(Vec<f64>, Vec<f64>)) -> Cou
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::failure::assert_fails;
+    use crate::claims::{Comparison, Found};
 
     /// The PyTorch-style sum is compared with the KL of the measures under
     /// test, so a KL scaled by 1 + 2⁻²⁰ fails it; a KL multiplied by 0 (NaN
@@ -133,8 +146,11 @@ mod tests {
         };
         let pair = (vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]);
         assert_eq!(torch_style_is_kl(&Exact, &pair, &mut Worst::new()), Ok(()));
-        let err = torch_style_is_kl(&scaled, &pair, &mut Worst::new()).unwrap_err();
-        assert!(err.starts_with("xlogy(p, p) − p·ln q summed"), "{err}");
+        assert_fails(
+            torch_style_is_kl(&scaled, &pair, &mut Worst::new()),
+            Comparison::Close,
+            "xlogy(p, p) − p·ln q summed, against KL(p‖q)",
+        );
 
         let mismatch = (vec![0.5, 0.5, 0.0], vec![1.0, 0.0, 0.0]);
         assert_eq!(
@@ -146,8 +162,15 @@ mod tests {
             kl: (0.0, 0.0),
             ..Planted::EXACT
         };
-        let err = zeros_follow_the_convention(&lost, &mismatch, &mut Worst::new()).unwrap_err();
-        assert!(err.starts_with("KL(p‖q) = NaN"), "{err}");
+        let failure = assert_fails(
+            zeros_follow_the_convention(&lost, &mismatch, &mut Worst::new()),
+            Comparison::Require,
+            "KL(p‖q) is +∞ exactly where p > 0 = q",
+        );
+        assert_eq!(
+            failure.found,
+            Found::Message("KL(p‖q) = NaN, but p > 0 = q somewhere is true".into())
+        );
     }
 
     /// The torch-style bound against its documented formula.
