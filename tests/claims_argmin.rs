@@ -4,7 +4,7 @@
 mod common;
 use common::claims::assert_as_expected;
 use common::planted::{BASE_2_KL, SWAPPED_KL};
-use logloss_proofs::claims::{self, Context, Implementation, Outcome, Verdict};
+use logloss_proofs::claims::{self, Comparison, Context, Implementation, Outcome, Verdict};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 #[test]
@@ -31,9 +31,13 @@ fn swapped_kl_fails_argmin_equivalence_on_a_restricted_family() {
     // optimum find a descent direction of the swapped "KL".
     let v = outcome("argmin-equivalence", &SWAPPED_KL);
     assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
-    let problem = v.evidence.problem.unwrap_or_default();
-    assert!(problem.starts_with("categorical:"), "{problem}");
-    assert!(problem.contains("measured KL"), "{problem}");
+    let problem = v.evidence.problem.expect("a problem");
+    assert_eq!(problem.part, "categorical", "{problem}");
+    assert_eq!(problem.failure.comparison, Comparison::AtLeast, "{problem}");
+    assert!(
+        problem.failure.what.starts_with("measured KL(θ̂ "),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -46,8 +50,13 @@ fn base_2_kl_keeps_the_argmin_but_fails_the_gradient() {
     );
     let v = outcome("gradient-equivalence", &BASE_2_KL);
     assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
-    let problem = v.evidence.problem.unwrap_or_default();
-    assert!(problem.contains("measured KL"), "{problem}");
+    let problem = v.evidence.problem.expect("a problem");
+    assert_eq!(problem.part, "finite-differences", "{problem}");
+    assert_eq!(problem.failure.comparison, Comparison::Close, "{problem}");
+    assert!(
+        problem.failure.what.starts_with("measured KL: ∂/∂z"),
+        "{problem}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 use common::claims::assert_as_expected;
 use common::planted::{BASE_2_CROSS_ENTROPY, SWAPPED_KL};
-use logloss_proofs::claims::{self, Context, Implementation, Outcome, Verdict};
+use logloss_proofs::claims::{self, Context, Implementation, Outcome, Problem, Verdict};
 use logloss_proofs::measures::{self};
 use logloss_proofs::seed::DEFAULT_SEED;
 
@@ -62,10 +62,14 @@ fn claim_9_kl_loss_pitfalls() {
     assert_eq!(row(&v, "(3) KL(p‖q), 0·ln 0 = 0"), "0");
 }
 
-fn failed(m: &dyn Implementation, id: &str) -> Option<String> {
+fn failed(m: &dyn Implementation, id: &str) -> Option<Problem> {
     let ctx = Context::new(DEFAULT_SEED, 64).with_measures(m);
     let v = claims::run(&ctx, Some(id)).expect("known claim").remove(0);
-    (v.outcome == Outcome::Failed).then(|| v.evidence.problem.unwrap_or_default())
+    (v.outcome == Outcome::Failed).then(|| {
+        v.evidence
+            .problem
+            .expect("a failed claim states its problem")
+    })
 }
 
 #[test]

@@ -12,7 +12,10 @@ fn failed_claims(m: &dyn Implementation) -> Vec<(String, String)> {
         .unwrap()
         .into_iter()
         .filter(|v| v.outcome == Outcome::Failed)
-        .map(|v| (v.id.to_string(), v.evidence.problem.unwrap_or_default()))
+        .map(|v| {
+            let problem = v.evidence.problem.map(|p| p.to_string());
+            (v.id.to_string(), problem.unwrap_or_default())
+        })
         .collect()
 }
 

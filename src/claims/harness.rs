@@ -1,13 +1,18 @@
-//! Running properties under fixed seeds, and tracking errors against bounds.
+//! Running properties under fixed seeds, and tracking errors against bounds;
+//! the helpers that several claims share.
 
-use std::cell::{Cell, RefCell};
+mod bounds;
+mod pair;
+mod runner;
+mod softmax_measures;
 
-use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+pub(crate) use bounds::{condition, decomposition_bound, gibbs_floor};
+pub(crate) use pair::{measures_of, show_pair};
+pub use runner::{PropertyRun, property, quickcheck_property};
+pub(crate) use softmax_measures::measured;
 
-use super::{Context, Counterexample};
-use crate::seed;
-
+use super::failure::{CheckFailure, Comparison, Found};
+use crate::models::linalg::{gamma, norm2};
 pub use crate::numerics::U;
 
 /// The accuracy contract a measure implementation is held to, per measure:
@@ -17,6 +22,8 @@ pub use crate::numerics::U;
 /// at these sizes) sum adds at most 2u·Σ|tᵢ|. The crate's own measures are
 /// within one ULP of the exact value, far inside.
 pub(crate) const CONTRACT: f64 = 4.0 * U;
+/// ½·ln(2π), correctly rounded: the constant of a normal log-density.
+pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
 /// The largest error-to-bound ratio seen so far in one case, and the loosest
 /// tolerance any comparison allowed (the check's resolution).
@@ -96,21 +103,40 @@ impl Worst {
     /// and fails, whatever the values.
     ///
     /// # Errors
-    /// A message naming `what`, both values, the error and the bound, when the
-    /// error exceeds the bound or the bound is not a non-negative number.
-    pub fn close(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+    /// A [`CheckFailure`] of kind [`Comparison::Close`] naming `what`:
+    /// [`Found::Exceeds`] with both values and the bound when the error
+    /// exceeds the bound, [`Found::InvalidBound`] when the bound is not a
+    /// non-negative number.
+    pub fn close(
+        &mut self,
+        what: &str,
+        got: f64,
+        want: f64,
+        bound: f64,
+    ) -> Result<(), CheckFailure> {
         self.allow(bound, want);
-        self.compare(what, got, want, bound)
+        self.compare(Comparison::Close, what, got, want, bound)
     }
 
-    /// [`Worst::close`] without recording the bound as a tolerance.
-    fn compare(&mut self, what: &str, got: f64, want: f64, bound: f64) -> Result<(), String> {
+    /// [`Worst::close`] without recording the bound as a tolerance, failing
+    /// as a comparison of kind `comparison`.
+    fn compare(
+        &mut self,
+        comparison: Comparison,
+        what: &str,
+        got: f64,
+        want: f64,
+        bound: f64,
+    ) -> Result<(), CheckFailure> {
+        let fail = |found| CheckFailure {
+            comparison,
+            what: what.to_string(),
+            found,
+        };
         self.comparisons += 1;
         if bound.is_nan() || bound < 0.0 {
             self.record(f64::INFINITY);
-            return Err(format!(
-                "{what}: the bound {bound:e} is not a non-negative number"
-            ));
+            return Err(fail(Found::InvalidBound(bound)));
         }
         let ratio = if got == want {
             0.0
@@ -126,10 +152,7 @@ impl Worst {
         if ratio <= 1.0 {
             Ok(())
         } else {
-            Err(format!(
-                "{what}: got {got:e}, want {want:e}, error {:e} exceeds the bound {bound:e}",
-                (got - want).abs()
-            ))
+            Err(fail(Found::Exceeds { got, want, bound }))
         }
     }
 
@@ -140,7 +163,8 @@ impl Worst {
     /// approximation is a property of the mathematics, not a tolerance.
     ///
     /// # Errors
-    /// As [`Worst::close`].
+    /// As [`Worst::close`], of kind [`Comparison::CloseApprox`], with the
+    /// bound approximation + rounding.
     pub fn close_approx(
         &mut self,
         what: &str,
@@ -148,9 +172,15 @@ impl Worst {
         want: f64,
         approximation: f64,
         rounding: f64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CheckFailure> {
         self.allow(rounding, want);
-        self.compare(what, got, want, approximation + rounding)
+        self.compare(
+            Comparison::CloseApprox,
+            what,
+            got,
+            want,
+            approximation + rounding,
+        )
     }
 
     /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
@@ -158,14 +188,21 @@ impl Worst {
     /// bound does in [`Worst::close`].
     ///
     /// # Errors
-    /// A message naming `what`, the value, the floor and the slack.
+    /// A [`CheckFailure`] of kind [`Comparison::AtLeast`] naming `what`:
+    /// [`Found::Below`] with the value, the floor and the slack, or
+    /// [`Found::InvalidSlack`].
     pub fn at_least(
         &mut self,
         what: &str,
         value: f64,
         floor: f64,
         slack: f64,
-    ) -> Result<(), String> {
+    ) -> Result<(), CheckFailure> {
+        let fail = |found| CheckFailure {
+            comparison: Comparison::AtLeast,
+            what: what.to_string(),
+            found,
+        };
         self.comparisons += 1;
         // +∞ meets every finite floor whatever the slack (which may then be
         // infinite itself): it says nothing of the check's resolution.
@@ -174,9 +211,7 @@ impl Worst {
         }
         if slack.is_nan() || slack < 0.0 {
             self.record(f64::INFINITY);
-            return Err(format!(
-                "{what}: the slack {slack:e} is not a non-negative number"
-            ));
+            return Err(fail(Found::InvalidSlack(slack)));
         }
         let shortfall = (floor - value).max(0.0);
         let ratio = if shortfall == 0.0 {
@@ -190,275 +225,57 @@ impl Worst {
         if ratio <= 1.0 && !value.is_nan() {
             Ok(())
         } else {
-            Err(format!(
-                "{what}: {value:e} is below {floor:e} by more than the slack {slack:e}"
-            ))
+            Err(fail(Found::Below {
+                value,
+                floor,
+                slack,
+            }))
         }
     }
 
-    /// Requires `condition`, with `message` if it fails.
+    /// Requires `condition`, with the failure `failure` builds if it fails
+    /// (a [`CheckFailure::require`], or a message, which becomes one).
     ///
     /// # Errors
-    /// `message` when the condition is false.
-    pub fn require(
+    /// The failure `failure` builds, when the condition is false.
+    pub fn require<M: Into<CheckFailure>>(
         &mut self,
         condition: bool,
-        message: impl FnOnce() -> String,
-    ) -> Result<(), String> {
+        failure: impl FnOnce() -> M,
+    ) -> Result<(), CheckFailure> {
         self.comparisons += 1;
-        if condition { Ok(()) } else { Err(message()) }
-    }
-}
-
-/// The result of running one property.
-#[derive(Debug)]
-pub struct PropertyRun<T> {
-    /// Cases that passed before the first failure (all of them if none failed).
-    pub cases: u64,
-    /// The largest error ratio over the passing cases.
-    pub worst_error_ratio: f64,
-    /// The loosest tolerance over the passing cases ([`Worst::resolution`]).
-    pub resolution: f64,
-    /// The comparisons the passing cases made ([`Worst::comparisons`]).
-    pub comparisons: u64,
-    /// The shrunk failing input and its message, if a case failed.
-    pub failure: Option<(String, T)>,
-    /// Set if the runner gave up (too many rejected inputs).
-    pub aborted: Option<String>,
-}
-
-/// Runs `test` on `ctx.cases` inputs drawn from `strategy` by the proptest
-/// stream (ctx.seed, name), shrinking the first failure.
-///
-/// A deterministic runner: no environment variable and no persisted failure
-/// file changes which cases run, so the same seed checks the same cases.
-pub fn property<S, F>(ctx: &Context<'_>, name: &str, strategy: S, test: F) -> PropertyRun<S::Value>
-where
-    S: Strategy,
-    F: Fn(&S::Value, &mut Worst) -> Result<(), String>,
-{
-    let config = Config {
-        cases: ctx.cases,
-        failure_persistence: None,
-        max_shrink_iters: 4096,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, seed::proptest_rng(ctx.seed, name));
-    let passed = Cell::new(0u64);
-    let failed_once = Cell::new(false);
-    let worst = RefCell::new(Worst::new());
-    let result = runner.run(&strategy, |value| {
-        let mut w = Worst::new();
-        match test(&value, &mut w) {
-            Ok(()) => {
-                if !failed_once.get() {
-                    passed.set(passed.get() + 1);
-                    worst.borrow_mut().absorb(&w);
-                }
-                Ok(())
-            }
-            Err(message) => {
-                failed_once.set(true);
-                Err(TestCaseError::fail(message))
-            }
-        }
-    });
-    let (failure, aborted) = match result {
-        Ok(()) => (None, None),
-        Err(TestError::Fail(reason, value)) => (Some((reason.message().to_string(), value)), None),
-        // The crate's strategies never reject, so an abort is a harness fault:
-        // it is reported, never read as a pass.
-        Err(TestError::Abort(reason)) => (None, Some(reason.message().to_string())),
-    };
-    let worst = worst.into_inner();
-    PropertyRun {
-        cases: passed.get(),
-        worst_error_ratio: worst.ratio(),
-        resolution: worst.resolution(),
-        comparisons: worst.comparisons(),
-        failure,
-        aborted,
-    }
-}
-
-impl<T> PropertyRun<T> {
-    /// Turns the failing input, if any, into a counterexample to show.
-    pub fn shown(self, show: impl FnOnce(&T) -> Counterexample) -> PropertyRun<Counterexample> {
-        PropertyRun {
-            cases: self.cases,
-            worst_error_ratio: self.worst_error_ratio,
-            resolution: self.resolution,
-            comparisons: self.comparisons,
-            failure: self.failure.map(|(message, input)| (message, show(&input))),
-            aborted: self.aborted,
+        if condition {
+            Ok(())
+        } else {
+            Err(failure().into())
         }
     }
 }
 
-/// Runs `test` on `ctx.cases` values of quickcheck's `Arbitrary` type `T`,
-/// generated by `Gen::from_size_and_seed(size, seed)` with the seed derived
-/// from (ctx.seed, name), and shrinks the first failure greedily through
-/// `Arbitrary::shrink`, as quickcheck itself does.
-///
-/// quickcheck's own runner accepts only `fn` pointers, which cannot carry the
-/// measures under test; this loop uses its generators and shrinkers directly.
-pub fn quickcheck_property<T, F>(
-    ctx: &Context<'_>,
-    name: &str,
-    size: usize,
-    test: F,
-) -> PropertyRun<T>
-where
-    T: quickcheck::Arbitrary,
-    F: Fn(&T, &mut Worst) -> Result<(), String>,
-{
-    let mut generator =
-        quickcheck::Gen::from_size_and_seed(size, seed::derived_u64(ctx.seed, name));
-    let mut worst = Worst::new();
-    let mut cases = 0;
-    for _ in 0..ctx.cases {
-        let value = T::arbitrary(&mut generator);
-        let mut w = Worst::new();
-        match test(&value, &mut w) {
-            Ok(()) => {
-                cases += 1;
-                worst.absorb(&w);
-            }
-            Err(message) => {
-                let (message, value) = shrink(value, message, &test);
-                return PropertyRun {
-                    cases,
-                    worst_error_ratio: worst.ratio(),
-                    resolution: worst.resolution(),
-                    comparisons: worst.comparisons(),
-                    failure: Some((message, value)),
-                    aborted: None,
-                };
-            }
-        }
-    }
-    PropertyRun {
-        cases,
-        worst_error_ratio: worst.ratio(),
-        resolution: worst.resolution(),
-        comparisons: worst.comparisons(),
-        failure: None,
-        aborted: None,
-    }
+/// ‖a − b‖₂ against `bound`. The computed distance may exceed the exact one
+/// by its rounding (γ_{d+3} relative: the differences, squares, sum and root),
+/// so the bound is widened by that much.
+pub(crate) fn agree(
+    w: &mut Worst,
+    what: &str,
+    a: &[f64],
+    b: &[f64],
+    bound: f64,
+) -> Result<(), CheckFailure> {
+    let diff: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let distance = norm2(&diff);
+    w.close(what, distance, 0.0, bound * (1.0 + gamma(a.len() + 3)))
 }
 
-/// Greedy shrinking: move to the first smaller value that still fails, until
-/// none does, within 4096 evaluations.
-fn shrink<T, F>(mut value: T, mut message: String, test: &F) -> (String, T)
-where
-    T: quickcheck::Arbitrary,
-    F: Fn(&T, &mut Worst) -> Result<(), String>,
-{
-    let mut steps = 0;
-    'outer: while steps < 4096 {
-        for candidate in value.shrink() {
-            steps += 1;
-            if let Err(m) = test(&candidate, &mut Worst::new()) {
-                value = candidate;
-                message = m;
-                continue 'outer;
-            }
-        }
-        break;
-    }
-    (message, value)
-}
-
-/// Σ|tᵢ| for the terms tᵢ of each measure: the condition quantities of the
-/// bounds below. Terms with pᵢ = 0 are 0; a support mismatch gives +∞.
-pub(crate) struct Condition {
-    pub(crate) entropy: f64,
-    pub(crate) cross_entropy: f64,
-    pub(crate) kl: f64,
-}
-
-/// The scaled Gibbs–Pinsker floor of KL for stored vectors p, q, whose
-/// masses P = Σpᵢ and Q = Σqᵢ are 1 only within rounding:
-///
-/// ```text
-/// KL(p‖q) ≥ P·ln(P/Q) + (P/2)·‖p/P − q/Q‖₁²
-/// ```
-///
-/// (from KL(p‖q) = P·KL(p/P‖q/Q) + P ln(P/Q) and Pinsker). P − Q is taken
-/// from the entrywise differences (exact where pᵢ ≈ qᵢ), not from the rounded
-/// P and Q, whose difference is all rounding error there.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct GibbsFloor {
-    /// P·ln(1 + (P − Q)/Q) = P·ln(P/Q).
-    pub mass_term: f64,
-    /// (P/2)·‖p/P − q/Q‖₁².
-    pub pinsker: f64,
-    /// u·Σ|pᵢ − qᵢ|: the rounding of P − Q, which P·ln(P/Q) ≈ P − Q inherits.
-    pub diff_error: f64,
-    /// P and ‖p/P − q/Q‖₁, for the slack.
-    mass_p: f64,
-    l1: f64,
-}
-
-impl GibbsFloor {
-    /// P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁².
-    pub(crate) fn floor(&self) -> f64 {
-        self.mass_term + self.pinsker
-    }
-
-    /// The floor's own rounding: P − Q's (1.01·u·Σ|pᵢ − qᵢ|), a few roundings
-    /// (4u) in each term, and ‖p/P − q/Q‖₁, whose entries carry about
-    /// 2u·(pᵢ/P + qᵢ/Q) each, so 4u·P·l1 for the square.
-    pub(crate) fn slack(&self) -> f64 {
-        1.01 * self.diff_error
-            + 4.0 * U * (self.mass_term.abs() + self.pinsker)
-            + 4.0 * U * self.mass_p * self.l1
-    }
-}
-
-/// The [`GibbsFloor`] of a pair.
-pub(crate) fn gibbs_floor(p: &[f64], q: &[f64]) -> GibbsFloor {
-    use crate::numerics::compensated_sum;
-    let (mass_p, mass_q) = (compensated_sum(p), compensated_sum(q));
-    let diffs: Vec<f64> = p.iter().zip(q).map(|(a, b)| a - b).collect();
-    let mass_diff = compensated_sum(&diffs);
-    let diff_error = U * diffs.iter().map(|d| d.abs()).sum::<f64>();
-    let mass_term = mass_p * (mass_diff / mass_q).ln_1p();
-    let l1 = compensated_sum(
-        &p.iter()
-            .zip(q)
-            .map(|(a, b)| (a / mass_p - b / mass_q).abs())
-            .collect::<Vec<_>>(),
-    );
-    GibbsFloor {
-        mass_term,
-        pinsker: 0.5 * mass_p * l1 * l1,
-        diff_error,
-        mass_p,
-        l1,
-    }
-}
-
-pub(crate) fn condition(p: &[f64], q: &[f64]) -> Condition {
-    let mut c = Condition {
-        entropy: 0.0,
-        cross_entropy: 0.0,
-        kl: 0.0,
-    };
-    for (&a, &b) in p.iter().zip(q) {
-        if a > 0.0 {
-            c.entropy += (a * a.ln()).abs();
-            c.cross_entropy += (a * b.ln()).abs();
-            c.kl += (a * (a.ln() - b.ln())).abs();
-        }
-    }
-    c
+/// A counterexample row: a name and its shown value.
+pub(crate) fn row(name: &str, value: String) -> (String, String) {
+    (name.to_string(), value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::assert_near;
+    use crate::claims::Context;
 
     /// Every kind of comparison counts once, passed or failed; absorbing
     /// another record adds its count.
@@ -483,11 +300,84 @@ mod tests {
             for _ in 0..3 {
                 w.require(true, String::new)?;
             }
-            Ok(())
+            Ok::<(), CheckFailure>(())
         });
         assert_eq!((run.cases, run.comparisons), (10, 30));
-        let run = property(&ctx, "comparisons/none", 0u8..4, |_, _| Ok(()));
+        let run = property(&ctx, "comparisons/none", 0u8..4, |_, _| {
+            Ok::<(), CheckFailure>(())
+        });
         assert_eq!((run.cases, run.comparisons), (10, 0));
+    }
+
+    /// Each comparison fails with its own kind, naming what it compared and
+    /// carrying the numbers it found.
+    #[test]
+    fn failures_carry_their_kind_and_numbers() {
+        let mut w = Worst::new();
+        let f = w.close("a", 1.0, 2.0, 0.5).unwrap_err();
+        assert_eq!((f.comparison, f.what.as_str()), (Comparison::Close, "a"));
+        assert_eq!(
+            f.found,
+            Found::Exceeds {
+                got: 1.0,
+                want: 2.0,
+                bound: 0.5
+            }
+        );
+        let f = w.close_approx("b", 1.0, 2.0, 0.25, 0.25).unwrap_err();
+        assert_eq!(f.comparison, Comparison::CloseApprox);
+        assert_eq!(
+            f.found,
+            Found::Exceeds {
+                got: 1.0,
+                want: 2.0,
+                bound: 0.5
+            }
+        );
+        let f = w.at_least("c", 1.0, 2.0, 0.5).unwrap_err();
+        assert_eq!(f.comparison, Comparison::AtLeast);
+        assert_eq!(
+            f.found,
+            Found::Below {
+                value: 1.0,
+                floor: 2.0,
+                slack: 0.5
+            }
+        );
+        let f = w.close("d", 1.0, 1.0, -1.0).unwrap_err();
+        assert_eq!(f.found, Found::InvalidBound(-1.0));
+        let f = w.at_least("e", 2.0, 1.0, -1.0).unwrap_err();
+        assert_eq!(f.found, Found::InvalidSlack(-1.0));
+        let f = w
+            .require(false, || CheckFailure::require("f", "f failed"))
+            .unwrap_err();
+        assert_eq!((f.comparison, f.what.as_str()), (Comparison::Require, "f"));
+        assert_eq!(f.to_string(), "f failed");
+        // A message alone is a requirement named by its message.
+        let f = w.require(false, || "g failed".to_string()).unwrap_err();
+        assert_eq!(
+            (f.comparison, f.what.as_str()),
+            (Comparison::Require, "g failed")
+        );
+    }
+
+    /// Both runners keep the shrunk input's failure as data: values from 10
+    /// up fail a comparison that names the value, and shrinking stops at 10.
+    #[test]
+    fn runners_keep_the_shrunk_failure() {
+        let ctx = Context::new(3, 64);
+        let test = |v: &u32, w: &mut Worst| w.close(&format!("v = {v}"), f64::from(*v), 0.0, 9.5);
+        let run = property(&ctx, "shrunk", 0u32..1000, test);
+        let (failure, value) = run.failure.expect("a failure");
+        assert_eq!(value, 10);
+        assert_eq!(
+            (failure.comparison, failure.what.as_str()),
+            (Comparison::Close, "v = 10")
+        );
+        let run = quickcheck_property(&ctx, "shrunk", 1000, test);
+        let (failure, value) = run.failure.expect("a failure");
+        assert_eq!(value, 10);
+        assert_eq!(failure.what, "v = 10");
     }
 
     #[test]
@@ -523,59 +413,5 @@ mod tests {
         let mut total = Worst::new();
         total.absorb(&w);
         assert_eq!((total.ratio(), total.resolution()), (w.ratio(), 1.0));
-    }
-
-    /// Σ|tᵢ| by hand for p = (½, ½), q = (¼, ¾): H's terms ½ln2 each, CE's
-    /// ½ln4 and ½ln(4/3), KL's ½ln2 and ½ln(3/2). Each is a sum of two
-    /// products of a logarithm (2u) and a half (exact), so 4u relative covers
-    /// the rounding of both sides.
-    /// The Gibbs floor at p = (½, ½): against q = (¼, ¾) the masses agree
-    /// (P = Q = 1, P·ln(P/Q) = 0), ‖p − q‖₁ = ½ and the Pinsker term ⅛,
-    /// exact; against q = (¼, ½), Q = ¾: P·ln(4/3), ‖p − q/Q‖₁ = ⅓, Pinsker
-    /// 1/18, from the f64 ln_1p and quotients (a few roundings: 8u). The
-    /// slack 1.01·u·Σ|pᵢ − qᵢ| + 4u(|P ln(P/Q)| + Pinsker) + 4u·P·l1.
-    #[test]
-    fn gibbs_floor_follows_its_formula() {
-        let g = gibbs_floor(&[0.5, 0.5], &[0.25, 0.75]);
-        assert_eq!((g.mass_term, g.pinsker, g.floor()), (0.0, 0.125, 0.125));
-        let want = 1.01 * 0.5 * U + 4.0 * U * 0.125 + 4.0 * U * 0.5;
-        assert!(
-            (g.slack() - want).abs() <= 4.0 * U * want,
-            "{:e} vs {want:e}",
-            g.slack()
-        );
-        let g = gibbs_floor(&[0.5, 0.5], &[0.25, 0.5]);
-        let mass_term = (0.25f64 / 0.75).ln_1p();
-        let l1 = (0.5 - 0.25 / 0.75) + (0.5f64 / 0.75 - 0.5);
-        let pinsker = 0.5 * l1 * l1;
-        let near = |got: f64, want: f64, what: &str| assert_near(got, want, 8.0, what);
-        near(g.mass_term, mass_term, "P ln(P/Q)");
-        near(g.pinsker, pinsker, "Pinsker");
-        near(g.floor(), mass_term + pinsker, "floor");
-        let want = 1.01 * 0.25 * U + 4.0 * U * (mass_term + pinsker) + 4.0 * U * l1;
-        near(g.slack(), want, "slack");
-        // P = ¾ ≠ 1 (p = (½, ¼), q = (¼, ¼), Q = ½): ‖p/P − q/Q‖₁ = ⅙ + ⅙,
-        // and the slack's last term is 4u·P·l1 = 4u·¾·⅓.
-        let g = gibbs_floor(&[0.5, 0.25], &[0.25, 0.25]);
-        let mass_term = 0.75 * 0.5f64.ln_1p();
-        let l1 = (0.5 / 0.75 - 0.5) + (0.5 - 0.25 / 0.75);
-        let pinsker = 0.5 * 0.75 * l1 * l1;
-        near(g.floor(), mass_term + pinsker, "floor at P = ¾");
-        let want = 1.01 * 0.25 * U + 4.0 * U * (mass_term + pinsker) + 4.0 * U * 0.75 * l1;
-        near(g.slack(), want, "slack at P = ¾");
-    }
-
-    #[test]
-    fn condition_sums_the_absolute_terms() {
-        let c = condition(&[0.5, 0.5], &[0.25, 0.75]);
-        let ln = f64::ln;
-        let want = [
-            ln(2.0),
-            0.5 * ln(4.0) + 0.5 * ln(4.0 / 3.0),
-            0.5 * ln(2.0) + 0.5 * ln(1.5),
-        ];
-        for (got, want) in [c.entropy, c.cross_entropy, c.kl].into_iter().zip(want) {
-            assert!((got - want).abs() <= 4.0 * U * want, "{got} vs {want}");
-        }
     }
 }

@@ -18,9 +18,12 @@ mod argmin;
 pub mod calibration;
 #[cfg(test)]
 mod contract_edge;
+mod decomposition;
 mod empirical_risk;
+mod failure;
+mod gibbs;
+mod gradient;
 mod harness;
-mod identities;
 mod kl_loss_pitfalls;
 mod moving_target;
 mod other_losses;
@@ -29,6 +32,7 @@ mod verdict;
 
 pub use crate::measures::Implementation;
 use crate::measures::Reference;
+pub use failure::{CheckFailure, Comparison, Found, Problem};
 pub(crate) use harness::gibbs_floor;
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
 pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Part, Verdict};
@@ -128,11 +132,11 @@ pub fn catalogue() -> &'static [Claim] {
 }
 
 static CATALOGUE: [Claim; 9] = [
-    identities::CE_DECOMPOSITION,
-    identities::GIBBS,
+    decomposition::CE_DECOMPOSITION,
+    gibbs::GIBBS,
     empirical_risk::EMPIRICAL_RISK_IS_NLL,
     argmin::ARGMIN_EQUIVALENCE,
-    argmin::GRADIENT_EQUIVALENCE,
+    gradient::GRADIENT_EQUIVALENCE,
     reverse_kl::REVERSE_KL_DIFFERS,
     moving_target::MOVING_TARGET,
     other_losses::OTHER_LOSSES,
@@ -190,13 +194,21 @@ pub(crate) fn holds_evidence(runs: Vec<(&str, PropertyRun<Counterexample>)>) -> 
             continue;
         }
         if let Some(reason) = run.aborted {
-            evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
-        } else if let Some((message, counterexample)) = run.failure {
+            evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
+        } else if let Some((failure, counterexample)) = run.failure {
             evidence.counterexample = Some(counterexample);
-            evidence.problem = Some(format!("{name}: {message}"));
+            evidence.problem = Some(problem(name, failure));
         }
     }
     evidence
+}
+
+/// The problem of the property `name`.
+fn problem(name: &str, failure: CheckFailure) -> Problem {
+    Problem {
+        part: name.to_string(),
+        failure,
+    }
 }
 
 /// One property's record in the evidence.
@@ -226,14 +238,36 @@ pub(crate) fn refuted_evidence(
         return evidence;
     }
     if let Some(reason) = run.aborted {
-        evidence.problem = Some(format!("{name}: the property runner gave up: {reason}"));
+        evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
     } else if let Some((_, counterexample)) = run.failure {
         evidence.counterexample = Some(counterexample);
     } else {
-        evidence.problem = Some(format!(
-            "{name}: no counterexample in {} cases; the refutation was not reproduced",
-            run.cases
-        ));
+        evidence.problem = Some(problem(name, CheckFailure::not_refuted(run.cases)));
+    }
+    evidence
+}
+
+/// Adds further searches to a refuted claim's evidence: each must fail too;
+/// its counterexample's rows are appended.
+pub(crate) fn with_searches(
+    mut evidence: Evidence,
+    searches: Vec<(&str, PropertyRun<Counterexample>)>,
+) -> Evidence {
+    for (name, run) in searches {
+        evidence.parts.push(part(name, true, &run));
+        evidence.cases += run.cases + u64::from(run.failure.is_some());
+        if evidence.problem.is_some() {
+            continue;
+        }
+        if let Some(reason) = run.aborted {
+            evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
+        } else if let Some((_, found)) = run.failure {
+            if let Some(c) = evidence.counterexample.as_mut() {
+                c.rows.extend(found.rows);
+            }
+        } else {
+            evidence.problem = Some(problem(name, CheckFailure::not_refuted(run.cases)));
+        }
     }
     evidence
 }
@@ -250,7 +284,7 @@ mod tests {
             comparisons: 2 * cases,
             failure: failure.then(|| {
                 (
-                    "fails".to_string(),
+                    CheckFailure::require("fails", "fails"),
                     Counterexample {
                         summary: "shrunk".into(),
                         rows: vec![],
@@ -280,6 +314,12 @@ mod tests {
         assert_eq!(e.counterexample.map(|c| c.summary), Some("shrunk".into()));
         let e = refuted_evidence(("search", run(5, false)), vec![("support", run(7, false))]);
         assert_eq!(e.cases, 12);
-        assert!(e.problem.unwrap().contains("no counterexample in 5 cases"));
+        let problem = e.problem.unwrap();
+        assert_eq!(problem.part, "search");
+        assert_eq!(problem.failure.comparison, Comparison::NotRefuted);
+        assert_eq!(
+            problem.to_string(),
+            "search: no counterexample in 5 cases; the refutation was not reproduced"
+        );
     }
 }

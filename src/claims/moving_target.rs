@@ -1,5 +1,7 @@
 //! Claim 7: with a target that depends on the parameters, ∇CE ≠ ∇KL.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
@@ -38,9 +40,9 @@ struct Case {
 }
 
 impl Case {
-    fn model(&self) -> Result<CoTrained, String> {
+    fn model(&self) -> Result<CoTrained, CheckFailure> {
         CoTrained::new(self.classes, self.dim, self.a.clone(), self.b.clone())
-            .map_err(|e| e.to_string())
+            .map_err(failed("CoTrained::new"))
     }
 }
 
@@ -103,11 +105,11 @@ fn arb_case() -> BoxedStrategy<Case> {
 
 /// The false statement, for one case: every component of ∇CE equals the
 /// same component of ∇KL, within the sum of their rounding-error bounds.
-fn gradients_equal(case: &Case, w: &mut Worst) -> Result<(), String> {
+fn gradients_equal(case: &Case, w: &mut Worst) -> Result<(), CheckFailure> {
     let g = case
         .model()?
         .gradients(&case.theta)
-        .map_err(|e| e.to_string())?;
+        .map_err(failed("gradients"))?;
     for j in 0..case.dim {
         w.close(
             &format!("∂CE/∂θ{j} against ∂KL/∂θ{j}"),
@@ -121,11 +123,11 @@ fn gradients_equal(case: &Case, w: &mut Worst) -> Result<(), String> {
 
 /// What is true instead: ∇CE − ∇KL = ∇H(p_θ), componentwise, within the
 /// three gradients' error bounds plus the rounding of the difference.
-fn difference_is_entropy_gradient(case: &Case, w: &mut Worst) -> Result<(), String> {
+fn difference_is_entropy_gradient(case: &Case, w: &mut Worst) -> Result<(), CheckFailure> {
     let g = case
         .model()?
         .gradients(&case.theta)
-        .map_err(|e| e.to_string())?;
+        .map_err(failed("gradients"))?;
     for j in 0..case.dim {
         let diff = g.cross_entropy.value[j] - g.kl_divergence.value[j];
         let bound = g.cross_entropy.error[j]
@@ -177,11 +179,11 @@ fn evaluate(
     b: &[f64],
     dim: usize,
     theta: &[f64],
-) -> Result<Evaluation, String> {
-    let rel = |mat: &[f64]| -> Result<(Vec<f64>, Vec<f64>), String> {
+) -> Result<Evaluation, CheckFailure> {
+    let rel = |mat: &[f64]| -> Result<(Vec<f64>, Vec<f64>), CheckFailure> {
         let (z, z_err) = mat_vec(mat, dim, theta);
         let logit_error = z_err.iter().copied().fold(0.0, f64::max);
-        let v = softmax(&z).map_err(|e| e.to_string())?;
+        let v = softmax(&z).map_err(failed("softmax"))?;
         let rho = log_softmax_error_bounds(&z, logit_error)
             .into_iter()
             .map(|e| e + U)
@@ -197,7 +199,7 @@ fn evaluate(
         Of::CrossEntropy => m.cross_entropy(&p, &q),
         Of::Kl => m.kl_divergence(&p, &q),
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(failed("the measure"))?;
     let mut error = 0.0;
     let (mut max_ln_q, mut max_ln_p) = (0.0f64, 0.0f64);
     for i in 0..p.len() {
@@ -293,7 +295,7 @@ fn finite_difference_case(
     j: usize,
     analytic: (f64, f64),
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let rb = column_range(b, dim, j);
     let at = evaluate(m, of, target, b, dim, theta)?;
     let m3 = third_derivative_bound(of, ra, rb, &at, 0.0);
@@ -334,11 +336,11 @@ fn gradients_match_differences(
     m: &dyn Implementation,
     case: &Case,
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let g = case
         .model()?
         .gradients(&case.theta)
-        .map_err(|e| e.to_string())?;
+        .map_err(failed("gradients"))?;
     let target = Target::Teacher(&case.a);
     for j in 0..case.dim {
         let ra = column_range(&case.a, case.dim, j);
@@ -394,9 +396,9 @@ fn fixed_target_agrees(
     m: &dyn Implementation,
     (p, case): &(Vec<f64>, Case),
     w: &mut Worst,
-) -> Result<(), String> {
-    let g: Bounded =
-        fixed_target_gradient(p, &case.b, case.dim, &case.theta).map_err(|e| e.to_string())?;
+) -> Result<(), CheckFailure> {
+    let g: Bounded = fixed_target_gradient(p, &case.b, case.dim, &case.theta)
+        .map_err(failed("fixed_target_gradient"))?;
     for j in 0..case.dim {
         for of in [Of::CrossEntropy, Of::Kl] {
             finite_difference_case(
@@ -516,6 +518,8 @@ fn check_moving_target(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
 
     /// With a fixed target the gradients of CE and KL are the same and
     /// central differences of either measure match it; a KL scaled by
@@ -541,10 +545,10 @@ mod tests {
             kl: (1.0 + 1.0 / 256.0, 0.0),
             ..Affine::EXACT
         };
-        let err = fixed_target_agrees(&scaled, &input, &mut Worst::new()).unwrap_err();
-        assert!(
-            err.starts_with("central difference of KL along θ0"),
-            "{err}"
+        assert_fails(
+            fixed_target_agrees(&scaled, &input, &mut Worst::new()),
+            Comparison::Close,
+            "central difference of KL along θ0 (h = ",
         );
     }
 
@@ -627,8 +631,11 @@ mod tests {
             gradients_match_differences(&Reference, &case, &mut Worst::new()),
             Ok(())
         );
-        let err = gradients_match_differences(&scaled, &case, &mut Worst::new()).unwrap_err();
-        assert!(err.contains("central difference of CE"), "{err}");
+        assert_fails(
+            gradients_match_differences(&scaled, &case, &mut Worst::new()),
+            Comparison::Close,
+            "central difference of CE along θ0 (h = ",
+        );
     }
 
     /// max − min of a column of the row-major 3 × 2 matrix

@@ -1,10 +1,12 @@
 //! Claim 8: the log-loss equivalence does not extend to the squared and 0–1
 //! losses; what holds for them instead.
 
+use crate::claims::CheckFailure;
+use crate::claims::failure::{failed, failed_in};
 use proptest::prelude::*;
 
-use super::empirical_risk::HALF_LN_2PI;
 use super::harness::CONTRACT;
+use super::harness::HALF_LN_2PI;
 use super::harness::{U, Worst, property};
 use super::{
     Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence,
@@ -71,10 +73,14 @@ fn arb_two_models() -> BoxedStrategy<TwoModels> {
 
 /// The false statement, as a property: two models with equal 0–1 risk have
 /// equal NLL (the 0–1 risk "is" the NLL up to a monotone map).
-fn equal_zero_one_equal_nll((sample, w1, w2): &TwoModels, w: &mut Worst) -> Result<(), String> {
+fn equal_zero_one_equal_nll(
+    (sample, w1, w2): &TwoModels,
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
     let (q1, q2) = (model(w1), model(w2));
-    let risk = |q: &[f64]| empirical_risk(sample, q, Loss::ZeroOne).map_err(|e| e.to_string());
-    let nll = |q: &[f64]| mean_nll(sample, q).map_err(|e| e.to_string());
+    let risk =
+        |q: &[f64]| empirical_risk(sample, q, Loss::ZeroOne).map_err(failed("empirical_risk"));
+    let nll = |q: &[f64]| mean_nll(sample, q).map_err(failed("mean_nll"));
     let (r1, r2) = (risk(&q1)?, risk(&q2)?);
     // Both risks are (number of errors)/n: an exact integer divided once, so
     // equal error counts give equal floats and unequal ones unequal floats.
@@ -87,7 +93,7 @@ fn equal_zero_one_equal_nll((sample, w1, w2): &TwoModels, w: &mut Worst) -> Resu
     let k = q1.len();
     let bound = nll_error(k, l1) + nll_error(k, l2);
     w.close("NLL(q₁) − NLL(q₂) at equal 0–1 risk", l1, l2, bound)
-        .map_err(|e| format!("equal 0–1 risk {r1}, but {e}"))
+        .map_err(|e| e.prefixed(&format!("equal 0–1 risk {r1}, but ")))
 }
 
 fn show_two_models((sample, w1, w2): &TwoModels) -> Counterexample {
@@ -151,14 +157,15 @@ struct GridModel {
     nll: f64,
 }
 
-fn grid_models(k: usize, total: u32, sample: &[usize]) -> Result<Vec<GridModel>, String> {
+fn grid_models(k: usize, total: u32, sample: &[usize]) -> Result<Vec<GridModel>, CheckFailure> {
     compositions(k, total)
         .into_iter()
         .map(|weights| {
             let q = model(&weights);
             Ok(GridModel {
-                zero_one: empirical_risk(sample, &q, Loss::ZeroOne).map_err(|e| e.to_string())?,
-                nll: mean_nll(sample, &q).map_err(|e| e.to_string())?,
+                zero_one: empirical_risk(sample, &q, Loss::ZeroOne)
+                    .map_err(failed("empirical_risk"))?,
+                nll: mean_nll(sample, &q).map_err(failed("mean_nll"))?,
                 weights,
             })
         })
@@ -171,7 +178,7 @@ fn grid_models(k: usize, total: u32, sample: &[usize]) -> Result<Vec<GridModel>,
 fn zero_one_minimizers_are_mles(
     (k, total, sample): &GridCase,
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let grid = grid_models(*k, *total, sample)?;
     let best_zero_one = grid
         .iter()
@@ -187,7 +194,7 @@ fn zero_one_minimizers_are_mles(
             best_nll,
             bound,
         )
-        .map_err(|e| format!("0–1 minimizer {}: {e}", fractions(&g.weights)))?;
+        .map_err(|e| e.prefixed(&format!("0–1 minimizer {}: ", fractions(&g.weights))))?;
     }
     Ok(())
 }
@@ -251,10 +258,11 @@ fn brier_case(
     sample: &[usize],
     q: &[f64],
     w: &mut Worst,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let (n, k) = (sample.len(), q.len());
-    let p = empirical_distribution(sample, k).map_err(|e| e.to_string())?;
-    let risk = |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(|e| e.to_string());
+    let p = empirical_distribution(sample, k).map_err(failed("empirical_distribution"))?;
+    let risk =
+        |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(failed("empirical_risk"));
     let (r_q, r_p) = (risk(q, Loss::Squared)?, risk(&p, Loss::Squared)?);
 
     // R_sq(q) = Σₖ(qₖ − p*ₖ)² + 1 − Σₖp*ₖ² for the exact p* = counts/n (expand
@@ -295,7 +303,7 @@ fn brier_case(
     // within 4u + γ²_K, ½Σp̂(1 − p̂)² within 7u + γ²_K, the difference u.
     let h = m
         .entropy(&p)
-        .map_err(|e| format!("H(p̂ₙ) rejected a valid p̂ₙ: {e}"))?;
+        .map_err(failed_in("H(p̂ₙ) rejected a valid p̂ₙ"))?;
     let gini_terms: Vec<f64> = p.iter().map(|x| x * (1.0 - x)).collect();
     let gini_direct = compensated_sum(&gini_terms);
     let lower_terms: Vec<f64> = p
@@ -398,7 +406,7 @@ fn half_ln_two_pi_variance(sigma: f64) -> f64 {
 
 /// What holds for real-valued data: MSE and the Gaussian NLL share the
 /// minimizer x̄ and are related by NLL = ½ln(2πσ²) + MSE/(2σ²).
-fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<(), String> {
+fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<(), CheckFailure> {
     let n = sample.len();
     let nf = n as f64;
     let c0 = half_ln_two_pi_variance(sigma);
@@ -407,9 +415,10 @@ fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<()
             let z = (x - center) / sigma;
             -(c0 + 0.5 * (z * z))
         })
-        .map_err(|e| e.to_string())
+        .map_err(failed("mean_nll_continuous"))
     };
-    let mse_at = |center: f64| mean_squared_error(sample, center).map_err(|e| e.to_string());
+    let mse_at =
+        |center: f64| mean_squared_error(sample, center).map_err(failed("mean_squared_error"));
     let mean = compensated_sum(sample) / nf;
     let mean_abs = sample.iter().map(|x| x.abs()).sum::<f64>() / nf;
     let mean_error = mean_error(n, mean, mean_abs);
@@ -625,6 +634,8 @@ fn check_other_losses(ctx: &Context<'_>) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
 
     /// The Brier check's comparison with the entropy fails for an entropy
     /// scaled by 0.8: on the sample (0, 1, 1), p̂ = (⅓, ⅔), H ≈ 0.637,
@@ -643,8 +654,11 @@ mod tests {
             entropy: (0.8, 0.0),
             ..Affine::EXACT
         };
-        let err = brier_case(&scaled, &sample, &q, &mut Worst::new()).unwrap_err();
-        assert!(err.starts_with("H(p̂ₙ) − Σp̂(1 − p̂)"), "{err}");
+        assert_fails(
+            brier_case(&scaled, &sample, &q, &mut Worst::new()),
+            Comparison::AtLeast,
+            "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
+        );
     }
     use crate::test_support::assert_near;
 

@@ -1,5 +1,7 @@
 //! What a check returns and what the catalogue reports: plain data.
 
+use super::Problem;
+
 /// Whether a claim is expected to hold or to be refuted by a counterexample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expectation {
@@ -65,8 +67,9 @@ pub struct Evidence {
     /// For a refuted claim, the shrunk counterexample; for a claim that holds,
     /// the first (shrunk) violating case if there was one.
     pub counterexample: Option<Counterexample>,
-    /// Set when the check saw something contrary to the claim's expectation.
-    pub problem: Option<String>,
+    /// Set when the check saw something contrary to the claim's expectation
+    /// (rendered, as `"{part}: {failure}"`, only where it is shown).
+    pub problem: Option<Problem>,
     /// Each property the check ran, in order.
     pub parts: Vec<Part>,
 }

@@ -85,7 +85,7 @@ pub fn render_json(seed: u64, cases: u32, verdicts: &[Verdict]) -> String {
                 "cases": v.evidence.cases,
                 "worst_error_ratio": number(v.evidence.worst_error_ratio),
                 "resolution": number(v.evidence.resolution),
-                "problem": v.evidence.problem,
+                "problem": v.evidence.problem.as_ref().map(ToString::to_string),
                 "counterexample": counterexample_json(&v.evidence.counterexample),
             })
         })

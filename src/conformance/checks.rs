@@ -216,7 +216,7 @@ impl CheckRun<'_, '_> {
                 (
                     message.clone(),
                     FailingCase {
-                        message,
+                        message: message.to_string(),
                         inputs: show(&value),
                     },
                 )

@@ -22,6 +22,7 @@ pub(crate) mod linalg;
 mod logistic;
 mod newton;
 mod normal;
+pub(crate) mod objectives;
 pub mod reverse_fit;
 
 pub use bernoulli::{bernoulli_log_likelihood, bernoulli_mle};

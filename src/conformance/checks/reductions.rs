@@ -3,7 +3,7 @@
 use super::inputs::{arb_logit_rows, arb_pair_rows, shown_pairs, split};
 use super::tolerance::{consistent, row_bounds};
 use super::{CheckRun, Part};
-use crate::claims::{U, Worst};
+use crate::claims::{CheckFailure, U, Worst};
 use crate::conformance::{Op, Precision};
 use crate::measures::{Reduced, Reduction};
 use crate::numerics::NeumaierSum;
@@ -18,7 +18,7 @@ pub(super) fn reduction_case(
     b: &[f64],
     sum: f64,
     mean: f64,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     let rows = v.len() as f64;
     let u = precision.unit_roundoff();
     let total = v.iter().copied().collect::<NeumaierSum>().value();

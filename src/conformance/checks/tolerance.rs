@@ -63,7 +63,7 @@
 //! 2·Σᵣ bᵣ plus the rounding of a sum over R rows, (R − 1)·u·Σᵣ|vᵣ|.
 
 use super::inputs::harness_fault;
-use crate::claims::{U, Worst};
+use crate::claims::{CheckFailure, U, Worst};
 use crate::conformance::{Op, Precision};
 use crate::measures::{self, Reduced, Reduction, softmax};
 
@@ -195,7 +195,7 @@ pub(super) fn against_exact(
     got: f64,
     exact: f64,
     bound: f64,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     if exact.is_infinite() {
         return w.require(got == exact, || {
             format!("{what}: got {got:e}, want {exact:e}")
@@ -212,7 +212,7 @@ pub(super) fn consistent(
     a: f64,
     b: f64,
     bound: f64,
-) -> Result<(), String> {
+) -> Result<(), CheckFailure> {
     if !(a.is_finite() && b.is_finite()) {
         return w.require(a == b, || format!("{what}: {a:e} against {b:e}"));
     }

@@ -1,0 +1,470 @@
+//! Claim 5: for a fixed target, cross-entropy and KL divergence have the same
+//! gradient in the logits, softmax(z) − p, and gradient descent on either
+//! produces the same iterates.
+//!
+//! The crate's gradient is compared with central differences of the crate's
+//! logit-parameterized CE and KL, and of the measures under test; the descent
+//! runs CE's gradient (in the logits) and KL's (by the chain rule through
+//! the probabilities, [`crate::models::objectives::SoftmaxKl`]) side by side
+//! ([`descent`]).
+
+mod descent;
+
+use crate::claims::CheckFailure;
+use crate::claims::failure::{failed, failed_in};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+use super::harness::{U, Worst, measured, property, row};
+use super::{
+    Claim, Context, Counterexample, Evidence, Expectation, Implementation, holds_evidence,
+};
+use crate::measures;
+use crate::models::linalg::gamma;
+use crate::models::objectives::Divergence;
+use crate::models::{TINY, softmax_cross_entropy_grad, softmax_relative_errors};
+use crate::numerics::finite_difference::{capped_step, stored_steps_bound};
+use crate::numerics::format::short_vector as fmt_vec;
+use crate::strategies::{arb_distribution_and_logits, arb_distribution_of};
+use descent::{arb_descent, descent_case};
+
+/// Claim 5.
+pub(crate) const GRADIENT_EQUIVALENCE: Claim = Claim {
+    id: "gradient-equivalence",
+    number: 5,
+    title: "Cross-entropy and KL have the same gradient in the logits",
+    statement: "∇_z CE(p, softmax z) = ∇_z KL(p‖softmax z) = softmax(z) − p; gradient descent on CE and on KL from the same start produce the same iterates",
+    hypotheses: "p a probability vector (zeros allowed), finite logits up to ±1e4; for gradient descent p > 0 and step 1 ≤ 1/L, where L = ½ bounds the curvature of softmax cross-entropy in the logits",
+    expectation: Expectation::Holds,
+    test: "tests/claims_argmin.rs::claim_5_gradient_equivalence",
+    check: check_gradient,
+};
+
+/// A function of the logits returning a value and a bound on its error.
+type Evaluation<'a> = &'a dyn Fn(&[f64]) -> Result<(f64, f64), CheckFailure>;
+
+/// CE(p, softmax z) or KL(p‖softmax z) from the crate's logit forms, with a
+/// bound on the distance to the exact value (for logits of any size, where
+/// softmax may underflow).
+///
+/// Both kernels use νᵢ = −ln softmax(z)ᵢ = (max z − zᵢ) + ln Σⱼ e^(zⱼ − max z),
+/// whose absolute error is at most relᵢ (see
+/// [`softmax_relative_errors`]: relᵢ bounds it plus 2u).
+/// - CE = Σ pᵢνᵢ: Σ pᵢ·relᵢ, plus the products and the compensated sum, 5u·CE.
+/// - KL = −1 + Σ_{pᵢ>0}[pᵢψ(δᵢ) + pᵢ] + Σ_{pᵢ=0} qᵢ with δᵢ = ln pᵢ + νᵢ,
+///   ψ(δ) = e^(−δ) − 1 + δ: δᵢ is within eᵢ = 2u|ln pᵢ| + relᵢ + u|δᵢ|; as
+///   pᵢ|ψ′| = pᵢ|1 − e^(−δ)| ≤ pᵢ + qᵢ, the term moves by (pᵢ + 1.01qᵢ)(eᵢ + relᵢ)
+///   (relᵢ for the qᵢ the |δ| > 1 branch uses directly); evaluating ψ costs
+///   at most γ₄₂·pᵢδᵢ² for |δᵢ| ≤ 1 (a 19-term Horner polynomial whose
+///   coefficients sum to less than 1) and γ₄·(qᵢ + pᵢ + pᵢ|δᵢ|) otherwise
+///   ((q − p) + pδ); the qᵢ with pᵢ = 0 carry relᵢqᵢ + 2⁻¹⁰⁷⁴; the compensated
+///   sum 3u·(3 + |KL|) (its terms are −1, Σpᵢψᵢ ≈ KL, Σpᵢ and Σqᵢ).
+fn logits_value(which: Divergence, p: &[f64], z: &[f64]) -> Result<(f64, f64), CheckFailure> {
+    let q = measures::softmax(z).map_err(failed("softmax"))?;
+    let rel = softmax_relative_errors(z, &q);
+    match which {
+        Divergence::CrossEntropy => {
+            let ce =
+                measures::cross_entropy_logits(p, z).map_err(failed("cross_entropy_logits"))?;
+            let spread: f64 = p
+                .iter()
+                .zip(&rel)
+                .filter(|(pi, _)| **pi > 0.0)
+                .map(|(pi, r)| pi * r)
+                .sum();
+            Ok((ce, 1.01 * (spread + 5.0 * U * ce.abs())))
+        }
+        Divergence::Kl => {
+            let kl =
+                measures::kl_divergence_logits(p, z).map_err(failed("kl_divergence_logits"))?;
+            let ls = measures::log_softmax(z).map_err(failed("log_softmax"))?;
+            let mut bound = 3.0 * U * (3.0 + kl.abs());
+            for i in 0..p.len() {
+                if p[i] > 0.0 {
+                    let lp = p[i].ln();
+                    let delta = lp - ls[i];
+                    let e_delta = 2.0 * U * lp.abs() + rel[i] + U * delta.abs();
+                    let evaluation = if delta.abs() <= 1.0 {
+                        gamma(42) * p[i] * delta * delta
+                    } else {
+                        gamma(4) * (q[i] + p[i] + p[i] * delta.abs())
+                    };
+                    bound += (p[i] + 1.01 * q[i] + TINY) * (e_delta + rel[i]) + evaluation;
+                } else {
+                    bound += rel[i] * q[i] + TINY;
+                }
+            }
+            Ok((kl, 1.01 * bound))
+        }
+    }
+}
+
+/// sup |f‴| along coordinate j of f(z) = CE(p, softmax z) (or KL, which
+/// differs by a constant) within distance t of z.
+///
+/// Along zⱼ, f‴ = P·qⱼ(1 − qⱼ)(1 − 2qⱼ) (P = Σp), and |x(1 − x)(1 − 2x)| is at
+/// most √3/18 on [0, 1] and at most min(x, 1 − x); moving zⱼ by t scales qⱼ
+/// and 1 − qⱼ by at most e^(2t). `q_up` and `rest_up` bound qⱼ and 1 − qⱼ
+/// from above.
+fn third_derivative(mass: f64, q_up: f64, rest_up: f64, t: f64) -> f64 {
+    let sqrt3_over_18 = 3f64.sqrt() / 18.0 * (1.0 + 4.0 * U);
+    mass * sqrt3_over_18.min((2.0 * t).exp() * q_up.min(rest_up)) * (1.0 + 4.0 * U)
+}
+
+/// Upper bounds on qⱼ and 1 − qⱼ = Σ_{i≠j} qᵢ for the exact softmax, from the
+/// computed q̃ and its error bounds.
+fn q_bounds(q: &[f64], rel: &[f64], j: usize) -> (f64, f64) {
+    let up = |i: usize| q[i] * (1.0 + rel[i]) + TINY;
+    let rest: f64 = (0..q.len()).filter(|&i| i != j).map(up).sum();
+    (up(j) * 1.01, rest * (1.0 + gamma(q.len())) * 1.01)
+}
+
+/// A central difference of `eval` along coordinate j of z, with a bound on
+/// its distance to the exact derivative: the stored-steps case of the
+/// central-difference rule ([`stored_steps_bound`]), with |f″| ≤ P/4 (P =
+/// `mass`), plus `compared`: the bound of the value the difference is
+/// compared with.
+fn central_difference(
+    eval: Evaluation<'_>,
+    (z, j): (&[f64], usize),
+    h: f64,
+    mass: f64,
+    m3: &dyn Fn(f64) -> f64,
+    compared: f64,
+) -> Result<(f64, f64), CheckFailure> {
+    let mut zp = z.to_vec();
+    zp[j] = z[j] + h;
+    let mut zm = z.to_vec();
+    zm[j] = z[j] - h;
+    let (a, b) = (zp[j] - z[j], z[j] - zm[j]);
+    let (fp, ep) = eval(&zp)?;
+    let (fm, em) = eval(&zm)?;
+    let diff = fp - fm;
+    let quotient = diff / (a + b);
+    let bound = stored_steps_bound((a, b), (mass / 4.0, m3), (ep, em), diff, quotient);
+    Ok((quotient, bound + compared))
+}
+
+/// |g̃ⱼ − (P·qⱼ − pⱼ)| for the crate's gradient g̃ = softmax(z) − p: q̃ⱼ's error
+/// (relⱼq̃ⱼ + 2⁻¹⁰⁷⁴), the difference between P·qⱼ and qⱼ (P within
+/// |P̃ − 1| + 3u of 1), and the subtraction's u|g̃ⱼ|.
+fn gradient_error(q: &[f64], rel: &[f64], mass: f64, g: f64, j: usize) -> f64 {
+    let mass_off = (mass - 1.0).abs() + 3.0 * U;
+    1.01 * (rel[j] * q[j] + TINY + mass_off * q[j]) + U * g.abs()
+}
+
+/// The crate's gradient against central differences of `eval` at every
+/// coordinate in `coords`.
+fn compare_with_differences(
+    w: &mut Worst,
+    what: &str,
+    eval: Evaluation<'_>,
+    p: &[f64],
+    z: &[f64],
+    coords: &[usize],
+) -> Result<(), CheckFailure> {
+    let g = softmax_cross_entropy_grad(p, z).map_err(failed_in("rejected a valid pair"))?;
+    let q = measures::softmax(z).map_err(failed("softmax"))?;
+    let rel = softmax_relative_errors(z, &q);
+    let mass = crate::numerics::compensated_sum(p);
+    let (_, e0) = eval(z)?;
+    for &j in coords {
+        let (q_up, rest_up) = q_bounds(&q, &rel, j);
+        let m3 = |t: f64| third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t);
+        let h = capped_step(e0, m3(0.0));
+        let curvature = mass * (1.0 + 3.0 * U);
+        let compared = gradient_error(&q, &rel, mass, g[j], j);
+        let (fd, bound) = central_difference(eval, (z, j), h, curvature, &m3, compared)?;
+        w.close(
+            &format!("{what}: ∂/∂z{j} by central differences (h = {h:e}) against softmax(z) − p"),
+            fd,
+            g[j],
+            bound,
+        )?;
+    }
+    Ok(())
+}
+
+/// Up to six coordinates: first, last, largest and smallest logit, largest
+/// target entry, middle.
+fn probe_coordinates(p: &[f64], z: &[f64]) -> Vec<usize> {
+    let arg = |v: &[f64], better: fn(f64, f64) -> bool| {
+        (0..v.len()).fold(0, |b, i| if better(v[i], v[b]) { i } else { b })
+    };
+    let mut c = vec![
+        0,
+        z.len() - 1,
+        arg(z, |a, b| a > b),
+        arg(z, |a, b| a < b),
+        arg(p, |a, b| a > b),
+        z.len() / 2,
+    ];
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+fn analytic_case(p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), CheckFailure> {
+    let coords = probe_coordinates(p, z);
+    for which in [Divergence::CrossEntropy, Divergence::Kl] {
+        let eval = |zz: &[f64]| logits_value(which, p, zz);
+        compare_with_differences(
+            w,
+            &format!("{}_logits (crate)", which.name()),
+            &eval,
+            p,
+            z,
+            &coords,
+        )?;
+    }
+    Ok(())
+}
+
+fn show_logits(p: &[f64], z: &[f64]) -> Counterexample {
+    let mut rows = vec![row("p", fmt_vec(p)), row("z", fmt_vec(z))];
+    if let Ok(g) = softmax_cross_entropy_grad(p, z) {
+        rows.push(row("softmax(z) − p", fmt_vec(&g)));
+    }
+    Counterexample {
+        summary: "the gradient of CE or KL in the logits is not softmax(z) − p here".to_string(),
+        rows,
+    }
+}
+
+/// Up to 24 categories, zeros allowed in p, logits of magnitude up to 30
+/// (softmax stays far from underflow, so the measures see positive q).
+fn arb_moderate() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
+    (1usize..=24)
+        .prop_flat_map(|n| {
+            (
+                arb_distribution_of(n),
+                prop_oneof![Just(1.0), Just(5.0), Just(30.0)],
+                vec(-1.0f64..1.0, n),
+            )
+        })
+        .prop_map(|(p, s, z)| (p, z.into_iter().map(|x| x * s).collect()))
+        .boxed()
+}
+
+fn differences_case(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let coords: Vec<usize> = (0..z.len()).collect();
+    for which in [Divergence::CrossEntropy, Divergence::Kl] {
+        let eval = |zz: &[f64]| {
+            let q = measures::softmax(zz).map_err(failed("softmax"))?;
+            let rel = softmax_relative_errors(zz, &q);
+            measured(m, which, p, &q, &rel)
+        };
+        compare_with_differences(
+            w,
+            &format!("measured {}", which.name()),
+            &eval,
+            p,
+            z,
+            &coords,
+        )?;
+    }
+    Ok(())
+}
+
+fn check_gradient(ctx: &Context<'_>) -> Evidence {
+    let m = ctx.measures;
+    let analytic = property(
+        ctx,
+        "gradient-equivalence/analytic",
+        arb_distribution_and_logits(),
+        |(p, z), w| analytic_case(p, z, w),
+    )
+    .shown(|(p, z)| show_logits(p, z));
+    let differences = property(
+        ctx,
+        "gradient-equivalence/finite-differences",
+        arb_moderate(),
+        |(p, z), w| differences_case(m, p, z, w),
+    )
+    .shown(|(p, z)| show_logits(p, z));
+    let descent = property(
+        ctx,
+        "gradient-equivalence/gradient-descent",
+        arb_descent(),
+        |(p, start), w| descent_case(m, p, start, w),
+    )
+    .shown(|(p, start)| Counterexample {
+        summary: "gradient descent on CE and on KL from this start diverge or do not converge"
+            .to_string(),
+        rows: vec![row("p", fmt_vec(p)), row("z₀", fmt_vec(start))],
+    });
+    holds_evidence(vec![
+        ("analytic", analytic),
+        ("finite-differences", differences),
+        ("gradient-descent", descent),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
+    use crate::test_support::assert_near;
+
+    /// The logit-parameterized CE and KL bounds against their documented
+    /// formulas, at p = (½, ½, 0) and z = (0, 2, 1): q ≈ (0.090, 0.665,
+    /// 0.245), so δ₁ = ln(p₁/q₁) ≈ 1.71 takes the |δ| > 1 branch, δ₂ ≈ −0.29
+    /// the Horner branch and the third entry the p = 0 term; every term is
+    /// a visible part of the total. The formulas are evaluated here from
+    /// the same computed inputs (q, ln softmax, relᵢ) in another order: a
+    /// few dozen positive terms, so 8u relative covers the reordering.
+    #[test]
+    fn logit_value_bounds_follow_their_formulas() {
+        let (p, z) = ([0.5, 0.5, 0.0], [0.0, 2.0, 1.0]);
+        let q = measures::softmax(&z).unwrap();
+        let rel = softmax_relative_errors(&z, &q);
+        let ls = measures::log_softmax(&z).unwrap();
+        let (ce, bound) = logits_value(Divergence::CrossEntropy, &p, &z).unwrap();
+        assert_eq!(ce, measures::cross_entropy_logits(&p, &z).unwrap());
+        let spread = 0.5 * rel[0] + 0.5 * rel[1];
+        assert_near(bound, 1.01 * (spread + 5.0 * U * ce), 8.0, "CE bound");
+
+        let (kl, bound) = logits_value(Divergence::Kl, &p, &z).unwrap();
+        assert_eq!(kl, measures::kl_divergence_logits(&p, &z).unwrap());
+        let delta = [0.5f64.ln() - ls[0], 0.5f64.ln() - ls[1]];
+        assert!(delta[0] > 1.0 && delta[1].abs() <= 1.0, "{delta:?}");
+        let e = |i: usize| 2.0 * U * 0.5f64.ln().abs() + rel[i] + U * delta[i].abs();
+        let moved = |i: usize| (0.5 + 1.01 * q[i] + TINY) * (e(i) + rel[i]);
+        let want = 1.01
+            * (3.0 * U * (3.0 + kl)
+                + moved(0)
+                + gamma(4) * (q[0] + 0.5 + 0.5 * delta[0])
+                + moved(1)
+                + gamma(42) * 0.5 * delta[1] * delta[1]
+                + rel[2] * q[2]
+                + TINY);
+        assert_near(bound, want, 8.0, "KL bound");
+    }
+
+    /// The checks on the measures under test fail for planted bugs, at
+    /// p = (0.2, 0.3, 0.5) and z = (0.1, −0.4, 0.7): a KL scaled by 1 + 2⁻⁸
+    /// scales every central difference of KL by that factor, moving it by
+    /// 2⁻⁸·|∂KL/∂zⱼ| (about 10⁻³) against bounds near 10⁻⁹.
+    #[test]
+    fn the_measured_checks_fail_for_planted_bugs() {
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
+        let (p, z) = ([0.2, 0.3, 0.5], [0.1, -0.4, 0.7]);
+        assert_eq!(
+            differences_case(&Reference, &p, &z, &mut Worst::new()),
+            Ok(())
+        );
+        let scaled = Affine {
+            kl: (1.0 + 2f64.powi(-8), 0.0),
+            ..Affine::EXACT
+        };
+        assert_fails(
+            differences_case(&scaled, &p, &z, &mut Worst::new()),
+            Comparison::Close,
+            "measured KL: ∂/∂z0 by central differences (h = ",
+        );
+    }
+
+    /// The central difference of f(z) = z₀² at z₀ = ½, h = 2⁻¹⁰, where every
+    /// operation is exact: a = b = h, Δf = 4z₀h = 2⁻⁹, the quotient 1. With
+    /// no evaluation error and M₃ = 0 the bound is the rounding terms only,
+    /// u·Δf/(a + b) + (P/8)·u(a + b) + 4u = 6u at P = 2¹²; with e± = 2⁻⁴⁰ and
+    /// M₃ = 6 it adds 2⁻⁴⁰·2/2⁻⁹ and h²(1 + u)². All times 1.01: 4u
+    /// relative for the few roundings.
+    #[test]
+    fn central_difference_follows_its_formula() {
+        let square =
+            |e: f64| move |z: &[f64]| -> Result<(f64, f64), CheckFailure> { Ok((z[0] * z[0], e)) };
+        let h = 2f64.powi(-10);
+        let exact = square(0.0);
+        let (q, bound) = central_difference(&exact, (&[0.5], 0), h, 4096.0, &|_| 0.0, 0.0).unwrap();
+        assert_eq!(q, 1.0);
+        let want = 1.01 * 6.0 * U;
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+        // The compared value's bound adds as it is (not times 1.01).
+        let (_, bound) =
+            central_difference(&exact, (&[0.5], 0), h, 4096.0, &|_| 0.0, 2f64.powi(-30)).unwrap();
+        let want = 1.01 * 6.0 * U + 2f64.powi(-30);
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+        let noisy = square(2f64.powi(-40));
+        let (q, bound) = central_difference(&noisy, (&[0.5], 0), h, 4096.0, &|_| 6.0, 0.0).unwrap();
+        assert_eq!(q, 1.0);
+        let hmax = h * (1.0 + U);
+        let want = 1.01 * (2f64.powi(-30) + U + hmax * hmax + U + 4.0 * U);
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+        // Unequal stored steps: at z₀ = 1, h = u, z₀ + h rounds to 1 (a tie,
+        // to even) and z₀ − h = 1 − u is exact, so a = 0 and b = u; the
+        // asymmetry term (P/8)(|a − b| + u(a + b)) = 512(u + u²) then
+        // outweighs the evaluations' u·|Δf|/(a + b) = 2u and 4u·|quotient| = 8u.
+        let (a, b) = ((1.0 + U) - 1.0, 1.0 - (1.0 - U));
+        assert_eq!((a, b), (0.0, U));
+        let (q, bound) = central_difference(&exact, (&[1.0], 0), U, 4096.0, &|_| 0.0, 0.0).unwrap();
+        let diff = 1.0 - (1.0 - U) * (1.0 - U);
+        assert_eq!(q, diff / U);
+        let want = 1.01 * (U * diff / U + 512.0 * (U + U * U) + 4.0 * U * q);
+        assert!(
+            (bound - want).abs() <= 4.0 * U * want,
+            "{bound:e} vs {want:e}"
+        );
+    }
+
+    /// The third-derivative bound at hand-picked arguments.
+    #[test]
+    fn derivative_helpers_follow_their_formulas() {
+        // |x(1 − x)(1 − 2x)| ≤ √3/18 unless min(q, 1 − q)·e^(2t) is smaller.
+        let cap = 3f64.sqrt() / 18.0 * (1.0 + 4.0 * U);
+        assert_eq!(
+            third_derivative(2.0, 0.5, 0.5, 0.0),
+            2.0 * cap * (1.0 + 4.0 * U)
+        );
+        assert_eq!(
+            third_derivative(2.0, 0.01, 0.99, 0.0),
+            2.0 * 0.01 * (1.0 + 4.0 * U)
+        );
+        assert_eq!(
+            third_derivative(1.0, 0.99, 0.01, 0.0),
+            0.01 * (1.0 + 4.0 * U)
+        );
+    }
+
+    /// q = (½, ¼, ¼) with relative errors (2⁻¹⁰, 0, 0): q₀ is at most
+    /// ½(1 + 2⁻¹⁰) (+2⁻¹⁰⁷⁴, below its last bit), the rest ½, each widened by
+    /// 1.01 and the rest's sum by 1 + γ₃.
+    #[test]
+    fn softmax_bounds_follow_their_formulas() {
+        let (q, rel) = ([0.5, 0.25, 0.25], [1.0 / 1024.0, 0.0, 0.0]);
+        let (up, rest) = q_bounds(&q, &rel, 0);
+        assert_eq!(up, 0.5 * (1.0 + 1.0 / 1024.0) * 1.01);
+        assert_eq!(rest, 0.5 * (1.0 + gamma(3)) * 1.01);
+        let (up, rest) = q_bounds(&q, &rel, 1);
+        assert_eq!(up, 0.25 * 1.01);
+        assert_eq!(
+            rest,
+            (0.5 * (1.0 + 1.0 / 1024.0) + 0.25) * (1.0 + gamma(3)) * 1.01
+        );
+        // 1.01·(relⱼqⱼ + 2⁻¹⁰⁷⁴ + off·qⱼ) + u|g|, off = |P − 1| + 3u, at
+        // P = 1 ± 2⁻²⁰ (off = 2⁻²⁰ + 3u, exact) and g = −½.
+        let off = 2f64.powi(-20) + 3.0 * U;
+        for mass in [1.0 + 2f64.powi(-20), 1.0 - 2f64.powi(-20)] {
+            assert_eq!(
+                gradient_error(&q, &rel, mass, -0.5, 0),
+                1.01 * (0.5 / 1024.0 + TINY + off * 0.5) + U * 0.5
+            );
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Claim 9, pitfall 1: PyTorch's `kl_div` with its default `mean` reduction
+//! divides by R·C, not by the batch size R, so its gradient is CE's divided
+//! by the number of classes C.
+
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use super::row_from_weights;
+use crate::claims::harness::{CONTRACT, U, Worst};
+use crate::claims::{Counterexample, Implementation};
+use crate::measures::{log_softmax, log_softmax_error_bounds, softmax};
+use crate::numerics::finite_difference::{difference_bound, power_of_two_step};
+use crate::numerics::format::{short, short_vector as fmt_vec};
+use crate::risk::torch_losses::{
+    TorchReduction, cross_entropy_logits_gradient, kl_div_logits_gradient, torch_kl_div,
+};
+
+/// A batch: targets (rows of probabilities) and logits.
+#[derive(Debug, Clone)]
+pub(super) struct Batch {
+    target: Vec<Vec<f64>>,
+    logits: Vec<Vec<f64>>,
+}
+
+impl Batch {
+    fn classes(&self) -> usize {
+        self.target[0].len()
+    }
+
+    fn input(&self) -> Result<Vec<Vec<f64>>, CheckFailure> {
+        self.logits
+            .iter()
+            .map(|z| log_softmax(z).map_err(failed("log_softmax")))
+            .collect()
+    }
+
+    fn q(&self) -> Result<Vec<Vec<f64>>, CheckFailure> {
+        self.logits
+            .iter()
+            .map(|z| softmax(z).map_err(failed("softmax")))
+            .collect()
+    }
+}
+/// R ∈ [1, 4] rows of C ∈ [1, 6] classes: integer-weight targets (zeros and
+/// one-hot rows common), logits in quarters in [−2, 2] or, one time in four,
+/// real in [−20, 20]. Entries are drawn for 4 × 6 and the batch is the
+/// top-left R × C block, so shrinking lowers R, C and each entry independently.
+pub(super) fn arb_batch() -> BoxedStrategy<Batch> {
+    const R: usize = 4;
+    const C: usize = 6;
+    let logit = prop_oneof![
+        3 => (-8i32..=8).prop_map(|k| f64::from(k) / 4.0),
+        1 => -20.0f64..20.0,
+    ];
+    (
+        1usize..=R,
+        1usize..=C,
+        proptest::collection::vec(proptest::collection::vec(0u8..=4, C), R),
+        proptest::collection::vec(proptest::collection::vec(logit, C), R),
+    )
+        .prop_map(|(r, c, w, logits)| Batch {
+            target: w[..r]
+                .iter()
+                .map(|row| row_from_weights(&row[..c]))
+                .collect(),
+            logits: logits[..r].iter().map(|row| row[..c].to_vec()).collect(),
+        })
+        .boxed()
+}
+
+/// The false statement (1): the gradient of PyTorch's default `mean`
+/// KL loss equals the gradient of the batch-mean cross-entropy.
+pub(super) fn mean_gradient_is_ce_gradient(b: &Batch, w: &mut Worst) -> Result<(), CheckFailure> {
+    let g_mean = kl_div_logits_gradient(&b.target, &b.logits, TorchReduction::Mean)
+        .map_err(failed("kl_div_logits_gradient"))?;
+    let g_ce = cross_entropy_logits_gradient(&b.target, &b.logits)
+        .map_err(failed("cross_entropy_logits_gradient"))?;
+    for (r, (a, c)) in g_mean.iter().zip(&g_ce).enumerate() {
+        for k in 0..a.value.len() {
+            w.close(
+                &format!("∂(mean KL)/∂z[{r}][{k}] against ∂(batchmean CE)/∂z[{r}][{k}]"),
+                a.value[k],
+                c.value[k],
+                a.error[k] + c.error[k],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Error bound of `torch_kl_div` with input = log_softmax(z), against the
+/// exact value at the exact log-probabilities, before the final division:
+/// each element L = t ln t − t·input carries 2u|t ln t| (ln, product),
+/// u|t·input| + t·δᵢ (product; δᵢ the log-softmax bound), u|L| (subtraction);
+/// the plain sum of R·C elements adds (R·C)u·Σ|L|.
+fn torch_sum_error(b: &Batch, input: &[Vec<f64>]) -> f64 {
+    let n = (b.target.len() * b.classes()) as f64;
+    let mut err = 0.0;
+    for ((t, x), z) in b.target.iter().zip(input).zip(&b.logits) {
+        let delta = log_softmax_error_bounds(z, 0.0);
+        for i in 0..t.len() {
+            let tl = if t[i] > 0.0 { t[i] * t[i].ln() } else { 0.0 };
+            let tx = t[i] * x[i];
+            err += 2.0 * U * tl.abs()
+                + U * tx.abs()
+                + t[i] * delta[i]
+                + (n + 1.0) * U * (tl - tx).abs();
+        }
+    }
+    err
+}
+
+/// One row's condition sums Σ|tᵢ(ln tᵢ − ln qᵢ)|, Σ|tᵢ ln qᵢ|, Σ|tᵢ ln tᵢ|
+/// over tᵢ > 0, and how far q's relative rounding (δᵢ + u, δ the
+/// log-softmax bounds at the logits z) moves KL and CE: Σ tᵢ(δᵢ + u).
+fn row_conditions(t: &[f64], q: &[f64], z: &[f64]) -> [f64; 4] {
+    let delta = log_softmax_error_bounds(z, 0.0);
+    let mut c = [0.0; 4];
+    for i in 0..t.len() {
+        if t[i] > 0.0 {
+            let (lt, lq) = (t[i].ln(), q[i].ln());
+            c[0] += (t[i] * (lt - lq)).abs();
+            c[1] += (t[i] * lq).abs();
+            c[2] += (t[i] * lt).abs();
+            c[3] += t[i] * (delta[i] + U);
+        }
+    }
+    c
+}
+
+/// A bound on the sum of R rows' errors `total`, divided by R, plus the two
+/// divisions' rounding: total/R + 2u·|value|.
+fn batchmean_bound(total: f64, rows: f64, value: f64) -> f64 {
+    total / rows + 2.0 * U * value.abs()
+}
+
+/// KL = CE − H per row within the contracts (4u times the condition sums,
+/// over R rows); the sums over rows add (R + 1)u·Σ|values|, the divisions
+/// and the final subtraction 3u.
+fn identity_mean_bound(conditions: [f64; 3], rows: f64, values: [f64; 3]) -> f64 {
+    CONTRACT * (conditions[0] + conditions[1] + conditions[2]) / rows
+        + (rows + 4.0) * U * (values[0].abs() + values[1].abs() + values[2].abs())
+}
+
+/// What is true instead (1), for one batch:
+/// - `mean` × C = `batchmean`: the same sum S divided by R·C and by R; the
+///   two quotients, the product by C: 3u·|batchmean|, bound 4u·|batchmean|;
+/// - PyTorch's `batchmean` is the batch-mean KL of the measures under test;
+/// - batch-mean KL = batch-mean CE − batch-mean H (the measures);
+/// - ∇(mean) × C = ∇(batchmean CE): both are (q·Σt − t) scaled, by
+///   fl(1/(RC)) and by fl(1/R): five roundings, bound 6u·|∇ batchmean CE|.
+pub(super) fn mean_is_batchmean_over_c(
+    m: &dyn Implementation,
+    b: &Batch,
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let (r, c) = (b.target.len() as f64, b.classes() as f64);
+    let input = b.input()?;
+    let q = b.q()?;
+    let mean =
+        torch_kl_div(&input, &b.target, TorchReduction::Mean).map_err(failed("torch_kl_div"))?;
+    let batchmean = torch_kl_div(&input, &b.target, TorchReduction::BatchMean)
+        .map_err(failed("torch_kl_div"))?;
+    w.close(
+        "C × (mean-reduced KL) against batchmean KL",
+        mean * c,
+        batchmean,
+        4.0 * U * batchmean.abs(),
+    )?;
+    // The measures, row by row, averaged.
+    let (mut kl, mut ce, mut h) = (0.0, 0.0, 0.0);
+    let (mut cond_kl, mut cond_ce, mut cond_h, mut input_err) = (0.0, 0.0, 0.0, 0.0);
+    for ((t, qr), z) in b.target.iter().zip(&q).zip(&b.logits) {
+        kl += m.kl_divergence(t, qr).map_err(failed("kl_divergence"))?;
+        ce += m.cross_entropy(t, qr).map_err(failed("cross_entropy"))?;
+        h += m.entropy(t).map_err(failed("entropy"))?;
+        let [a, b, c, d] = row_conditions(t, qr, z);
+        cond_kl += a;
+        cond_ce += b;
+        cond_h += c;
+        input_err += d;
+    }
+    let (kl, ce, h) = (kl / r, ce / r, h / r);
+    // PyTorch's batchmean against the measures' mean KL: both within their
+    // bounds of the exact mean KL, each divided by R, plus the divisions (u each).
+    let bound = batchmean_bound(
+        torch_sum_error(b, &input) + CONTRACT * cond_kl + input_err,
+        r,
+        batchmean,
+    );
+    w.close(
+        "PyTorch batchmean KL against the measures' batch-mean KL",
+        batchmean,
+        kl,
+        bound,
+    )?;
+    let bound = identity_mean_bound([cond_kl, cond_ce, cond_h], r, [kl, ce, h]);
+    w.close(
+        "batch-mean KL against batch-mean CE − batch-mean H",
+        kl,
+        ce - h,
+        bound,
+    )?;
+    let g_mean = kl_div_logits_gradient(&b.target, &b.logits, TorchReduction::Mean)
+        .map_err(failed("kl_div_logits_gradient"))?;
+    let g_ce = cross_entropy_logits_gradient(&b.target, &b.logits)
+        .map_err(failed("cross_entropy_logits_gradient"))?;
+    for (row, (a, e)) in g_mean.iter().zip(&g_ce).enumerate() {
+        for k in 0..a.value.len() {
+            w.close(
+                &format!("C × ∂(mean KL)/∂z[{row}][{k}] against ∂(batchmean CE)/∂z[{row}][{k}]"),
+                a.value[k] * c,
+                e.value[k],
+                6.0 * U * e.value[k].abs(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The gradient of the `mean` loss is the derivative of PyTorch's value:
+/// central differences of `torch_kl_div(log_softmax(z), t, mean)` along each
+/// logit match `kl_div_logits_gradient`.
+///
+/// Along zᵣₖ the loss is CE(tᵣ, softmax(zᵣ + τeₖ))/(R·C) plus a constant; with
+/// β = eₖ (range 1) the bounds of claim 7 give |f'''| ≤ 1/(R·C) and
+/// |f''| ≤ 1/(4R·C). The step h = (3ε/M₃)^(1/3) (a power of two) minimizes
+/// h²M₃/6 + ε/h; the bound adds the evaluation errors over 2h, the rounding
+/// of zᵣₖ ± h times max|f'|, the quotient's own rounding and the analytic
+/// gradient's bound.
+pub(super) fn mean_gradient_matches_differences(
+    b: &Batch,
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let (r, c) = (b.target.len(), b.classes());
+    let d = (r * c) as f64;
+    let g = kl_div_logits_gradient(&b.target, &b.logits, TorchReduction::Mean)
+        .map_err(failed("kl_div_logits_gradient"))?;
+    let eval = |logits: &[Vec<f64>]| -> Result<(f64, f64), CheckFailure> {
+        let batch = Batch {
+            target: b.target.clone(),
+            logits: logits.to_vec(),
+        };
+        let input = batch.input()?;
+        let v = torch_kl_div(&input, &b.target, TorchReduction::Mean)
+            .map_err(failed("torch_kl_div"))?;
+        Ok((v, torch_sum_error(&batch, &input) / d + U * v.abs()))
+    };
+    let (_, eps) = eval(&b.logits)?;
+    let m3 = 1.0 / d;
+    let m2 = 0.25 / d;
+    let h = power_of_two_step(eps, m3);
+    for row in 0..r {
+        for k in 0..c {
+            let mut plus = b.logits.clone();
+            let mut minus = b.logits.clone();
+            plus[row][k] += h;
+            minus[row][k] -= h;
+            let (fp, ep) = eval(&plus)?;
+            let (fm, em) = eval(&minus)?;
+            let quotient = (fp - fm) / (2.0 * h);
+            let (gv, ge) = (g[row].value[k], g[row].error[k]);
+            let z = b.logits[row][k];
+            let bound = difference_bound(h, (m2, m3), (ep, em), (gv, ge), z, quotient);
+            w.close(
+                &format!("central difference of mean KL along z[{row}][{k}] against its gradient"),
+                quotient,
+                gv,
+                bound,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn show_batch(m: &dyn Implementation, b: &Batch) -> Counterexample {
+    let mut rows = vec![
+        (
+            "(1) R rows, C classes".to_string(),
+            format!("{}, {}", b.target.len(), b.classes()),
+        ),
+        (
+            "(1) targets t".to_string(),
+            b.target
+                .iter()
+                .map(|r| fmt_vec(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (
+            "(1) logits z".to_string(),
+            b.logits
+                .iter()
+                .map(|r| fmt_vec(r))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ];
+    if let (Ok(input), Ok(q)) = (b.input(), b.q()) {
+        for (name, red) in [
+            ("(1) PyTorch kl_div, mean (default)", TorchReduction::Mean),
+            ("(1) PyTorch kl_div, batchmean", TorchReduction::BatchMean),
+        ] {
+            if let Ok(v) = torch_kl_div(&input, &b.target, red) {
+                rows.push((name.to_string(), short(v)));
+            }
+        }
+        let ce: Result<f64, _> = b
+            .target
+            .iter()
+            .zip(&q)
+            .map(|(t, qr)| m.cross_entropy(t, qr))
+            .sum();
+        if let Ok(ce) = ce {
+            rows.push((
+                "(1) batch-mean CE".to_string(),
+                short(ce / b.target.len() as f64),
+            ));
+        }
+    }
+    if let (Ok(gm), Ok(gc)) = (
+        kl_div_logits_gradient(&b.target, &b.logits, TorchReduction::Mean),
+        cross_entropy_logits_gradient(&b.target, &b.logits),
+    ) {
+        rows.push(("(1) ∇z mean KL, row 0".to_string(), fmt_vec(&gm[0].value)));
+        rows.push((
+            "(1) ∇z batch-mean CE, row 0".to_string(),
+            fmt_vec(&gc[0].value),
+        ));
+    }
+    Counterexample {
+        summary: String::new(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
+    use std::f64::consts::LN_2;
+
+    /// The checks on the measures under test fail for planted bugs, on a
+    /// two-row batch over three classes (targets with a zero, logits of
+    /// either sign): the batch-mean KL from the measures is compared with
+    /// PyTorch's batchmean and with CE − H (bounds of a few u), so a KL
+    /// scaled by 1 + 2⁻²⁰ fails the first and an entropy shifted by 2⁻²⁰
+    /// the second.
+    #[test]
+    fn the_measured_checks_fail_for_planted_bugs() {
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
+        let batch = Batch {
+            target: vec![vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]],
+            logits: vec![vec![0.3, -1.2, 0.8], vec![2.0, 0.0, -0.5]],
+        };
+        let run = |m: &dyn Implementation| mean_is_batchmean_over_c(m, &batch, &mut Worst::new());
+        assert_eq!(run(&Reference), Ok(()));
+        let scaled = Affine {
+            kl: (1.0 + 2f64.powi(-20), 0.0),
+            ..Affine::EXACT
+        };
+        assert_fails(
+            run(&scaled),
+            Comparison::Close,
+            "PyTorch batchmean KL against the measures' batch-mean KL",
+        );
+        let shifted = Affine {
+            entropy: (1.0, 2f64.powi(-20)),
+            ..Affine::EXACT
+        };
+        assert_fails(
+            run(&shifted),
+            Comparison::Close,
+            "batch-mean KL against batch-mean CE − batch-mean H",
+        );
+    }
+
+    /// terms, summed in the same order): total/R + 2u·|value|, and
+    /// 4u·Σconditions/R + (R + 4)u·Σ|values|; and one row's condition sums
+    /// at t = (½, ½, 0), q = (¼, ½, ¼), z = ln q, from the f64 logarithms
+    /// and the log-softmax bounds, as documented (4u relative).
+    #[test]
+    fn batch_mean_bounds_follow_their_formulas() {
+        assert_eq!(batchmean_bound(3.0 * U, 4.0, -0.5), 0.75 * U + U);
+        assert_eq!(
+            identity_mean_bound([1.0, 2.0, 5.0], 4.0, [0.5, -1.0, 0.5]),
+            8.0 * U + 16.0 * U
+        );
+        let (t, q) = ([0.5, 0.5, 0.0], [0.25, 0.5, 0.25]);
+        let z: Vec<f64> = q.iter().map(|v: &f64| v.ln()).collect();
+        let delta = log_softmax_error_bounds(&z, 0.0);
+        let (l2, l4) = (0.5f64.ln(), 0.25f64.ln());
+        let want = [
+            0.5 * (l2 - l4).abs(),
+            0.5 * (l4.abs() + l2.abs()),
+            0.5 * 2.0 * l2.abs(),
+            0.5 * (delta[0] + U) + 0.5 * (delta[1] + U),
+        ];
+        let got = row_conditions(&t, &q, &z);
+        for j in 0..4 {
+            assert!(
+                (got[j] - want[j]).abs() <= 4.0 * U * want[j],
+                "{j}: {:e} vs {:e}",
+                got[j],
+                want[j]
+            );
+        }
+    }
+
+    /// One row t = (1, 0), z = (0, 0), so input = (−ln 2, −ln 2): the first
+    /// element has t ln t = 0, |t·input| = ln 2, t·δ₀ = δ₀ and, with R·C = 2
+    /// elements, 3u·|0 + ln 2|; the second element is all zeros. Total
+    /// 4u·ln 2 + δ₀, within 4u relative of the way it is summed.
+    #[test]
+    fn torch_sum_error_follows_its_formula() {
+        let b = Batch {
+            target: vec![vec![1.0, 0.0]],
+            logits: vec![vec![0.0, 0.0]],
+        };
+        let input = b.input().unwrap();
+        let delta = log_softmax_error_bounds(&b.logits[0], 0.0);
+        let want = 4.0 * U * LN_2 + delta[0];
+        let got = torch_sum_error(&b, &input);
+        assert!((got - want).abs() <= 4.0 * U * want, "{got:e} vs {want:e}");
+    }
+}

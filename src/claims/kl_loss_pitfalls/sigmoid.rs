@@ -1,0 +1,196 @@
+//! Claim 9, pitfall 2: a KL on one sigmoid probability, y·ln(y/x), drops
+//! the term of the other outcome and is not minimized at the target x = y.
+
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use crate::claims::harness::{CONTRACT, U, Worst};
+use crate::claims::{Counterexample, Implementation};
+use crate::numerics::format::short;
+use crate::risk::torch_losses::{sigmoid_kl, sigmoid_kl_derivative};
+
+/// y, x on a grid of twentieths in (0, 1): readable when shrunk.
+pub(super) fn arb_twentieths() -> BoxedStrategy<(f64, f64)> {
+    (1u32..=19, 1u32..=19)
+        .prop_map(|(y, x)| (f64::from(y) / 20.0, f64::from(x) / 20.0))
+        .boxed()
+}
+
+/// |error| of sigmoid_kl(y, x) = y·ln(y/x): the quotient u, ln u + u|ln|, the
+/// product u: y·u·(2 + |ln(y/x)|) + u·|value| ≤ y·u·(2 + 2|ln(y/x)|).
+fn sigmoid_kl_error(y: f64, x: f64) -> f64 {
+    y * U * (2.0 + 2.0 * (y / x).ln().abs())
+}
+
+/// The bound on |(L(x₁) − L(x₂)) − y·ln(x₂/x₁)|: both values' errors, the
+/// reference's (the same form: y·u·(2 + 2|ln(x₂/x₁)|)), the subtraction's
+/// u·|L(x₁) − L(x₂)|.
+fn decrease_bound(y: f64, (x1, x2): (f64, f64), difference: f64) -> f64 {
+    sigmoid_kl_error(y, x1)
+        + sigmoid_kl_error(y, x2)
+        + y * U * (2.0 + 2.0 * (x2 / x1).ln().abs())
+        + U * difference.abs()
+}
+
+/// The bound on |KL((y, 1 − y)‖(x, 1 − x)) − (L + dropped)| for the sigmoid
+/// KL L = y·ln(y/x) and the dropped term (1 − y)·ln((1 − y)/(1 − x)): the
+/// measure's contract 4u(|L| + |dropped|), both terms' own errors (none for
+/// the dropped term when y = 1), the sum's u·|KL|.
+fn split_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64), full: f64) -> f64 {
+    let (ny, nx) = (1.0 - y, 1.0 - x);
+    CONTRACT * (sigmoid.abs() + dropped.abs())
+        + sigmoid_kl_error(y, x)
+        + if ny == 0.0 {
+            0.0
+        } else {
+            sigmoid_kl_error(ny, nx)
+        }
+        + U * full.abs()
+}
+
+/// The false statement (2): y·ln(y/x) is minimized at x = y, as BCE is.
+pub(super) fn sigmoid_minimized_at_target(
+    &(y, x): &(f64, f64),
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let at_x = sigmoid_kl(y, x).map_err(failed("sigmoid_kl"))?;
+    let at_y = sigmoid_kl(y, y).map_err(failed("sigmoid_kl"))?;
+    w.at_least(
+        "sigmoid KL at x against its value at the target x = y",
+        at_x,
+        at_y,
+        sigmoid_kl_error(y, x) + sigmoid_kl_error(y, y),
+    )
+}
+
+/// y ∈ [10⁻³, 1], x₁ ∈ [10⁻⁶, 0.99], x₂ = x₁ + v(1 − x₁) with v ∈ [0.01, 1].
+pub(super) fn arb_sigmoid_pair() -> BoxedStrategy<(f64, f64, f64)> {
+    (1e-3f64..=1.0, 1e-6f64..0.99, 0.01f64..=1.0)
+        .prop_map(|(y, x1, v)| (y, x1, x1 + v * (1.0 - x1)))
+        .boxed()
+}
+
+/// What is true instead (2), for y and x₁ < x₂:
+/// - the sigmoid KL decreases: L(x₁) − L(x₂) = y·ln(x₂/x₁) > 0, and its
+///   derivative −y/x₁ is negative, so its infimum is at x = 1;
+/// - the full two-category KL (the measures) is the sigmoid KL plus the
+///   dropped term (1 − y)·ln((1 − y)/(1 − x)), and is ≥ 0 = its value at
+///   x = y: binary CE and the Bernoulli KL are minimized at the target.
+pub(super) fn sigmoid_kl_decreases(
+    m: &dyn Implementation,
+    &(y, x1, x2): &(f64, f64, f64),
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let l1 = sigmoid_kl(y, x1).map_err(failed("sigmoid_kl"))?;
+    let l2 = sigmoid_kl(y, x2).map_err(failed("sigmoid_kl"))?;
+    let want = y * (x2 / x1).ln();
+    // Both values' errors, the reference's (the same form), the subtraction.
+    let bound = decrease_bound(y, (x1, x2), l1 - l2);
+    w.close("L(x₁) − L(x₂) against y·ln(x₂/x₁)", l1 - l2, want, bound)?;
+    w.require(l1 - l2 > 0.0, || {
+        CheckFailure::require(
+            "the sigmoid KL decreases",
+            format!("the sigmoid KL did not decrease from x₁ = {x1:e} to x₂ = {x2:e} at y = {y:e}"),
+        )
+    })?;
+    let slope = sigmoid_kl_derivative(y, x1).map_err(failed("sigmoid_kl_derivative"))?;
+    w.require(slope < 0.0, || {
+        CheckFailure::require(
+            "the derivative −y/x is negative",
+            format!("the derivative −y/x = {slope:e} is not negative at y = {y:e}, x = {x1:e}"),
+        )
+    })?;
+    // The two-category KL of (y, 1 − y) against (x₁, 1 − x₁), with the stored complements.
+    let (ny, nx) = (1.0 - y, 1.0 - x1);
+    let full = m
+        .kl_divergence(&[y, ny], &[x1, nx])
+        .map_err(failed("kl_divergence"))?;
+    let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
+    let bound = split_bound((y, x1), (l1, dropped), full);
+    w.close(
+        "two-category KL against sigmoid KL + (1 − y)·ln((1 − y)/(1 − x))",
+        full,
+        l1 + dropped,
+        bound,
+    )?;
+    // Gibbs for the pair: KL ≥ 0 up to the scaled form's mass term, here
+    // |Σ(y, 1 − y) − Σ(x, 1 − x)| ≤ 2u, plus the contract.
+    w.at_least(
+        "two-category KL against 0, its value at x = y",
+        full,
+        0.0,
+        CONTRACT * (l1.abs() + dropped.abs()) + 2.0 * U,
+    )
+}
+
+pub(super) fn show_sigmoid(m: &dyn Implementation, &(y, x): &(f64, f64)) -> Counterexample {
+    let mut rows = vec![
+        ("(2) target y".to_string(), short(y)),
+        ("(2) prediction x".to_string(), short(x)),
+    ];
+    let mut push = |name: &str, v: Result<f64, CheckFailure>| {
+        rows.push((name.to_string(), v.map_or_else(|e| e.to_string(), short)));
+    };
+    let s = |a, b| sigmoid_kl(a, b).map_err(failed("sigmoid_kl"));
+    push("(2) sigmoid KL y·ln(y/x) at x = y", s(y, y));
+    push("(2) sigmoid KL at x", s(y, x));
+    push("(2) sigmoid KL at x = 1", s(y, 1.0));
+    push(
+        "(2) its derivative −y/x at x",
+        sigmoid_kl_derivative(y, x).map_err(failed("sigmoid_kl_derivative")),
+    );
+    let two = |b: f64| {
+        m.kl_divergence(&[y, 1.0 - y], &[b, 1.0 - b])
+            .map_err(failed("kl_divergence"))
+    };
+    push("(2) two-category KL at x = y", two(y));
+    push("(2) two-category KL at x", two(x));
+    Counterexample {
+        summary: String::new(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::assert_near;
+    use std::f64::consts::LN_2;
+
+    /// y·u·(2 + 2|ln(y/x)|) at y = ½, x = ¼ (y/x = 2 exactly): u·(1 + ln 2);
+    /// at x = y: 2u·y. (y, x are twentieths in (0, 1), never 0.)
+    #[test]
+    fn sigmoid_kl_error_follows_its_formula() {
+        let got = sigmoid_kl_error(0.5, 0.25);
+        let want = U * (1.0 + LN_2);
+        // Same terms, other order of roundings: within 4u relative.
+        assert!((got - want).abs() <= 4.0 * U * want, "{got:e} vs {want:e}");
+        assert_eq!(sigmoid_kl_error(0.25, 0.25), 0.5 * U);
+    }
+
+    /// The sigmoid bounds at y = ½, x₁ = ¼, x₂ = 1 (ln 4 and ln 2 from f64
+    /// logarithms; a few roundings: 8u relative): the decrease bound
+    /// e(½, ¼) + e(½, 1) + ½u(2 + 2 ln 4) + u·|d|, and the split bound
+    /// 4u(|L| + |D|) + e(½, ¼) + e(½, ¾) + u·|KL|, with e the sigmoid KL's
+    /// error y·u·(2 + 2|ln(y/x)|); at y = 1 the dropped term has none.
+    #[test]
+    fn sigmoid_bounds_follow_their_formulas() {
+        let e = |y: f64, x: f64| y * U * (2.0 + 2.0 * (y / x).ln().abs());
+        let near = |got: f64, want: f64| assert_near(got, want, 8.0, "");
+        let ln4 = 4f64.ln();
+        near(
+            decrease_bound(0.5, (0.25, 1.0), 0.75),
+            e(0.5, 0.25) + e(0.5, 1.0) + 0.5 * U * (2.0 + 2.0 * ln4) + 0.75 * U,
+        );
+        near(
+            split_bound((0.5, 0.25), (0.25, -0.125), 0.5),
+            4.0 * U * 0.375 + e(0.5, 0.25) + e(0.5, 0.75) + 0.5 * U,
+        );
+        near(
+            split_bound((1.0, 0.25), (1.5, 0.0), 1.5),
+            4.0 * U * 1.5 + e(1.0, 0.25) + 1.5 * U,
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! Claim 9, pitfall 3: evaluating Σ p·(ln p − ln q) as PyTorch does
+//! (xlogy(p, p) − p·ln q) gives NaN where a zero target meets ln 0 = −∞,
+//! where the KL, with 0·ln 0 = 0, is finite.
+
+use crate::claims::CheckFailure;
+use crate::claims::failure::failed;
+use proptest::prelude::*;
+use proptest::strategy::BoxedStrategy;
+
+use super::row_from_weights;
+use crate::claims::harness::{CONTRACT, U, Worst};
+use crate::claims::{Counterexample, Implementation};
+use crate::numerics::format::{short, short_vector as fmt_vec};
+use crate::risk::torch_losses::{TorchReduction, naive_kl, torch_kl_div};
+
+/// Pairs (p, q) from integer weights 0 … 3 on 1 … 6 categories (a vector of
+/// zeros gets a 1 in its first entry): zeros in p, in q, and in both, common.
+pub(super) fn arb_zero_pair() -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
+    proptest::collection::vec((0u8..=3, 0u8..=3), 1..=6)
+        .prop_map(|w| {
+            let (a, b): (Vec<u8>, Vec<u8>) = w.into_iter().unzip();
+            (row_from_weights(&a), row_from_weights(&b))
+        })
+        .boxed()
+}
+
+fn ln_all(v: &[f64]) -> Vec<f64> {
+    v.iter().map(|x| x.ln()).collect()
+}
+
+/// PyTorch's evaluation of KL(p‖q) from ln q: xlogy(p, p) − p·ln q, summed.
+fn torch_style(p: &[f64], q: &[f64]) -> Result<f64, CheckFailure> {
+    torch_kl_div(&[ln_all(q)], &[p.to_vec()], TorchReduction::Sum).map_err(failed("torch_kl_div"))
+}
+
+/// The false statement (3): PyTorch's evaluation gives the KL of the
+/// measures (equal infinities count as equal). Bound when finite: each term
+/// p ln p − p ln q carries 2u|p ln p| + 2u|p ln q| + u|term|; the plain sum
+/// adds (n − 1)u·Σ|terms|; plus the measure's contract.
+pub(super) fn torch_style_is_kl(
+    m: &dyn Implementation,
+    (p, q): &(Vec<f64>, Vec<f64>),
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let got = torch_style(p, q)?;
+    let want = m.kl_divergence(p, q).map_err(failed("kl_divergence"))?;
+    w.close(
+        "xlogy(p, p) − p·ln q summed, against KL(p‖q)",
+        got,
+        want,
+        torch_style_error(p, q),
+    )
+}
+
+/// The bound on |torch-style KL − KL| over the terms with pᵢ, qᵢ > 0:
+/// Σ (n + 2)u·(|pᵢ ln pᵢ| + |pᵢ ln qᵢ|) + 4u·|pᵢ ln pᵢ − pᵢ ln qᵢ| (each
+/// product and log within 2u, the plain sum of n terms within (n − 1)u of
+/// Σ|terms|; the measure within its contract).
+fn torch_style_error(p: &[f64], q: &[f64]) -> f64 {
+    let n = p.len() as f64;
+    let mut bound = 0.0;
+    for (a, b) in p.iter().zip(q) {
+        if *a > 0.0 && *b > 0.0 {
+            let (pl, ql) = (a * a.ln(), a * b.ln());
+            bound += (n + 2.0) * U * (pl.abs() + ql.abs()) + CONTRACT * (pl - ql).abs();
+        }
+    }
+    bound
+}
+
+/// What is true instead (3), for every pair with zeros:
+/// - the measures' KL is never NaN: +∞ exactly when some pᵢ > 0 = qᵢ, else finite;
+/// - PyTorch's evaluation is NaN exactly when some pᵢ = 0 = qᵢ (0·(−∞));
+/// - the naive Σ p·(ln p − ln q) is NaN exactly when some pᵢ = 0.
+pub(super) fn zeros_follow_the_convention(
+    m: &dyn Implementation,
+    (p, q): &(Vec<f64>, Vec<f64>),
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let kl = m.kl_divergence(p, q).map_err(failed("kl_divergence"))?;
+    let mismatch = p.iter().zip(q).any(|(a, b)| *a > 0.0 && *b == 0.0);
+    let both_zero = p.iter().zip(q).any(|(a, b)| *a == 0.0 && *b == 0.0);
+    let p_zero = p.contains(&0.0);
+    w.require(!kl.is_nan() && (kl == f64::INFINITY) == mismatch, || {
+        CheckFailure::require(
+            "KL(p‖q) is +∞ exactly where p > 0 = q",
+            format!("KL(p‖q) = {kl:e}, but p > 0 = q somewhere is {mismatch}"),
+        )
+    })?;
+    let torch = torch_style(p, q)?;
+    w.require(torch.is_nan() == both_zero, || {
+        CheckFailure::require(
+            "PyTorch-style KL is NaN exactly where p = 0 = q",
+            format!("PyTorch-style KL = {torch:e}, but p = 0 = q somewhere is {both_zero}"),
+        )
+    })?;
+    let naive = naive_kl(p, q).map_err(failed("naive_kl"))?;
+    w.require(naive.is_nan() == p_zero, || {
+        CheckFailure::require(
+            "naive KL is NaN exactly where p = 0",
+            format!("naive KL = {naive:e}, but p = 0 somewhere is {p_zero}"),
+        )
+    })
+}
+
+pub(super) fn show_zeros(m: &dyn Implementation, (p, q): &(Vec<f64>, Vec<f64>)) -> Counterexample {
+    let fmt = |v: Result<f64, CheckFailure>| v.map_or_else(|e| e.to_string(), short);
+    Counterexample {
+        summary: String::new(),
+        rows: vec![
+            ("(3) p".to_string(), fmt_vec(p)),
+            ("(3) q".to_string(), fmt_vec(q)),
+            ("(3) ln q".to_string(), fmt_vec(&ln_all(q))),
+            (
+                "(3) PyTorch-style Σ xlogy(p, p) − p·ln q".to_string(),
+                fmt(torch_style(p, q)),
+            ),
+            (
+                "(3) naive Σ p·(ln p − ln q)".to_string(),
+                fmt(naive_kl(p, q).map_err(failed("naive_kl"))),
+            ),
+            (
+                "(3) KL(p‖q), 0·ln 0 = 0".to_string(),
+                fmt(m.kl_divergence(p, q).map_err(failed("kl_divergence"))),
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::failure::assert_fails;
+    use crate::claims::{Comparison, Found};
+
+    /// The PyTorch-style sum is compared with the KL of the measures under
+    /// test, so a KL scaled by 1 + 2⁻²⁰ fails it; a KL multiplied by 0 (NaN
+    /// where p > 0 = q, instead of +∞) breaks the zero convention.
+    #[test]
+    fn the_measured_checks_fail_for_planted_bugs() {
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
+        let scaled = Affine {
+            kl: (1.0 + 2f64.powi(-20), 0.0),
+            ..Affine::EXACT
+        };
+        let pair = (vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]);
+        assert_eq!(
+            torch_style_is_kl(&Reference, &pair, &mut Worst::new()),
+            Ok(())
+        );
+        assert_fails(
+            torch_style_is_kl(&scaled, &pair, &mut Worst::new()),
+            Comparison::Close,
+            "xlogy(p, p) − p·ln q summed, against KL(p‖q)",
+        );
+
+        let mismatch = (vec![0.5, 0.5, 0.0], vec![1.0, 0.0, 0.0]);
+        assert_eq!(
+            zeros_follow_the_convention(&Reference, &mismatch, &mut Worst::new()),
+            Ok(())
+        );
+        // +∞·0 is NaN: a KL that loses the infinity.
+        let lost = Affine {
+            kl: (0.0, 0.0),
+            ..Affine::EXACT
+        };
+        let failure = assert_fails(
+            zeros_follow_the_convention(&lost, &mismatch, &mut Worst::new()),
+            Comparison::Require,
+            "KL(p‖q) is +∞ exactly where p > 0 = q",
+        );
+        assert_eq!(
+            failure.found,
+            Found::Message("KL(p‖q) = NaN, but p > 0 = q somewhere is true".into())
+        );
+    }
+
+    /// The torch-style bound against its documented formula.
+    #[test]
+    fn torch_style_bound_follows_its_formula() {
+        // Terms with p or q zero are skipped, n = 3; the ln values are the
+        // f64 ones, as in the function; six non-negative terms: 8u relative.
+        let (p, q) = ([0.5, 0.5, 0.0], [0.25, 0.0, 0.75]);
+        let (pl, ql) = (0.5 * 0.5f64.ln(), 0.5 * 0.25f64.ln());
+        let want = 5.0 * U * (pl.abs() + ql.abs()) + 4.0 * U * (pl - ql).abs();
+        let got = torch_style_error(&p, &q);
+        assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
+    }
+}
