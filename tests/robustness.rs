@@ -52,7 +52,7 @@ type Check = Result<(), TestCaseError>;
 /// How far the exact Σp of an accepted vector of length n can be from one:
 /// the tolerance, plus the error of the compensated sum that was checked
 /// (2u·Σp + n²u²·Σp: the `NeumaierSum` docs' bound, with n² for its O(n),
-/// as derived in tests/accuracy.rs).
+/// as derived in tests/accuracy_summation.rs).
 fn mass_slack(n: usize) -> f64 {
     let (tol, n) = (sum_tolerance(n), n as f64);
     tol + (2.0 * U + n * n * U * U) * (1.0 + tol)
@@ -425,7 +425,7 @@ fn check_batches(p: &[Vec<f64>], q: &[Vec<f64>], reduction: Reduction) -> Check 
 }
 
 /// Reduced values agree with the single-row values (checked in
-/// tests/validation.rs to the bit; here: per-row bits, and totals that are
+/// tests/validation_reductions.rs to the bit; here: per-row bits, and totals that are
 /// +∞ exactly when a row is, never NaN).
 fn check_reduced(reduced: Reduced, rows: usize, singles: Vec<f64>) -> Check {
     match reduced {
@@ -445,7 +445,7 @@ fn check_reduced(reduced: Reduced, rows: usize, singles: Vec<f64>) -> Check {
 
 /// Bernoulli: NotAProbability for anything outside [0, 1] (y checked first);
 /// otherwise H ∈ [0, ln 2·(1 + 5u)] (5u: the derived accuracy in
-/// tests/accuracy.rs), CE and KL ≥ 0, +∞ exactly for a support mismatch.
+/// tests/accuracy_bernoulli.rs), CE and KL ≥ 0, +∞ exactly for a support mismatch.
 fn check_bernoulli(y: f64, x: f64) -> Check {
     let prob = |v: f64| (0.0..=1.0).contains(&v);
     let inputs = [("y", Input::Scalar(y)), ("x", Input::Scalar(x))];
@@ -652,7 +652,7 @@ proptest! {
 
     /// CE(p, q) = H(p) + KL(p‖q), an identity of the formulas that holds for
     /// any numbers. Bound: H and CE are within 1 ULP, and KL is (the stated
-    /// targets, measured in tests/accuracy.rs), 1 ULP ≤ 2u relative, and the
+    /// targets, measured in tests/accuracy_discrete.rs), 1 ULP ≤ 2u relative, and the
     /// addition H + KL rounds once more: |CE − (H + KL)| ≤
     /// 2u·CE + 3u·H + 3u·|KL| ≤ 4u·(H + CE + |KL|).
     #[test]
