@@ -120,14 +120,14 @@ impl BimodalTarget {
 }
 
 /// The Gaussian with the mean and standard deviation of p on the grid: the
-/// continuous-family forward-KL optimum, and the frame of [`fit_forward`].
+/// continuous-family forward-KL optimum, and the frame of [`fit_forward`](super::fit_forward).
 ///
 /// ```text
 /// μ = Σ pᵢ xᵢ,   σ² = Σ pᵢ (xᵢ − μ)²
 /// ```
 ///
 /// # Errors
-/// As [`fit_forward`]'s validation of `points` and `p`.
+/// As [`fit_forward`](super::fit_forward)'s validation of `points` and `p`.
 ///
 /// # Example
 /// ```
