@@ -11,7 +11,7 @@
 #   scripts/mutants.sh --sample 155          # every 155th mutant (about 60)
 #   scripts/mutants.sh --sample 155 --shard 2   # the next 60, disjoint from it
 #   scripts/mutants.sh src/measures/validate.rs src/measures/summation.rs
-#   scripts/mutants.sh FILES -- --lib --test validation   # only these tests
+#   scripts/mutants.sh FILES -- --lib --test validation_errors   # only these tests
 #
 # The outcome is in mutants.out/ (caught.txt, missed.txt, unviable.txt,
 # outcomes.json). It joins the committed record reports/mutation-runs.json,

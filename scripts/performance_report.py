@@ -194,7 +194,7 @@ def main():
       "stays within 1 ULP and keeps its relative accuracy when q ≈ p; numpy's "
       "one-liner rounds every operation in double precision (SIMD logarithm, "
       "pairwise sum) and on q = p(1 ± 10⁻⁶) keeps only three or four digits "
-      "(tests/accuracy.rs). Its cost is instructions, not memory: 55 "
+      "(tests/accuracy_discrete.rs). Its cost is instructions, not memory: 55 "
       "instructions per element on the AVX2 path, validation included "
       "(counted with `valgrind --tool=callgrind` on `kl_timing --n 100000`, "
       "1 and 11 repetitions, `LOGLOSS_PROOFS_SIMD=avx2 RAYON_NUM_THREADS=1`; "

@@ -48,11 +48,6 @@ pub fn arb_distribution_of(n: usize) -> BoxedStrategy<Vec<f64>> {
         .boxed()
 }
 
-/// A probability vector with 1 to 10⁴ entries.
-pub fn arb_distribution() -> BoxedStrategy<Vec<f64>> {
-    arb_categories().prop_flat_map(arb_distribution_of).boxed()
-}
-
 /// q equal to p up to a relative perturbation 10⁻ᵏ, k ∈ {6, 9, 12}, renormalized.
 fn near(p: &[f64], noise: &[f64], scale: f64) -> Vec<f64> {
     let w: Vec<f64> = p

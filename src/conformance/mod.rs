@@ -11,9 +11,8 @@
 //!
 //! # What is checked
 //!
-//! Each check draws its inputs from the crate's strategies
-//! ([`crate::strategies`]) through the claims harness
-//! ([`property`](crate::claims::property)), so `seed` reproduces every case,
+//! Each check draws its inputs from the crate's proptest strategies through
+//! the claims' property runner, so `seed` reproduces every case,
 //! and the first failing case of a check is shrunk by proptest to the fewest
 //! rows, then the fewest categories, that still fail. The names are stable:
 //!
