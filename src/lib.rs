@@ -109,3 +109,4 @@ pub mod seed;
 pub mod strategies;
 #[cfg(test)]
 mod test_support;
+pub mod training;
