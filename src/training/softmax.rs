@@ -739,3 +739,89 @@ pub fn path_bound(a: &Run, b: &Run) -> Result<PathComparison, TrainingError> {
     out.bound = bound;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::training::data::penguins;
+
+    #[test]
+    fn arguments_are_checked_by_name() {
+        let d = penguins(crate::seed::DEFAULT_SEED).unwrap();
+        let t = Target::one_hot(&d.train.species).unwrap();
+        let rows = [0, 1];
+        assert_eq!(
+            evaluate(&d.train, &rows, &[0.0; 3], &t, Objective::CrossEntropy),
+            Err(TrainingError::Shape {
+                arg: "w",
+                index: 0,
+                got: 3,
+                expected: 15
+            })
+        );
+        assert_eq!(
+            evaluate(&d.train, &[0, 999], &[0.0; 15], &t, Objective::CrossEntropy),
+            Err(TrainingError::Shape {
+                arg: "batch",
+                index: 1,
+                got: 999,
+                expected: 222
+            })
+        );
+        assert_eq!(
+            Target::one_hot(&[0, 3]),
+            Err(TrainingError::Label {
+                arg: "labels",
+                index: 1,
+                value: 3,
+                classes: 3
+            })
+        );
+        assert!(matches!(
+            Target::smoothed(&[0], 1.5),
+            Err(TrainingError::Argument { arg: "epsilon", .. })
+        ));
+        let config = RunConfig {
+            objective: Objective::CrossEntropy,
+            target: t,
+            rate: f64::NAN,
+            steps: 1,
+            batch: None,
+        };
+        assert!(matches!(
+            train(&d.train, &d.held_out, &config),
+            Err(TrainingError::Argument { arg: "rate", .. })
+        ));
+    }
+
+    #[test]
+    fn at_zero_weights_the_losses_take_their_closed_forms() {
+        let d = penguins(crate::seed::DEFAULT_SEED).unwrap();
+        let t = Target::one_hot(&d.train.species).unwrap();
+        let rows: Vec<usize> = (0..d.train.len()).collect();
+        let w = [0.0; C * D];
+        // q = (1/3, 1/3, 1/3): CE = ln 3 (the log-softmax of equal logits is
+        // −ln 3 within one rounding of ln, then a mean of n equal terms).
+        let ce = evaluate(&d.train, &rows, &w, &t, Objective::CrossEntropy).unwrap();
+        let ln3 = 3f64.ln();
+        assert!((ce.loss - ln3).abs() <= gamma(rows.len() + 2) * ln3);
+        let kl = evaluate(&d.train, &rows, &w, &t, Objective::KlDiv(Reduction::Mean)).unwrap();
+        assert!((kl.loss - ln3 / 3.0).abs() <= gamma(3 * rows.len() + 3) * ln3);
+        // Each row's gradient in z, (q − t)/n, sums to 0 over the classes, so
+        // the bias entries (input 1) sum to 0 up to rounding: the sums carry
+        // at most γ_{n+4} times Σᵣ Σ_c |qᵣc − tᵣc|/n ≤ 2.
+        let bias: f64 = (0..C).map(|c| ce.gradient[c * D]).sum();
+        assert!(bias.abs() <= gamma(rows.len() + 4) * 2.0);
+    }
+
+    #[test]
+    fn minibatches_cover_every_row_once_per_epoch() {
+        let m = Minibatch { size: 32, seed: 7 };
+        let batches = epoch_batches(222, m, 0);
+        assert_eq!(batches.len(), 7);
+        let mut all: Vec<usize> = batches.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..222).collect::<Vec<_>>());
+        assert_ne!(batches, epoch_batches(222, m, 1));
+    }
+}
