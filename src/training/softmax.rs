@@ -130,7 +130,8 @@ impl Target {
     /// ```
     /// use logloss_proofs::training::softmax::Target;
     /// let Target::Fixed(t) = Target::smoothed(&[1], 0.3).unwrap() else { unreachable!() };
-    /// assert_eq!(t[0], [0.1, 0.7 + 0.1, 0.1]);
+    /// let off = 0.3 / 3.0; // ε/C, rounded once
+    /// assert_eq!(t[0], [off, 0.7 + off, off]);
     /// ```
     pub fn smoothed(labels: &[usize], epsilon: f64) -> Result<Target, TrainingError> {
         if !(0.0..=1.0).contains(&epsilon) {
