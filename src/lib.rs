@@ -121,3 +121,4 @@ pub mod seed;
 mod strategies;
 #[cfg(test)]
 mod test_support;
+pub mod training;

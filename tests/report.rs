@@ -6,7 +6,7 @@ use std::process::Command;
 
 use logloss_proofs::claims::{Expectation, REQUIRED_RESOLUTION};
 
-const FILES: [&str; 10] = [
+const FILES: [&str; 25] = [
     "README.md",
     "identities.md",
     "argmin.md",
@@ -17,6 +17,21 @@ const FILES: [&str; 10] = [
     "reverse-kl.svg",
     "gap.svg",
     "kl-estimators.svg",
+    "training.md",
+    "training-equivalent.svg",
+    "training-mean.svg",
+    "training-probabilities.svg",
+    "training-sigmoid.svg",
+    "training-float32.svg",
+    "training-teacher.svg",
+    "training-minibatch.svg",
+    "data/training-equivalent.csv",
+    "data/training-mean.csv",
+    "data/training-probabilities.csv",
+    "data/training-sigmoid.csv",
+    "data/training-float32.csv",
+    "data/training-teacher.csv",
+    "data/training-minibatch.csv",
 ];
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -116,6 +131,7 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
             "{name}"
         );
     }
+    training_page_links_its_pictures_and_data(&a);
     kl_labels_sit_over_their_own_estimators(
         &String::from_utf8(read(&a, "kl-estimators.svg")).unwrap(),
     );
@@ -127,8 +143,58 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(a.join("data"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
+}
+
+/// training.md links every picture and CSV; the index links training.md;
+/// each picture is a whole SVG with its axis labels; each CSV has the
+/// header and one line per curve and step (301 steps, 0 … 300).
+fn training_page_links_its_pictures_and_data(dir: &Path) {
+    let page = String::from_utf8(read(dir, "training.md")).unwrap();
+    let index = String::from_utf8(read(dir, "README.md")).unwrap();
+    assert!(index.contains("[training.md](training.md)"));
+    for name in FILES.iter().filter(|n| n.starts_with("training-")) {
+        assert!(page.contains(&format!("]({name})")), "{name}");
+        let svg = String::from_utf8(read(dir, name)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
+        assert!(
+            svg.contains("gradient step") && svg.contains("(nats)"),
+            "{name}"
+        );
+    }
+    for name in FILES.iter().filter(|n| n.starts_with("data/")) {
+        assert!(page.contains(&format!("]({name})")), "{name}");
+        let csv = String::from_utf8(read(dir, name)).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "series,step,rate,train_loss_nats,target_entropy_nats,held_out_nll_nats,held_out_accuracy"
+            )
+        );
+        let rows: Vec<&str> = lines.collect();
+        assert!(
+            !rows.is_empty() && rows.len() % 301 == 0,
+            "{name}: {} rows",
+            rows.len()
+        );
+        assert!(rows.iter().all(|r| r.split(',').count() == 7), "{name}");
+    }
+    // The statements whose numbers the page prints from the runs.
+    assert!(page.contains("divisors are in ratio exactly 3 = C"));
+    assert!(page.contains("over the negatives and all 300 steps: 0.0)"));
+    assert!(page.contains("Here it happens at step "));
 }
 
 /// The values of `attribute` (pixels) of the SVG elements opened by `open`,

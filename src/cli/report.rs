@@ -27,9 +27,16 @@ pub struct ReportArgs {
 
 /// Writes `contents` to `dir/name` through a temporary file in the same folder
 /// and a rename, so an interrupted run never leaves a half-written file.
+/// `name` may hold a subfolder (`data/x.csv`), which is created if missing.
 pub fn write_atomically(dir: &Path, name: &str, contents: &[u8]) -> std::io::Result<()> {
     let target = dir.join(name);
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let folder = target.parent().unwrap_or(dir);
+    let file_name = target
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
+    std::fs::create_dir_all(folder)?;
+    let temporary = folder.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(contents)?;
@@ -48,6 +55,7 @@ fn stage_line(stage: Stage) -> String {
         Stage::Gap(done, total) => format!("estimating gaps: series {} of {total}", done + 1),
         Stage::KlEstimators => "running the KL estimators".to_string(),
         Stage::Calibration => "calibrating the statistical checks".to_string(),
+        Stage::Training => "training the penguin models".to_string(),
     }
 }
 
@@ -71,13 +79,13 @@ pub fn run(args: &ReportArgs, out: &mut dyn Write) -> Result<(), CliError> {
         source: e,
     })?;
     for f in &files {
-        write_atomically(&args.out, f.name, f.contents.as_bytes()).map_err(|e| {
+        write_atomically(&args.out, &f.name, f.contents.as_bytes()).map_err(|e| {
             CliError::Write {
-                path: args.out.join(f.name).display().to_string(),
+                path: args.out.join(&f.name).display().to_string(),
                 source: e,
             }
         })?;
-        writeln!(out, "wrote {}", args.out.join(f.name).display()).map_err(CliError::Output)?;
+        writeln!(out, "wrote {}", args.out.join(&f.name).display()).map_err(CliError::Output)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Everything the reports show, computed in one place: the claim verdicts, the
-//! gap estimates over a grid of n, and the KL-estimator comparison. Plain data;
+//! gap estimates over a grid of n, the KL-estimator comparison, and the
+//! training runs. Plain data;
 //! the report renders it without computing anything.
 
 use crate::claims::{self, Context, Verdict};
@@ -210,6 +211,8 @@ pub struct Evidence {
     pub power: Vec<crate::claims::calibration::Power>,
     /// Forward and reverse KL fits on a bimodal target.
     pub reverse_kl: ReverseKlPicture,
+    /// Softmax regression on the penguins under CE and KL formulations.
+    pub training: crate::training::TrainingStudy,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -224,6 +227,9 @@ pub enum EvidenceError {
     /// The forward/reverse fits of the picture failed.
     #[error("reverse-KL picture: {0}")]
     Fit(#[from] crate::models::reverse_fit::FitError),
+    /// A training run was rejected.
+    #[error("training runs: {0}")]
+    Training(#[from] crate::training::TrainingError),
 }
 
 /// The stages of a run, for progress reporting.
@@ -237,6 +243,8 @@ pub enum Stage {
     KlEstimators,
     /// Calibrating the statistical checks.
     Calibration,
+    /// Training the penguin models.
+    Training,
 }
 
 fn scaled(n: usize, e: &Estimate) -> (f64, f64, f64) {
@@ -321,7 +329,10 @@ pub fn collect(
         .expect("valid level and seeds");
     let power = crate::claims::calibration::power(budget.power_seeds());
     let reverse_kl = reverse_kl_picture()?;
+    progress(Stage::Training);
+    let training = crate::training::study(seed)?;
     Ok(Evidence {
+        training,
         reverse_kl,
         calibration,
         power,

@@ -1,6 +1,7 @@
 //! The Markdown and SVG reports, rendered from [`Evidence`] only: this module
 //! formats and draws, it does not compute.
 
+pub(crate) mod csv;
 pub mod evidence;
 mod format;
 mod markdown;
@@ -11,8 +12,8 @@ use crate::report::evidence::Evidence;
 /// One file of the report: its name inside the report folder and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportFile {
-    /// The file name, e.g. `README.md`.
-    pub name: &'static str,
+    /// The file name, e.g. `README.md` or `data/training-mean.csv`.
+    pub name: String,
     /// The contents.
     pub contents: String,
 }
@@ -22,7 +23,7 @@ pub struct ReportFile {
 #[error("cannot draw {file}: {message}")]
 pub struct RenderError {
     /// The picture's file name.
-    pub file: &'static str,
+    pub file: String,
     /// What the drawing library said.
     pub message: String,
 }
@@ -36,57 +37,77 @@ pub struct RenderError {
 /// [`RenderError`] if a picture cannot be drawn.
 pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
     let gap_svg = svg::gap_plot(e).map_err(|message| RenderError {
-        file: "gap.svg",
+        file: "gap.svg".into(),
         message,
     })?;
     let reverse_svg = svg::reverse_kl_plot(e).map_err(|message| RenderError {
-        file: "reverse-kl.svg",
+        file: "reverse-kl.svg".into(),
         message,
     })?;
     let kl_svg = svg::kl_plot(e).map_err(|message| RenderError {
-        file: "kl-estimators.svg",
+        file: "kl-estimators.svg".into(),
         message,
     })?;
-    Ok(vec![
+    let mut files = vec![
         ReportFile {
-            name: "README.md",
+            name: "README.md".into(),
             contents: markdown::index(e),
         },
         ReportFile {
-            name: "identities.md",
+            name: "identities.md".into(),
             contents: markdown::identities(e),
         },
         ReportFile {
-            name: "argmin.md",
+            name: "argmin.md".into(),
             contents: markdown::argmin(e),
         },
         ReportFile {
-            name: "where-they-differ.md",
+            name: "where-they-differ.md".into(),
             contents: markdown::where_they_differ(e),
         },
         ReportFile {
-            name: "risk-gap.md",
+            name: "risk-gap.md".into(),
             contents: markdown::risk_gap(e),
         },
         ReportFile {
-            name: "kl-estimators.md",
+            name: "kl-estimators.md".into(),
             contents: markdown::kl_estimators(e),
         },
         ReportFile {
-            name: "calibration.md",
+            name: "calibration.md".into(),
             contents: markdown::calibration(e),
         },
         ReportFile {
-            name: "reverse-kl.svg",
+            name: "reverse-kl.svg".into(),
             contents: reverse_svg,
         },
         ReportFile {
-            name: "gap.svg",
+            name: "gap.svg".into(),
             contents: gap_svg,
         },
         ReportFile {
-            name: "kl-estimators.svg",
+            name: "kl-estimators.svg".into(),
             contents: kl_svg,
         },
-    ])
+        ReportFile {
+            name: "training.md".into(),
+            contents: markdown::training(e),
+        },
+    ];
+    for figure in &e.training.figures {
+        let svg = format!("{}.svg", figure.stem);
+        let contents = svg::training_plot(figure).map_err(|message| RenderError {
+            file: svg.clone(),
+            message,
+        })?;
+        files.push(ReportFile {
+            name: svg,
+            contents,
+        });
+        files.push(ReportFile {
+            name: format!("data/{}.csv", figure.stem),
+            contents: csv::training_csv(figure),
+        });
+    }
+    Ok(files)
 }

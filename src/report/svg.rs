@@ -3,6 +3,8 @@
 use plotters::prelude::*;
 
 use crate::report::evidence::Evidence;
+use crate::training::softmax::Record;
+use crate::training::study::Figure;
 
 const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
@@ -239,6 +241,147 @@ pub fn reverse_kl_plot(e: &Evidence) -> Result<String, String> {
             .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(|x| x.to_string())?;
+        root.present().map_err(|x| x.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The value one panel plots from a record.
+type PanelValue = fn(&Record) -> f64;
+
+/// The three panels of a training figure: (title, y-axis description, value).
+const TRAINING_PANELS: [(&str, &str, PanelValue); 3] = [
+    ("training loss", "loss as the call returns it (nats)", |r| {
+        r.train_loss
+    }),
+    ("held-out NLL", "held-out mean −ln q(y) (nats)", |r| {
+        r.held_out_nll
+    }),
+    ("held-out accuracy", "held-out accuracy (%)", |r| {
+        100.0 * r.held_out_accuracy
+    }),
+];
+
+/// A training figure: training loss, held-out NLL and held-out accuracy
+/// against the step, one line per curve; a curve that follows an earlier one
+/// is drawn dashed in that curve's colour, on top of it (the followed curve
+/// wide and light). Non-finite values (a NaN loss) are not drawn; a curve
+/// that ends non-finite gets a cross at its last finite point.
+pub fn training_plot(figure: &Figure) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1320, 470)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| x.to_string())?;
+        let root = root
+            .titled(figure.title, ("sans-serif", 20))
+            .map_err(|x| x.to_string())?;
+        let panels = root.split_evenly((1, 3));
+        let steps = figure
+            .curves
+            .iter()
+            .flat_map(|c| c.records.last())
+            .map(|r| r.step)
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
+        let mut colour_of = Vec::with_capacity(figure.curves.len());
+        let mut next = 0;
+        for c in &figure.curves {
+            match c.follows {
+                Some(i) if i < colour_of.len() => colour_of.push(colour_of[i]),
+                _ => {
+                    colour_of.push(COLORS[next % COLORS.len()]);
+                    next += 1;
+                }
+            }
+        }
+        for (p, (panel, (title, y_desc, value))) in panels.iter().zip(TRAINING_PANELS).enumerate() {
+            let values = figure
+                .curves
+                .iter()
+                .flat_map(|c| c.records.iter().map(value))
+                .filter(|v| v.is_finite());
+            let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+            let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+            let pad = ((hi - lo) * 0.05).max(1e-3);
+            let mut chart = ChartBuilder::on(panel)
+                .caption(title, ("sans-serif", 16))
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0f64..steps, (lo - pad)..(hi + pad))
+                .map_err(|x| x.to_string())?;
+            chart
+                .configure_mesh()
+                .light_line_style(WHITE)
+                .x_labels(6)
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_desc("gradient step")
+                .y_desc(y_desc)
+                .draw()
+                .map_err(|x| x.to_string())?;
+            for (c, colour) in figure.curves.iter().zip(&colour_of) {
+                let colour = *colour;
+                let points: Vec<(f64, f64)> = c
+                    .records
+                    .iter()
+                    .map(|r| (r.step as f64, value(r)))
+                    .filter(|(_, v)| v.is_finite())
+                    .collect();
+                let annotation = if c.follows.is_some() {
+                    chart
+                        .draw_series(DashedLineSeries::new(points, 8, 6, colour.stroke_width(2)))
+                        .map_err(|x| x.to_string())?
+                } else {
+                    // A curve that another follows is drawn wide and light, so
+                    // the dashes on top of it stay visible.
+                    let followed = figure.curves.iter().any(|o| {
+                        o.follows
+                            .is_some_and(|i| std::ptr::eq(&figure.curves[i], c))
+                    });
+                    let style = if followed {
+                        colour.mix(0.35).stroke_width(7)
+                    } else {
+                        colour.stroke_width(3)
+                    };
+                    let ends_non_finite = c.records.last().is_some_and(|r| !value(r).is_finite());
+                    if let (true, Some(&end)) = (ends_non_finite, points.last()) {
+                        chart
+                            .draw_series(std::iter::once(Cross::new(
+                                end,
+                                7,
+                                colour.stroke_width(3),
+                            )))
+                            .map_err(|x| x.to_string())?;
+                    }
+                    chart
+                        .draw_series(LineSeries::new(points, style))
+                        .map_err(|x| x.to_string())?
+                };
+                if p == 0 {
+                    let dashed = c.follows.is_some();
+                    annotation.label(c.label).legend(move |(x, y)| {
+                        if dashed {
+                            PathElement::new(vec![(x, y), (x + 8, y)], colour.stroke_width(2))
+                        } else {
+                            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+                        }
+                    });
+                }
+            }
+            if p == 0 {
+                chart
+                    .configure_series_labels()
+                    .border_style(BLACK)
+                    .background_style(WHITE.mix(0.9))
+                    .label_font(("sans-serif", 11))
+                    .position(SeriesLabelPosition::UpperRight)
+                    .draw()
+                    .map_err(|x| x.to_string())?;
+            }
+        }
         root.present().map_err(|x| x.to_string())?;
     }
     Ok(svg)
