@@ -53,7 +53,7 @@
 //! | [`numerics`] | u, γₙ, named tiny constants, compensated sums, error-tracked arithmetic, the central-difference rule |
 //! | [`measures`] | H, CE, KL: vectors, logits, Bernoulli, batches with reductions, continuous closed forms, `.npy` input |
 //! | [`risk`] | losses, empirical risk; co-trained targets and PyTorch-semantics KL losses, where CE and KL part ways |
-//! | [`models`] | model families, maximum-likelihood fits with Newton certificates, reverse-KL fits |
+//! | [`models`] | model families, maximum-likelihood fits with Newton certificates, reverse-KL fits, training runs on real data (softmax regression on the Palmer penguins) |
 //! | [`estimators`] | Monte Carlo gap and excess risk against Akaike and Takeuchi; KL estimators k1, k2, k3 |
 //! | [`claims`] | the catalogue, its verdicts and evidence, calibration of the statistical checks |
 //! | [`conformance`] | checks another implementation (Rust, or any program over line-based JSON) |
@@ -121,4 +121,3 @@ pub mod seed;
 mod strategies;
 #[cfg(test)]
 mod test_support;
-pub mod training;

@@ -5,12 +5,12 @@
 
 use std::sync::OnceLock;
 
+use logloss_proofs::models::training::data::{PENGUINS_CSV, PENGUINS_SHA256, parse, penguins};
+use logloss_proofs::models::training::float32::{LogProbabilities, log_probabilities};
+use logloss_proofs::models::training::softmax::{Objective, Reduction, Target, evaluate};
+use logloss_proofs::models::training::study::CO_TRAINED_MIX;
+use logloss_proofs::models::training::{TrainingError, TrainingStudy, study};
 use logloss_proofs::seed::DEFAULT_SEED;
-use logloss_proofs::training::data::{PENGUINS_CSV, PENGUINS_SHA256, parse, penguins};
-use logloss_proofs::training::float32::{LogProbabilities, log_probabilities};
-use logloss_proofs::training::softmax::{Objective, Reduction, Target, evaluate};
-use logloss_proofs::training::study::CO_TRAINED_MIX;
-use logloss_proofs::training::{TrainingError, TrainingStudy, study};
 
 fn page() -> &'static TrainingStudy {
     static STUDY: OnceLock<TrainingStudy> = OnceLock::new();
@@ -107,7 +107,7 @@ fn the_embedded_data_is_the_published_file() {
 fn a_malformed_row_is_an_error_naming_line_column_and_value() {
     let csv = format!(
         "{}\nAdelie,Dream,39.1,x,181,3750,male,2007\n",
-        logloss_proofs::training::data::HEADER
+        logloss_proofs::models::training::data::HEADER
     );
     assert_eq!(
         parse(&csv),
@@ -119,7 +119,7 @@ fn a_malformed_row_is_an_error_naming_line_column_and_value() {
     );
     let csv = format!(
         "{}\nEmperor,Dream,39.1,18,181,3750,male,2007\n",
-        logloss_proofs::training::data::HEADER
+        logloss_proofs::models::training::data::HEADER
     );
     assert!(matches!(
         parse(&csv),

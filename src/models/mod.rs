@@ -24,6 +24,7 @@ mod newton;
 mod normal;
 pub(crate) mod objectives;
 pub mod reverse_fit;
+pub mod training;
 
 pub use bernoulli::{bernoulli_log_likelihood, bernoulli_mle};
 pub use categorical::{

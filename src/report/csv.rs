@@ -1,7 +1,7 @@
 //! The training figures' data as CSV, one row per curve and step, with fixed
 //! number formats so the files are byte-identical for the same evidence.
 
-use crate::training::study::Figure;
+use crate::models::training::study::Figure;
 
 /// A number in CSV: 12 significant decimals in scientific notation;
 /// `nan`, `inf`, `-inf` for the non-finite.

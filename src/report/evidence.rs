@@ -212,7 +212,7 @@ pub struct Evidence {
     /// Forward and reverse KL fits on a bimodal target.
     pub reverse_kl: ReverseKlPicture,
     /// Softmax regression on the penguins under CE and KL formulations.
-    pub training: crate::training::TrainingStudy,
+    pub training: crate::models::training::TrainingStudy,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -229,7 +229,7 @@ pub enum EvidenceError {
     Fit(#[from] crate::models::reverse_fit::FitError),
     /// A training run was rejected.
     #[error("training runs: {0}")]
-    Training(#[from] crate::training::TrainingError),
+    Training(#[from] crate::models::training::TrainingError),
 }
 
 /// The stages of a run, for progress reporting.
@@ -330,7 +330,7 @@ pub fn collect(
     let power = crate::claims::calibration::power(budget.power_seeds());
     let reverse_kl = reverse_kl_picture()?;
     progress(Stage::Training);
-    let training = crate::training::study(seed)?;
+    let training = crate::models::training::study(seed)?;
     Ok(Evidence {
         training,
         reverse_kl,

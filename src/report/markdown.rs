@@ -476,7 +476,7 @@ fn percent(x: f64) -> String {
 }
 
 /// A figure's picture, its CSV link and each curve's call.
-fn training_figure(f: &crate::training::study::Figure) -> String {
+fn training_figure(f: &crate::models::training::study::Figure) -> String {
     let mut s = format!(
         "![{}]({}.svg)\n\nData: [`data/{}.csv`](data/{}.csv).\n\n| curve | PyTorch call | rate |\n|---|---|---:|\n",
         f.title, f.stem, f.stem, f.stem
@@ -495,7 +495,7 @@ fn training_figure(f: &crate::training::study::Figure) -> String {
 
 /// training.md: real training runs, CE against the KL calls.
 pub fn training(e: &Evidence) -> String {
-    use crate::training::study::{
+    use crate::models::training::study::{
         CO_TRAINED_MIX, CO_TRAINED_TEMPERATURE, MINIBATCH_SIZE, RATE, SMOOTHING, STEPS,
         TEACHER_TEMPERATURE,
     };
@@ -544,7 +544,7 @@ pub fn training(e: &Evidence) -> String {
         d.train_per_class[1],
         d.train_per_class[2],
     ));
-    for (k, name) in crate::training::data::FEATURES.iter().enumerate() {
+    for (k, name) in crate::models::training::data::FEATURES.iter().enumerate() {
         s.push_str(&format!(
             "| `{name}` | {} | {} |\n",
             fixed(d.mean[k], 3),
@@ -717,7 +717,7 @@ pub fn training(e: &Evidence) -> String {
              every step (largest logit spread {}) and ends at held-out accuracy {} and NLL {}.\n\n",
             x.step,
             x.row,
-            crate::training::data::SPECIES[x.label],
+            crate::models::training::data::SPECIES[x.label],
             x.logits[0],
             x.logits[1],
             x.logits[2],
@@ -793,7 +793,7 @@ pub fn training(e: &Evidence) -> String {
     s.push_str(
         "## How this page is checked\n\n\
          Every number above comes from the runs, and every statement is asserted by \
-         [`tests/training.rs`](../tests/training.rs) and the unit tests of `src/training/`: \
+         [`tests/training.rs`](../tests/training.rs) and the unit tests of `src/models/training/`: \
          the iterates within their derived bounds, the `mean` factor C, the zero gradient \
          of the negatives, the float32 failure at the stated logits next to a finite \
          `log_softmax`, the detached and attached teacher gradients, and the minibatch paths.\n",

@@ -2,9 +2,9 @@
 
 use plotters::prelude::*;
 
+use crate::models::training::softmax::Record;
+use crate::models::training::study::Figure;
 use crate::report::evidence::Evidence;
-use crate::training::softmax::Record;
-use crate::training::study::Figure;
 
 const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),

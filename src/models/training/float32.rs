@@ -15,9 +15,9 @@
 //! parameter becomes NaN. `log_softmax` never forms the 0: ℓᵢ = zᵢ − m − ln s
 //! stays finite for any finite logits.
 
-use crate::training::TrainingError;
-use crate::training::data::{CLASSES as C, INPUTS as D, Split};
-use crate::training::softmax::{Record, held_out};
+use crate::models::training::TrainingError;
+use crate::models::training::data::{CLASSES as C, INPUTS as D, Split};
+use crate::models::training::softmax::{Record, held_out};
 
 /// How the log-probabilities are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ fn logits(w: &[f32], x: &[f32; D]) -> [f32; C] {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::training::float32::{log_probabilities, LogProbabilities};
+/// use logloss_proofs::models::training::float32::{log_probabilities, LogProbabilities};
 /// let z = [120.0f32, 0.0, 10.0];
 /// let (bad, q) = log_probabilities(&z, LogProbabilities::LogOfSoftmax);
 /// assert_eq!(q[1], 0.0);

@@ -34,8 +34,8 @@
 //!
 //! # Example
 //! ```
-//! use logloss_proofs::training::data::penguins;
-//! use logloss_proofs::training::softmax::{train, Objective, RunConfig, Target};
+//! use logloss_proofs::models::training::data::penguins;
+//! use logloss_proofs::models::training::softmax::{train, Objective, RunConfig, Target};
 //! let d = penguins(2026).unwrap();
 //! let ce = RunConfig { objective: Objective::CrossEntropy, target: Target::one_hot(&d.train.species).unwrap(), rate: 0.5, steps: 20, batch: None };
 //! let run = train(&d.train, &d.held_out, &ce).unwrap();

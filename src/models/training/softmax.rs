@@ -20,9 +20,9 @@
 
 use rand::RngExt;
 
+use crate::models::training::TrainingError;
+use crate::models::training::data::{CLASSES as C, INPUTS as D, Split};
 use crate::numerics::{U, gamma};
-use crate::training::TrainingError;
-use crate::training::data::{CLASSES as C, INPUTS as D, Split};
 
 /// PyTorch's `reduction` argument of `F.kl_div`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ impl Reduction {
     /// rows·classes < 2⁵³.
     ///
     /// ```
-    /// use logloss_proofs::training::softmax::Reduction;
+    /// use logloss_proofs::models::training::softmax::Reduction;
     /// assert_eq!(Reduction::Mean.divisor(222, 3), 3.0 * Reduction::BatchMean.divisor(222, 3));
     /// ```
     pub fn divisor(self, rows: usize, classes: usize) -> f64 {
@@ -128,7 +128,7 @@ impl Target {
     ///
     /// # Example
     /// ```
-    /// use logloss_proofs::training::softmax::Target;
+    /// use logloss_proofs::models::training::softmax::Target;
     /// let Target::Fixed(t) = Target::smoothed(&[1], 0.3).unwrap() else { unreachable!() };
     /// let off = 0.3 / 3.0; // ε/C, rounded once
     /// assert_eq!(t[0], [off, 0.7 + off, off]);
@@ -744,7 +744,7 @@ pub fn path_bound(a: &Run, b: &Run) -> Result<PathComparison, TrainingError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::data::penguins;
+    use crate::models::training::data::penguins;
 
     #[test]
     fn arguments_are_checked_by_name() {

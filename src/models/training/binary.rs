@@ -14,9 +14,9 @@
 //! (−y/n, then ÷σ, then ×σ(1 − σ)), a gradient of exactly (negative) zero;
 //! the positives push z up without limit, so the model drifts to predicting 1.
 
-use crate::training::TrainingError;
-use crate::training::data::{INPUTS as D, Split};
-use crate::training::softmax::Record;
+use crate::models::training::TrainingError;
+use crate::models::training::data::{INPUTS as D, Split};
+use crate::models::training::softmax::Record;
 
 /// The two binary losses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +50,8 @@ fn sigmoid(z: f64) -> f64 {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::training::binary::{evaluate, BinaryObjective};
-/// use logloss_proofs::training::data::penguins;
+/// use logloss_proofs::models::training::binary::{evaluate, BinaryObjective};
+/// use logloss_proofs::models::training::data::penguins;
 /// let d = penguins(2026).unwrap();
 /// let e = evaluate(&d.train, &[0.0; 5], BinaryObjective::KlDivOnSigmoid).unwrap();
 /// for (g, y) in e.logit_gradient.iter().zip(&d.train.male) {

@@ -1,14 +1,14 @@
 //! The training page's runs, and the numbers it states, as plain data.
 
-use crate::numerics::{U, gamma};
-use crate::training::TrainingError;
-use crate::training::binary::{self, BinaryObjective};
-use crate::training::data::{CLASSES, Dataset, penguins};
-use crate::training::float32::{self, Failure, LogProbabilities};
-use crate::training::softmax::{
+use crate::models::training::TrainingError;
+use crate::models::training::binary::{self, BinaryObjective};
+use crate::models::training::data::{CLASSES, Dataset, penguins};
+use crate::models::training::float32::{self, Failure, LogProbabilities};
+use crate::models::training::softmax::{
     Evaluation, Minibatch, Objective, PathComparison, Record, Reduction, Run, RunConfig, Target,
     evaluate, path_bound, train,
 };
+use crate::numerics::{U, gamma};
 
 /// The step size of every f64 run: η = 0.5 (exact in binary). The mean
 /// cross-entropy of the standardized data has L ≤ (1/n)·Σ‖x‖²/2 = 2.5, so
@@ -309,7 +309,7 @@ fn equivalence(
 pub fn batch_rows(n: usize, m: Minibatch, k: usize) -> Vec<usize> {
     let per_epoch = n.div_ceil(m.size);
     let epoch = (k / per_epoch) as u64;
-    crate::training::softmax::epoch_batches(n, m, epoch).swap_remove(k % per_epoch)
+    crate::models::training::softmax::epoch_batches(n, m, epoch).swap_remove(k % per_epoch)
 }
 
 fn curve(
@@ -526,7 +526,7 @@ pub fn study(seed: u64) -> Result<TrainingStudy, TrainingError> {
             .x
             .iter()
             .zip(&d.train.species)
-            .map(|(x, &y)| crate::training::softmax::forward(w, x).q[y])
+            .map(|(x, &y)| crate::models::training::softmax::forward(w, x).q[y])
             .sum::<f64>()
             / n as f64
     };

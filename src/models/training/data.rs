@@ -3,12 +3,12 @@
 
 use rand::RngExt;
 
-use crate::training::TrainingError;
+use crate::models::training::TrainingError;
 
 /// The embedded CSV (`data/penguins.csv`, CC0 1.0; Gorman, Williams &
 /// Fraser 2014, PLoS ONE 9(3):e90081, distributed by the palmerpenguins
 /// package). Its SHA-256 is [`PENGUINS_SHA256`].
-pub const PENGUINS_CSV: &str = include_str!("../../data/penguins.csv");
+pub const PENGUINS_CSV: &str = include_str!("../../../data/penguins.csv");
 
 /// The SHA-256 of [`PENGUINS_CSV`], as published in `data/README.md`.
 pub const PENGUINS_SHA256: &str =
@@ -74,7 +74,7 @@ fn bad(line: usize, column: &'static str, value: &str) -> TrainingError {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::training::data::{parse, HEADER};
+/// use logloss_proofs::models::training::data::{parse, HEADER};
 /// let csv = format!("{HEADER}\nGentoo,Biscoe,46.1,13.2,211,4500,female,2007\nAdelie,Dream,NA,NA,NA,NA,NA,2007\n");
 /// let parsed = parse(&csv).unwrap();
 /// assert_eq!((parsed.rows.len(), parsed.dropped), (1, 1));
@@ -192,7 +192,7 @@ pub const SPLIT_STREAM: &str = "training/split";
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::training::data::penguins;
+/// use logloss_proofs::models::training::data::penguins;
 /// let d = penguins(2026).unwrap();
 /// assert_eq!((d.rows_in_file, d.dropped), (344, 11));
 /// assert_eq!((d.train.len(), d.held_out.len()), (222, 111));
