@@ -106,18 +106,22 @@ fn check_identity(p: &Continuous, q: &Continuous, direct: (f64, f64)) -> Result<
     let kl = kl_divergence(p, q).expect("same family");
     let ce = cross_entropy(p, q).expect("same family");
     prop_assert!(h.is_finite() && kl.is_finite() && ce.is_finite());
-    // The library forms CE as one rounded sum fl(h + KL); recomputing that sum
-    // here can differ by at most one rounding on each side, 2u·|h + KL|, and
-    // |h + KL| ≤ |h| + |KL| while |h + KL| ≤ (1 + u)|CE|.
-    let tol_sum = 2.0 * U * (h.abs() + kl.abs() + ce.abs());
-    prop_assert!(
-        (ce - (h + kl)).abs() <= tol_sum,
-        "CE {ce} vs h + KL {} (tol {tol_sum})",
-        h + kl
-    );
-    // Against −∫ p ln q from its own textbook closed form: the direct
-    // formula's rounding bound plus the library's CE bound.
+    // The identity, from two independent sides: −∫ p ln q by its own textbook
+    // closed form (never through KL), against h + KL from the library's
+    // entropy and divergence. The library's `cross_entropy` is fl(h + KL), so
+    // comparing it with h + KL would check one addition, not the identity.
+    // Tolerance: the direct formula's rounding bound, plus the bounds of h
+    // and KL and one rounding of their sum (`cross_entropy_bound` with the
+    // exact-sum magnitude |h + KL|).
     let (direct, direct_err) = direct;
+    let sum = h + kl;
+    let tol = direct_err + cross_entropy_bound(p, h, kl, sum);
+    prop_assert!(
+        (sum - direct).abs() <= tol,
+        "h + KL {sum} vs textbook CE {direct}: diff {} > tol {tol}",
+        (sum - direct).abs()
+    );
+    // And the library's own CE against the same textbook value.
     let tol = direct_err + cross_entropy_bound(p, h, kl, ce);
     prop_assert!(
         (ce - direct).abs() <= tol,

@@ -9,10 +9,38 @@ use rand_chacha::ChaCha8Rng;
 
 use super::reference::Reference;
 
-/// The crate's stated relative accuracy of KL when q equals p up to a
-/// relative 1e−6 (`kl_divergence` docs), applied also to 1e−8 and to the
-/// Bernoulli form, whose docs promise the same behaviour.
-pub const NEAR_EQUAL_KL_TARGET: f64 = 1e-11;
+/// A bound on the relative error of the crate's KL when every pair
+/// (aᵢ, bᵢ) = (pᵢ, qᵢ) lies within a factor 2, derived from the kernel's
+/// near-equal branch (`add_near_gap` with the signed mass dᵢ = aᵢ − bᵢ
+/// added apart):
+///
+/// - each term gᵢ = dᵢ·sᵢ·(1 + cᵢ), sᵢ = dᵢ/(aᵢ + bᵢ), comes from an exact
+///   product and a double-double sᵢ (O(u²) relative), so its only first-order
+///   rounding is in the bracket: cᵢ = sᵢ(1 + sᵢ)·B(sᵢ²) with B ≤ 0.375 for
+///   |sᵢ| ≤ ⅓, so |cᵢ| ≤ ½|sᵢ|; Horner over 17 coefficients and three more
+///   operations give cᵢ within γ₃₇ ≈ 37u relative, and gᵢ·cᵢ + (low part)
+///   one rounding more: 38u·|cᵢ| ≤ 19u·|sᵢ| relative to gᵢ;
+/// - the compensated sum of the m ≤ 3n + 16 values added (gᵢ's two parts
+///   and dᵢ per entry, and the eight lanes' merge) returns the exact sum of
+///   its inputs within u·|S| + γ²ₘ·Σ|xᵢ| (Ogita, Rump and Oishi, SIAM J. Sci.
+///   Comput. 26, 2005), where Σ|xᵢ| ≤ 2·KL + Σ|dᵢ| (to first order);
+/// - `complement_roundings`: for the Bernoulli form, whose second pair is
+///   the complements fl(1 − y), fl(1 − x) while d = x − y is exact, the
+///   rounding of a + b (≤ u relative, since a + b ≥ 1 there) moves g₂ by at
+///   most u·g₂ ≤ u·KL.
+///
+/// So |computed − KL|/KL ≤ u·(1 + complement_roundings + 19·max|sᵢ|)
+/// + γ²ₘ·(2 + Σ|dᵢ|/KL), with KL the exact value (here a 320-bit reference).
+pub fn near_equal_kl_bound(pairs: &[(f64, f64)], kl: f64, complement_roundings: f64) -> f64 {
+    use logloss_proofs::numerics::{U, gamma};
+    let max_s = pairs
+        .iter()
+        .map(|&(a, b)| ((a - b) / (a + b)).abs())
+        .fold(0.0, f64::max);
+    let mass: f64 = pairs.iter().map(|&(a, b)| (a - b).abs()).sum();
+    let m = 3 * pairs.len() + 16;
+    U * (1.0 + complement_roundings + 19.0 * max_s) + gamma(m).powi(2) * (2.0 + mass / kl)
+}
 
 // ---------------------------------------------------------------------------
 // Reporting
