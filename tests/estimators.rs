@@ -8,6 +8,7 @@
 
 use logloss_proofs::estimators::budget::{level, z_two_sided};
 use logloss_proofs::estimators::{Expected, GapConfig, GapEstimate, estimate_gap};
+use statrs::distribution::ContinuousCDF;
 
 const SEED: u64 = 20_261_128;
 
@@ -194,12 +195,25 @@ fn misspecified_normal_model_follows_takeuchi_not_akaike() {
             (estimate - tr).abs() <= z * se,
             "{take}: {estimate} ± {z}·{se} vs tr = {tr}"
         );
-        let not = format!("gap/{name}/not-akaike");
-        let z = z_two_sided(1.0 - level(&not));
-        // Akaike's d = 2 lies outside the interval: visibly not d.
+        // Akaike's d = 2 lies outside the same interval: visibly not d. Under
+        // the true claim (n·E[gap] → tr ≠ d) this fails only when the
+        // estimate lands within z·se of d, so its failure probability is a
+        // power shortfall, not a false failure of the kind the budget bounds:
+        // it is not in the budget. Instead its power is derived. With the
+        // estimate ≈ N(tr, se²) (se from this run, 2 × 20,000 replicates, so
+        // within about 1% of the truth), the shortfall is
+        // Φ(z − δ) − Φ(−z − δ), δ = |tr − d|/se, and it must not exceed 1e−6.
+        let delta = (tr - 2.0).abs() / se;
+        let normal = statrs::distribution::Normal::standard();
+        let shortfall = normal.cdf(z - delta) - normal.cdf(-z - delta);
+        println!("gap/{name}: δ = {delta:.1}, z = {z:.2}, power shortfall {shortfall:.1e}");
+        assert!(
+            shortfall <= 1e-6,
+            "gap/{name}: power against d = 2 is only 1 − {shortfall:e} (δ = {delta}, z = {z})"
+        );
         assert!(
             (estimate - 2.0).abs() > z * se,
-            "{not}: {estimate} ± {z}·{se} does not exclude d = 2"
+            "gap/{name}: {estimate} ± {z}·{se} does not exclude d = 2"
         );
     }
 }

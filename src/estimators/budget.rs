@@ -3,7 +3,11 @@
 //! Every statistical assertion in the crate's tests is listed here by name.
 //! The suite's family-wise probability of a false failure (a failure when
 //! every claim is true) is held below [`FAMILY_WISE_BUDGET`] by Bonferroni's
-//! allocation: each assertion gets an equal share. Levels are nominal, through
+//! allocation: each assertion gets an equal share. An assertion whose failure
+//! under a true claim would be a shortfall of power (an effect not detected,
+//! such as "the misspecified gap is not Akaike's d") is not listed: its test
+//! derives its power at the known effect size and requires it to be at least
+//! 1 − 1e−6 instead. Levels are nominal, through
 //! the normal approximation of the Monte Carlo means (their calibration is
 //! checked by the ignored seed sweeps).
 
@@ -32,9 +36,7 @@ pub const ASSERTIONS: &[&str] = &[
     "gap/categorical-mle/n=50/infinite-fraction",
     "gap/bernoulli-mle/n=8/infinite-fraction",
     "gap/normal-laplace/takeuchi",
-    "gap/normal-laplace/not-akaike",
     "gap/normal-uniform/takeuchi",
-    "gap/normal-uniform/not-akaike",
     "kl-estimators/normal/k1-unbiased",
     "kl-estimators/normal/k3-unbiased",
     "kl-estimators/laplace/k1-unbiased",
