@@ -83,7 +83,7 @@ pub(crate) fn assert_gradient_within(
 /// test derives from the roundings it compares.
 #[track_caller]
 pub(crate) fn assert_near(got: f64, want: f64, units: f64, what: &str) {
-    let u = f64::EPSILON / 2.0;
+    let u = crate::numerics::U;
     assert!(
         (got - want).abs() <= units * u * want.abs(),
         "{what}: {got:e} vs {want:e}"

@@ -164,7 +164,7 @@ impl Precision {
     /// The unit roundoff of the arithmetic: 2⁻⁵³ or 2⁻²⁴.
     pub fn unit_roundoff(self) -> f64 {
         match self {
-            Precision::F64 => f64::EPSILON / 2.0,
+            Precision::F64 => crate::numerics::U,
             Precision::F32 => f64::from(f32::EPSILON) / 2.0,
         }
     }

@@ -319,7 +319,7 @@ mod tests {
     #[test]
     fn approximation_error_is_the_kl_to_the_best_model() {
         use std::f64::consts::{LN_2, PI};
-        let tol = 16.0 * f64::EPSILON / 2.0;
+        let tol = 16.0 * crate::numerics::U;
         let t = theory(
             "normal".parse().unwrap(),
             &"laplace:0,1".parse().unwrap(),

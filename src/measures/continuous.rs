@@ -427,7 +427,7 @@ pub fn differential_entropy(p: &Continuous) -> f64 {
 /// // Bound from `# Accuracy` with c = 1, ln θp = 0, h = 1, KL = 1 − ln 2 ≈ 0.31,
 /// // H ≈ 1.31: u·(1 + 0 + 1) + 70u·0.31 + 1.31u < 26u; the expected value
 /// // itself carries < 3u.
-/// let u = f64::EPSILON / 2.0;
+/// let u = logloss_proofs::numerics::U;
 /// assert!((h - (2.0 - 2.0_f64.ln())).abs() <= 29.0 * u);
 /// # Ok::<(), ContinuousError>(())
 /// ```

@@ -229,7 +229,7 @@ pub fn kl_divergence_logits(p: &[f64], logits: &[f64]) -> Result<f64, MeasureErr
 /// ```
 /// use logloss_proofs::measures::log_softmax_error_bounds;
 /// let e = log_softmax_error_bounds(&[0.0, 0.0], 0.0);
-/// let u = f64::EPSILON / 2.0;
+/// let u = logloss_proofs::numerics::U;
 /// // ln q = −ln 2 for both: u·(2 ln 2 + 0 + 2 + 4).
 /// assert_eq!(e[0], u * (2.0 * std::f64::consts::LN_2 + 6.0));
 /// ```
