@@ -421,14 +421,7 @@ impl FromStr for Model {
                     1 => v[0],
                     _ => count("categorical", "0 or 1 (ALPHA)", spec, &v, 1).map(|()| 0.0)?,
                 };
-                if !(alpha.is_finite() && alpha >= 0.0) {
-                    return Err(SpecError::BadParameter {
-                        family: "categorical",
-                        parameter: "ALPHA",
-                        value: alpha,
-                        requirement: "must be finite and non-negative",
-                    });
-                }
+                check_alpha(alpha)?;
                 Ok(Model::Categorical { alpha })
             }
             other => Err(SpecError::UnknownFamily {
@@ -448,6 +441,21 @@ impl fmt::Display for Model {
             Model::Bernoulli => write!(f, "bernoulli"),
             Model::Categorical { alpha } => write!(f, "categorical:{alpha}"),
         }
+    }
+}
+
+/// The categorical model's smoothing α: finite and non-negative (α = 0 is
+/// the plain maximum-likelihood estimate).
+pub(crate) fn check_alpha(alpha: f64) -> Result<(), SpecError> {
+    if alpha.is_finite() && alpha >= 0.0 {
+        Ok(())
+    } else {
+        Err(SpecError::BadParameter {
+            family: "categorical",
+            parameter: "ALPHA",
+            value: alpha,
+            requirement: "must be finite and non-negative",
+        })
     }
 }
 

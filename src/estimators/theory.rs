@@ -47,14 +47,7 @@ pub struct Theory {
 pub(crate) fn check_compatible(model: Model, truth: &Truth) -> Result<(), SpecError> {
     truth.validate()?;
     if let Model::Categorical { alpha } = model {
-        if !(alpha.is_finite() && alpha >= 0.0) {
-            return Err(SpecError::BadParameter {
-                family: "categorical",
-                parameter: "ALPHA",
-                value: alpha,
-                requirement: "must be finite and non-negative",
-            });
-        }
+        super::spec::check_alpha(alpha)?;
     }
     let incompatible = |reason| {
         Err(SpecError::Incompatible {

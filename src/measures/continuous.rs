@@ -134,12 +134,15 @@ pub enum ContinuousError {
     },
 }
 
-fn check_location(
+/// `value` must pass `ok`: a location any finite number, a scale finite
+/// and positive.
+fn check_parameter(
     family: &'static str,
     parameter: &'static str,
     value: f64,
+    ok: fn(f64) -> bool,
 ) -> Result<(), ContinuousError> {
-    if value.is_finite() {
+    if ok(value) {
         Ok(())
     } else {
         Err(ContinuousError::BadParameter {
@@ -150,20 +153,20 @@ fn check_location(
     }
 }
 
+fn check_location(
+    family: &'static str,
+    parameter: &'static str,
+    value: f64,
+) -> Result<(), ContinuousError> {
+    check_parameter(family, parameter, value, f64::is_finite)
+}
+
 fn check_scale(
     family: &'static str,
     parameter: &'static str,
     value: f64,
 ) -> Result<(), ContinuousError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(ContinuousError::BadParameter {
-            family,
-            parameter,
-            value,
-        })
-    }
+    check_parameter(family, parameter, value, |v| v.is_finite() && v > 0.0)
 }
 
 impl Continuous {

@@ -16,7 +16,7 @@ use crate::numerics::dd::{two_prod, two_sum};
 /// Coefficients 1/(2k + 3), k = 0..17, of B(x) = Σ xᵏ/(2k + 3), where
 /// atanh(s) − s = s³·B(s²). Seventeen terms: for x = s² ≤ 1/9 the remainder is
 /// below (1/9)¹⁷/37 ≈ 1.6e−18, far under one rounding of the result.
-const ATANH_TAIL: [f64; 17] = [
+pub(super) const ATANH_TAIL: [f64; 17] = [
     1.0 / 3.0,
     1.0 / 5.0,
     1.0 / 7.0,

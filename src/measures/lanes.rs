@@ -95,14 +95,11 @@ const TINY_DIFF: f64 = f64::from_bits(0x23d0_0000_0000_0000); // 2⁻⁴⁵⁰
 /// B(x) = Σₖ xᵏ/(2k + 3), k = 0..=5, with atanh(s) − s = s³·B(s²). For
 /// x = s² ≤ 2⁻¹⁰ the omitted terms are below x⁶/15·1.001 < 2⁻⁶³, and
 /// they enter g multiplied by |s(1 + s)| ≤ 0.033: below 2⁻⁶⁸ relative.
-const ATANH_TAIL: [f64; 6] = [
-    1.0 / 3.0,
-    1.0 / 5.0,
-    1.0 / 7.0,
-    1.0 / 9.0,
-    1.0 / 11.0,
-    1.0 / 13.0,
-];
+/// The first six of the sequential kernel's coefficients.
+const ATANH_TAIL: [f64; 6] = {
+    let all = &super::kernels::ATANH_TAIL;
+    [all[0], all[1], all[2], all[3], all[4], all[5]]
+};
 
 /// (rᵢ, −ln rᵢ hi, −ln rᵢ lo, 0) at index i mod 128, for i = 91..=181:
 /// 91..=127 and 128..=181 map to disjoint ranges, so `i & 127` needs no

@@ -17,6 +17,7 @@ mod kernels;
 mod lanes;
 pub(crate) mod ln;
 mod logits;
+pub(crate) use logits::LogNormalizer;
 pub mod npy;
 pub mod planted;
 mod summary;

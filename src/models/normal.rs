@@ -108,6 +108,22 @@ impl NormalParams {
     }
 }
 
+/// A sample the Normal family can be fitted to or scored on: non-empty,
+/// every value finite.
+fn check_samples(samples: &[f64]) -> Result<(), ModelError> {
+    if samples.is_empty() {
+        return Err(ModelError::Empty { arg: "samples" });
+    }
+    match samples.iter().position(|x| !x.is_finite()) {
+        Some(index) => Err(ModelError::NotFinite {
+            arg: "samples",
+            index,
+            value: samples[index],
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The maximum-likelihood estimate of N(μ, σ²): the sample mean and the
 /// (biased, 1/n) sample variance.
 ///
@@ -131,16 +147,7 @@ impl NormalParams {
 /// assert_eq!((n.mean, n.variance), (2.0, 1.0));
 /// ```
 pub fn normal_mle(samples: &[f64]) -> Result<NormalParams, ModelError> {
-    if samples.is_empty() {
-        return Err(ModelError::Empty { arg: "samples" });
-    }
-    if let Some(index) = samples.iter().position(|x| !x.is_finite()) {
-        return Err(ModelError::NotFinite {
-            arg: "samples",
-            index,
-            value: samples[index],
-        });
-    }
+    check_samples(samples)?;
     let n = samples.len() as f64;
     let mean = samples.iter().copied().collect::<NeumaierSum>().value() / n;
     let variance = samples
@@ -178,16 +185,7 @@ pub fn normal_mle(samples: &[f64]) -> Result<NormalParams, ModelError> {
 /// assert!((l + 0.5 * (2.0 * std::f64::consts::PI).ln()).abs() < 1e-15);
 /// ```
 pub fn normal_log_likelihood(samples: &[f64], model: NormalParams) -> Result<f64, ModelError> {
-    if samples.is_empty() {
-        return Err(ModelError::Empty { arg: "samples" });
-    }
-    if let Some(index) = samples.iter().position(|x| !x.is_finite()) {
-        return Err(ModelError::NotFinite {
-            arg: "samples",
-            index,
-            value: samples[index],
-        });
-    }
+    check_samples(samples)?;
     let half_log = 0.5 * (LN_2PI + model.variance.ln());
     let sum: NeumaierSum = samples
         .iter()

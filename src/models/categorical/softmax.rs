@@ -1,10 +1,10 @@
 //! The softmax's rounding-error bounds, and the gradient of the softmax
 //! cross-entropy with respect to the logits.
 
+use crate::measures::LogNormalizer;
 use crate::measures::{self, validate_distribution};
 use crate::models::error::ModelError;
 use crate::models::linalg::U;
-use crate::numerics::NeumaierSum;
 
 pub(crate) use crate::numerics::SMALLEST_SUBNORMAL as TINY;
 
@@ -28,15 +28,8 @@ pub(crate) use crate::numerics::SMALLEST_SUBNORMAL as TINY;
 /// W). Where this exceeds 1% it is reported as +∞: the first-order analysis no
 /// longer applies.
 pub(crate) fn softmax_relative_errors(z: &[f64], q: &[f64]) -> Vec<f64> {
-    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let argmax = z.iter().position(|&x| x == max).unwrap_or(0);
-    let rest: NeumaierSum = z
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != argmax)
-        .map(|(_, &x)| (x - max).exp())
-        .collect();
-    let l = rest.value().ln_1p();
+    let norm = LogNormalizer::new(z);
+    let (max, l) = (norm.max(), norm.ln_rest());
     let w: f64 = z.iter().zip(q).map(|(&zi, &qi)| qi * (max - zi)).sum();
     z.iter()
         .map(|&zi| {
