@@ -32,7 +32,7 @@ use logistic_brier::{arb_levels, log_loss_fit_is_brier_stationary, show_levels};
 pub(crate) const OTHER_LOSSES: Claim = Claim {
     id: "other-losses",
     number: 8,
-    title: "The Brier loss shares log loss's minimizer only over the full simplex, and the 0–1 loss not at all (shown by counterexample)",
+    title: "The Brier loss shares log loss's minimizer over the full simplex but not in a logistic family, and 0–1 minimizers need not be MLEs (shown by counterexample)",
     statement: "(a) holds, checked as a supporting property: over the full simplex the Brier (squared) risk and the log loss have the same minimizer, the MLE p̂ₙ. Searched and refuted: (b) in a restricted family, a logistic regression σ(θ·x), the Brier fit and the log-loss fit have the same parameters; (c) a minimizer of the 0–1 risk over a grid of models is a maximum-likelihood model of the grid",
     hypotheses: "(a) categorical models q on K categories and samples of labels: the Brier risk is Σₖ(qₖ − p̂ₖ)² + 1 − Σₖp̂ₖ², minimized by p̂ₙ with the Gini impurity as value, below H(p̂ₙ) (the measures) by at least ½Σp̂(1 − p̂)²; the 0–1 risk is 1 − p̂ₙ(argmax q); for real data the mean squared error and the Gaussian NLL = ½ln(2πσ²) + MSE/(2σ²) are both minimized by the sample mean. (b) one feature x ∈ {−1, 0, 1, 2} with an intercept, 2 to 4 levels, each with both labels (no separation); with two levels the family matches both frequencies and (b) holds; the log-loss fit certified by Newton, refuted where the Brier gradient at it exceeds its rounding and certificate. (c) samples of 1 to 12 labels on K ∈ [2, 4] categories, the grid q = w/G, wₖ ≥ 1 integers, Σw = G ∈ [K, K + 6] (G = K, a grid of one model, where (c) holds, included)",
     expectation: Expectation::Refuted,
