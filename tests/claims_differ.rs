@@ -23,9 +23,32 @@ fn row<'a>(v: &'a Verdict, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no row {name:?} in {:?}", c.rows))
 }
 
+/// Each search of a refuted claim tried every draw, and its false statement
+/// held on some of them and failed on others: the search could have come
+/// back empty. `searches` names them, in order.
+fn assert_open_searches(v: &Verdict, searches: &[&str]) {
+    let stats: Vec<_> = v.evidence.searches().collect();
+    let names: Vec<&str> = stats.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, searches, "claim {}", v.id);
+    for (name, s) in stats {
+        assert_eq!(
+            s.draws,
+            u64::from(claims::DEFAULT_CASES),
+            "{name}: every draw is tried"
+        );
+        assert!(
+            s.found > 0 && s.found < s.draws,
+            "{name}: {s} — the statement must fail somewhere and hold somewhere"
+        );
+        let rate = s.hit_rate();
+        assert!(rate > 0.0 && rate < 1.0, "{name}: {rate}");
+    }
+}
+
 #[test]
 fn claim_6_reverse_kl_has_another_minimizer() {
     let v = assert_as_expected("reverse-kl-differs");
+    assert_open_searches(&v, &["the forward fit minimizes the reverse KL"]);
     // The shrunk case is the simplest of the round grid: m = 1.5, s = 0.5,
     // w = 0.55, K = 100, and it shows both fits and all four divergences.
     assert_eq!(row(&v, "m, s, w, K"), "1.5, 0.5, 0.55, 100");
@@ -44,6 +67,7 @@ fn claim_6_reverse_kl_has_another_minimizer() {
 #[test]
 fn claim_7_moving_target_gradients_differ() {
     let v = assert_as_expected("moving-target");
+    assert_open_searches(&v, &["measured gradients equal"]);
     // The shrunk case has the fewest classes and parameters.
     assert_eq!(row(&v, "C classes, d parameters"), "2, 1");
     row(&v, "∇H(p_θ)");
@@ -52,6 +76,14 @@ fn claim_7_moving_target_gradients_differ() {
 #[test]
 fn claim_9_kl_loss_pitfalls() {
     let v = assert_as_expected("kl-loss-pitfalls");
+    assert_open_searches(
+        &v,
+        &[
+            "(1) mean reduction has the measured CE gradient",
+            "(2) sigmoid KL is the Bernoulli KL",
+            "(3) PyTorch-style evaluation is the KL",
+        ],
+    );
     // All three pitfalls were found and shrunk.
     assert_eq!(row(&v, "(1) R rows, C classes"), "1, 2");
     assert_eq!(row(&v, "(1) ∇z mean KL, row 0"), "[-0.25, 0.25]");

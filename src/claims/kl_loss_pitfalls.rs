@@ -8,15 +8,14 @@ mod sigmoid;
 mod zeros;
 
 use super::harness::property;
-use super::{Claim, Context, Evidence, Expectation, refuted_evidence, with_searches};
+use super::{Claim, Context, Evidence, Expectation, refuted_evidence, search, with_searches};
 use crate::measures::normalize;
 use mean_reduction::{
     arb_batch, mean_gradient_is_ce_gradient, mean_gradient_matches_differences,
     mean_is_batchmean_over_c, show_batch,
 };
 use sigmoid::{
-    arb_sigmoid_pair, arb_twentieths, show_sigmoid, sigmoid_kl_decreases,
-    sigmoid_minimized_at_target,
+    arb_sigmoid_pair, arb_twentieths, show_sigmoid, sigmoid_is_bernoulli_kl, sigmoid_kl_decreases,
 };
 use zeros::{arb_zero_pair, show_zeros, torch_style_is_kl, zeros_follow_the_convention};
 
@@ -24,9 +23,9 @@ use zeros::{arb_zero_pair, show_zeros, torch_style_is_kl, zeros_follow_the_conve
 pub(crate) const KL_LOSS_PITFALLS: Claim = Claim {
     id: "kl-loss-pitfalls",
     number: 9,
-    title: "A KL loss as commonly implemented trains like cross-entropy",
-    statement: "A KL-divergence loss as commonly implemented trains like cross-entropy: (1) PyTorch's kl_div with its default mean reduction has CE's gradient; (2) a KL on one sigmoid probability, y·ln(y/x), is minimized at x = y like BCE; (3) evaluating Σ p·(ln p − ln q) gives the KL",
-    hypotheses: "(1) a batch of R rows, C classes, probability targets t, logits z, input = log_softmax(z); (2) y, x ∈ (0, 1); (3) probability vectors with zeros, ln q = −∞ where q = 0, evaluated as PyTorch does, xlogy(p, p) − p·ln q",
+    title: "KL losses as commonly implemented train unlike cross-entropy (shown by counterexample)",
+    statement: "A KL-divergence loss as commonly implemented trains like cross-entropy: (1) PyTorch's kl_div with its default mean reduction has the gradient of the batch-mean CE; (2) a KL on one sigmoid probability, y·ln(y/x), is the KL between (y, 1 − y) and (x, 1 − x), so it trains like BCE; (3) evaluating Σ p·(ln p − ln q) as PyTorch does gives the KL",
+    hypotheses: "(1) a batch of R rows, C ≥ 1 classes (C = 1, where (1) holds, included), probability targets t, logits z, input = log_softmax(z); the CE gradient from the measures under test; (2) y ∈ (0, 1], x ∈ (0, 1) on twentieths (y = 1 and x = y, where (2) holds, included), the two-category KL from the measures; (3) probability vectors with zeros (and without, where (3) holds), ln q = −∞ where q = 0, evaluated as PyTorch does, xlogy(p, p) − p·ln q, against the measures' KL",
     expectation: Expectation::Refuted,
     test: "tests/claims_differ.rs::claim_9_kl_loss_pitfalls",
     check: check_pitfalls,
@@ -42,27 +41,27 @@ fn row_from_weights(w: &[u8]) -> Vec<f64> {
 }
 fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
     let m = ctx.measures;
-    let mean = property(
+    let mean = search(
         ctx,
-        "kl-loss-pitfalls/mean-gradient-is-ce-gradient",
+        "kl-loss-pitfalls/mean-gradient-is-measured-ce-gradient",
         arb_batch(),
-        mean_gradient_is_ce_gradient,
-    )
-    .shown(|b| show_batch(m, b));
-    let sigmoid = property(
+        |b, w| mean_gradient_is_ce_gradient(m, b, w),
+        |b| show_batch(m, b),
+    );
+    let sigmoid = search(
         ctx,
-        "kl-loss-pitfalls/sigmoid-kl-minimized-at-target",
+        "kl-loss-pitfalls/sigmoid-kl-is-bernoulli-kl",
         arb_twentieths(),
-        sigmoid_minimized_at_target,
-    )
-    .shown(|c| show_sigmoid(m, c));
-    let zeros = property(
+        |c, w| sigmoid_is_bernoulli_kl(m, c, w),
+        |c| show_sigmoid(m, c),
+    );
+    let zeros = search(
         ctx,
         "kl-loss-pitfalls/torch-style-is-kl",
         arb_zero_pair(),
         |c, w| torch_style_is_kl(m, c, w),
-    )
-    .shown(|c| show_zeros(m, c));
+        |c| show_zeros(m, c),
+    );
     let support_mean = property(
         ctx,
         "kl-loss-pitfalls/mean-is-batchmean-over-c",
@@ -92,7 +91,7 @@ fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
     )
     .shown(|c| show_zeros(m, c));
     let mut evidence = refuted_evidence(
-        ("(1) mean reduction has CE's gradient", mean),
+        ("(1) mean reduction has the measured CE gradient", mean),
         vec![
             ("(1) mean × C = batchmean = CE − H", support_mean),
             ("(1) mean gradient matches differences", support_grad),
@@ -101,12 +100,12 @@ fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
         ],
     );
     if let Some(c) = evidence.counterexample.as_mut() {
-        c.summary = "three KL losses that do not train like CE: (1) PyTorch's default mean reduction divides the gradient by C; (2) y·ln(y/x) on one sigmoid output is lower at some x > y than at the target, and keeps falling towards x = 1; (3) a zero target meeting ln 0 = −∞ gives NaN where the KL is 0".to_string();
+        c.summary = "three KL losses that do not train like CE: (1) PyTorch's default mean reduction divides the gradient by C; (2) y·ln(y/x) on one sigmoid output drops the term (1 − y)·ln((1 − y)/(1 − x)) of the Bernoulli KL, and keeps falling towards x = 1 instead of stopping at x = y; (3) a zero target meeting ln 0 = −∞ gives NaN where the KL is 0".to_string();
     }
     with_searches(
         evidence,
         vec![
-            ("(2) sigmoid KL is minimized at the target", sigmoid),
+            ("(2) sigmoid KL is the Bernoulli KL", sigmoid),
             ("(3) PyTorch-style evaluation is the KL", zeros),
         ],
     )

@@ -28,6 +28,7 @@ mod kl_loss_pitfalls;
 mod moving_target;
 mod other_losses;
 mod reverse_kl;
+mod search;
 mod verdict;
 
 pub use crate::measures::Implementation;
@@ -35,6 +36,8 @@ use crate::measures::Reference;
 pub use failure::{CheckFailure, Comparison, Found, Problem};
 pub(crate) use harness::gibbs_floor;
 pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
+pub use search::SearchStats;
+pub(crate) use search::{Search, search};
 pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Part, Verdict};
 
 /// What a check runs with.
@@ -219,55 +222,57 @@ pub(crate) fn part<T>(name: &str, search: bool, run: &PropertyRun<T>) -> Part {
         cases: run.cases,
         comparisons: run.comparisons,
         resolution: run.resolution,
+        search_stats: None,
     }
 }
 
-/// Builds the evidence of a refuted claim: `search` runs the false statement
-/// as a property and must fail (its shrunk input is the counterexample);
-/// `supporting` runs the statements that explain the refutation and must hold.
+/// A search's record in the evidence: its run's, with its statistics.
+fn search_part(name: &str, s: &Search) -> Part {
+    Part {
+        search_stats: Some(s.stats),
+        ..part(name, true, &s.run)
+    }
+}
+
+/// Builds the evidence of a refuted claim: `search` ran the false statement
+/// over its full number of draws and must have found a counterexample (its
+/// shrunk first one is shown); `supporting` runs the statements that explain
+/// the refutation and must hold. Every draw of the search counts as a case.
 pub(crate) fn refuted_evidence(
-    search: (&str, PropertyRun<Counterexample>),
+    search: (&str, Search),
     supporting: Vec<(&str, PropertyRun<Counterexample>)>,
 ) -> Evidence {
-    let (name, run) = search;
-    let mut evidence = holds_evidence(supporting);
-    evidence.parts.push(part(name, true, &run));
-    evidence.cases += run.cases + u64::from(run.failure.is_some());
-    evidence.resolution = evidence.resolution.max(run.resolution);
+    let evidence = holds_evidence(supporting);
+    add_search(evidence, search, true)
+}
+
+/// Adds one search to a refuted claim's evidence. The first search's
+/// counterexample is the evidence's; a later one's rows are appended.
+fn add_search(mut evidence: Evidence, (name, s): (&str, Search), first: bool) -> Evidence {
+    evidence.parts.push(search_part(name, &s));
+    evidence.cases += s.stats.draws;
+    evidence.resolution = evidence.resolution.max(s.run.resolution);
     if evidence.problem.is_some() {
         return evidence;
     }
-    if let Some(reason) = run.aborted {
+    if let Some(reason) = s.run.aborted {
         evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
-    } else if let Some((_, counterexample)) = run.failure {
-        evidence.counterexample = Some(counterexample);
+    } else if let Some((_, found)) = s.run.failure {
+        match evidence.counterexample.as_mut() {
+            Some(c) if !first => c.rows.extend(found.rows),
+            _ => evidence.counterexample = Some(found),
+        }
     } else {
-        evidence.problem = Some(problem(name, CheckFailure::not_refuted(run.cases)));
+        evidence.problem = Some(problem(name, CheckFailure::not_refuted(s.stats.draws)));
     }
     evidence
 }
 
-/// Adds further searches to a refuted claim's evidence: each must fail too;
-/// its counterexample's rows are appended.
-pub(crate) fn with_searches(
-    mut evidence: Evidence,
-    searches: Vec<(&str, PropertyRun<Counterexample>)>,
-) -> Evidence {
-    for (name, run) in searches {
-        evidence.parts.push(part(name, true, &run));
-        evidence.cases += run.cases + u64::from(run.failure.is_some());
-        if evidence.problem.is_some() {
-            continue;
-        }
-        if let Some(reason) = run.aborted {
-            evidence.problem = Some(problem(name, CheckFailure::gave_up(&reason)));
-        } else if let Some((_, found)) = run.failure {
-            if let Some(c) = evidence.counterexample.as_mut() {
-                c.rows.extend(found.rows);
-            }
-        } else {
-            evidence.problem = Some(problem(name, CheckFailure::not_refuted(run.cases)));
-        }
+/// Adds further searches to a refuted claim's evidence: each must find a
+/// counterexample too; its counterexample's rows are appended.
+pub(crate) fn with_searches(mut evidence: Evidence, searches: Vec<(&str, Search)>) -> Evidence {
+    for s in searches {
+        evidence = add_search(evidence, s, false);
     }
     evidence
 }
@@ -287,7 +292,7 @@ mod tests {
                     CheckFailure::require("fails", "fails"),
                     Counterexample {
                         summary: "shrunk".into(),
-                        rows: vec![],
+                        rows: vec![("row".into(), "1".into())],
                     },
                 )
             }),
@@ -295,24 +300,50 @@ mod tests {
         }
     }
 
-    /// A refuted claim counts the supporting cases, the search's passing
-    /// cases and the failing case: 7 + 5 + 1.
+    /// A search of `draws` draws, `found` of them counterexamples.
+    fn searched(draws: u64, found: u64) -> Search {
+        Search {
+            run: run(draws - found, found > 0),
+            stats: SearchStats { draws, found },
+        }
+    }
+
+    /// A refuted claim counts the supporting cases and every draw of its
+    /// search, passing or not: 7 + 8; the search's part carries its
+    /// statistics.
     #[test]
-    fn refuted_evidence_counts_every_case_and_keeps_the_counterexample() {
-        let e = refuted_evidence(("search", run(5, true)), vec![("support", run(7, false))]);
-        assert_eq!(e.cases, 13);
+    fn refuted_evidence_counts_every_draw_and_keeps_the_counterexample() {
+        let e = refuted_evidence(("search", searched(8, 3)), vec![("support", run(7, false))]);
+        assert_eq!(e.cases, 15);
         let parts: Vec<_> = e
             .parts
             .iter()
-            .map(|p| (p.name.as_str(), p.search, p.cases, p.comparisons))
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.search,
+                    p.cases,
+                    p.comparisons,
+                    p.search_stats,
+                )
+            })
             .collect();
         assert_eq!(
             parts,
-            vec![("support", false, 7, 14), ("search", true, 5, 10)]
+            vec![
+                ("support", false, 7, 14, None),
+                (
+                    "search",
+                    true,
+                    5,
+                    10,
+                    Some(SearchStats { draws: 8, found: 3 })
+                )
+            ]
         );
         assert_eq!(e.problem, None);
         assert_eq!(e.counterexample.map(|c| c.summary), Some("shrunk".into()));
-        let e = refuted_evidence(("search", run(5, false)), vec![("support", run(7, false))]);
+        let e = refuted_evidence(("search", searched(5, 0)), vec![("support", run(7, false))]);
         assert_eq!(e.cases, 12);
         let problem = e.problem.unwrap();
         assert_eq!(problem.part, "search");
@@ -321,5 +352,19 @@ mod tests {
             problem.to_string(),
             "search: no counterexample in 5 cases; the refutation was not reproduced"
         );
+    }
+
+    /// A further search appends its rows and its part; one that finds
+    /// nothing is the problem.
+    #[test]
+    fn further_searches_append_their_rows_or_fail() {
+        let e = refuted_evidence(("first", searched(4, 1)), vec![]);
+        let e = with_searches(e, vec![("second", searched(6, 2))]);
+        assert_eq!(e.cases, 10);
+        assert_eq!(e.counterexample.as_ref().map(|c| c.rows.len()), Some(2));
+        assert_eq!(e.parts.len(), 2);
+        assert_eq!(e.problem, None);
+        let e = with_searches(e, vec![("third", searched(6, 0))]);
+        assert_eq!(e.problem.map(|p| p.part), Some("third".into()));
     }
 }

@@ -1,5 +1,8 @@
-//! Claim 8: the log-loss equivalence does not extend to the squared and 0–1
-//! losses; what holds for them instead.
+//! Claim 8: the squared (Brier) loss shares log loss's minimizer over the
+//! full simplex but not in a restricted family (a logistic regression,
+//! [`logistic_brier`]); the 0–1 loss does not determine the likelihood.
+
+mod logistic_brier;
 
 use crate::claims::CheckFailure;
 use crate::claims::failure::{failed, failed_in};
@@ -10,6 +13,7 @@ use super::harness::HALF_LN_2PI;
 use super::harness::{U, Worst, property};
 use super::{
     Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence,
+    search, with_searches,
 };
 use crate::measures::normalize;
 use crate::numerics::compensated_sum;
@@ -22,14 +26,15 @@ use crate::risk::empirical::{
 };
 use crate::risk::loss::argmax;
 use crate::strategies::{arb_normal_model, arb_real_sample, arb_sample_and_model};
+use logistic_brier::{arb_levels, log_loss_fit_is_brier_stationary, show_levels};
 
 /// Claim 8.
 pub(crate) const OTHER_LOSSES: Claim = Claim {
     id: "other-losses",
     number: 8,
-    title: "The equivalence extends to the squared and 0–1 losses",
-    statement: "With squared or 0–1 loss the empirical risk is the NLL and its minimizer is the MLE",
-    hypotheses: "categorical models q on K categories and samples of labels; for real data, constant predictions c and Normal(c, σ) with σ fixed. Refuted: models with equal 0–1 risk have different NLLs, and a 0–1 minimizer over a grid of models can have a larger NLL than the grid's MLE. What holds instead: the Brier risk is Σₖ(qₖ − p̂ₖ)² + 1 − Σₖp̂ₖ², minimized by the MLE p̂ₙ with the Gini impurity as value, below H(p̂ₙ) by at least ½Σp̂(1 − p̂)²; the 0–1 risk is 1 − p̂ₙ(argmax q); for real data the mean squared error and the Gaussian NLL = ½ln(2πσ²) + MSE/(2σ²) are both minimized by the sample mean, with different values",
+    title: "The Brier loss shares log loss's minimizer over the full simplex but not in a logistic family, and 0–1 minimizers need not be MLEs (shown by counterexample)",
+    statement: "(a) holds, checked as a supporting property: over the full simplex the Brier (squared) risk and the log loss have the same minimizer, the MLE p̂ₙ. Searched and refuted: (b) in a restricted family, a logistic regression σ(θ·x), the Brier fit and the log-loss fit have the same parameters; (c) a minimizer of the 0–1 risk over a grid of models is a maximum-likelihood model of the grid",
+    hypotheses: "(a) categorical models q on K categories and samples of labels: the Brier risk is Σₖ(qₖ − p̂ₖ)² + 1 − Σₖp̂ₖ², minimized by p̂ₙ with the Gini impurity as value, below H(p̂ₙ) (the measures) by at least ½Σp̂(1 − p̂)²; the 0–1 risk is 1 − p̂ₙ(argmax q); for real data the mean squared error and the Gaussian NLL = ½ln(2πσ²) + MSE/(2σ²) are both minimized by the sample mean. (b) one feature x ∈ {−1, 0, 1, 2} with an intercept, 2 to 4 levels, each with both labels (no separation); with two levels the family matches both frequencies and (b) holds; the log-loss fit certified by Newton, refuted where the Brier gradient at it exceeds its rounding and certificate. (c) samples of 1 to 12 labels on K ∈ [2, 4] categories, the grid q = w/G, wₖ ≥ 1 integers, Σw = G ∈ [K, K + 6] (G = K, a grid of one model, where (c) holds, included)",
     expectation: Expectation::Refuted,
     test: "tests/claims_empirical.rs::claim_8_other_losses",
     check: check_other_losses,
@@ -54,70 +59,6 @@ fn fractions(weights: &[u32]) -> String {
     let total: u32 = weights.iter().sum();
     let parts: Vec<String> = weights.iter().map(|w| format!("{w}/{total}")).collect();
     format!("[{}]", parts.join(", "))
-}
-
-/// A sample and two models from integer weights on the same 2 to 6 categories.
-type TwoModels = (Vec<usize>, Vec<u32>, Vec<u32>);
-
-fn arb_two_models() -> BoxedStrategy<TwoModels> {
-    (2usize..=6)
-        .prop_flat_map(|k| {
-            (
-                proptest::collection::vec(0..k, 1..=12),
-                proptest::collection::vec(1u32..=9, k),
-                proptest::collection::vec(1u32..=9, k),
-            )
-        })
-        .boxed()
-}
-
-/// The false statement, as a property: two models with equal 0–1 risk have
-/// equal NLL (the 0–1 risk "is" the NLL up to a monotone map).
-fn equal_zero_one_equal_nll(
-    (sample, w1, w2): &TwoModels,
-    w: &mut Worst,
-) -> Result<(), CheckFailure> {
-    let (q1, q2) = (model(w1), model(w2));
-    let risk =
-        |q: &[f64]| empirical_risk(sample, q, Loss::ZeroOne).map_err(failed("empirical_risk"));
-    let nll = |q: &[f64]| mean_nll(sample, q).map_err(failed("mean_nll"));
-    let (r1, r2) = (risk(&q1)?, risk(&q2)?);
-    // Both risks are (number of errors)/n: an exact integer divided once, so
-    // equal error counts give equal floats and unequal ones unequal floats.
-    if r1 != r2 {
-        return Ok(());
-    }
-    let (l1, l2) = (nll(&q1)?, nll(&q2)?);
-    // Were the exact NLLs equal, the computed ones would differ by at most
-    // the sum of their error bounds.
-    let k = q1.len();
-    let bound = nll_error(k, l1) + nll_error(k, l2);
-    w.close("NLL(q₁) − NLL(q₂) at equal 0–1 risk", l1, l2, bound)
-        .map_err(|e| e.prefixed(&format!("equal 0–1 risk {r1}, but ")))
-}
-
-fn show_two_models((sample, w1, w2): &TwoModels) -> Counterexample {
-    let (q1, q2) = (model(w1), model(w2));
-    let mut rows = Vec::new();
-    if let Ok(counts) = label_counts(sample, w1.len()) {
-        rows.push(("sample label counts".to_string(), shown(&counts)));
-    }
-    rows.push(("q₁".to_string(), fractions(w1)));
-    rows.push(("q₂".to_string(), fractions(w2)));
-    for (name, q) in [("q₁", &q1), ("q₂", &q2)] {
-        if let Ok(r) = empirical_risk(sample, q, Loss::ZeroOne) {
-            rows.push((format!("0–1 risk of {name}"), format!("{r}")));
-        }
-    }
-    for (name, q) in [("q₁", &q1), ("q₂", &q2)] {
-        if let Ok(v) = mean_nll(sample, q) {
-            rows.push((format!("NLL of {name}"), format!("{v:e}")));
-        }
-    }
-    Counterexample {
-        summary: "two models with the same 0–1 risk and different NLLs: the 0–1 risk does not determine the likelihood".to_string(),
-        rows,
-    }
 }
 
 /// A sample, K categories, and the grid resolution G ≥ K.
@@ -202,10 +143,10 @@ fn zero_one_minimizers_are_mles(
 fn show_grid((k, total, sample): &GridCase) -> Counterexample {
     let mut rows = Vec::new();
     if let Ok(counts) = label_counts(sample, *k) {
-        rows.push(("grid sample label counts".to_string(), shown(&counts)));
+        rows.push(("(c) grid sample label counts".to_string(), shown(&counts)));
     }
     rows.push((
-        "grid".to_string(),
+        "(c) grid".to_string(),
         format!("q = w/{total}, w ∈ ℕ₊^{k}, Σw = {total} (argmax ties go to the lowest index)"),
     ));
     if let Ok(grid) = grid_models(*k, *total, sample) {
@@ -219,12 +160,12 @@ fn show_grid((k, total, sample): &GridCase) -> Counterexample {
             .map(|g| format!("{} (NLL {:e})", fractions(&g.weights), g.nll))
             .collect();
         rows.push((
-            format!("0–1 minimizers (0–1 risk {best_zero_one})"),
+            format!("(c) 0–1 minimizers (0–1 risk {best_zero_one})"),
             minimizers.join(", "),
         ));
         if let Some(mle) = grid.iter().min_by(|a, b| a.nll.total_cmp(&b.nll)) {
             rows.push((
-                "grid MLE".to_string(),
+                "(c) grid MLE".to_string(),
                 format!(
                     "{} (NLL {:e}, 0–1 risk {})",
                     fractions(&mle.weights),
@@ -235,7 +176,7 @@ fn show_grid((k, total, sample): &GridCase) -> Counterexample {
         }
     }
     if let Ok(p) = empirical_distribution(sample, *k) {
-        rows.push(("p̂ₙ (the MLE over all q)".to_string(), shown(&p)));
+        rows.push(("(c) p̂ₙ (the MLE over all q)".to_string(), shown(&p)));
     }
     Counterexample {
         summary:
@@ -560,52 +501,22 @@ fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexample {
     }
 }
 
-/// Merges the evidence of the second search into the first: cases add, the
-/// first problem stands, and when both searches found their counterexample
-/// the two are shown together.
-fn merge(mut a: Evidence, b: Evidence) -> Evidence {
-    a.parts.extend(b.parts.iter().cloned());
-    a.cases += b.cases;
-    a.worst_error_ratio = a.worst_error_ratio.max(b.worst_error_ratio);
-    a.resolution = a.resolution.max(b.resolution);
-    if a.problem.is_some() {
-        return a;
-    }
-    if b.problem.is_some() {
-        return Evidence {
-            cases: a.cases,
-            worst_error_ratio: a.worst_error_ratio,
-            resolution: a.resolution,
-            parts: a.parts,
-            ..b
-        };
-    }
-    a.counterexample = match (a.counterexample, b.counterexample) {
-        (Some(x), Some(y)) => Some(Counterexample {
-            summary: format!("{}; and {}", x.summary, y.summary),
-            rows: x.rows.into_iter().chain(y.rows).collect(),
-        }),
-        (x, y) => x.or(y),
-    };
-    a
-}
-
 fn check_other_losses(ctx: &Context<'_>) -> Evidence {
     let m = ctx.measures;
-    let search = property(
+    let logistic = search(
         ctx,
-        "other-losses/equal-zero-one-equal-nll",
-        arb_two_models(),
-        equal_zero_one_equal_nll,
-    )
-    .shown(show_two_models);
-    let grid = property(
+        "other-losses/logistic-brier-fit-is-log-loss-fit",
+        arb_levels(),
+        log_loss_fit_is_brier_stationary,
+        show_levels,
+    );
+    let grid = search(
         ctx,
         "other-losses/zero-one-minimizer-is-mle",
         arb_grid_case(),
         zero_one_minimizers_are_mles,
-    )
-    .shown(show_grid);
+        show_grid,
+    );
     let brier = property(
         ctx,
         "other-losses/brier",
@@ -620,15 +531,17 @@ fn check_other_losses(ctx: &Context<'_>) -> Evidence {
         |(sample, (_, sigma), c), w| gaussian_case(sample, *sigma, *c, w),
     )
     .shown(|(sample, (_, sigma), c)| show_gaussian(sample, *sigma, *c));
-    let first = refuted_evidence(
-        ("equal 0–1 risk implies equal NLL", search),
+    let mut evidence = refuted_evidence(
+        ("(b) logistic family: Brier fit = log-loss fit", logistic),
         vec![
-            ("squared and 0–1 closed forms", brier),
-            ("real-valued data", gaussian),
+            ("(a) full simplex: Brier and 0–1 closed forms", brier),
+            ("(a) real-valued data: MSE and Gaussian NLL", gaussian),
         ],
     );
-    let second = refuted_evidence(("0–1 minimizers are MLEs", grid), vec![]);
-    merge(first, second)
+    if let Some(c) = evidence.counterexample.as_mut() {
+        c.summary = "(b) in a logistic family the log-loss fit is not a stationary point of the Brier risk, so the two fits differ, although over the full simplex both are minimized by p̂ₙ; (c) a minimizer of the 0–1 risk over a grid of models whose NLL exceeds the grid MLE's".to_string();
+    }
+    with_searches(evidence, vec![("(c) 0–1 minimizers are MLEs", grid)])
 }
 
 #[cfg(test)]
@@ -768,6 +681,25 @@ mod tests {
         // Both are relative: a zero value has a zero bound.
         assert_eq!(nll_error(3, 0.0), 0.0);
         assert_eq!(brier_error(3, 5, 0.0), 0.0);
+    }
+
+    /// Both sides of the searched statement (c): on the grid of one model
+    /// (G = K) its 0–1 minimizer is its MLE; on G = 4 over two categories,
+    /// with the sample (0), the 0–1 minimizers include (½, ½), whose NLL
+    /// exceeds that of the grid MLE (¾, ¼).
+    #[test]
+    fn zero_one_minimizers_are_mles_on_some_grids_only() {
+        let mut w = Worst::new();
+        assert_eq!(
+            zero_one_minimizers_are_mles(&(3, 3, vec![0, 2]), &mut w),
+            Ok(())
+        );
+        assert_eq!(w.comparisons(), 1);
+        assert_fails(
+            zero_one_minimizers_are_mles(&(2, 4, vec![0]), &mut Worst::new()),
+            Comparison::Close,
+            "0–1 minimizer [2/4, 2/4]: NLL of a 0–1 minimizer − the grid's best NLL",
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What a check returns and what the catalogue reports: plain data.
 
-use super::Problem;
+use super::{Problem, SearchStats};
 
 /// Whether a claim is expected to hold or to be refuted by a counterexample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,15 @@ pub struct Evidence {
     pub parts: Vec<Part>,
 }
 
+impl Evidence {
+    /// Each search the check ran, by name, with its statistics.
+    pub fn searches(&self) -> impl Iterator<Item = (&str, SearchStats)> {
+        self.parts
+            .iter()
+            .filter_map(|p| p.search_stats.map(|s| (p.name.as_str(), s)))
+    }
+}
+
 /// What one property of a check did: a check is trusted only if every
 /// property it runs compares something in every case it passes.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +98,9 @@ pub struct Part {
     pub comparisons: u64,
     /// Its resolution ([`Evidence::resolution`], for this property alone).
     pub resolution: f64,
+    /// For a search: its draws and the counterexamples among them (its
+    /// `cases` are then the draws where the false statement held).
+    pub search_stats: Option<SearchStats>,
 }
 
 /// A claim's result: its identity, what was expected, and the evidence.

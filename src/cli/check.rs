@@ -50,6 +50,14 @@ pub fn render_text(verdicts: &[Verdict]) -> String {
             v.evidence.worst_error_ratio,
             v.evidence.resolution
         ));
+        let searches: Vec<String> = v
+            .evidence
+            .searches()
+            .map(|(_, s)| format!("{}/{}", s.found, s.draws))
+            .collect();
+        if !searches.is_empty() {
+            out.push_str(&format!("  hits {}", searches.join(",")));
+        }
         if let Some(problem) = &v.evidence.problem {
             out.push_str(&format!("  problem: {problem}"));
         }
@@ -85,6 +93,16 @@ pub fn render_json(seed: u64, cases: u32, verdicts: &[Verdict]) -> String {
                 "cases": v.evidence.cases,
                 "worst_error_ratio": number(v.evidence.worst_error_ratio),
                 "resolution": number(v.evidence.resolution),
+                "searches": v
+                    .evidence
+                    .searches()
+                    .map(|(name, s)| json!({
+                        "name": name,
+                        "draws": s.draws,
+                        "found": s.found,
+                        "hit_rate": number(s.hit_rate()),
+                    }))
+                    .collect::<Vec<_>>(),
                 "problem": v.evidence.problem.as_ref().map(ToString::to_string),
                 "counterexample": counterexample_json(&v.evidence.counterexample),
             })

@@ -73,6 +73,9 @@ fn claim_section(v: &Verdict) -> String {
         v.number, v.number, v.title
     );
     if let Some(c) = claim {
+        if v.expectation == Expectation::Refuted {
+            s.push_str("The false statement, searched:\n\n");
+        }
         s.push_str(&format!("```text\n{}\n```\n\n", c.statement));
         s.push_str(&format!("*Hypotheses:* {}\n\n", c.hypotheses));
     }
@@ -126,6 +129,25 @@ fn claim_section(v: &Verdict) -> String {
         } else {
             "Violating case"
         };
+        let searches: Vec<String> = v
+            .evidence
+            .searches()
+            .map(|(name, st)| {
+                format!(
+                    "{}: {} of {} draws were counterexamples (hit rate {})",
+                    name,
+                    count(st.found),
+                    count(st.draws),
+                    fixed(st.hit_rate(), 3)
+                )
+            })
+            .collect();
+        if !searches.is_empty() {
+            s.push_str(&format!(
+                "*Search (every draw tried, then one counterexample shrunk):* {}.\n\n",
+                searches.join("; ")
+            ));
+        }
         s.push_str(&format!(
             "*{label}:* {}\n\n| quantity | value |\n|---|---|\n",
             cx.summary
@@ -200,9 +222,10 @@ pub fn where_they_differ(e: &Evidence) -> String {
         fixed(pic.reverse.2, 4)
     );
     let intro = format!(
-        "Each claim below states an equivalence that is false (its title is the false \
-         statement), and each check searches for a counterexample, shrinks it to a small \
-         case and shows it. The equivalence of cross-entropy and \
+        "Each claim below is titled by what is true; its statement is the equivalence \
+         that fails. Each check searches a domain where that statement sometimes holds, \
+         tries every draw, reports how many were counterexamples, and shrinks one to a \
+         small case and shows it. The equivalence of cross-entropy and \
          KL needs a fixed target, the forward direction KL(p‖q), log loss, and an \
          implementation that computes the divergence it claims to.{picture}"
     );

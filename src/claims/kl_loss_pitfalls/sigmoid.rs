@@ -11,9 +11,11 @@ use crate::claims::{Counterexample, Implementation};
 use crate::numerics::format::short;
 use crate::risk::torch_losses::{sigmoid_kl, sigmoid_kl_derivative};
 
-/// y, x on a grid of twentieths in (0, 1): readable when shrunk.
+/// y on the twentieths of (0, 1], x on those of (0, 1): readable when
+/// shrunk; y = 1 and x = y, where the false statement (2) holds, come up
+/// one time in twenty and one in nineteen.
 pub(super) fn arb_twentieths() -> BoxedStrategy<(f64, f64)> {
-    (1u32..=19, 1u32..=19)
+    (1u32..=20, 1u32..=19)
         .prop_map(|(y, x)| (f64::from(y) / 20.0, f64::from(x) / 20.0))
         .boxed()
 }
@@ -50,18 +52,45 @@ fn split_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64), full: f64) ->
         + U * full.abs()
 }
 
-/// The false statement (2): y·ln(y/x) is minimized at x = y, as BCE is.
-pub(super) fn sigmoid_minimized_at_target(
+/// The bound on |KL((y, 1 − y)‖(x, 1 − x)) − y·ln(y/x)| were the two equal
+/// (the false statement (2)), with `sigmoid` = y·ln(y/x) and `dropped` =
+/// (1 − y)·ln((1 − y)/(1 − x)) as computed: the measure's contract
+/// 4u(|L| + |dropped|) over its two terms; the sigmoid KL's own error; and
+/// the stored complements a = fl(1 − y), b = fl(1 − x), each within u
+/// relative, which move a·ln(a/b) by u·a·(|ln(a/b)| + 1) + u·a (its
+/// derivatives ln(a/b) + 1 and −a/b), with 1.01 for second-order terms
+/// (none when y = 1: a = 0 exactly).
+fn bernoulli_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64)) -> f64 {
+    let (ny, nx) = (1.0 - y, 1.0 - x);
+    let complements = if ny == 0.0 {
+        0.0
+    } else {
+        1.01 * U * ny * ((ny / nx).ln().abs() + 2.0)
+    };
+    CONTRACT * (sigmoid.abs() + dropped.abs()) + sigmoid_kl_error(y, x) + complements
+}
+
+/// The false statement (2): the KL on one sigmoid probability, y·ln(y/x),
+/// is the KL between the Bernoulli distributions (y, 1 − y) and
+/// (x, 1 − x) (from the measures under test), whose minimizer x = y BCE
+/// shares. It holds where the dropped term (1 − y)·ln((1 − y)/(1 − x))
+/// vanishes, at y = 1 or x = y, and fails everywhere else.
+pub(super) fn sigmoid_is_bernoulli_kl(
+    m: &dyn Implementation,
     &(y, x): &(f64, f64),
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
-    let at_x = sigmoid_kl(y, x).map_err(failed("sigmoid_kl"))?;
-    let at_y = sigmoid_kl(y, y).map_err(failed("sigmoid_kl"))?;
-    w.at_least(
-        "sigmoid KL at x against its value at the target x = y",
-        at_x,
-        at_y,
-        sigmoid_kl_error(y, x) + sigmoid_kl_error(y, y),
+    let sigmoid = sigmoid_kl(y, x).map_err(failed("sigmoid_kl"))?;
+    let (ny, nx) = (1.0 - y, 1.0 - x);
+    let full = m
+        .kl_divergence(&[y, ny], &[x, nx])
+        .map_err(failed("kl_divergence"))?;
+    let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
+    w.close(
+        "y·ln(y/x) against the two-category KL of (y, 1 − y) and (x, 1 − x)",
+        sigmoid,
+        full,
+        bernoulli_bound((y, x), (sigmoid, dropped)),
     )
 }
 
@@ -158,6 +187,31 @@ mod tests {
     use super::*;
     use crate::test_support::assert_near;
     use std::f64::consts::LN_2;
+
+    /// Both sides of the searched statement (2), through the measures: the
+    /// one-output KL y·ln(y/x) is the two-category KL at y = 1 (no dropped
+    /// term) and at x = y (both 0), and differs from it elsewhere, by the
+    /// dropped (1 − y)·ln((1 − y)/(1 − x)).
+    #[test]
+    fn the_sigmoid_kl_is_the_bernoulli_kl_only_at_y_one_or_x_y() {
+        use crate::claims::Comparison;
+        use crate::claims::failure::assert_fails;
+        use crate::measures::Reference;
+        for case in [(1.0, 0.3), (0.35, 0.35), (1.0, 0.95)] {
+            let mut w = Worst::new();
+            assert_eq!(
+                sigmoid_is_bernoulli_kl(&Reference, &case, &mut w),
+                Ok(()),
+                "{case:?}"
+            );
+            assert_eq!(w.comparisons(), 1);
+        }
+        assert_fails(
+            sigmoid_is_bernoulli_kl(&Reference, &(0.05, 0.1), &mut Worst::new()),
+            Comparison::Close,
+            "y·ln(y/x) against the two-category KL of (y, 1 − y) and (x, 1 − x)",
+        );
+    }
 
     /// y·u·(2 + 2|ln(y/x)|) at y = ½, x = ¼ (y/x = 2 exactly): u·(1 + ln 2);
     /// at x = y: 2u·y. (y, x are twentieths in (0, 1), never 0.)

@@ -176,6 +176,26 @@ mod tests {
         );
     }
 
+    /// Both sides of the searched statement (3): without a position where
+    /// p = 0 = q, PyTorch's evaluation is the KL; with one it is NaN.
+    #[test]
+    fn the_torch_style_sum_is_the_kl_unless_zeros_meet() {
+        use crate::measures::Reference;
+        let mut w = Worst::new();
+        let fine = (vec![0.5, 0.5, 0.0], vec![0.25, 0.25, 0.5]);
+        assert_eq!(torch_style_is_kl(&Reference, &fine, &mut w), Ok(()));
+        assert_eq!(w.comparisons(), 1);
+        assert_fails(
+            torch_style_is_kl(
+                &Reference,
+                &(vec![1.0, 0.0], vec![1.0, 0.0]),
+                &mut Worst::new(),
+            ),
+            Comparison::Close,
+            "xlogy(p, p) − p·ln q summed, against KL(p‖q)",
+        );
+    }
+
     /// The torch-style bound against its documented formula.
     #[test]
     fn torch_style_bound_follows_its_formula() {
