@@ -8,7 +8,7 @@ mod continuous;
 mod normal_bins;
 
 use super::harness::{
-    CONTRACT, U, Worst, condition, decomposition_bound, property, quickcheck_property,
+    U, Worst, condition, decomposition_bound, property, quickcheck_property,
 };
 use super::{
     Claim, Context, Counterexample, Evidence, Expectation, Implementation, holds_evidence,
@@ -109,10 +109,10 @@ fn discrete_case(
     //   compensated sum (2u + γ²ₙ), the division by n (u): 5u + γ²ₙ;
     // - p̂ₖ = fl(cₖ/n) is cₖ/n within u relative: u·C between the exact CE
     //   of the stored p̂ₙ and the exact mean NLL;
-    // - the CE of the stored vectors within the contract, 4u·C.
+    // - the CE of the stored vectors within the contract's allowance.
     // A further u·C covers the second-order products of these.
     let c = condition(&p_hat, q);
-    let risk_ce = risk_ce_bound(n, c.cross_entropy.max(risk));
+    let risk_ce = risk_ce_bound(n, c.cross_entropy.max(risk)) + c.allowance.cross_entropy;
     w.close("R̂ₙ(q) − CE(p̂ₙ, q)", risk, ce, risk_ce)?;
 
     // Risk against H(p̂ₙ) + KL(p̂ₙ‖q): the bound above plus claim 1's bound
@@ -137,10 +137,11 @@ fn risk_nll_bound(n: usize, k: usize, value: f64) -> f64 {
 }
 
 /// The bound on |R̂ₙ − CE(p̂ₙ, q)| relative to C = Σp̂ₖ|ln qₖ| (or the risk,
-/// if larger): the risk's 5u + γₙ² (logs, compensated sum, division), p̂ₖ's
-/// u, the contract's 4u and u for the second-order products.
+/// if larger), without the measure's own allowance: the risk's 5u + γₙ²
+/// (logs, compensated sum, division), p̂ₖ's u and u for the second-order
+/// products.
 fn risk_ce_bound(n: usize, scale: f64) -> f64 {
-    (5.0 * U + gamma(n).powi(2) + U + CONTRACT + U) * scale
+    (5.0 * U + gamma(n).powi(2) + U + U) * scale
 }
 fn show_discrete(sample: &[usize], q: &[f64], m: &dyn Implementation) -> Counterexample {
     let mut rows = vec![("n".to_string(), sample.len().to_string())];
@@ -286,7 +287,7 @@ mod tests {
                 (got - want).abs() <= 8.0 * U * want,
                 "n = {n}: {got:e} vs {want:e}"
             );
-            let want = (11.0 * U + g * g) * 1.5;
+            let want = (7.0 * U + g * g) * 1.5;
             let got = risk_ce_bound(n, 1.5);
             assert!(
                 (got - want).abs() <= 8.0 * U * want,
