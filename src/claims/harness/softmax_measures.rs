@@ -3,10 +3,10 @@
 //! and differentiate softmax families (4 and 5).
 
 use super::contract;
-use crate::measures::Measure;
 use crate::claims::CheckFailure;
 use crate::claims::Implementation;
 use crate::claims::failure::failed_in;
+use crate::measures::Measure;
 use crate::measures::normalize;
 use crate::models::TINY;
 use crate::models::objectives::Divergence;
