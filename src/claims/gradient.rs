@@ -361,8 +361,11 @@ fn batchmean_gradient(
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
     let (pv, zv) = (p.to_vec(), z.to_vec());
-    let one = match m.cross_entropy_logits_grad_rows(&[pv.clone()], &[zv.clone()], Reduction::None)
-    {
+    let one = match m.cross_entropy_logits_grad_rows(
+        std::slice::from_ref(&pv),
+        std::slice::from_ref(&zv),
+        Reduction::None,
+    ) {
         Err(Refusal::Unsupported) => return Ok(()),
         other => other.map_err(failed_in("the gradient rejected a valid pair"))?,
     };
