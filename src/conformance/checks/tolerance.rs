@@ -5,8 +5,7 @@
 //! The one accuracy contract of the crate, stated and derived in the docs of
 //! [`Implementation`](crate::measures::Implementation#the-accuracy-contract)
 //! and shared with the claim catalogue: a value within
-//! [`contract_bound`](crate::measures::contract_bound), a gradient entry
-//! within [`contract_gradient_bounds`](crate::measures::contract_gradient_bounds).
+//! [`contract_bound`], a gradient entry within [`contract_gradient_bounds`].
 //! The kit compares with the crate's own values, which add their own error:
 //! 2⁻⁵²·|exact| for a value (within one ULP), 1.01·2⁻⁵³·[qᵢ·(…) + pᵢ] for a
 //! gradient entry (the same form at 2⁻⁵³).
