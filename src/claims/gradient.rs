@@ -2,11 +2,14 @@
 //! gradient in the logits, softmax(z) − p, and gradient descent on either
 //! produces the same iterates.
 //!
-//! The crate's gradient is compared with central differences of the crate's
-//! logit-parameterized CE and KL, and of the measures under test; the descent
-//! runs CE's gradient (in the logits) and KL's (by the chain rule through
-//! the probabilities, [`crate::models::objectives::SoftmaxKl`]) side by side
-//! ([`descent`]).
+//! The gradient under test (the measures' own, or softmax(z) − p when they
+//! offer none) is compared with central differences of the measured CE from
+//! logits and of the crate's logit-parameterized KL at logits up to ±1e4, and
+//! of the measured CE and KL of probability vectors at moderate logits; its
+//! `batchmean` form is compared with the per-row one. The descent runs CE's
+//! gradient (in the logits) and KL's (by the chain rule through the
+//! probabilities, [`crate::models::objectives::SoftmaxKl`]) side by side
+//! ([`descent`]) and measures where they arrive.
 
 mod descent;
 
@@ -15,11 +18,13 @@ use crate::claims::failure::{failed, failed_in};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use super::harness::{U, Worst, measured, property, row};
+use super::harness::{U, Worst, contract, measured, property, row};
 use super::{
     Claim, Context, Counterexample, Evidence, Expectation, Implementation, holds_evidence,
 };
-use crate::measures;
+use crate::measures::{
+    self, Arithmetic, Measure, Reduced, Reduction, Refusal, contract_gradient_bounds,
+};
 use crate::models::linalg::gamma;
 use crate::models::objectives::Divergence;
 use crate::models::{TINY, softmax_cross_entropy_grad, softmax_relative_errors};
@@ -163,10 +168,10 @@ fn compare_with_differences(
     z: &[f64],
     coords: &[usize],
 ) -> Result<(), CheckFailure> {
-    let g = softmax_cross_entropy_grad(p, z).map_err(failed_in("rejected a valid pair"))?;
     let q = measures::softmax(z).map_err(failed("softmax"))?;
     let rel = softmax_relative_errors(z, &q);
     let mass = crate::numerics::compensated_sum(p);
+    let g = softmax_cross_entropy_grad(p, z).map_err(failed_in("rejected a valid pair"))?;
     let (_, e0) = eval(z)?;
     for &j in coords {
         let (q_up, rest_up) = q_bounds(&q, &rel, j);
@@ -183,6 +188,70 @@ fn compare_with_differences(
         )?;
     }
     Ok(())
+}
+
+/// The gradient under test: the measures' `cross_entropy_logits_grad_rows`
+/// (one row under `none`) with its allowance per entry, or, when they do not
+/// offer it, the crate's softmax(z) − p (`None`: its error is
+/// [`gradient_error`]). The exact gradient of CE(p, softmax z) is P·q − p for
+/// stored p of mass P ≠ 1, while the contract bounds the distance to q − p:
+/// the allowance adds 1.01·(|P̃ − 1| + 3u)·qⱼ (q within 1 % of the computed
+/// q̃ here).
+#[allow(clippy::type_complexity)]
+fn gradient_under_test(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+    q: &[f64],
+    mass: f64,
+) -> Result<(Vec<f64>, Option<Vec<f64>>), CheckFailure> {
+    match m.cross_entropy_logits_grad_rows(&[p.to_vec()], &[z.to_vec()], Reduction::None) {
+        Err(Refusal::Unsupported) => Ok((
+            softmax_cross_entropy_grad(p, z).map_err(failed_in("rejected a valid pair"))?,
+            None,
+        )),
+        Err(e) => Err(failed_in("the gradient rejected a valid pair")(e)),
+        Ok(rows) => {
+            let Some(g) = rows.into_iter().next().filter(|r| r.len() == p.len()) else {
+                return Err(CheckFailure::require(
+                    "one gradient row of the logits' length",
+                    "the gradient of one row did not come back as one row".to_string(),
+                ));
+            };
+            let off = (mass - 1.0).abs() + 3.0 * U;
+            let allowance =
+                contract_gradient_bounds(Arithmetic::F64, p, z, 1, Reduction::None, 0.0)
+                    .into_iter()
+                    .zip(q)
+                    .map(|(b, qj)| b + 1.01 * 1.01 * off * qj)
+                    .collect();
+            Ok((g, Some(allowance)))
+        }
+    }
+}
+
+/// The gradient under test against softmax(z) − p, per row under `none` and
+/// under `batchmean`: cheap comparisons, in a property of their own so that
+/// a failing case shrinks quickly.
+fn gradient_case(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    closed_form_gradient(m, p, z, w)?;
+    batchmean_gradient(m, p, z, w)?;
+    // An implementation without a gradient compared nothing above: the
+    // statement's closed form is then the crate's, checked by
+    // `analytic_case`; record that this case compared the logits' CE.
+    let (value, allowance) = measured_logits_value(m, p, z)?;
+    let exact = measures::cross_entropy_logits(p, z).map_err(failed("cross_entropy_logits"))?;
+    w.close(
+        "measured CE from logits against the crate's",
+        value,
+        exact,
+        allowance + 2.0 * U * exact.abs(),
+    )
 }
 
 /// Up to six coordinates: first, last, largest and smallest logit, largest
@@ -204,6 +273,36 @@ fn probe_coordinates(p: &[f64], z: &[f64]) -> Vec<usize> {
     c
 }
 
+/// CE(p, softmax z) from the measures under test (their
+/// `cross_entropy_logits_rows`, one row under `none`), within the contract's
+/// allowance ([`contract`]).
+fn measured_logits_value(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+) -> Result<(f64, f64), CheckFailure> {
+    let answer = m
+        .cross_entropy_logits_rows(&[p.to_vec()], &[z.to_vec()], Reduction::None)
+        .map_err(failed_in("CE from logits rejected a valid pair"))?;
+    match answer {
+        Reduced::PerRow(v) if v.len() == 1 => {
+            Ok((v[0], contract(Measure::CrossEntropyLogits, p, z)))
+        }
+        other => Err(CheckFailure::require(
+            "CE from logits of one row gives one value",
+            format!("CE from logits of one row under `none` gave {other:?}"),
+        )),
+    }
+}
+
+/// The crate's logit forms of CE and KL at logits up to ±1e4: their central
+/// differences against softmax(z) − p, which [`gradient_case`] compares with
+/// the gradient under test and the measured CE from logits. (Central
+/// differences of the measured CE from logits would resolve only about
+/// 2e−6 there: the contract allows an error of (2n + 4)u·C with C ≈ 2·10⁴,
+/// and a difference quotient divides it by the step. The trait offers KL of
+/// probability vectors only, which [`differences_case`] differentiates at
+/// moderate logits.)
 fn analytic_case(p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), CheckFailure> {
     let coords = probe_coordinates(p, z);
     for which in [Divergence::CrossEntropy, Divergence::Kl] {
@@ -216,6 +315,84 @@ fn analytic_case(p: &[f64], z: &[f64], w: &mut Worst) -> Result<(), CheckFailure
             z,
             &coords,
         )?;
+    }
+    Ok(())
+}
+
+/// The gradient under test against the statement's softmax(z) − p, computed
+/// by the crate: the first within its allowance of P·q − p, the second
+/// within [`gradient_error`] of it, so within their sum of each other.
+/// Nothing to compare when the measures offer no gradient.
+fn closed_form_gradient(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let q = measures::softmax(z).map_err(failed("softmax"))?;
+    let rel = softmax_relative_errors(z, &q);
+    let mass = crate::numerics::compensated_sum(p);
+    let (g, allowance) = gradient_under_test(m, p, z, &q, mass)?;
+    let Some(allowance) = allowance else {
+        return Ok(());
+    };
+    let crate_g = softmax_cross_entropy_grad(p, z).map_err(failed_in("rejected a valid pair"))?;
+    for j in 0..p.len() {
+        w.close(
+            &format!("gradient under test, entry {j}, against softmax(z) − p"),
+            g[j],
+            crate_g[j],
+            allowance[j] + gradient_error(&q, &rel, mass, crate_g[j], j),
+        )?;
+    }
+    Ok(())
+}
+
+/// The gradient under test of a batch of two equal rows under `batchmean`
+/// against half its gradient of one row under `none` ((softmax z − p)/R
+/// with R = 2, see [`Implementation`]): both within the contract's
+/// allowance of the exact values, and halving is exact, so within the sum
+/// of the two allowances (the batchmean one's already divided by R).
+/// Nothing to compare when the gradient is not offered.
+fn batchmean_gradient(
+    m: &dyn Implementation,
+    p: &[f64],
+    z: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let (pv, zv) = (p.to_vec(), z.to_vec());
+    let one = match m.cross_entropy_logits_grad_rows(
+        std::slice::from_ref(&pv),
+        std::slice::from_ref(&zv),
+        Reduction::None,
+    ) {
+        Err(Refusal::Unsupported) => return Ok(()),
+        other => other.map_err(failed_in("the gradient rejected a valid pair"))?,
+    };
+    let two = m
+        .cross_entropy_logits_grad_rows(&[pv.clone(), pv], &[zv.clone(), zv], Reduction::BatchMean)
+        .map_err(failed_in("the batchmean gradient rejected a valid batch"))?;
+    let single = contract_gradient_bounds(Arithmetic::F64, p, z, 1, Reduction::None, 0.0);
+    let mean = contract_gradient_bounds(Arithmetic::F64, p, z, 2, Reduction::BatchMean, 0.0);
+    let shape_ok = one.len() == 1
+        && two.len() == 2
+        && one[0].len() == p.len()
+        && two.iter().all(|r| r.len() == p.len());
+    w.require(shape_ok, || {
+        CheckFailure::require(
+            "one gradient row per row",
+            "the gradient's rows do not have the batch's shape".to_string(),
+        )
+    })?;
+    for row in &two {
+        for j in 0..p.len() {
+            w.close(
+                &format!("batchmean gradient of two equal rows, entry {j}, against half the gradient of one"),
+                row[j],
+                one[0][j] / 2.0,
+                mean[j] + single[j] / 2.0,
+            )?;
+        }
     }
     Ok(())
 }
@@ -280,6 +457,13 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
         |(p, z), w| analytic_case(p, z, w),
     )
     .shown(|(p, z)| show_logits(p, z));
+    let under_test = property(
+        ctx,
+        "gradient-equivalence/gradient-under-test",
+        arb_distribution_and_logits(),
+        |(p, z), w| gradient_case(m, p, z, w),
+    )
+    .shown(|(p, z)| show_logits(p, z));
     let differences = property(
         ctx,
         "gradient-equivalence/finite-differences",
@@ -299,6 +483,7 @@ fn check_gradient(ctx: &Context<'_>) -> Evidence {
         rows: vec![row("p", fmt_vec(p)), row("z₀", fmt_vec(start))],
     });
     holds_evidence(vec![
+        ("gradient-under-test", under_test),
         ("analytic", analytic),
         ("finite-differences", differences),
         ("gradient-descent", descent),

@@ -134,6 +134,73 @@ fn one_value(op: &'static str, answer: Answer<Reduced>) -> Answer<f64> {
 ///
 /// (ℓₛ depends on zᵣ only for s = r.) It holds for any p that sums to one.
 ///
+/// # The accuracy contract
+///
+/// One contract holds an implementation to account, in the claim catalogue
+/// and in the conformance kit alike ([`contract_bound`],
+/// [`contract_gradient_bounds`]). Every value is a sum of n terms; for each
+/// measure a condition quantity C bounds what rounding can do to it (terms
+/// with pᵢ = 0 are 0; [`contract_condition`]):
+///
+/// ```text
+/// entropy               C = Σᵢ pᵢ·(|ln pᵢ| + 1)
+/// cross-entropy         C = Σᵢ pᵢ·(|ln qᵢ| + 1)
+/// KL divergence         C = Σᵢ pᵢ·(|ln pᵢ| + |ln qᵢ| + 1)
+/// CE from logits        C = Σᵢ pᵢ·(|zᵢ| + maxⱼ|zⱼ| + ln Σⱼ exp(zⱼ − max z) + 1)
+/// ```
+///
+/// Why, term by term: a library logarithm or exponential is within one ULP
+/// (2u relative); a quotient, difference, sum or product adds u relative;
+/// and an argument of ln that is off by a relative u moves ln by u absolute
+/// (the "+1"). So in each of the usual forms — pᵢ·ln(pᵢ/qᵢ),
+/// pᵢ·(ln pᵢ − ln qᵢ), CE − H — a term is within 4u of its share of C. The
+/// log-sum-exp term pᵢ·(max z + ln S − zᵢ), S = Σⱼ exp(zⱼ − max z), rounds
+/// ln S (2u·ln S, plus S's own relative error (n + 1)u), then max z + ln S
+/// and the difference (u times at most |zᵢ| + max|z| + ln S each): within
+/// (n + 5)u of its share. The n terms are then summed: recursive summation in
+/// any order adds at most (n − 1)u·Σ|terms| (Higham, *Accuracy and Stability
+/// of Numerical Algorithms*, 2nd ed., §4.2; pairwise and compensated sums do
+/// better). So, with k = 4 (k = n + 5 for logits),
+///
+/// ```text
+/// |computed − exact| ≤ (k + n − 1)·u·C + 2·u_in·C + n·η
+/// ```
+///
+/// with u the arithmetic's unit roundoff (2⁻⁵³ or 2⁻²⁴), u_in the relative
+/// rounding of the inputs (0 in f64, 2⁻²⁴ in f32: the first-order change of
+/// each term under pᵢ → pᵢ(1 + ε), qᵢ → qᵢ(1 + ε), zᵢ → zᵢ(1 + ε) is at most
+/// u_in times its share of C for CE, entropy and logits, and 2·u_in for KL),
+/// and η the smallest normal number (a result that underflows may be flushed
+/// to zero). "exact" is the exact value of the stored inputs.
+///
+/// **KL computed as CE − H is accepted.** It loses all relative accuracy
+/// when q ≈ p (its error is u·(H + CE), its value may be 10⁻¹² or less), but
+/// so does every termwise form that real libraries use and that nobody would
+/// call wrong: PyTorch's `kl_div` computes pᵢ·(ln pᵢ − ln qᵢ) term by term,
+/// each term off by about u·pᵢ(|ln pᵢ| + |ln qᵢ|) even where it nearly
+/// vanishes. A contract relative to Σ|pᵢ ln(pᵢ/qᵢ)| (which only the crate's
+/// own log-ratio form meets) would fail those correct implementations near
+/// p = q; this one does not, and still catches a scaled, shifted, swapped,
+/// clipped or wrongly reduced measure far from p = q. What it gives up: near
+/// p = q a KL error of a few u·C (C ≈ H + CE, not KL) is not an error.
+///
+/// The gradient of the logits' CE, gᵢ = qᵢ − pᵢ with qᵢ = softmax(z)ᵢ =
+/// exp(zᵢ − max z − ln S): the argument of exp is formed as
+/// (zᵢ − max z) − ln S or zᵢ − (max z + ln S): two roundings, together at
+/// most u·(2|zᵢ| + 2·max|z| + 2·ln S), plus the error of ln S itself,
+/// 2u·ln S + (n + 1)u. exp turns an absolute error δ of its argument into a
+/// relative error e^δ − 1 ≤ 1.01·δ of qᵢ (δ < 0.01 for |z| ≤ 1e4 and
+/// n ≤ 10⁴, even in f32); exp's own ULP, a quotient by S (in the form
+/// exp(zᵢ − max z)/S, whose S error is the same (n + 1)u) and the final
+/// subtraction add 4u·qᵢ + u·pᵢ. Hence
+///
+/// ```text
+/// |ĝᵢ − gᵢ| ≤ 1.01·u·[qᵢ·(2|zᵢ| + 2·max|z| + 4·ln S + n + 5) + pᵢ] + 2·u_in·[qᵢ·(|zᵢ| + max|z|) + pᵢ] + 2η
+/// ```
+///
+/// and under `batchmean` that bound divided by R, plus u·|gᵢ|/R for the
+/// division.
+///
 /// Methods take `&self`, and an implementation is `Sync` (the claims run
 /// cases on several threads): one with state (a process, a cache) keeps it
 /// behind a `Mutex` or another thread-safe interior mutability.
@@ -239,6 +306,159 @@ pub trait Implementation: Sync {
             self.kl_divergence_rows(&[p.to_vec()], &[q.to_vec()], Reduction::None),
         )
     }
+}
+
+/// A measure the accuracy contract (see [`Implementation`]) bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// H(p).
+    Entropy,
+    /// CE(p, q).
+    CrossEntropy,
+    /// KL(p‖q).
+    KlDivergence,
+    /// CE(p, softmax z).
+    CrossEntropyLogits,
+}
+
+/// The arithmetic an implementation computes in, as the accuracy contract
+/// needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Arithmetic {
+    /// u: 2⁻⁵³ for f64, 2⁻²⁴ for f32.
+    pub unit_roundoff: f64,
+    /// The relative rounding of each input on its way in: 0 for f64, 2⁻²⁴
+    /// for f32.
+    pub input_roundoff: f64,
+    /// η, the smallest positive normal number: a result below it may be
+    /// flushed to zero.
+    pub underflow: f64,
+}
+
+impl Arithmetic {
+    /// IEEE binary64 throughout.
+    pub const F64: Arithmetic = Arithmetic {
+        unit_roundoff: f64::EPSILON / 2.0,
+        input_roundoff: 0.0,
+        underflow: f64::MIN_POSITIVE,
+    };
+    /// IEEE binary32, inputs rounded to it on their way in.
+    pub const F32: Arithmetic = Arithmetic {
+        unit_roundoff: f32::EPSILON as f64 / 2.0,
+        input_roundoff: f32::EPSILON as f64 / 2.0,
+        underflow: f32::MIN_POSITIVE as f64,
+    };
+}
+
+/// The condition quantity C of one row of `measure` (see [the contract](Implementation#the-accuracy-contract)):
+/// `second` is q (or the logits z; empty for the entropy). +∞ on a support
+/// mismatch of CE or KL (pᵢ > 0 = qᵢ).
+///
+/// # Example
+/// ```
+/// use logloss_proofs::measures::{Measure, contract_condition};
+/// // C = Σ p(|ln p| + 1) = H(p) + 1 for the entropy of p without zeros.
+/// let c = contract_condition(Measure::Entropy, &[0.5, 0.5], &[]);
+/// assert!((c - (std::f64::consts::LN_2 + 1.0)).abs() < 1e-15);
+/// ```
+pub fn contract_condition(measure: Measure, p: &[f64], second: &[f64]) -> f64 {
+    let ln_abs = |x: f64| x.ln().abs();
+    match measure {
+        Measure::Entropy => p
+            .iter()
+            .filter(|&&a| a > 0.0)
+            .map(|&a| a * (ln_abs(a) + 1.0))
+            .sum(),
+        Measure::CrossEntropy => p
+            .iter()
+            .zip(second)
+            .filter(|&(&a, _)| a > 0.0)
+            .map(|(&a, &b)| a * (ln_abs(b) + 1.0))
+            .sum(),
+        Measure::KlDivergence => p
+            .iter()
+            .zip(second)
+            .filter(|&(&a, _)| a > 0.0)
+            .map(|(&a, &b)| a * (ln_abs(a) + ln_abs(b) + 1.0))
+            .sum(),
+        Measure::CrossEntropyLogits => {
+            let (abs_max, ln_s) = logit_scale(second);
+            p.iter()
+                .zip(second)
+                .map(|(&a, &z)| a * (z.abs() + abs_max + ln_s + 1.0))
+                .sum()
+        }
+    }
+}
+
+/// (max|zⱼ|, ln Σⱼ exp(zⱼ − max z)) of a logit row.
+pub(crate) fn logit_scale(z: &[f64]) -> (f64, f64) {
+    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let abs_max = z.iter().map(|x| x.abs()).fold(0.0, f64::max);
+    let s: f64 = z.iter().map(|&x| (x - max).exp()).sum();
+    (abs_max, s.ln())
+}
+
+/// The accuracy contract's bound on |computed − exact| for one row of
+/// `measure` with `n` entries and condition `c` ([`contract_condition`]):
+/// ((k + n − 1)·u + 2·u_in)·C + n·η, k = 4 (n + 5 for logits). See [the
+/// contract](Implementation#the-accuracy-contract) for the derivation.
+///
+/// # Example
+/// ```
+/// use logloss_proofs::measures::{Arithmetic, Measure, contract_bound};
+/// // n = 2 in f64: 5u·C + 2η.
+/// let b = contract_bound(Arithmetic::F64, Measure::KlDivergence, 2, 1.0);
+/// assert_eq!(b, 5.0 * f64::EPSILON / 2.0 + 2.0 * f64::MIN_POSITIVE);
+/// ```
+pub fn contract_bound(arithmetic: Arithmetic, measure: Measure, n: usize, c: f64) -> f64 {
+    let n = n as f64;
+    // Per term: 4u for the probability forms, (n + 5)u for log-sum-exp;
+    // then (n − 1)u for the sum of the n terms.
+    let per_term = match measure {
+        Measure::CrossEntropyLogits => n + 5.0,
+        Measure::Entropy | Measure::CrossEntropy | Measure::KlDivergence => 4.0,
+    };
+    let u = arithmetic.unit_roundoff;
+    // ((k + n − 1)·u + 2u_in)·C: one product, so that C = +∞ (a support
+    // mismatch) gives +∞, never 0·∞.
+    ((per_term + n - 1.0) * u + 2.0 * arithmetic.input_roundoff) * c + n * arithmetic.underflow
+}
+
+/// The accuracy contract's bound on each gradient entry of one row of the
+/// logits' CE, in a batch of `rows` rows under `reduction` (see [the
+/// contract](Implementation#the-accuracy-contract)); `extra_unit` is added
+/// to u in the first term (a reference's own rounding, 0 for the contract
+/// alone).
+pub fn contract_gradient_bounds(
+    arithmetic: Arithmetic,
+    p: &[f64],
+    z: &[f64],
+    rows: usize,
+    reduction: Reduction,
+    extra_unit: f64,
+) -> Vec<f64> {
+    let (u, u_in, eta) = (
+        arithmetic.unit_roundoff,
+        arithmetic.input_roundoff,
+        arithmetic.underflow,
+    );
+    let (abs_max, ln_s) = logit_scale(z);
+    let n = p.len() as f64;
+    let q = super::softmax(z).unwrap_or_else(|_| vec![0.0; z.len()]);
+    p.iter()
+        .zip(z)
+        .zip(&q)
+        .map(|((&pi, &zi), &qi)| {
+            let a = qi * (2.0 * zi.abs() + 2.0 * abs_max + 4.0 * ln_s + n + 5.0) + pi;
+            let b = qi * (zi.abs() + abs_max) + pi;
+            let bound = 1.01 * (u + extra_unit) * a + 2.0 * u_in * b + 2.0 * eta;
+            match reduction {
+                Reduction::BatchMean => (bound + u * (qi - pi).abs()) / rows as f64,
+                Reduction::None | Reduction::Sum => bound,
+            }
+        })
+        .collect()
 }
 
 /// The crate's own measures ([`crate::measures`]) as an [`Implementation`]:

@@ -5,7 +5,7 @@
 use super::normal_bins::{BinProbability, normal_bin_probability};
 use crate::claims::CheckFailure;
 use crate::claims::failure::failed_in;
-use crate::claims::harness::{CONTRACT, HALF_LN_2PI, U, Worst, condition};
+use crate::claims::harness::{HALF_LN_2PI, U, Worst, condition};
 use crate::claims::{Counterexample, Implementation};
 use crate::measures::normalize;
 use crate::numerics::format::first_eight as shown;
@@ -99,8 +99,8 @@ fn binned(
     // p̂ = fl(c/n) is within u relative of the exact count ratio p*: it moves
     // CE by at most u·Σp̂|ln q|. The KL of the stored vectors is
     // CE(p̂, q̃) − H(p̂), within its contract of the computed one.
-    let ce_error = CONTRACT * c.cross_entropy + U * c.cross_entropy + q_error;
-    let kl_error = CONTRACT * c.kl + U * c.cross_entropy + q_error;
+    let ce_error = c.allowance.cross_entropy + U * c.cross_entropy + q_error;
+    let kl_error = c.allowance.kl + U * c.cross_entropy + q_error;
     // Discretization: q_h/h = q(ξ) for some ξ in the bin (mean value theorem
     // for integrals), and |ln q(x) − ln q(ξ)| ≤ h·max_bin |t − μ|/σ² since
     // (ln q)′(t) = −(t − μ)/σ². Computed with a few roundings: 1 + 8u.

@@ -8,10 +8,10 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 use crate::claims::Implementation;
-use crate::claims::harness::{CONTRACT, U, Worst, agree, measured};
-use crate::measures::{self, normalize};
+use crate::claims::harness::{U, Worst, agree, contract, measured};
+use crate::measures::{self, Measure, normalize};
 use crate::models::linalg::norm2_up;
-use crate::models::objectives::{Divergence, SoftmaxKl, xlogx};
+use crate::models::objectives::{Divergence, SoftmaxKl};
 use crate::models::{Objective, SoftmaxCrossEntropy, softmax_relative_errors};
 
 /// Gradient-descent iterations.
@@ -71,12 +71,6 @@ fn step_error(gradient_error: &[f64], next: &[f64]) -> f64 {
 /// covers the rounding of the sums that formed `step` and this one.
 fn accumulate(bound: f64, step: f64) -> f64 {
     (bound + step) * (1.0 + 4.0 * U)
-}
-
-/// The contract 4u·Σ|tᵢ| of a measure whose exact terms are `terms`
-/// (1.01 for the sum's rounding).
-fn contract_error(terms: &[f64]) -> f64 {
-    1.01 * CONTRACT * terms.iter().map(|t| t.abs()).sum::<f64>()
 }
 
 /// The ceiling of a computed difference a − b whose a has ceiling
@@ -144,7 +138,8 @@ pub(super) fn descent_case(
     let distance = norm2_up(&centred) + norm2_up(&v_err);
     let mass = crate::numerics::compensated_sum(p);
     let entropy = m.entropy(p).map_err(failed_in("H rejected a valid p"))?;
-    let e_entropy = contract_error(&p.iter().map(|&x| xlogx(x)).collect::<Vec<_>>());
+    // H(p) within the contract's allowance (1.01 for its own rounding).
+    let e_entropy = 1.01 * contract(Measure::Entropy, p, &[]);
     for (name, z, drift) in [("CE", &zc, drift_c), ("KL", &zk, drift_k)] {
         let q = measures::softmax(z).map_err(failed("softmax"))?;
         let rel = softmax_relative_errors(z, &q);
@@ -247,9 +242,6 @@ mod tests {
         // rounds to ½ + 3u.
         assert_eq!(difference_ceiling(0.25, 0.25, 0.0), 0.5 + U);
         assert_eq!(difference_ceiling(0.5, 0.0, -2.0), 0.5 + 3.0 * U);
-        // 1.01·4u·(½ + ¼): two roundings of a positive product.
-        let want = 1.01 * 4.0 * U * 0.75;
-        assert!((contract_error(&[-0.5, 0.25]) - want).abs() <= 2.0 * U * want);
         // ‖(3, 4)‖ = 5 and ‖(0, 2)‖ = 2, each rounded up by γ₄.
         let want = 5.0 * (1.0 + gamma(4)) + U * 2.0 * (1.0 + gamma(4)) * 1.01;
         assert!((step_error(&[3.0, 4.0], &[0.0, 2.0]) - want).abs() <= 4.0 * U * want);

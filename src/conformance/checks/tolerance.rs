@@ -1,59 +1,14 @@
-//! The tolerances the checks are held to, and their derivations.
+//! The tolerances the checks are held to.
 //!
-//! # The tolerance of one value
+//! # The tolerance of one value and of one gradient entry
 //!
-//! Every value is a sum of n terms. For each measure a condition quantity C
-//! bounds what rounding can do to it (terms with pᵢ = 0 are 0):
-//!
-//! ```text
-//! entropy               C = Σᵢ pᵢ·(|ln pᵢ| + 1)
-//! cross-entropy         C = Σᵢ pᵢ·(|ln qᵢ| + 1)
-//! KL divergence         C = Σᵢ pᵢ·(|ln pᵢ| + |ln qᵢ| + 1)
-//! CE from logits        C = Σᵢ pᵢ·(|zᵢ| + maxⱼ|zⱼ| + ln Σⱼ exp(zⱼ − max z) + 1)
-//! ```
-//!
-//! Why, term by term: a library logarithm or exponential is within one ULP
-//! (2u relative); a quotient, difference, sum or product adds u relative;
-//! and an argument of ln that is off by a relative u moves ln by u absolute
-//! (the "+1"). So in each of the usual forms — pᵢ·ln(pᵢ/qᵢ),
-//! pᵢ·(ln pᵢ − ln qᵢ), CE − H — a term is within 4u of its share of C. The
-//! log-sum-exp term pᵢ·(max z + ln S − zᵢ), S = Σⱼ exp(zⱼ − max z), rounds
-//! ln S (2u·ln S, plus S's own relative error (n + 1)u), then max z + ln S
-//! and the difference (u times at most |zᵢ| + max|z| + ln S each): within
-//! (n + 5)u of its share. The n terms are then summed: recursive summation in
-//! any order adds at most (n − 1)u·Σ|terms| (Higham, *Accuracy and Stability
-//! of Numerical Algorithms*, 2nd ed., §4.2; pairwise and compensated sums do
-//! better). So, with k = 4 (k = n + 5 for logits),
-//!
-//! ```text
-//! |computed − exact| ≤ (k + n − 1)·u·C + 2·u_in·C + n·η + 2·2⁻⁵³·|exact|
-//! ```
-//!
-//! with u the precision's unit roundoff (2⁻⁵³ or 2⁻²⁴), u_in the relative
-//! rounding of the inputs (0 in f64, 2⁻²⁴ in f32: the first-order change of
-//! each term under pᵢ → pᵢ(1 + ε), qᵢ → qᵢ(1 + ε), zᵢ → zᵢ(1 + ε) is at most
-//! u_in times its share of C for CE, entropy and logits, and 2·u_in for KL),
-//! η the smallest normal number (a result that underflows may be flushed to
-//! zero), and the last term the crate's own error (within about one ULP, see
-//! [`crate::measures`]).
-//!
-//! # The tolerance of one gradient entry
-//!
-//! gᵢ = qᵢ − pᵢ with qᵢ = softmax(z)ᵢ = exp(zᵢ − max z − ln S). The argument
-//! of exp is formed as (zᵢ − max z) − ln S or zᵢ − (max z + ln S): two
-//! roundings, together at most u·(2|zᵢ| + 2·max|z| + 2·ln S), plus the error
-//! of ln S itself, 2u·ln S + (n + 1)u. exp turns an absolute error δ of its
-//! argument into a relative error e^δ − 1 ≤ 1.01·δ of qᵢ (δ < 0.01 for
-//! |z| ≤ 1e4 and n ≤ 10⁴, even in f32); exp's own ULP, a quotient by S (in the
-//! form exp(zᵢ − max z)/S, whose S error is the same (n + 1)u) and the final
-//! subtraction add 4u·qᵢ + u·pᵢ. The reference softmax of this crate is
-//! within the same form at 2⁻⁵³. Hence
-//!
-//! ```text
-//! |ĝᵢ − gᵢ| ≤ 1.01·(u + 2⁻⁵³)·[qᵢ·(2|zᵢ| + 2·max|z| + 4·ln S + n + 5) + pᵢ] + 2·u_in·[qᵢ·(|zᵢ| + max|z|) + pᵢ] + 2η
-//! ```
-//!
-//! and under `batchmean` that bound divided by R, plus u·|gᵢ|/R for the division.
+//! The one accuracy contract of the crate, stated and derived in the docs of
+//! [`Implementation`](crate::measures::Implementation#the-accuracy-contract)
+//! and shared with the claim catalogue: a value within
+//! [`contract_bound`], a gradient entry within [`contract_gradient_bounds`].
+//! The kit compares with the crate's own values, which add their own error:
+//! 2⁻⁵²·|exact| for a value (within one ULP), 1.01·2⁻⁵³·[qᵢ·(…) + pᵢ] for a
+//! gradient entry (the same form at 2⁻⁵³).
 //!
 //! # Comparisons among the implementation's own answers
 //!
@@ -65,7 +20,10 @@
 use super::inputs::harness_fault;
 use crate::claims::{CheckFailure, U, Worst};
 use crate::conformance::{Op, Precision};
-use crate::measures::{self, Reduced, Reduction, softmax};
+use crate::measures::{
+    self, Arithmetic, Measure, Reduced, Reduction, contract_bound, contract_condition,
+    contract_gradient_bounds,
+};
 
 /// The crate's exact per-row values of `op`.
 pub(super) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<Vec<f64>, String> {
@@ -84,60 +42,35 @@ pub(super) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<
     }
 }
 
-/// The condition quantity C of one row (see the module docs); +∞ on a
-/// support mismatch of CE or KL.
-pub(crate) fn condition(op: Op, p: &[f64], second: &[f64]) -> f64 {
-    let ln_abs = |x: f64| x.ln().abs();
+/// The contract's measure for `op`.
+fn measure(op: Op) -> Measure {
     match op {
-        Op::Entropy => p
-            .iter()
-            .filter(|&&a| a > 0.0)
-            .map(|&a| a * (ln_abs(a) + 1.0))
-            .sum(),
-        Op::CrossEntropy => p
-            .iter()
-            .zip(second)
-            .filter(|&(&a, _)| a > 0.0)
-            .map(|(&a, &b)| a * (ln_abs(b) + 1.0))
-            .sum(),
-        Op::KlDivergence => p
-            .iter()
-            .zip(second)
-            .filter(|&(&a, _)| a > 0.0)
-            .map(|(&a, &b)| a * (ln_abs(a) + ln_abs(b) + 1.0))
-            .sum(),
-        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => {
-            let (abs_max, ln_s) = logit_scale(second);
-            p.iter()
-                .zip(second)
-                .map(|(&a, &z)| a * (z.abs() + abs_max + ln_s + 1.0))
-                .sum()
-        }
+        Op::Entropy => Measure::Entropy,
+        Op::CrossEntropy => Measure::CrossEntropy,
+        Op::KlDivergence => Measure::KlDivergence,
+        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => Measure::CrossEntropyLogits,
     }
 }
 
-/// (max|zⱼ|, ln Σⱼ exp(zⱼ − max z)) of a logit row.
-pub(super) fn logit_scale(z: &[f64]) -> (f64, f64) {
-    let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let abs_max = z.iter().map(|x| x.abs()).fold(0.0, f64::max);
-    let s: f64 = z.iter().map(|&x| (x - max).exp()).sum();
-    (abs_max, s.ln())
+/// The arithmetic of `precision`.
+fn arithmetic(precision: Precision) -> Arithmetic {
+    match precision {
+        Precision::F64 => Arithmetic::F64,
+        Precision::F32 => Arithmetic::F32,
+    }
 }
 
-/// The bound on |computed − exact| for one row of `op` with `n` entries and
-/// condition `c`, without the reference's own error (see the module docs).
+/// The condition quantity C of one row ([`contract_condition`]); +∞ on a
+/// support mismatch of CE or KL.
+pub(crate) fn condition(op: Op, p: &[f64], second: &[f64]) -> f64 {
+    contract_condition(measure(op), p, second)
+}
+
+/// The contract's bound on |computed − exact| for one row of `op` with `n`
+/// entries and condition `c` ([`contract_bound`]), without the reference's
+/// own error.
 pub(crate) fn value_bound(precision: Precision, op: Op, n: usize, c: f64) -> f64 {
-    let n = n as f64;
-    // Per term: 4u for the probability forms, (n + 5)u for log-sum-exp;
-    // then (n − 1)u for the sum of the n terms.
-    let per_term = match op {
-        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => n + 5.0,
-        Op::Entropy | Op::CrossEntropy | Op::KlDivergence => 4.0,
-    };
-    let u = precision.unit_roundoff();
-    // ((k + n − 1)·u + 2u_in)·C: one product, so that C = +∞ (a support
-    // mismatch) gives +∞, never 0·∞.
-    ((per_term + n - 1.0) * u + 2.0 * precision.input_roundoff()) * c + n * precision.underflow()
+    contract_bound(arithmetic(precision), measure(op), n, c)
 }
 
 /// The per-row bounds of `op` on a batch.
@@ -156,7 +89,9 @@ pub(super) fn row_bounds(
         .collect()
 }
 
-/// The bound on each gradient entry of one row (see the module docs).
+/// The bound on each gradient entry of one row: the contract's
+/// ([`contract_gradient_bounds`]) plus the reference's own rounding, the same
+/// form at 2⁻⁵³.
 pub(super) fn gradient_bounds(
     precision: Precision,
     p: &[f64],
@@ -164,27 +99,7 @@ pub(super) fn gradient_bounds(
     rows: usize,
     reduction: Reduction,
 ) -> Vec<f64> {
-    let (u, u_in, eta) = (
-        precision.unit_roundoff(),
-        precision.input_roundoff(),
-        precision.underflow(),
-    );
-    let (abs_max, ln_s) = logit_scale(z);
-    let n = p.len() as f64;
-    let q = softmax(z).unwrap_or_else(|_| vec![0.0; z.len()]);
-    p.iter()
-        .zip(z)
-        .zip(&q)
-        .map(|((&pi, &zi), &qi)| {
-            let a = qi * (2.0 * zi.abs() + 2.0 * abs_max + 4.0 * ln_s + n + 5.0) + pi;
-            let b = qi * (zi.abs() + abs_max) + pi;
-            let bound = 1.01 * (u + U) * a + 2.0 * u_in * b + 2.0 * eta;
-            match reduction {
-                Reduction::BatchMean => (bound + u * (qi - pi).abs()) / rows as f64,
-                Reduction::None | Reduction::Sum => bound,
-            }
-        })
-        .collect()
+    contract_gradient_bounds(arithmetic(precision), p, z, rows, reduction, U)
 }
 
 /// Compares one value with the exact one: infinities must match exactly,
@@ -222,6 +137,7 @@ pub(super) fn consistent(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measures::softmax;
     use crate::test_support::assert_near;
 
     /// The gradient bound, written out from the module docs for one row
