@@ -5,21 +5,20 @@
 
 use std::fmt;
 
-/// The kind of step of a check that failed: one of [`crate::claims::Worst`]'s
+/// The kind of step of a check that failed: one of the harness's
 /// comparisons, or a step that is not a comparison (a computation the check
 /// needed, the property runner, a refutation's search).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
-    /// |got − want| ≤ bound ([`crate::claims::Worst::close`]).
+    /// |got − want| ≤ bound.
     Close,
-    /// |got − want| ≤ approximation + rounding
-    /// ([`crate::claims::Worst::close_approx`]).
+    /// |got − want| ≤ approximation + rounding.
     CloseApprox,
-    /// value ≥ floor − slack ([`crate::claims::Worst::at_least`]).
+    /// value ≥ floor − slack.
     AtLeast,
     /// value ≤ ceiling (a ceiling that includes its own error bound).
     AtMost,
-    /// A condition ([`crate::claims::Worst::require`]).
+    /// A condition that must hold.
     Require,
     /// Not a comparison: a computation the check needed returned an error
     /// (code under test rejecting a valid input, a fit that could not

@@ -35,7 +35,7 @@ pub use crate::measures::Implementation;
 use crate::measures::Reference;
 pub use failure::{CheckFailure, Comparison, Found, Problem};
 pub(crate) use harness::gibbs_floor;
-pub use harness::{PropertyRun, U, Worst, property, quickcheck_property};
+pub(crate) use harness::{PropertyRun, Worst, property};
 pub use search::SearchStats;
 pub(crate) use search::{Search, search};
 pub use verdict::{Counterexample, Evidence, Expectation, Outcome, Part, Verdict};

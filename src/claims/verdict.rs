@@ -94,7 +94,8 @@ pub struct Part {
     pub search: bool,
     /// Cases it passed.
     pub cases: u64,
-    /// Comparisons those cases made ([`crate::claims::Worst::comparisons`]).
+    /// Comparisons those cases made (each bounded comparison or required
+    /// condition counts once).
     pub comparisons: u64,
     /// Its resolution ([`Evidence::resolution`], for this property alone).
     pub resolution: f64,

@@ -132,7 +132,7 @@ pub(super) fn stability(c: &CheckRun<'_, '_>) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::U;
+    use crate::numerics::U;
 
     /// The zero rows for p = (½, ½), q = (¼, ¾) and k = 1: the new category
     /// enters with 1/3 where it is positive, then the row is renormalized:

@@ -4,8 +4,9 @@
 use super::inputs::{arb_pair_rows, shown_pairs, split};
 use super::tolerance::{consistent, row_bounds};
 use super::{CheckRun, Part};
-use crate::claims::{U, gibbs_floor};
+use crate::claims::gibbs_floor;
 use crate::conformance::{Op, Precision};
+use crate::numerics::U;
 use crate::numerics::compensated_sum;
 
 /// `identity`: CE = H + KL among the implementation's own answers.

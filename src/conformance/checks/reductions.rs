@@ -3,10 +3,11 @@
 use super::inputs::{arb_logit_rows, arb_pair_rows, shown_pairs, split};
 use super::tolerance::{consistent, row_bounds};
 use super::{CheckRun, Part};
-use crate::claims::{CheckFailure, U, Worst};
+use crate::claims::{CheckFailure, Worst};
 use crate::conformance::{Op, Precision};
 use crate::measures::{Reduced, Reduction};
 use crate::numerics::NeumaierSum;
+use crate::numerics::U;
 
 /// The check of `sum` and `batchmean` against the per-row values `v` with
 /// per-row bounds `b` (see the derivation in [`super::tolerance`]).

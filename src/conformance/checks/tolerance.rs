@@ -18,12 +18,13 @@
 //! 2·Σᵣ bᵣ plus the rounding of a sum over R rows, (R − 1)·u·Σᵣ|vᵣ|.
 
 use super::inputs::harness_fault;
-use crate::claims::{CheckFailure, U, Worst};
+use crate::claims::{CheckFailure, Worst};
 use crate::conformance::{Op, Precision};
 use crate::measures::{
     self, Arithmetic, Measure, Reduced, Reduction, contract_bound, contract_condition,
     contract_gradient_bounds,
 };
+use crate::numerics::U;
 
 /// The crate's exact per-row values of `op`.
 pub(super) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<Vec<f64>, String> {
