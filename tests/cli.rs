@@ -1,26 +1,14 @@
 //! The `logloss-proofs` binary, run for real: outputs, JSON round-trips, and
 //! exit status 2 with one line on stderr for each kind of bad input.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+#[path = "common/binary.rs"]
+mod binary;
 
+use std::path::PathBuf;
+
+use binary::{binary, run, stderr, stdout};
 use logloss_proofs::measures::npy::to_npy_bytes;
 use logloss_proofs::measures::{cross_entropy, entropy, kl_divergence};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("utf-8")
-}
 
 /// Asserts status 2, empty stdout, and exactly one stderr line containing `needle`.
 fn assert_bad_input(args: &[&str], needle: &str) {
@@ -335,66 +323,35 @@ fn gap_json_has_the_documented_keys_and_infinity_as_a_string() {
 
 #[test]
 fn gap_and_kl_estimators_reject_bad_specifications() {
-    assert_bad_input(
-        &[
-            "gap",
-            "--model",
-            "gamma",
-            "--truth",
-            "normal:0,1",
-            "--n",
-            "10",
-        ],
+    // `gap --model MODEL --truth TRUTH REST…` is bad input naming `needle`.
+    let bad_gap = |model: &str, truth: &str, rest: &[&str], needle: &str| {
+        let mut args = vec!["gap", "--model", model, "--truth", truth];
+        args.extend(rest);
+        assert_bad_input(&args, needle);
+    };
+    bad_gap(
+        "gamma",
+        "normal:0,1",
+        &["--n", "10"],
         "unknown model family \"gamma\"",
     );
-    assert_bad_input(
-        &[
-            "gap",
-            "--model",
-            "normal",
-            "--truth",
-            "normal:0,0",
-            "--n",
-            "10",
-        ],
+    bad_gap(
+        "normal",
+        "normal:0,0",
+        &["--n", "10"],
         "SIGMA = 0 must be positive",
     );
-    assert_bad_input(
-        &[
-            "gap",
-            "--model",
-            "categorical",
-            "--truth",
-            "categorical:0.5,0.6",
-            "--n",
-            "10",
-        ],
+    bad_gap(
+        "categorical",
+        "categorical:0.5,0.6",
+        &["--n", "10"],
         "sums to 1.1",
     );
-    assert_bad_input(
-        &[
-            "gap",
-            "--model",
-            "normal",
-            "--truth",
-            "normal:0,1",
-            "--n",
-            "1",
-        ],
-        "n = 1 is too small",
-    );
-    assert_bad_input(
-        &[
-            "gap",
-            "--model",
-            "normal",
-            "--truth",
-            "normal:0,1",
-            "--n",
-            "10",
-            "--level",
-            "1.5",
-        ],
+    bad_gap("normal", "normal:0,1", &["--n", "1"], "n = 1 is too small");
+    bad_gap(
+        "normal",
+        "normal:0,1",
+        &["--n", "10", "--level", "1.5"],
         "level = 1.5",
     );
     assert_bad_input(
@@ -495,7 +452,7 @@ fn a_failed_write_of_the_results_is_an_error() {
         .write(true)
         .open("/dev/full")
         .expect("/dev/full exists on Linux");
-    let o = Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+    let o = binary()
         .args(["measure", "--p", "0.5,0.5", "--q", "0.25,0.75"])
         .stdout(full)
         .output()

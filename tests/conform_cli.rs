@@ -5,10 +5,15 @@
 //! These tests need `python3` (standard library only). Without it they fail,
 //! loudly: a conformance kit whose process path is never run is not tested.
 
+#[path = "common/binary.rs"]
+mod binary;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use binary::{run, stderr, stdout};
 
 /// Few cases keep each run near half a second; the trait tests
 /// (tests/conformance.rs) run the same bugs at more cases.
@@ -41,19 +46,9 @@ fn impls(variant: &str) -> String {
 
 fn conform(cmd: &str, extra: &[&str]) -> Output {
     require_python3();
-    Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
-        .args(["conform", "--cmd", cmd, "--cases", CASES])
-        .args(extra)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("utf-8")
+    let mut args = vec!["conform", "--cmd", cmd, "--cases", CASES];
+    args.extend(extra);
+    run(&args)
 }
 
 /// Asserts exit 0 with every check passed or (for `skipped`) skipped.

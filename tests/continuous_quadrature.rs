@@ -249,7 +249,7 @@ fn exponential_tail(t: f64, alpha: f64, beta: f64) -> Tail {
 /// Normal pairs `(μp, σp, μq, σq)` for the quadrature and Monte Carlo checks:
 /// a hand-picked list plus a seeded random sweep of moderate parameters.
 fn normal_pairs(seed: u64, random: usize) -> Vec<(f64, f64, f64, f64)> {
-    let mut pairs = vec![
+    let pairs = vec![
         (0.0, 1.0, 0.0, 1.0),
         (0.0, 1.0, 0.0, 1.000_001),
         (0.0, 1.0, 1.0e-6, 1.0),
@@ -258,15 +258,7 @@ fn normal_pairs(seed: u64, random: usize) -> Vec<(f64, f64, f64, f64)> {
         (-3.0, 4.0, 0.5, 0.25),
         (5.0, 0.1, 5.3, 0.2),
     ];
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for _ in 0..random {
-        let sp = rng.random_range(-3.0..3.0_f64).exp();
-        let sq = sp * rng.random_range(-1.5..1.5_f64).exp();
-        let mp = rng.random_range(-5.0..5.0);
-        let mq = mp + sq * rng.random_range(-4.0..4.0);
-        pairs.push((mp, sp, mq, sq));
-    }
-    pairs
+    location_scale_sweep(pairs, seed, random, |_, sq| sq)
 }
 
 fn exponential_pairs(seed: u64, random: usize) -> Vec<(f64, f64)> {
@@ -288,7 +280,7 @@ fn exponential_pairs(seed: u64, random: usize) -> Vec<(f64, f64)> {
 }
 
 fn laplace_pairs(seed: u64, random: usize) -> Vec<(f64, f64, f64, f64)> {
-    let mut pairs = vec![
+    let pairs = vec![
         (0.0, 1.0, 0.0, 1.0),
         (0.0, 1.0, 0.0, 1.000_001),
         (0.0, 1.0, 1.0e-6, 1.0),
@@ -297,13 +289,26 @@ fn laplace_pairs(seed: u64, random: usize) -> Vec<(f64, f64, f64, f64)> {
         (2.0, 0.5, -1.0, 3.0),
         (-3.0, 4.0, 0.5, 1.5),
     ];
+    location_scale_sweep(pairs, seed, random, |bp, _| bp)
+}
+
+/// `pairs` followed by `random` seeded location-scale pairs (μp, sp, μq, sq):
+/// sp = e^U(−3, 3), sq = sp·e^U(−1.5, 1.5), μp ~ U(−5, 5) and
+/// μq = μp + unit(sp, sq)·U(−4, 4), the unit of the shift being the family's
+/// choice of scale.
+fn location_scale_sweep(
+    mut pairs: Vec<(f64, f64, f64, f64)>,
+    seed: u64,
+    random: usize,
+    unit: fn(f64, f64) -> f64,
+) -> Vec<(f64, f64, f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..random {
-        let bp = rng.random_range(-3.0..3.0_f64).exp();
-        let bq = bp * rng.random_range(-1.5..1.5_f64).exp();
+        let sp = rng.random_range(-3.0..3.0_f64).exp();
+        let sq = sp * rng.random_range(-1.5..1.5_f64).exp();
         let mp = rng.random_range(-5.0..5.0);
-        let mq = mp + bp * rng.random_range(-4.0..4.0);
-        pairs.push((mp, bp, mq, bq));
+        let mq = mp + unit(sp, sq) * rng.random_range(-4.0..4.0);
+        pairs.push((mp, sp, mq, sq));
     }
     pairs
 }

@@ -63,38 +63,15 @@ fn normal_model_on_normal_data_matches_the_exact_gap_and_excess_risk() {
     }
 }
 
-#[test]
-fn exponential_model_on_exponential_data_matches_the_exact_gap() {
-    for (n, reps) in [(5usize, 40_000u64), (50, 20_000)] {
-        let prefix = format!("gap/exponential-exponential/n={n}");
-        let e = run(
-            "exponential",
-            "exponential:2.5",
-            n,
-            reps,
-            level(&format!("{prefix}/control-variate")),
-        );
-        assert_covers(
-            &format!("{prefix}/control-variate"),
-            &e.gap,
-            finite(e.theory.exact_gap),
-        );
-        assert_covers(
-            &format!("{prefix}/excess-risk"),
-            &e.excess_risk,
-            finite(e.theory.exact_excess_risk),
-        );
-    }
-}
-
-#[test]
-fn smoothed_categorical_matches_exact_binomial_sums() {
-    let prefix = "gap/categorical-smoothed/n=30";
+/// Runs the estimator at the level of `{prefix}/control-variate` and asserts
+/// that the control-variate gap and the excess risk cover their exact values
+/// (`{prefix}/control-variate` and `{prefix}/excess-risk`).
+fn assert_exact_values_covered(prefix: &str, model: &str, truth: &str, n: usize, reps: u64) {
     let e = run(
-        "categorical:0.5",
-        "categorical:0.5,0.3,0.15,0.05",
-        30,
-        20_000,
+        model,
+        truth,
+        n,
+        reps,
         level(&format!("{prefix}/control-variate")),
     );
     assert_covers(
@@ -106,6 +83,25 @@ fn smoothed_categorical_matches_exact_binomial_sums() {
         &format!("{prefix}/excess-risk"),
         &e.excess_risk,
         finite(e.theory.exact_excess_risk),
+    );
+}
+
+#[test]
+fn exponential_model_on_exponential_data_matches_the_exact_gap() {
+    for (n, reps) in [(5usize, 40_000u64), (50, 20_000)] {
+        let prefix = format!("gap/exponential-exponential/n={n}");
+        assert_exact_values_covered(&prefix, "exponential", "exponential:2.5", n, reps);
+    }
+}
+
+#[test]
+fn smoothed_categorical_matches_exact_binomial_sums() {
+    assert_exact_values_covered(
+        "gap/categorical-smoothed/n=30",
+        "categorical:0.5",
+        "categorical:0.5,0.3,0.15,0.05",
+        30,
+        20_000,
     );
 }
 

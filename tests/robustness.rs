@@ -23,7 +23,7 @@ use logloss_proofs::measures::{
     kl_divergence_logits, kl_divergence_logits_rows, kl_divergence_rows, log_softmax, normalize,
     sum_tolerance, validate_distribution,
 };
-use logloss_proofs::measures::{Prediction, softmax, summarize};
+use logloss_proofs::measures::{Prediction, Summary, softmax, summarize};
 use logloss_proofs::numerics::{NeumaierSum, compensated_sum};
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestCaseError};
@@ -253,6 +253,21 @@ fn check_entropy(p: &[f64]) -> Check {
     Ok(())
 }
 
+/// A summary, if computed, has no NaN among its four values.
+fn assert_no_nan<E>(summary: &Result<Summary, E>) -> Check {
+    if let Ok(s) = summary {
+        for v in [
+            s.entropy,
+            s.cross_entropy,
+            s.kl_divergence,
+            s.reverse_kl_divergence,
+        ] {
+            prop_assert!(!v.is_nan(), "{:?}", s);
+        }
+    }
+    Ok(())
+}
+
 fn check_pair(p: &[f64], q: &[f64]) -> Check {
     let inputs = [("p", Input::Vector(p)), ("q", Input::Vector(q))];
     let valid = is_valid("p", p) && is_valid("q", q) && p.len() == q.len();
@@ -265,31 +280,13 @@ fn check_pair(p: &[f64], q: &[f64]) -> Check {
     // summarize: the same errors; no NaN among its four values.
     let summary = summarize(p, Prediction::Probabilities(q), Unit::Nats);
     assert_result(&summary, valid, &inputs)?;
-    if let Ok(s) = summary {
-        for v in [
-            s.entropy,
-            s.cross_entropy,
-            s.kl_divergence,
-            s.reverse_kl_divergence,
-        ] {
-            prop_assert!(!v.is_nan(), "{:?}", s);
-        }
-    }
+    assert_no_nan(&summary)?;
     // q as logits.
     let inputs = [("p", Input::Vector(p)), ("logits", Input::Vector(q))];
     let valid = is_valid("p", p) && finite_non_empty(q) && p.len() == q.len();
     let summary = summarize(p, Prediction::Logits(q), Unit::Nats);
     assert_result(&summary, valid, &inputs)?;
-    if let Ok(s) = summary {
-        for v in [
-            s.entropy,
-            s.cross_entropy,
-            s.kl_divergence,
-            s.reverse_kl_divergence,
-        ] {
-            prop_assert!(!v.is_nan(), "{:?}", s);
-        }
-    }
+    assert_no_nan(&summary)?;
     for result in [cross_entropy_logits(p, q), kl_divergence_logits(p, q)] {
         assert_result(&result, valid, &inputs)?;
         if let Ok(v) = result {

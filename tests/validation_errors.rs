@@ -62,36 +62,32 @@ fn empty_arguments_are_rejected_by_name() {
     );
 }
 
+/// The error for arguments of different lengths: (first, its length) and
+/// (second, its length).
+fn mismatch((first, first_len): (Arg, usize), (second, second_len): (Arg, usize)) -> MeasureError {
+    MeasureError::LengthMismatch {
+        first,
+        first_len,
+        second,
+        second_len,
+    }
+}
+
 #[test]
 fn length_mismatches_name_both_arguments_and_lengths() {
     assert_error(
         cross_entropy(&[0.5, 0.5], &[1.0]),
-        MeasureError::LengthMismatch {
-            first: P,
-            first_len: 2,
-            second: Q,
-            second_len: 1,
-        },
+        mismatch((P, 2), (Q, 1)),
         "p has length 2 but q has length 1",
     );
     assert_error(
         kl_divergence(&[1.0], &[0.5, 0.5]),
-        MeasureError::LengthMismatch {
-            first: P,
-            first_len: 1,
-            second: Q,
-            second_len: 2,
-        },
+        mismatch((P, 1), (Q, 2)),
         "p has length 1 but q has length 2",
     );
     assert_error(
         kl_divergence_logits(&[0.5, 0.5], &[0.0, 1.0, 2.0]),
-        MeasureError::LengthMismatch {
-            first: P,
-            first_len: 2,
-            second: LOGITS,
-            second_len: 3,
-        },
+        mismatch((P, 2), (LOGITS, 3)),
         "p has length 2 but logits has length 3",
     );
 }
@@ -378,12 +374,7 @@ fn batch_errors_name_the_row() {
             &[vec![0.0, 0.0], vec![0.0; 3]],
             Reduction::None,
         ),
-        MeasureError::LengthMismatch {
-            first: Arg::row("p", 1),
-            first_len: 2,
-            second: Arg::row("logits", 1),
-            second_len: 3,
-        },
+        mismatch((Arg::row("p", 1), 2), (Arg::row("logits", 1), 3)),
         "p row 1 has length 2 but logits row 1 has length 3",
     );
     // The batch itself: no rows, or different numbers of rows.
@@ -399,12 +390,7 @@ fn batch_errors_name_the_row() {
     );
     assert_error(
         cross_entropy_rows(&[good(), good()], &[good()], Reduction::Sum),
-        MeasureError::LengthMismatch {
-            first: P,
-            first_len: 2,
-            second: Q,
-            second_len: 1,
-        },
+        mismatch((P, 2), (Q, 1)),
         "p has length 2 but q has length 1",
     );
     // An empty row.

@@ -121,30 +121,13 @@ fn gradients_equal(m: &dyn Implementation, case: &Case, w: &mut Worst) -> Result
         .model()?
         .gradients(&case.theta)
         .map_err(failed("gradients"))?;
-    let target = Target::Teacher(&case.a);
+    let probe = case.teacher_probe(m);
     for j in 0..case.dim {
         let ra = column_range(&case.a, case.dim, j);
-        let mut slopes = [(0.0, 0.0, 0.0); 2];
-        for (slot, (of, grad)) in [
-            (Of::CrossEntropy, &g.cross_entropy),
-            (Of::Kl, &g.kl_divergence),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            slopes[slot] = central_difference(
-                m,
-                of,
-                &target,
-                ra,
-                &case.b,
-                case.dim,
-                &case.theta,
-                j,
-                (grad.value[j], grad.error[j]),
-            )?;
-        }
-        let [(ce, ce_bound, _), (kl, kl_bound, _)] = slopes;
+        let (ce, ce_bound, _) =
+            probe.central_difference(Of::CrossEntropy, ra, j, entry(&g.cross_entropy, j))?;
+        let (kl, kl_bound, _) =
+            probe.central_difference(Of::Kl, ra, j, entry(&g.kl_divergence, j))?;
         w.close(
             &format!("central difference of CE along θ{j} against that of KL"),
             ce,
@@ -206,29 +189,59 @@ enum Target<'a> {
     Fixed(&'a [f64]),
 }
 
-fn evaluate(
-    m: &dyn Implementation,
-    of: Of,
-    target: &Target<'_>,
-    b: &[f64],
+/// softmax(Mθ) for a C × d matrix M, with each entry's relative error
+/// bound ρᵢ: its log-softmax bound (from the logits' rounding) plus u for the
+/// exp.
+fn softmax_with_errors(
+    mat: &[f64],
     dim: usize,
     theta: &[f64],
-) -> Result<Evaluation, CheckFailure> {
-    let rel = |mat: &[f64]| -> Result<(Vec<f64>, Vec<f64>), CheckFailure> {
-        let (z, z_err) = mat_vec(mat, dim, theta);
-        let logit_error = z_err.iter().copied().fold(0.0, f64::max);
-        let v = softmax(&z).map_err(failed("softmax"))?;
-        let rho = log_softmax_error_bounds(&z, logit_error)
-            .into_iter()
-            .map(|e| e + U)
-            .collect();
-        Ok((v, rho))
-    };
-    let (p, rho_p) = match target {
-        Target::Teacher(a) => rel(a)?,
+) -> Result<(Vec<f64>, Vec<f64>), CheckFailure> {
+    let (z, z_err) = mat_vec(mat, dim, theta);
+    let logit_error = z_err.iter().copied().fold(0.0, f64::max);
+    let v = softmax(&z).map_err(failed("softmax"))?;
+    let rho = log_softmax_error_bounds(&z, logit_error)
+        .into_iter()
+        .map(|e| e + U)
+        .collect();
+    Ok((v, rho))
+}
+
+/// Entry j of a bounded vector: (value, error bound).
+fn entry(b: &Bounded, j: usize) -> (f64, f64) {
+    (b.value[j], b.error[j])
+}
+
+/// Where central differences of a measure are taken: the measures under
+/// test, the target p, the student B (C × d, row-major) and the point θ.
+struct Probe<'a> {
+    m: &'a dyn Implementation,
+    target: Target<'a>,
+    b: &'a [f64],
+    dim: usize,
+    theta: &'a [f64],
+}
+
+impl Case {
+    /// The probe of this case's co-trained teacher: p = softmax(Aθ).
+    fn teacher_probe<'a>(&'a self, m: &'a dyn Implementation) -> Probe<'a> {
+        Probe {
+            m,
+            target: Target::Teacher(&self.a),
+            b: &self.b,
+            dim: self.dim,
+            theta: &self.theta,
+        }
+    }
+}
+
+fn evaluate(probe: &Probe<'_>, of: Of, theta: &[f64]) -> Result<Evaluation, CheckFailure> {
+    let (m, dim) = (probe.m, probe.dim);
+    let (p, rho_p) = match probe.target {
+        Target::Teacher(a) => softmax_with_errors(a, dim, theta)?,
         Target::Fixed(p) => (p.to_vec(), vec![0.0; p.len()]),
     };
-    let (q, rho_q) = rel(b)?;
+    let (q, rho_q) = softmax_with_errors(probe.b, dim, theta)?;
     let value = match of {
         Of::CrossEntropy => m.cross_entropy(&p, &q),
         Of::Kl => m.kl_divergence(&p, &q),
@@ -309,77 +322,70 @@ fn second_derivative_bound(of: Of, ra: f64, rb: f64, e: &Evaluation, h: f64) -> 
     }
 }
 
-/// The central difference of the measured CE or KL along θⱼ, with a bound
-/// on its distance to the exact partial derivative, which the analytic
-/// value g (within e_g) bounds only through the slope term; and the step.
-///
-/// Error of (f(θ + h) − f(θ − h))/(2h) against f'(θ): truncation h²·M₃/6;
-/// evaluation (ε₊ + ε₋)/(2h); the rounding of θⱼ ± h, u(|θⱼ| + h) each,
-/// times max|f'| over 2h; the final subtraction and division,
-/// 2u·|difference quotient|; and the analytic value's own bound e_g. The step minimizes
-/// h²M₃/6 + ε/h: h = (3ε/M₃)^(1/3), rounded to a power of two, at most 1.
-#[allow(clippy::too_many_arguments)]
-fn central_difference(
-    m: &dyn Implementation,
-    of: Of,
-    target: &Target<'_>,
-    ra: f64,
-    b: &[f64],
-    dim: usize,
-    theta: &[f64],
-    j: usize,
-    analytic: (f64, f64),
-) -> Result<(f64, f64, f64), CheckFailure> {
-    let rb = column_range(b, dim, j);
-    let at = evaluate(m, of, target, b, dim, theta)?;
-    let m3 = third_derivative_bound(of, ra, rb, &at, 0.0);
-    let h = power_of_two_step(at.error, m3);
-    let mut plus = theta.to_vec();
-    let mut minus = theta.to_vec();
-    plus[j] += h;
-    minus[j] -= h;
-    let fp = evaluate(m, of, target, b, dim, &plus)?;
-    let fm = evaluate(m, of, target, b, dim, &minus)?;
-    let quotient = (fp.value - fm.value) / (2.0 * h);
-    let m3 = third_derivative_bound(of, ra, rb, &at, h);
-    let m2 = second_derivative_bound(of, ra, rb, &at, h);
-    let bound = difference_bound(
-        h,
-        (m2, m3),
-        (fp.error, fm.error),
-        analytic,
-        theta[j],
-        quotient,
-    );
-    Ok((quotient, bound, h))
-}
+impl Probe<'_> {
+    /// The central difference of the measured CE or KL along θⱼ, with a bound
+    /// on its distance to the exact partial derivative, which the analytic
+    /// value g (within e_g) bounds only through the slope term; and the step.
+    ///
+    /// Error of (f(θ + h) − f(θ − h))/(2h) against f'(θ): truncation h²·M₃/6;
+    /// evaluation (ε₊ + ε₋)/(2h); the rounding of θⱼ ± h, u(|θⱼ| + h) each,
+    /// times max|f'| over 2h; the final subtraction and division,
+    /// 2u·|difference quotient|; and the analytic value's own bound e_g. The step minimizes
+    /// h²M₃/6 + ε/h: h = (3ε/M₃)^(1/3), rounded to a power of two, at most 1.
+    fn central_difference(
+        &self,
+        of: Of,
+        ra: f64,
+        j: usize,
+        analytic: (f64, f64),
+    ) -> Result<(f64, f64, f64), CheckFailure> {
+        let theta = self.theta;
+        let rb = column_range(self.b, self.dim, j);
+        let at = evaluate(self, of, theta)?;
+        let m3 = third_derivative_bound(of, ra, rb, &at, 0.0);
+        let h = power_of_two_step(at.error, m3);
+        let mut plus = theta.to_vec();
+        let mut minus = theta.to_vec();
+        plus[j] += h;
+        minus[j] -= h;
+        let fp = evaluate(self, of, &plus)?;
+        let fm = evaluate(self, of, &minus)?;
+        let quotient = (fp.value - fm.value) / (2.0 * h);
+        let m3 = third_derivative_bound(of, ra, rb, &at, h);
+        let m2 = second_derivative_bound(of, ra, rb, &at, h);
+        let bound = difference_bound(
+            h,
+            (m2, m3),
+            (fp.error, fm.error),
+            analytic,
+            theta[j],
+            quotient,
+        );
+        Ok((quotient, bound, h))
+    }
 
-/// Checks one analytic partial derivative against a central difference of
-/// the measures ([`central_difference`]).
-#[allow(clippy::too_many_arguments)]
-fn finite_difference_case(
-    m: &dyn Implementation,
-    of: Of,
-    target: &Target<'_>,
-    ra: f64,
-    b: &[f64],
-    dim: usize,
-    theta: &[f64],
-    j: usize,
-    analytic: (f64, f64),
-    w: &mut Worst,
-) -> Result<(), CheckFailure> {
-    let (quotient, bound, h) = central_difference(m, of, target, ra, b, dim, theta, j, analytic)?;
-    let name = match of {
-        Of::CrossEntropy => "CE",
-        Of::Kl => "KL",
-    };
-    w.close(
-        &format!("central difference of {name} along θ{j} (h = {h:e}) against ∂{name}/∂θ{j}"),
-        quotient,
-        analytic.0,
-        bound,
-    )
+    /// Checks one analytic partial derivative against a central difference
+    /// of the measures ([`central_difference`](Self::central_difference)).
+    fn check_difference(
+        &self,
+        of: Of,
+        ra: f64,
+        j: usize,
+        analytic: (f64, f64),
+        w: &mut Worst,
+    ) -> Result<(), CheckFailure> {
+        let (quotient, bound, h) = self.central_difference(of, ra, j, analytic)?;
+        let name = match of {
+            Of::CrossEntropy => "CE",
+            Of::Kl => "KL",
+        };
+        w.close(
+            &format!("central difference of {name} along θ{j} (h = {h:e}) against ∂{name}/∂θ{j}"),
+            quotient,
+            analytic.0,
+            bound,
+        )
+    }
 }
 
 /// The closed forms of ∇CE and ∇KL agree with central differences of the
@@ -393,25 +399,14 @@ fn gradients_match_differences(
         .model()?
         .gradients(&case.theta)
         .map_err(failed("gradients"))?;
-    let target = Target::Teacher(&case.a);
+    let probe = case.teacher_probe(m);
     for j in 0..case.dim {
         let ra = column_range(&case.a, case.dim, j);
         for (of, grad) in [
             (Of::CrossEntropy, &g.cross_entropy),
             (Of::Kl, &g.kl_divergence),
         ] {
-            finite_difference_case(
-                m,
-                of,
-                &target,
-                ra,
-                &case.b,
-                case.dim,
-                &case.theta,
-                j,
-                (grad.value[j], grad.error[j]),
-                w,
-            )?;
+            probe.check_difference(of, ra, j, entry(grad, j), w)?;
         }
     }
     Ok(())
@@ -451,20 +446,16 @@ fn fixed_target_agrees(
 ) -> Result<(), CheckFailure> {
     let g: Bounded = fixed_target_gradient(p, &case.b, case.dim, &case.theta)
         .map_err(failed("fixed_target_gradient"))?;
+    let probe = Probe {
+        m,
+        target: Target::Fixed(p),
+        b: &case.b,
+        dim: case.dim,
+        theta: &case.theta,
+    };
     for j in 0..case.dim {
         for of in [Of::CrossEntropy, Of::Kl] {
-            finite_difference_case(
-                m,
-                of,
-                &Target::Fixed(p),
-                0.0,
-                &case.b,
-                case.dim,
-                &case.theta,
-                j,
-                (g.value[j], g.error[j]),
-                w,
-            )?;
+            probe.check_difference(of, 0.0, j, entry(&g, j), w)?;
         }
     }
     Ok(())
@@ -573,6 +564,18 @@ mod tests {
     use crate::claims::Comparison;
     use crate::claims::failure::assert_fails;
 
+    /// Three classes, one parameter θ = 0.7, a teacher A = (1, −½, ¼)ᵀ and a
+    /// student B = (½, 2, −1)ᵀ.
+    fn co_trained_case() -> Case {
+        Case {
+            classes: 3,
+            dim: 1,
+            theta: vec![0.7],
+            a: vec![1.0, -0.5, 0.25],
+            b: vec![0.5, 2.0, -1.0],
+        }
+    }
+
     /// With a fixed target the gradients of CE and KL are the same and
     /// central differences of either measure match it; a KL scaled by
     /// 1 + 2⁻⁸ moves its differences by 2⁻⁸ of the slope, far outside the
@@ -581,13 +584,7 @@ mod tests {
     fn the_fixed_target_check_fails_for_a_scaled_kl() {
         use crate::measures::Reference;
         use crate::measures::planted::Affine;
-        let case = Case {
-            classes: 3,
-            dim: 1,
-            theta: vec![0.7],
-            a: vec![1.0, -0.5, 0.25],
-            b: vec![0.5, 2.0, -1.0],
-        };
+        let case = co_trained_case();
         let input = (vec![0.2, 0.3, 0.5], case);
         assert_eq!(
             fixed_target_agrees(&Reference, &input, &mut Worst::new()),
@@ -616,20 +613,18 @@ mod tests {
     fn an_evaluation_s_bound_follows_its_formula() {
         use crate::measures::Reference;
         let (a, b, theta) = ([0.0, 1.0], [1.0, 0.0], [3f64.ln()]);
-        let rho = |mat: &[f64]| {
-            let (z, z_err) = mat_vec(mat, 1, &theta);
-            let v = softmax(&z).unwrap();
-            let r: Vec<f64> = log_softmax_error_bounds(&z, z_err[0].max(z_err[1]))
-                .into_iter()
-                .map(|e| e + U)
-                .collect();
-            (v, r)
-        };
+        let rho = |mat: &[f64]| softmax_with_errors(mat, 1, &theta).unwrap();
         let ((p, rp), (q, rq)) = (rho(&a), rho(&b));
         assert!(rp.iter().chain(&rq).all(|&r| r > U), "{rp:?} {rq:?}");
-        let target = Target::Teacher(&a);
+        let probe = Probe {
+            m: &Reference,
+            target: Target::Teacher(&a),
+            b: &b,
+            dim: 1,
+            theta: &theta,
+        };
         for of in [Of::CrossEntropy, Of::Kl] {
-            let e = evaluate(&Reference, of, &target, &b, 1, &theta).unwrap();
+            let e = evaluate(&probe, of, &theta).unwrap();
             let mut want = 0.0;
             for i in 0..2 {
                 let (lp, lq) = (p[i].ln(), q[i].ln());
@@ -672,13 +667,7 @@ mod tests {
             cross_entropy: (1.0 + 1.0 / 256.0, 0.0),
             ..Affine::EXACT
         };
-        let case = Case {
-            classes: 3,
-            dim: 1,
-            theta: vec![0.7],
-            a: vec![1.0, -0.5, 0.25],
-            b: vec![0.5, 2.0, -1.0],
-        };
+        let case = co_trained_case();
         assert_eq!(
             gradients_match_differences(&Reference, &case, &mut Worst::new()),
             Ok(())

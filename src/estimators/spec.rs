@@ -126,23 +126,20 @@ fn numbers(family: &'static str, params: &str) -> Result<Vec<f64>, SpecError> {
         .collect()
 }
 
-fn count(
+/// The parameters as an array of exactly `N`, or
+/// [`SpecError::ParameterCount`] naming the `expected` count.
+fn exactly<const N: usize>(
     family: &'static str,
     expected: &'static str,
     spec: &str,
     v: &[f64],
-    n: usize,
-) -> Result<(), SpecError> {
-    if v.len() == n {
-        Ok(())
-    } else {
-        Err(SpecError::ParameterCount {
-            family,
-            expected,
-            got: v.len(),
-            spec: spec.to_string(),
-        })
-    }
+) -> Result<[f64; N], SpecError> {
+    <[f64; N]>::try_from(v).map_err(|_| SpecError::ParameterCount {
+        family,
+        expected,
+        got: v.len(),
+        spec: spec.to_string(),
+    })
 }
 
 fn finite(family: &'static str, parameter: &'static str, value: f64) -> Result<f64, SpecError> {
@@ -196,33 +193,24 @@ impl FromStr for Truth {
         let v = numbers(family, params)?;
         let truth = match family {
             "normal" => {
-                count(family, "2 (MU,SIGMA)", spec, &v, 2)?;
-                Truth::Normal {
-                    mean: v[0],
-                    std_dev: v[1],
-                }
+                let [mean, std_dev] = exactly(family, "2 (MU,SIGMA)", spec, &v)?;
+                Truth::Normal { mean, std_dev }
             }
             "laplace" => {
-                count(family, "2 (MU,B)", spec, &v, 2)?;
-                Truth::Laplace {
-                    location: v[0],
-                    scale: v[1],
-                }
+                let [location, scale] = exactly(family, "2 (MU,B)", spec, &v)?;
+                Truth::Laplace { location, scale }
             }
             "student-t" => {
-                count(family, "1 (NU)", spec, &v, 1)?;
-                Truth::StudentT { dof: v[0] }
+                let [dof] = exactly(family, "1 (NU)", spec, &v)?;
+                Truth::StudentT { dof }
             }
             "uniform" => {
-                count(family, "2 (A,B)", spec, &v, 2)?;
-                Truth::Uniform {
-                    low: v[0],
-                    high: v[1],
-                }
+                let [low, high] = exactly(family, "2 (A,B)", spec, &v)?;
+                Truth::Uniform { low, high }
             }
             "exponential" => {
-                count(family, "1 (RATE)", spec, &v, 1)?;
-                Truth::Exponential { rate: v[0] }
+                let [rate] = exactly(family, "1 (RATE)", spec, &v)?;
+                Truth::Exponential { rate }
             }
             _ => Truth::Categorical(v),
         };
@@ -410,16 +398,16 @@ impl FromStr for Model {
     fn from_str(spec: &str) -> Result<Self, SpecError> {
         let (name, params) = spec.split_once(':').unwrap_or((spec, ""));
         let v = numbers("categorical", params)?;
-        let none = |family: &'static str| count(family, "no parameters", spec, &v, 0);
+        let none = |family: &'static str| exactly::<0>(family, "no parameters", spec, &v);
         match name.trim() {
-            "normal" => none("normal").map(|()| Model::Normal),
-            "exponential" => none("exponential").map(|()| Model::Exponential),
-            "bernoulli" => none("bernoulli").map(|()| Model::Bernoulli),
+            "normal" => none("normal").map(|[]| Model::Normal),
+            "exponential" => none("exponential").map(|[]| Model::Exponential),
+            "bernoulli" => none("bernoulli").map(|[]| Model::Bernoulli),
             "categorical" => {
                 let alpha = match v.len() {
                     0 => 0.0,
                     1 => v[0],
-                    _ => count("categorical", "0 or 1 (ALPHA)", spec, &v, 1).map(|()| 0.0)?,
+                    _ => exactly::<1>("categorical", "0 or 1 (ALPHA)", spec, &v).map(|[a]| a)?,
                 };
                 check_alpha(alpha)?;
                 Ok(Model::Categorical { alpha })

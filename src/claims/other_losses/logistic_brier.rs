@@ -11,11 +11,14 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
+use super::{measured_nll, measured_nll_error};
 use crate::claims::failure::failed;
 use crate::claims::harness::{U, Worst, agree, row};
-use crate::claims::{CheckFailure, Counterexample};
-use crate::models::linalg::norm2;
-use crate::models::{LogisticFit, LogisticNll, NewtonOptions, fit_logistic, sigmoid};
+use crate::claims::{CheckFailure, Counterexample, Implementation};
+use crate::models::linalg::{gamma, norm2};
+use crate::models::{
+    LogisticFit, LogisticNll, NewtonOptions, Objective, fit_logistic, sigmoid, softplus,
+};
 use crate::numerics::format::{short, short_vector as fmt_vec};
 
 /// Data of a logistic regression on one feature with an intercept: level j
@@ -123,6 +126,74 @@ pub(super) fn log_loss_fit_is_brier_stationary(
         "‖∇ Brier risk‖ at the log-loss fit, against 0",
         &g.gradient,
         &vec![0.0; g.gradient.len()],
+        bound,
+    )
+}
+
+/// Row i of the fitted model as a distribution over the labels (0, 1):
+/// (σ(−sᵢ), σ(sᵢ)). The smaller entry σ(−|s|) is computed (within 6u
+/// relative, [`SIGMOID_ERROR`](crate::models::SIGMOID_ERROR)) and the larger as 1 minus it (within
+/// 6u·small/large + u ≤ 7u relative), so the row sums to one within u and
+/// each entry is within 7u relative of its exact value at the computed s.
+fn bernoulli_row(s: f64) -> Vec<f64> {
+    let small = sigmoid(-s.abs());
+    let large = 1.0 - small;
+    if s >= 0.0 {
+        vec![small, large]
+    } else {
+        vec![large, small]
+    }
+}
+
+/// Bound on the rounding of the objective f(θ) = (1/n)Σᵢ tᵢ,
+/// tᵢ = softplus(sᵢ) − yᵢsᵢ, as [`LogisticNll`] computes it, against its exact
+/// value at the same computed scores sᵢ: softplus within 5.01u·softplus(sᵢ)
+/// (exp and ln1p one ULP each, 2u; ln1p(x(1 + δ)) moves by at most
+/// |δ|·ln1p(x), as x/(1 + x) ≤ ln1p(x); the addition of s, u), yᵢsᵢ exact for
+/// labels in {0, 1}, the subtraction u·|tᵢ|; the plain sum of n terms γₙ·Σ|tᵢ|;
+/// the division u·|f|; 1.01 for second-order terms.
+fn objective_error(scores: &[f64], labels: &[f64], value: f64) -> f64 {
+    let n = scores.len();
+    let terms: f64 = scores
+        .iter()
+        .zip(labels)
+        .map(|(&s, &y)| {
+            let t = softplus(s) - y * s;
+            5.01 * U * softplus(s) + (U + gamma(n)) * t.abs()
+        })
+        .sum();
+    1.01 * (terms / n as f64 + U * value.abs())
+}
+
+/// The fit the search evaluates is the fit of the measured log loss, where
+/// the search evaluates it: at the certified fit θ̂, the mean cross-entropy
+/// of each example's one-hot label against its fitted row (σ(−sᵢ), σ(sᵢ))
+/// ([`measured_nll`], through the measures under test) equals the objective
+/// f(θ̂) = (1/n)Σᵢ[softplus(sᵢ) − yᵢsᵢ] that Newton's method minimized, both
+/// at the same computed scores sᵢ (so the scores' own rounding cancels).
+/// Exactly, −ln σ(sᵢ) = softplus(sᵢ) − sᵢ and −ln σ(−sᵢ) = softplus(sᵢ), so
+/// the two agree term by term. Bound: the measured mean's
+/// ([`measured_nll_error`]); each row's entries within 7u relative of the
+/// exact σ(∓sᵢ) ([`bernoulli_row`]), which moves −ln q by at most 1.01·7u;
+/// and the objective's rounding ([`objective_error`]).
+pub(super) fn measured_log_loss_is_the_fit_objective(
+    m: &dyn Implementation,
+    case: &Levels,
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let (f, fit) = case.fit()?;
+    let (scores, _) = f.scores(&fit.weights);
+    let rows: Vec<Vec<f64>> = scores.iter().map(|&s| bernoulli_row(s)).collect();
+    let labels: Vec<usize> = f.targets().iter().map(|&y| usize::from(y == 1.0)).collect();
+    let measured = measured_nll(m, &labels, &rows)?;
+    let objective = f.value(&fit.weights);
+    let bound = measured_nll_error(f.rows(), measured)
+        + 1.01 * 7.0 * U
+        + objective_error(&scores, f.targets(), objective);
+    w.close(
+        "measured log loss at the log-loss fit − the fit's objective f(θ̂)",
+        measured,
+        objective,
         bound,
     )
 }
@@ -257,6 +328,95 @@ mod tests {
             "{b:?} vs {:?}",
             fit.weights
         );
+    }
+
+    /// The supporting check of (b): at the certified fit, the measured log
+    /// loss is the fit's objective, for the crate's measures and for measures
+    /// at the edge of the contract, on the saturated two-level data and on
+    /// three levels; a cross-entropy scaled by 1 + 2⁻¹⁰ moves it by
+    /// 2⁻¹⁰·f(θ̂) ≈ 6·10⁻⁴, far beyond the bound (about 10⁻¹⁵), and fails.
+    #[test]
+    fn the_measured_log_loss_at_the_fit_is_the_fit_objective() {
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
+        use crate::test_support::AtTheEdge;
+        let cases = [
+            Levels {
+                zeros: vec![3, 1],
+                ones: vec![1, 2],
+            },
+            Levels {
+                zeros: vec![1, 1, 1, 4],
+                ones: vec![3, 1, 1, 2],
+            },
+        ];
+        let scaled = Affine {
+            cross_entropy: (1.0 + 2f64.powi(-10), 0.0),
+            ..Affine::EXACT
+        };
+        for case in &cases {
+            for m in [&Reference as &dyn Implementation, &AtTheEdge::CLAIMS] {
+                let mut w = Worst::new();
+                assert_eq!(
+                    measured_log_loss_is_the_fit_objective(m, case, &mut w),
+                    Ok(())
+                );
+                assert_eq!(w.comparisons(), 1);
+            }
+            assert_fails(
+                measured_log_loss_is_the_fit_objective(&scaled, case, &mut Worst::new()),
+                Comparison::Close,
+                "measured log loss at the log-loss fit − the fit's objective f(θ̂)",
+            );
+        }
+    }
+
+    /// The rows and the objective against 320-bit values at the same
+    /// computed scores (the scores taken as exact): each row entry within 7u
+    /// relative of σ(∓s) ([`bernoulli_row`]), and the objective within
+    /// [`objective_error`] of (1/n)Σ[ln(1 + eˢ) − y·s], over scores from −30
+    /// to 30 (where one entry of the row is below 10⁻¹³) and at a fit.
+    #[test]
+    fn rows_and_objective_are_within_their_bounds() {
+        use crate::test_support::{PREC, RM, big, to_f64};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let one = big(1.0);
+        let exact_sigmoid = |s: f64, cc: &mut astro_float::Consts| {
+            let e = big(-s).exp(PREC, RM, cc);
+            one.div(&one.add(&e, PREC, RM), PREC, RM)
+        };
+        let mut scores: Vec<f64> = (-120..=120).map(|k| f64::from(k) / 4.0 + 0.1).collect();
+        let case = Levels {
+            zeros: vec![1, 1, 1, 4],
+            ones: vec![3, 1, 1, 2],
+        };
+        let (f, fit) = case.fit().unwrap();
+        scores.extend(f.scores(&fit.weights).0);
+        for &s in &scores {
+            let row = bernoulli_row(s);
+            let one_minus = one.sub(&exact_sigmoid(s, &mut cc), PREC, RM);
+            for (got, want) in row.iter().zip([one_minus, exact_sigmoid(s, &mut cc)]) {
+                let err = big(*got).sub(&want, PREC, RM).div(&want, PREC, RM).abs();
+                let rel = to_f64(&err, &mut cc);
+                assert!(rel <= 7.0 * U, "row at s = {s}: {rel}");
+            }
+        }
+        for y in [0.0, 1.0] {
+            let labels = vec![y; scores.len()];
+            // Rows (sᵢ) and θ = (1): the scores sᵢ·1 are exact.
+            let x: Vec<Vec<f64>> = scores.iter().map(|&s| vec![s]).collect();
+            let value = LogisticNll::new(&x, &labels).unwrap().value(&[1.0]);
+            let mut exact = big(0.0);
+            for &s in &scores {
+                let softplus = one.add(&big(s).exp(PREC, RM, &mut cc), PREC, RM);
+                let t = softplus.ln(PREC, RM, &mut cc).sub(&big(y * s), PREC, RM);
+                exact = exact.add(&t, PREC, RM);
+            }
+            let exact = exact.div(&big(scores.len() as f64), PREC, RM);
+            let err = to_f64(&big(value).sub(&exact, PREC, RM).abs(), &mut cc);
+            let bound = objective_error(&scores, &labels, value);
+            assert!(err <= bound, "y = {y}: {err} > {bound}");
+        }
     }
 
     /// The Brier derivative's curvature constant: ℓ″ over a fine grid of

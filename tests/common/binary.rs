@@ -1,0 +1,25 @@
+//! The `logloss-proofs` binary, run for real by the CLI tests: a command for
+//! it, a run with arguments, and its output as text.
+
+use std::ffi::OsStr;
+use std::process::{Command, Output};
+
+/// A command for the binary built with the tests.
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_logloss-proofs"))
+}
+
+/// Runs the binary with `args` and waits for its output.
+pub fn run<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    binary().args(args).output().expect("the binary runs")
+}
+
+/// Standard output as UTF-8.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8")
+}
+
+/// Standard error as UTF-8.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8")
+}
