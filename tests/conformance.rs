@@ -10,7 +10,7 @@ use logloss_proofs::conformance::{
     Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
 };
 use logloss_proofs::measures::planted::{Bug, Planted};
-use logloss_proofs::measures::{Reduced, Reduction};
+use logloss_proofs::measures::{Measure, Reduced, Reduction};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 /// Cases per check for the runs that must pass: half the default, which
@@ -183,76 +183,52 @@ fn f32_log_softmax(z: &[f32]) -> Vec<f32> {
     z.iter().map(|x| x - lse).collect()
 }
 
+/// One row's value of `measure` in f32: plain left-to-right sums over
+/// pᵢ > 0; `b` is q or the logits (empty for the entropy).
+fn f32_row(measure: Measure, a: &[f32], b: &[f32]) -> f32 {
+    match measure {
+        Measure::Entropy => -a
+            .iter()
+            .filter(|&&x| x > 0.0)
+            .map(|&x| x * x.ln())
+            .sum::<f32>(),
+        Measure::CrossEntropy => -a
+            .iter()
+            .zip(b)
+            .filter(|&(&x, _)| x > 0.0)
+            .map(|(&x, &y)| x * y.ln())
+            .sum::<f32>(),
+        Measure::KlDivergence => a
+            .iter()
+            .zip(b)
+            .filter(|&(&x, _)| x > 0.0)
+            .map(|(&x, &y)| x * (x / y).ln())
+            .sum::<f32>(),
+        Measure::CrossEntropyLogits => -a
+            .iter()
+            .zip(f32_log_softmax(b))
+            .filter(|&(&x, _)| x > 0.0)
+            .map(|(&x, l)| x * l)
+            .sum::<f32>(),
+    }
+}
+
 impl Implementation for TextbookF32 {
     fn name(&self) -> String {
         "textbook in f32".to_string()
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        let v = f32_rows(p)
-            .iter()
-            .map(|r| {
-                -r.iter()
-                    .filter(|&&a| a > 0.0)
-                    .map(|&a| a * a.ln())
-                    .sum::<f32>()
-            })
-            .collect();
-        Ok(f32_total(v, reduction))
-    }
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced> {
+        let second = f32_rows(second);
         let v = f32_rows(p)
             .iter()
-            .zip(f32_rows(q))
-            .map(|(a, b)| {
-                -a.iter()
-                    .zip(&b)
-                    .filter(|&(&x, _)| x > 0.0)
-                    .map(|(&x, &y)| x * y.ln())
-                    .sum::<f32>()
-            })
-            .collect();
-        Ok(f32_total(v, reduction))
-    }
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        let v = f32_rows(p)
-            .iter()
-            .zip(f32_rows(q))
-            .map(|(a, b)| {
-                a.iter()
-                    .zip(&b)
-                    .filter(|&(&x, _)| x > 0.0)
-                    .map(|(&x, &y)| x * (x / y).ln())
-                    .sum::<f32>()
-            })
-            .collect();
-        Ok(f32_total(v, reduction))
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        let v = f32_rows(p)
-            .iter()
-            .zip(f32_rows(logits))
-            .map(|(a, z)| {
-                -a.iter()
-                    .zip(f32_log_softmax(&z))
-                    .filter(|&(&x, _)| x > 0.0)
-                    .map(|(&x, l)| x * l)
-                    .sum::<f32>()
-            })
+            .enumerate()
+            .map(|(r, a)| f32_row(measure, a, second.get(r).map_or(&[], Vec::as_slice)))
             .collect();
         Ok(f32_total(v, reduction))
     }
@@ -315,22 +291,8 @@ impl Implementation for NoGradient {
     fn name(&self) -> String {
         "no gradient".to_string()
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.entropy_rows(p, r)
-    }
-    fn cross_entropy_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.cross_entropy_rows(p, q, r)
-    }
-    fn kl_divergence_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.kl_divergence_rows(p, q, r)
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        z: &[Vec<f64>],
-        r: Reduction,
-    ) -> Answer<Reduced> {
-        Reference.cross_entropy_logits_rows(p, z, r)
+    fn rows(&self, m: Measure, p: &[Vec<f64>], s: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        Reference.rows(m, p, s, r)
     }
 }
 
@@ -367,22 +329,11 @@ impl Implementation for Refuses {
     fn name(&self) -> String {
         "refuses KL".to_string()
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.entropy_rows(p, r)
-    }
-    fn cross_entropy_rows(&self, p: &[Vec<f64>], q: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-        Reference.cross_entropy_rows(p, q, r)
-    }
-    fn kl_divergence_rows(&self, _: &[Vec<f64>], _: &[Vec<f64>], _: Reduction) -> Answer<Reduced> {
-        Err(self.0.clone())
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        z: &[Vec<f64>],
-        r: Reduction,
-    ) -> Answer<Reduced> {
-        Reference.cross_entropy_logits_rows(p, z, r)
+    fn rows(&self, m: Measure, p: &[Vec<f64>], s: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+        match m {
+            Measure::KlDivergence => Err(self.0.clone()),
+            _ => Reference.rows(m, p, s, r),
+        }
     }
 }
 

@@ -282,12 +282,11 @@ impl CheckRun<'_, '_> {
         reduction: Reduction,
     ) -> Result<Option<Reduced>, String> {
         let imp = self.subject.imp;
-        let answer = self.ask(op, reduction, || match op {
-            Op::Entropy => imp.entropy_rows(p, reduction),
-            Op::CrossEntropy => imp.cross_entropy_rows(p, second, reduction),
-            Op::KlDivergence => imp.kl_divergence_rows(p, second, reduction),
-            Op::CrossEntropyLogits => imp.cross_entropy_logits_rows(p, second, reduction),
-            Op::CrossEntropyLogitsGrad => Err(Refusal::Unsupported),
+        // The entropy has no second argument: it gets an empty one.
+        let second = op.second_argument().map_or(&[][..], |_| second);
+        let answer = self.ask(op, reduction, || match op.measure() {
+            Some(measure) => imp.rows(measure, p, second, reduction),
+            None => Err(Refusal::Unsupported),
         })?;
         match (&answer, reduction) {
             (None, _)

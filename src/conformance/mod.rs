@@ -64,12 +64,13 @@ pub mod process;
 use std::fmt;
 
 use crate::measures::Reduction;
-pub use crate::measures::{Answer, Breakdown, Implementation, Reference, Refusal};
+pub use crate::measures::{Answer, Breakdown, Implementation, Measure, Reference, Refusal};
 
 pub use checks::{CHECKS, run};
 pub use process::{ProcessImplementation, ProtocolError};
 
-/// An operation of the protocol and of [`Implementation`].
+/// An operation of the protocol and of [`Implementation`]: the four values
+/// of [`Implementation::rows`] (each a [`Measure`]) and the gradient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
     /// H(p) per row.
@@ -95,14 +96,31 @@ impl Op {
     ];
 
     /// The protocol's name: `entropy`, `cross_entropy`, `kl_divergence`,
-    /// `cross_entropy_logits` or `cross_entropy_logits_grad`.
+    /// `cross_entropy_logits` (the [`Measure`]'s name) or
+    /// `cross_entropy_logits_grad`.
     pub fn name(self) -> &'static str {
+        match self.measure() {
+            Some(measure) => measure.name(),
+            None => "cross_entropy_logits_grad",
+        }
+    }
+
+    /// The measure whose value the operation asks for; `None` for the
+    /// gradient.
+    ///
+    /// ```
+    /// use logloss_proofs::conformance::{Measure, Op};
+    /// assert_eq!(Op::KlDivergence.measure(), Some(Measure::KlDivergence));
+    /// assert_eq!(Op::CrossEntropyLogitsGrad.measure(), None);
+    /// assert_eq!(Op::from(Measure::Entropy), Op::Entropy);
+    /// ```
+    pub fn measure(self) -> Option<Measure> {
         match self {
-            Op::Entropy => "entropy",
-            Op::CrossEntropy => "cross_entropy",
-            Op::KlDivergence => "kl_divergence",
-            Op::CrossEntropyLogits => "cross_entropy_logits",
-            Op::CrossEntropyLogitsGrad => "cross_entropy_logits_grad",
+            Op::Entropy => Some(Measure::Entropy),
+            Op::CrossEntropy => Some(Measure::CrossEntropy),
+            Op::KlDivergence => Some(Measure::KlDivergence),
+            Op::CrossEntropyLogits => Some(Measure::CrossEntropyLogits),
+            Op::CrossEntropyLogitsGrad => None,
         }
     }
 
@@ -113,6 +131,17 @@ impl Op {
             Op::Entropy => None,
             Op::CrossEntropy | Op::KlDivergence => Some("q"),
             Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => Some("logits"),
+        }
+    }
+}
+
+impl From<Measure> for Op {
+    fn from(measure: Measure) -> Op {
+        match measure {
+            Measure::Entropy => Op::Entropy,
+            Measure::CrossEntropy => Op::CrossEntropy,
+            Measure::KlDivergence => Op::KlDivergence,
+            Measure::CrossEntropyLogits => Op::CrossEntropyLogits,
         }
     }
 }

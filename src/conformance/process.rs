@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::json::{number, parse_line};
-use super::{Answer, Breakdown, Implementation, Op, Refusal};
+use super::{Answer, Breakdown, Implementation, Measure, Op, Refusal};
 use crate::measures::{Reduced, Reduction};
 
 /// The default time allowed for each answer.
@@ -510,35 +510,17 @@ impl Implementation for ProcessImplementation {
         self.command.clone()
     }
 
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        self.values(Op::Entropy, p, None, reduction)
-    }
-
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        self.values(Op::CrossEntropy, p, Some(q), reduction)
-    }
-
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.values(Op::KlDivergence, p, Some(q), reduction)
-    }
-
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.values(Op::CrossEntropyLogits, p, Some(logits), reduction)
+        // One request per operation; the entropy's has no second argument.
+        let op = Op::from(measure);
+        let second = op.second_argument().map(|_| second);
+        self.values(op, p, second, reduction)
     }
 
     fn cross_entropy_logits_grad_rows(

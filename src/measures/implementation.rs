@@ -5,10 +5,14 @@
 //! The crate's own measures are one such implementation ([`Reference`]); a
 //! measure with a planted bug ([`planted`](super::planted)), a user's Rust code,
 //! or a program in another language behind the kit's process protocol are
-//! others. The claims call the single-vector forms ([`Implementation::entropy`],
-//! [`Implementation::cross_entropy`], [`Implementation::kl_divergence`]); the
-//! kit calls the batched forms. The single-vector forms default to a batch of
-//! one row under [`Reduction::None`], so an implementation that offers only
+//! others. An implementation writes one batched method for the four values,
+//! [`Implementation::rows`], selected by a [`Measure`]; the named batch forms
+//! ([`Implementation::entropy_rows`], …) and the single-vector forms
+//! ([`Implementation::entropy`], [`Implementation::cross_entropy`],
+//! [`Implementation::kl_divergence`], all through [`Implementation::value`])
+//! are provided on top of it. The claims call the single-vector forms; the kit
+//! calls the batched forms. The single-vector forms default to a batch of one
+//! row under [`Reduction::None`], so an implementation that offers only
 //! batches (a process) can be run through the claims too.
 
 use std::fmt;
@@ -98,20 +102,56 @@ struct NotOneValue {
     got: String,
 }
 
-/// The one value of a batch of one row under `none`.
-fn one_value(op: &'static str, answer: Answer<Reduced>) -> Answer<f64> {
-    match answer? {
+/// The value of `measure` of one row as `imp`'s batch `[p]` (and `[second]`
+/// unless it is the entropy) under `none`, checked to be one value.
+fn one_row<I: Implementation + ?Sized>(
+    imp: &I,
+    measure: Measure,
+    p: &[f64],
+    second: &[f64],
+) -> Answer<f64> {
+    let second = match measure {
+        Measure::Entropy => Vec::new(),
+        _ => vec![second.to_vec()],
+    };
+    match imp.rows(measure, &[p.to_vec()], &second, Reduction::None)? {
         Reduced::PerRow(v) if v.len() == 1 => Ok(v[0]),
         other => Err(Refusal::Broken(Breakdown::new(NotOneValue {
-            op,
+            op: measure.name(),
             got: format!("{other:?}"),
         }))),
     }
 }
 
 /// An implementation of the measures under test: entropy, cross-entropy and
-/// KL divergence of probability vectors, alone or in batches of rows under a
-/// [`Reduction`], cross-entropy from logits, and optionally its gradient.
+/// KL divergence of probability vectors and cross-entropy from logits, in
+/// batches of rows under a [`Reduction`] or alone, and optionally the
+/// gradient of the logits' cross-entropy.
+///
+/// # What to implement
+///
+/// [`name`](Self::name) and one method for the four values,
+/// [`rows`](Self::rows): the [`Measure`] `measure` of each row of `p`
+/// (with the same row of `second`), reduced. Per row r, with n entries:
+///
+/// ```text
+/// Entropy             H(pᵣ)            = −Σᵢ pᵣᵢ ln pᵣᵢ                    second empty
+/// CrossEntropy        CE(pᵣ, qᵣ)       = −Σᵢ pᵣᵢ ln qᵣᵢ                    second = q
+/// KlDivergence        KL(pᵣ‖qᵣ)        =  Σᵢ pᵣᵢ ln(pᵣᵢ/qᵣᵢ)               second = q
+/// CrossEntropyLogits  CE(pᵣ, softmax zᵣ) = Σᵢ pᵣᵢ·(ln Σⱼ exp zᵣⱼ − zᵣᵢ)   second = z
+/// ```
+///
+/// Optionally the gradient,
+/// [`cross_entropy_logits_grad_rows`](Self::cross_entropy_logits_grad_rows)
+/// (unsupported by default), and a faster or more accurate single-vector
+/// [`value`](Self::value) (by default the batch of one row). Everything else
+/// is provided: [`entropy_rows`](Self::entropy_rows),
+/// [`cross_entropy_rows`](Self::cross_entropy_rows),
+/// [`kl_divergence_rows`](Self::kl_divergence_rows) and
+/// [`cross_entropy_logits_rows`](Self::cross_entropy_logits_rows) call
+/// [`rows`](Self::rows); [`entropy`](Self::entropy),
+/// [`cross_entropy`](Self::cross_entropy) and
+/// [`kl_divergence`](Self::kl_divergence) call [`value`](Self::value).
 ///
 /// Conventions it is checked against (the crate's own, see
 /// [`crate::measures`]): natural logarithms; 0·ln 0 = 0; pᵢ > 0 = qᵢ gives
@@ -120,6 +160,11 @@ fn one_value(op: &'static str, answer: Answer<Reduced>) -> Answer<f64> {
 /// the number of rows. The checks only send valid inputs: rows of equal
 /// length, each a probability vector (summing to one within rounding) or
 /// finite logits.
+///
+/// Errors are [`Refusal`]s: [`Refusal::Unsupported`] for an operation or
+/// reduction not offered (the checks that need it are skipped),
+/// [`Refusal::Rejected`] for an input the implementation rejects (a failure
+/// on a valid input), [`Refusal::Broken`] when it can no longer answer.
 ///
 /// # The gradient of a reduced loss
 ///
@@ -205,7 +250,10 @@ fn one_value(op: &'static str, answer: Answer<Reduced>) -> Answer<f64> {
 /// cases on several threads): one with state (a process, a cache) keeps it
 /// behind a `Mutex` or another thread-safe interior mutability.
 ///
-/// # Example
+/// # Examples
+///
+/// Calling the crate's own:
+///
 /// ```
 /// use logloss_proofs::measures::{Implementation, Reduced, Reduction, Reference};
 /// let imp: &dyn Implementation = &Reference;
@@ -214,46 +262,74 @@ fn one_value(op: &'static str, answer: Answer<Reduced>) -> Answer<f64> {
 /// let h = imp.entropy_rows(&[vec![0.5, 0.5], vec![1.0, 0.0]], Reduction::Sum).unwrap();
 /// assert_eq!(h, Reduced::Total(std::f64::consts::LN_2));
 /// ```
+///
+/// Implementing it for one's own per-row code (here a textbook loop; the
+/// logits are left unsupported), ready for [`crate::conformance::run`] or
+/// the claim catalogue:
+///
+/// ```
+/// use logloss_proofs::measures::{
+///     Answer, Implementation, Measure, Reduced, Reduction, Refusal,
+/// };
+///
+/// struct Mine;
+///
+/// fn row(measure: Measure, p: &[f64], q: &[f64]) -> Answer<f64> {
+///     let term = |i: usize| match measure {
+///         Measure::Entropy => -p[i] * p[i].ln(),
+///         Measure::CrossEntropy => -p[i] * q[i].ln(),
+///         Measure::KlDivergence => p[i] * (p[i] / q[i]).ln(),
+///         Measure::CrossEntropyLogits => unreachable!(),
+///     };
+///     Ok((0..p.len()).filter(|&i| p[i] > 0.0).map(term).sum())
+/// }
+///
+/// impl Implementation for Mine {
+///     fn name(&self) -> String {
+///         "mine".to_string()
+///     }
+///     fn rows(
+///         &self,
+///         measure: Measure,
+///         p: &[Vec<f64>],
+///         second: &[Vec<f64>],
+///         reduction: Reduction,
+///     ) -> Answer<Reduced> {
+///         if measure == Measure::CrossEntropyLogits {
+///             return Err(Refusal::Unsupported);
+///         }
+///         let values = (0..p.len())
+///             .map(|r| row(measure, &p[r], second.get(r).map_or(&[][..], |q| &q[..])))
+///             .collect::<Answer<Vec<f64>>>()?;
+///         let total: f64 = values.iter().sum();
+///         Ok(match reduction {
+///             Reduction::None => Reduced::PerRow(values),
+///             Reduction::Sum => Reduced::Total(total),
+///             Reduction::BatchMean => Reduced::Total(total / p.len() as f64),
+///         })
+///     }
+/// }
+///
+/// let ce = Mine.cross_entropy(&[0.5, 0.5], &[0.25, 0.75]).unwrap();
+/// assert!((ce - logloss_proofs::measures::cross_entropy(&[0.5, 0.5], &[0.25, 0.75]).unwrap()).abs() < 1e-15);
+/// assert_eq!(Mine.cross_entropy_logits_rows(&[], &[], Reduction::Sum), Err(Refusal::Unsupported));
+/// ```
 pub trait Implementation: Sync {
     /// A short name for reports.
     fn name(&self) -> String;
 
-    /// H(pᵣ) = −Σᵢ pᵣᵢ ln pᵣᵢ for each row, reduced.
+    /// The `measure` of each row of `p` (with the same row of `second`: q,
+    /// the logits z, or nothing — an empty slice — for the entropy), reduced
+    /// by `reduction`: see [the trait docs](Implementation#what-to-implement)
+    /// for the formula of each measure and the conventions.
     ///
     /// # Errors
     /// A [`Refusal`].
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced>;
-
-    /// CE(pᵣ, qᵣ) = −Σᵢ pᵣᵢ ln qᵣᵢ for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced>;
-
-    /// KL(pᵣ‖qᵣ) = Σᵢ pᵣᵢ ln(pᵣᵢ/qᵣᵢ) for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced>;
-
-    /// CE(pᵣ, softmax zᵣ) = Σᵢ pᵣᵢ·(ln Σⱼ exp zᵣⱼ − zᵣᵢ) for each row, reduced.
-    ///
-    /// # Errors
-    /// A [`Refusal`].
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced>;
 
@@ -273,43 +349,99 @@ pub trait Implementation: Sync {
         Err(Refusal::Unsupported)
     }
 
-    /// H(p) = −Σᵢ pᵢ ln pᵢ of one vector; by default the batch `[p]` under
-    /// `none`.
+    /// The `measure` of one vector `p` (with `second`: q, the logits z, or
+    /// empty for the entropy); by default the batch `[p]` (and `[second]`)
+    /// under `none`.
     ///
     /// # Errors
     /// A [`Refusal`]; [`Refusal::Broken`] if the batch of one row does not
     /// come back as one value.
+    fn value(&self, measure: Measure, p: &[f64], second: &[f64]) -> Answer<f64> {
+        one_row(self, measure, p, second)
+    }
+
+    /// H(pᵣ) = −Σᵢ pᵣᵢ ln pᵣᵢ for each row, reduced: [`rows`](Self::rows)
+    /// of [`Measure::Entropy`].
+    ///
+    /// # Errors
+    /// A [`Refusal`].
+    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+        self.rows(Measure::Entropy, p, &[], reduction)
+    }
+
+    /// CE(pᵣ, qᵣ) = −Σᵢ pᵣᵢ ln qᵣᵢ for each row, reduced:
+    /// [`rows`](Self::rows) of [`Measure::CrossEntropy`].
+    ///
+    /// # Errors
+    /// A [`Refusal`].
+    fn cross_entropy_rows(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.rows(Measure::CrossEntropy, p, q, reduction)
+    }
+
+    /// KL(pᵣ‖qᵣ) = Σᵢ pᵣᵢ ln(pᵣᵢ/qᵣᵢ) for each row, reduced:
+    /// [`rows`](Self::rows) of [`Measure::KlDivergence`].
+    ///
+    /// # Errors
+    /// A [`Refusal`].
+    fn kl_divergence_rows(
+        &self,
+        p: &[Vec<f64>],
+        q: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.rows(Measure::KlDivergence, p, q, reduction)
+    }
+
+    /// CE(pᵣ, softmax zᵣ) = Σᵢ pᵣᵢ·(ln Σⱼ exp zᵣⱼ − zᵣᵢ) for each row,
+    /// reduced: [`rows`](Self::rows) of [`Measure::CrossEntropyLogits`].
+    ///
+    /// # Errors
+    /// A [`Refusal`].
+    fn cross_entropy_logits_rows(
+        &self,
+        p: &[Vec<f64>],
+        logits: &[Vec<f64>],
+        reduction: Reduction,
+    ) -> Answer<Reduced> {
+        self.rows(Measure::CrossEntropyLogits, p, logits, reduction)
+    }
+
+    /// H(p) = −Σᵢ pᵢ ln pᵢ of one vector: [`value`](Self::value) of
+    /// [`Measure::Entropy`].
+    ///
+    /// # Errors
+    /// As [`value`](Self::value).
     fn entropy(&self, p: &[f64]) -> Answer<f64> {
-        one_value("entropy", self.entropy_rows(&[p.to_vec()], Reduction::None))
+        self.value(Measure::Entropy, p, &[])
     }
 
-    /// CE(p, q) = −Σᵢ pᵢ ln qᵢ of one pair; by default the batch `[p]`, `[q]`
-    /// under `none`.
+    /// CE(p, q) = −Σᵢ pᵢ ln qᵢ of one pair: [`value`](Self::value) of
+    /// [`Measure::CrossEntropy`].
     ///
     /// # Errors
-    /// As [`entropy`](Self::entropy).
+    /// As [`value`](Self::value).
     fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        one_value(
-            "cross_entropy",
-            self.cross_entropy_rows(&[p.to_vec()], &[q.to_vec()], Reduction::None),
-        )
+        self.value(Measure::CrossEntropy, p, q)
     }
 
-    /// KL(p‖q) = Σᵢ pᵢ ln(pᵢ/qᵢ) of one pair; by default the batch `[p]`,
-    /// `[q]` under `none`.
+    /// KL(p‖q) = Σᵢ pᵢ ln(pᵢ/qᵢ) of one pair: [`value`](Self::value) of
+    /// [`Measure::KlDivergence`].
     ///
     /// # Errors
-    /// As [`entropy`](Self::entropy).
+    /// As [`value`](Self::value).
     fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        one_value(
-            "kl_divergence",
-            self.kl_divergence_rows(&[p.to_vec()], &[q.to_vec()], Reduction::None),
-        )
+        self.value(Measure::KlDivergence, p, q)
     }
 }
 
-/// A measure the accuracy contract (see [`Implementation`]) bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A measure of [`Implementation::rows`], and one the accuracy contract (see
+/// [`Implementation`]) bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Measure {
     /// H(p).
     Entropy,
@@ -319,6 +451,25 @@ pub enum Measure {
     KlDivergence,
     /// CE(p, softmax z).
     CrossEntropyLogits,
+}
+
+impl Measure {
+    /// The name of the measure's methods and of the kit's protocol
+    /// operation: `entropy`, `cross_entropy`, `kl_divergence` or
+    /// `cross_entropy_logits`.
+    ///
+    /// ```
+    /// use logloss_proofs::measures::Measure;
+    /// assert_eq!(Measure::KlDivergence.name(), "kl_divergence");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Entropy => "entropy",
+            Measure::CrossEntropy => "cross_entropy",
+            Measure::KlDivergence => "kl_divergence",
+            Measure::CrossEntropyLogits => "cross_entropy_logits",
+        }
+    }
 }
 
 /// The arithmetic an implementation computes in, as the accuracy contract
@@ -485,32 +636,20 @@ impl Implementation for Reference {
     fn name(&self) -> String {
         "logloss-proofs".to_string()
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        super::entropy_rows(p, reduction).map_err(rejected)
-    }
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        super::cross_entropy_rows(p, q, reduction).map_err(rejected)
-    }
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        super::kl_divergence_rows(p, q, reduction).map_err(rejected)
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        super::cross_entropy_logits_rows(p, logits, reduction).map_err(rejected)
+        match measure {
+            Measure::Entropy => super::entropy_rows(p, reduction),
+            Measure::CrossEntropy => super::cross_entropy_rows(p, second, reduction),
+            Measure::KlDivergence => super::kl_divergence_rows(p, second, reduction),
+            Measure::CrossEntropyLogits => super::cross_entropy_logits_rows(p, second, reduction),
+        }
+        .map_err(rejected)
     }
     fn cross_entropy_logits_grad_rows(
         &self,
@@ -520,14 +659,15 @@ impl Implementation for Reference {
     ) -> Answer<Vec<Vec<f64>>> {
         reference_gradient(p, logits, reduction).map_err(rejected)
     }
-    fn entropy(&self, p: &[f64]) -> Answer<f64> {
-        super::entropy(p).map_err(rejected)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        super::cross_entropy(p, q).map_err(rejected)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        super::kl_divergence(p, q).map_err(rejected)
+    fn value(&self, measure: Measure, p: &[f64], second: &[f64]) -> Answer<f64> {
+        match measure {
+            Measure::Entropy => super::entropy(p),
+            Measure::CrossEntropy => super::cross_entropy(p, second),
+            Measure::KlDivergence => super::kl_divergence(p, second),
+            // The batch of one row, as the kit checks it.
+            Measure::CrossEntropyLogits => return one_row(self, measure, p, second),
+        }
+        .map_err(rejected)
     }
 }
 
@@ -606,36 +746,18 @@ mod tests {
         fn name(&self) -> String {
             "batches only".to_string()
         }
-        fn entropy_rows(&self, p: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
-            Reference.entropy_rows(p, r)
-        }
-        fn cross_entropy_rows(
+        fn rows(
             &self,
+            m: Measure,
             p: &[Vec<f64>],
-            q: &[Vec<f64>],
+            s: &[Vec<f64>],
             r: Reduction,
         ) -> Answer<Reduced> {
-            Reference.cross_entropy_rows(p, q, r)
-        }
-        fn kl_divergence_rows(
-            &self,
-            p: &[Vec<f64>],
-            q: &[Vec<f64>],
-            r: Reduction,
-        ) -> Answer<Reduced> {
-            // The wrong shape: a total for `none`.
-            match Reference.kl_divergence_rows(p, q, r)? {
-                Reduced::PerRow(v) => Ok(Reduced::Total(v[0])),
-                total => Ok(total),
+            match (m, Reference.rows(m, p, s, r)?) {
+                // The wrong shape: a total for `none`.
+                (Measure::KlDivergence, Reduced::PerRow(v)) => Ok(Reduced::Total(v[0])),
+                (_, reduced) => Ok(reduced),
             }
-        }
-        fn cross_entropy_logits_rows(
-            &self,
-            p: &[Vec<f64>],
-            z: &[Vec<f64>],
-            r: Reduction,
-        ) -> Answer<Reduced> {
-            Reference.cross_entropy_logits_rows(p, z, r)
         }
     }
 

@@ -18,7 +18,7 @@
 use std::f64::consts::LN_2;
 
 use super::implementation::{plain_rows, rejected};
-use super::{Answer, Implementation, Reduced, Reduction, Reference};
+use super::{Answer, Implementation, Measure, Reduced, Reduction, Reference};
 
 /// The crate's measures, each replaced by an affine function of itself:
 ///
@@ -82,47 +82,26 @@ impl Implementation for Affine {
             self.entropy, self.cross_entropy, self.kl
         )
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        plain_rows(p, &[], reduction, |a, _| self.entropy(a))
-    }
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        plain_rows(p, q, reduction, |a, b| self.cross_entropy(a, b))
+        match measure {
+            Measure::CrossEntropyLogits => Reference.rows(measure, p, second, reduction),
+            _ => plain_rows(p, second, reduction, |a, b| self.value(measure, a, b)),
+        }
     }
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        plain_rows(p, q, reduction, |a, b| self.kl_divergence(a, b))
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        Reference.cross_entropy_logits_rows(p, logits, reduction)
-    }
-    fn entropy(&self, p: &[f64]) -> Answer<f64> {
-        Ok(affine(self.entropy, super::entropy(p).map_err(rejected)?))
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        Ok(affine(
-            self.cross_entropy,
-            super::cross_entropy(p, q).map_err(rejected)?,
-        ))
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        Ok(affine(
-            self.kl,
-            super::kl_divergence(p, q).map_err(rejected)?,
-        ))
+    fn value(&self, measure: Measure, p: &[f64], second: &[f64]) -> Answer<f64> {
+        let scale_shift = match measure {
+            Measure::Entropy => self.entropy,
+            Measure::CrossEntropy => self.cross_entropy,
+            Measure::KlDivergence => self.kl,
+            Measure::CrossEntropyLogits => return Reference.value(measure, p, second),
+        };
+        Ok(affine(scale_shift, Reference.value(measure, p, second)?))
     }
 }
 
@@ -347,7 +326,7 @@ impl Planted {
     }
 
     /// The per-row values of `f` on the rows of `p` and `second`, reduced.
-    fn rows(
+    fn reduce(
         &self,
         p: &[Vec<f64>],
         second: &[Vec<f64>],
@@ -375,32 +354,21 @@ impl Implementation for Planted {
         };
         format!("{base}, bug {:?}", self.bug)
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        self.rows(p, p, reduction, |m, a, _| m.entropy_row(a))
-    }
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        self.rows(p, q, reduction, Self::cross_entropy_row)
-    }
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.rows(p, q, reduction, Self::kl_row)
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        self.rows(p, logits, reduction, Self::cross_entropy_logits_row)
+        // The entropy's rows are paired with themselves, so that a `mean`
+        // over elements sees one row per row.
+        let second = if measure == Measure::Entropy {
+            p
+        } else {
+            second
+        };
+        self.reduce(p, second, reduction, |m, a, b| m.value(measure, a, b))
     }
     fn cross_entropy_logits_grad_rows(
         &self,
@@ -427,14 +395,13 @@ impl Implementation for Planted {
             })
             .collect()
     }
-    fn entropy(&self, p: &[f64]) -> Answer<f64> {
-        self.entropy_row(p)
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        self.cross_entropy_row(p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        self.kl_row(p, q)
+    fn value(&self, measure: Measure, p: &[f64], second: &[f64]) -> Answer<f64> {
+        match measure {
+            Measure::Entropy => self.entropy_row(p),
+            Measure::CrossEntropy => self.cross_entropy_row(p, second),
+            Measure::KlDivergence => self.kl_row(p, second),
+            Measure::CrossEntropyLogits => self.cross_entropy_logits_row(p, second),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::conformance::checks::tolerance::{condition, value_bound};
 use crate::conformance::{Op, Precision};
 use crate::measures::ln::ln_dd;
 use crate::measures::{
-    self, Answer, Implementation, Reduced, Reduction, Reference, plain_rows, rejected,
+    self, Answer, Implementation, Measure, Reduced, Reduction, Reference, plain_rows, rejected,
 };
 use crate::numerics::dd::{fast_two_sum, two_sum};
 use crate::numerics::{U, UNDERFLOW_ALLOWANCE as TINY};
@@ -83,7 +83,7 @@ impl AtTheEdge {
 
     /// The value of `op` (entropy, cross-entropy or KL) at the edge; `q` is
     /// ignored for entropy.
-    fn value(&self, op: Op, p: &[f64], q: &[f64]) -> Answer<f64> {
+    fn edge_value(&self, op: Op, p: &[f64], q: &[f64]) -> Answer<f64> {
         let q = if op == Op::Entropy { &[][..] } else { q };
         let own = match op {
             Op::Entropy => measures::entropy(p),
@@ -193,32 +193,17 @@ impl Implementation for AtTheEdge {
             Contract::Kit => "at the edge of the stated accuracy".to_string(),
         }
     }
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
-        plain_rows(p, &[], reduction, |a, _| self.entropy(a))
-    }
-    fn cross_entropy_rows(
+    fn rows(
         &self,
+        measure: Measure,
         p: &[Vec<f64>],
-        q: &[Vec<f64>],
+        second: &[Vec<f64>],
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        plain_rows(p, q, reduction, |a, b| self.cross_entropy(a, b))
-    }
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        plain_rows(p, q, reduction, |a, b| self.kl_divergence(a, b))
-    }
-    fn cross_entropy_logits_rows(
-        &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
-        Reference.cross_entropy_logits_rows(p, logits, reduction)
+        match measure {
+            Measure::CrossEntropyLogits => Reference.rows(measure, p, second, reduction),
+            _ => plain_rows(p, second, reduction, |a, b| self.value(measure, a, b)),
+        }
     }
     fn cross_entropy_logits_grad_rows(
         &self,
@@ -228,14 +213,11 @@ impl Implementation for AtTheEdge {
     ) -> Answer<Vec<Vec<f64>>> {
         Reference.cross_entropy_logits_grad_rows(p, logits, reduction)
     }
-    fn entropy(&self, p: &[f64]) -> Answer<f64> {
-        self.value(Op::Entropy, p, &[])
-    }
-    fn cross_entropy(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        self.value(Op::CrossEntropy, p, q)
-    }
-    fn kl_divergence(&self, p: &[f64], q: &[f64]) -> Answer<f64> {
-        self.value(Op::KlDivergence, p, q)
+    fn value(&self, measure: Measure, p: &[f64], second: &[f64]) -> Answer<f64> {
+        match measure {
+            Measure::CrossEntropyLogits => Reference.value(measure, p, second),
+            _ => self.edge_value(Op::from(measure), p, second),
+        }
     }
 }
 

@@ -45,12 +45,8 @@ pub(super) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<
 
 /// The contract's measure for `op`.
 fn measure(op: Op) -> Measure {
-    match op {
-        Op::Entropy => Measure::Entropy,
-        Op::CrossEntropy => Measure::CrossEntropy,
-        Op::KlDivergence => Measure::KlDivergence,
-        Op::CrossEntropyLogits | Op::CrossEntropyLogitsGrad => Measure::CrossEntropyLogits,
-    }
+    // The gradient's bounds come from the logits' cross-entropy.
+    op.measure().unwrap_or(Measure::CrossEntropyLogits)
 }
 
 /// The arithmetic of `precision`.
