@@ -10,7 +10,7 @@ use logloss_proofs::conformance::{
     Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
 };
 use logloss_proofs::measures::planted::{Bug, Planted};
-use logloss_proofs::measures::{Measure, Reduced, Reduction};
+use logloss_proofs::measures::{Measure, Reduced, Reduction, Rows};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 /// Cases per check for the runs that must pass: half the default, which
@@ -161,7 +161,7 @@ fn a_batchmean_gradient_not_divided_by_rows_is_caught_by_gradient_only() {
 /// every operation in f32.
 struct TextbookF32;
 
-fn f32_rows(rows: &[Vec<f64>]) -> Vec<Vec<f32>> {
+fn f32_rows(rows: &Rows) -> Vec<Vec<f32>> {
     rows.iter()
         .map(|r| r.iter().map(|&x| x as f32).collect())
         .collect()
@@ -220,8 +220,8 @@ impl Implementation for TextbookF32 {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         let second = f32_rows(second);
@@ -234,8 +234,8 @@ impl Implementation for TextbookF32 {
     }
     fn cross_entropy_logits_grad_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Vec<Vec<f64>>> {
         let rows = p.len() as f32;
@@ -291,7 +291,7 @@ impl Implementation for NoGradient {
     fn name(&self) -> String {
         "no gradient".to_string()
     }
-    fn rows(&self, m: Measure, p: &[Vec<f64>], s: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+    fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
         Reference.rows(m, p, s, r)
     }
 }
@@ -329,7 +329,7 @@ impl Implementation for Refuses {
     fn name(&self) -> String {
         "refuses KL".to_string()
     }
-    fn rows(&self, m: Measure, p: &[Vec<f64>], s: &[Vec<f64>], r: Reduction) -> Answer<Reduced> {
+    fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
         match m {
             Measure::KlDivergence => Err(self.0.clone()),
             _ => Reference.rows(m, p, s, r),

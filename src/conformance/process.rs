@@ -39,7 +39,7 @@ use serde_json::Value;
 
 use super::json::{number, parse_line};
 use super::{Answer, Breakdown, Implementation, Measure, Op, Refusal};
-use crate::measures::{Reduced, Reduction};
+use crate::measures::{Reduced, Reduction, Rows};
 
 /// The default time allowed for each answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -339,7 +339,7 @@ impl ProcessImplementation {
     fn exchange(
         &self,
         op: Op,
-        p: &[Vec<f64>],
+        p: &Rows,
         second: Option<&[Vec<f64>]>,
         reduction: Reduction,
     ) -> Answer<(RequestRef, Value, String)> {
@@ -430,7 +430,7 @@ impl ProcessImplementation {
     fn payload(
         &self,
         op: Op,
-        p: &[Vec<f64>],
+        p: &Rows,
         second: Option<&[Vec<f64>]>,
         reduction: Reduction,
     ) -> Answer<(RequestRef, Value, String)> {
@@ -457,7 +457,7 @@ impl ProcessImplementation {
     fn values(
         &self,
         op: Op,
-        p: &[Vec<f64>],
+        p: &Rows,
         second: Option<&[Vec<f64>]>,
         reduction: Reduction,
     ) -> Answer<Reduced> {
@@ -513,8 +513,8 @@ impl Implementation for ProcessImplementation {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         // One request per operation; the entropy's has no second argument.
@@ -525,8 +525,8 @@ impl Implementation for ProcessImplementation {
 
     fn cross_entropy_logits_grad_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Vec<Vec<f64>>> {
         let op = Op::CrossEntropyLogitsGrad;
@@ -654,7 +654,7 @@ struct RequestLine<'a> {
 
 /// The request as one line of JSON. Inputs are finite, so every number is a
 /// plain JSON number in its shortest round-trip form.
-fn request_line(request: RequestRef, p: &[Vec<f64>], second: Option<&[Vec<f64>]>) -> String {
+fn request_line(request: RequestRef, p: &Rows, second: Option<&[Vec<f64>]>) -> String {
     let (q, logits) = match request.op.second_argument() {
         Some("logits") => (None, second),
         Some(_) => (second, None),

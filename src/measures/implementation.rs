@@ -20,6 +20,10 @@ use std::sync::Arc;
 
 use super::{MeasureError, Reduced, Reduction};
 
+/// A batch: one row (a probability vector, or a vector of logits) per
+/// example, every row of the same length.
+pub type Rows = [Vec<f64>];
+
 /// Why an implementation gave no value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Refusal {
@@ -291,8 +295,8 @@ fn one_row<I: Implementation + ?Sized>(
 ///     fn rows(
 ///         &self,
 ///         measure: Measure,
-///         p: &[Vec<f64>],
-///         second: &[Vec<f64>],
+///         p: &Rows,
+///         second: &Rows,
 ///         reduction: Reduction,
 ///     ) -> Answer<Reduced> {
 ///         if measure == Measure::CrossEntropyLogits {
@@ -328,8 +332,8 @@ pub trait Implementation: Sync {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced>;
 
@@ -341,8 +345,8 @@ pub trait Implementation: Sync {
     /// [`Refusal::Unsupported`] unless implemented.
     fn cross_entropy_logits_grad_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Vec<Vec<f64>>> {
         let _ = (p, logits, reduction);
@@ -365,7 +369,7 @@ pub trait Implementation: Sync {
     ///
     /// # Errors
     /// A [`Refusal`].
-    fn entropy_rows(&self, p: &[Vec<f64>], reduction: Reduction) -> Answer<Reduced> {
+    fn entropy_rows(&self, p: &Rows, reduction: Reduction) -> Answer<Reduced> {
         self.rows(Measure::Entropy, p, &[], reduction)
     }
 
@@ -374,12 +378,7 @@ pub trait Implementation: Sync {
     ///
     /// # Errors
     /// A [`Refusal`].
-    fn cross_entropy_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
+    fn cross_entropy_rows(&self, p: &Rows, q: &Rows, reduction: Reduction) -> Answer<Reduced> {
         self.rows(Measure::CrossEntropy, p, q, reduction)
     }
 
@@ -388,12 +387,7 @@ pub trait Implementation: Sync {
     ///
     /// # Errors
     /// A [`Refusal`].
-    fn kl_divergence_rows(
-        &self,
-        p: &[Vec<f64>],
-        q: &[Vec<f64>],
-        reduction: Reduction,
-    ) -> Answer<Reduced> {
+    fn kl_divergence_rows(&self, p: &Rows, q: &Rows, reduction: Reduction) -> Answer<Reduced> {
         self.rows(Measure::KlDivergence, p, q, reduction)
     }
 
@@ -404,8 +398,8 @@ pub trait Implementation: Sync {
     /// A [`Refusal`].
     fn cross_entropy_logits_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         self.rows(Measure::CrossEntropyLogits, p, logits, reduction)
@@ -639,8 +633,8 @@ impl Implementation for Reference {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         match measure {
@@ -653,8 +647,8 @@ impl Implementation for Reference {
     }
     fn cross_entropy_logits_grad_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Vec<Vec<f64>>> {
         reference_gradient(p, logits, reduction).map_err(rejected)
@@ -678,8 +672,8 @@ impl Implementation for Reference {
 /// Any row error of [`cross_entropy_logits_rows`](super::cross_entropy_logits_rows),
 /// naming the row: the rows are validated exactly as the loss validates them.
 pub(crate) fn reference_gradient(
-    p: &[Vec<f64>],
-    z: &[Vec<f64>],
+    p: &Rows,
+    z: &Rows,
     reduction: Reduction,
 ) -> Result<Vec<Vec<f64>>, MeasureError> {
     // Validates every row, naming it, exactly as the loss itself does.
@@ -705,8 +699,8 @@ pub(crate) fn reference_gradient(
 /// left-to-right sum under `sum`, that sum over the rows under `batchmean`,
 /// as a simple implementation would reduce them.
 pub(crate) fn plain_rows(
-    p: &[Vec<f64>],
-    second: &[Vec<f64>],
+    p: &Rows,
+    second: &Rows,
     reduction: Reduction,
     f: impl Fn(&[f64], &[f64]) -> Answer<f64>,
 ) -> Answer<Reduced> {
@@ -746,13 +740,7 @@ mod tests {
         fn name(&self) -> String {
             "batches only".to_string()
         }
-        fn rows(
-            &self,
-            m: Measure,
-            p: &[Vec<f64>],
-            s: &[Vec<f64>],
-            r: Reduction,
-        ) -> Answer<Reduced> {
+        fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
             match (m, Reference.rows(m, p, s, r)?) {
                 // The wrong shape: a total for `none`.
                 (Measure::KlDivergence, Reduced::PerRow(v)) => Ok(Reduced::Total(v[0])),

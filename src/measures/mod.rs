@@ -31,8 +31,8 @@ pub use discrete::{Unit, cross_entropy, entropy, kl_divergence};
 pub use error::{Arg, MeasureError};
 pub(crate) use implementation::reference_gradient;
 pub use implementation::{
-    Answer, Arithmetic, Breakdown, Implementation, Measure, Reference, Refusal, contract_bound,
-    contract_condition, contract_gradient_bounds,
+    Answer, Arithmetic, Breakdown, Implementation, Measure, Reference, Refusal, Rows,
+    contract_bound, contract_condition, contract_gradient_bounds,
 };
 #[cfg(test)]
 pub(crate) use implementation::{plain_rows, rejected};

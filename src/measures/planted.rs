@@ -18,7 +18,7 @@
 use std::f64::consts::LN_2;
 
 use super::implementation::{plain_rows, rejected};
-use super::{Answer, Implementation, Measure, Reduced, Reduction, Reference};
+use super::{Answer, Implementation, Measure, Reduced, Reduction, Reference, Rows};
 
 /// The crate's measures, each replaced by an affine function of itself:
 ///
@@ -85,8 +85,8 @@ impl Implementation for Affine {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         match measure {
@@ -328,8 +328,8 @@ impl Planted {
     /// The per-row values of `f` on the rows of `p` and `second`, reduced.
     fn reduce(
         &self,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
         f: impl Fn(&Self, &[f64], &[f64]) -> Answer<f64>,
     ) -> Answer<Reduced> {
@@ -357,8 +357,8 @@ impl Implementation for Planted {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         // The entropy's rows are paired with themselves, so that a `mean`
@@ -372,8 +372,8 @@ impl Implementation for Planted {
     }
     fn cross_entropy_logits_grad_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Vec<Vec<f64>>> {
         let rows = p.len() as f64;

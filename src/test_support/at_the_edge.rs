@@ -17,7 +17,8 @@ use crate::conformance::checks::tolerance::{condition, value_bound};
 use crate::conformance::{Op, Precision};
 use crate::measures::ln::ln_dd;
 use crate::measures::{
-    self, Answer, Implementation, Measure, Reduced, Reduction, Reference, plain_rows, rejected,
+    self, Answer, Implementation, Measure, Reduced, Reduction, Reference, Rows, plain_rows,
+    rejected,
 };
 use crate::numerics::dd::{fast_two_sum, two_sum};
 use crate::numerics::{U, UNDERFLOW_ALLOWANCE as TINY};
@@ -196,8 +197,8 @@ impl Implementation for AtTheEdge {
     fn rows(
         &self,
         measure: Measure,
-        p: &[Vec<f64>],
-        second: &[Vec<f64>],
+        p: &Rows,
+        second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
         match measure {
@@ -207,8 +208,8 @@ impl Implementation for AtTheEdge {
     }
     fn cross_entropy_logits_grad_rows(
         &self,
-        p: &[Vec<f64>],
-        logits: &[Vec<f64>],
+        p: &Rows,
+        logits: &Rows,
         reduction: Reduction,
     ) -> Answer<Vec<Vec<f64>>> {
         Reference.cross_entropy_logits_grad_rows(p, logits, reduction)
