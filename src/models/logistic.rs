@@ -519,10 +519,10 @@ mod tests {
             }
             let at = || format!("x {x:?}, y {y:?}, θ {theta:?}");
             let ge = f.gradient(&theta);
-            for j in 0..d {
+            for (j, want) in g.iter().enumerate() {
                 grad.value(
                     ge.gradient[j],
-                    &g[j].div(&nb, P, RM),
+                    &want.div(&nb, P, RM),
                     ge.error[j],
                     &mut cc,
                     at,

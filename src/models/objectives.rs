@@ -442,10 +442,8 @@ mod tests {
             {
                 let what = format!("objective {k}, η {eta:?}");
                 inexact[k] |= assert_gradient_within(&g, &exact, &mut cc, &what);
-                for j in 0..2 {
-                    checks[k].value(g.gradient[j], &exact[j], g.error[j], &mut cc, || {
-                        what.clone()
-                    });
+                for (j, want) in exact.iter().enumerate() {
+                    checks[k].value(g.gradient[j], want, g.error[j], &mut cc, || what.clone());
                 }
             }
         }

@@ -80,11 +80,6 @@ impl BoundCheck {
         self.record(error_of(computed, exact, cc), bound, at);
     }
 
-    /// The worst ratio so far.
-    pub(crate) fn worst(&self) -> f64 {
-        self.worst
-    }
-
     /// Asserts the worst ratio reaches the floor, and prints the row.
     #[track_caller]
     pub(crate) fn finish(self) {

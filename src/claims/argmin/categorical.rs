@@ -400,7 +400,7 @@ mod tests {
             let n = rng.random_range(2..11usize);
             let spread = uniform(&mut rng, 0.1, if k % 4 == 0 { 300.0 } else { 5.0 });
             let mut p = simplex(&mut rng, n, spread);
-            if p.iter().any(|&x| x == 0.0) {
+            if p.contains(&0.0) {
                 p = simplex(&mut rng, n, 1.0);
             }
             let (star, err) = closed_form_logits(&p);
@@ -467,8 +467,8 @@ mod tests {
             let pt = obj.point(&theta);
             let bound = softmax_distance_bound(radius, &pt.q, &pt.rel, &p, obj.mass());
             let mut sq = big(0.0);
-            for i in 0..n {
-                let d = big(pt.q[i]).sub(&big(p[i]), P, RM);
+            for (&qi, &pi) in pt.q.iter().zip(&p) {
+                let d = big(qi).sub(&big(pi), P, RM);
                 sq = sq.add(&d.mul(&d, P, RM), P, RM);
             }
             let dist = to_f64(&sq.sqrt(P, RM), &mut cc);

@@ -616,8 +616,8 @@ mod tests {
                 }
             };
             let ev = prob.eval(eta);
-            for j in 0..2 {
-                grad.value(ev.g[j], &exact_g[j], ev.noise_parts[j], &mut cc, at);
+            for (j, want) in exact_g.iter().enumerate() {
+                grad.value(ev.g[j], want, ev.noise_parts[j], &mut cc, at);
             }
             let radius = 10f64.powf(-uniform(&mut rng, 3.0, 14.0));
             let (mu, sigma, mu_error, sigma_error) = prob.gaussian_within(eta, radius);
