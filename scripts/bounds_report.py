@@ -71,7 +71,13 @@ def render(rows):
     ]
     for name in sorted(rows):
         inputs, worst, floor = rows[name]
-        out.append(f"| {name} | {inputs} | {worst:.3g} | {floor:.3g} |")
+        # A bar inside a cell would end it; the ratio to 4 digits, so that
+        # 0.9996 does not read as 1.
+        cell = name.replace("|", "\\|")
+        shown = f"{worst:.4g}"
+        if worst < 1.0 and float(shown) >= 1.0:
+            shown = f"{worst:.6g}"
+        out.append(f"| {cell} | {inputs} | {shown} | {floor:.4g} |")
     out.append("")
     return "\n".join(out)
 

@@ -412,11 +412,11 @@ mod tests {
     /// softmax(z) − p against P·qⱼ − pⱼ.
     ///
     /// Floors: 2⁻¹ for q_bounds (0.99 seen: an upper bound off by the
-    /// entries' relative errors and 1%); 2⁻² for the third derivative (0.9
+    /// entries' relative errors and 1%); 2⁻¹ for the third derivative (1.00
     /// seen: the cap √3/18 is reached where qⱼ passes (3 − √3)/6, and
     /// min(qⱼ, 1 − qⱼ)e^(2t) is near |f‴| for small qⱼ and small t);
-    /// 2⁻³ for the gradient (0.3 seen: qⱼ's stated relative error is
-    /// itself a bound, and the subtraction's rounding is u|g|).
+    /// 2⁻¹ for the gradient (0.90 seen: where the mass is off 1 by a few u,
+    /// the bound's |P − 1|·qⱼ term is met).
     #[test]
     fn derivative_helpers_bound_the_exact_values() {
         use crate::test_support::bounds::{bound_stream, uniform};
@@ -425,8 +425,8 @@ mod tests {
         let mut cc = astro_float::Consts::new().expect("astro-float constants");
         let mut rng = bound_stream("derivative-helpers");
         let mut up_check = BoundCheck::new("claim 5: upper bounds of qⱼ, 1 − qⱼ", 0.5);
-        let mut m3_check = BoundCheck::new("claim 5: third derivative along zⱼ", 0.25);
-        let mut grad_check = BoundCheck::new("claim 5: gradient softmax(z) − p", 0.125);
+        let mut m3_check = BoundCheck::new("claim 5: third derivative along zⱼ", 0.5);
+        let mut grad_check = BoundCheck::new("claim 5: gradient softmax(z) − p", 0.5);
         for k in 0..120 {
             let (p, z) = random_pair(&mut rng, k);
             let j = rng.random_range(0..p.len());

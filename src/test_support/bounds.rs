@@ -84,7 +84,7 @@ impl BoundCheck {
     #[track_caller]
     pub(crate) fn finish(self) {
         println!(
-            "bound-ratio\t{}\t{}\t{:.3e}\t{:.3e}",
+            "bound-ratio\t{}\t{}\t{:.6e}\t{:.3e}",
             self.name, self.inputs, self.worst, self.floor
         );
         assert!(
