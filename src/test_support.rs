@@ -5,7 +5,9 @@
 use astro_float::{BigFloat, Consts, Radix, RoundingMode};
 
 mod at_the_edge;
+pub(crate) mod bounds;
 pub(crate) use at_the_edge::AtTheEdge;
+pub(crate) use bounds::{BoundCheck, error_of};
 
 /// Working precision of the references: 320 bits (about 96 digits).
 pub(crate) const PREC: usize = 320;

@@ -184,33 +184,6 @@ pub fn stored_steps_bound(
 mod tests {
     use super::*;
 
-    /// The central-difference bound against its documented formula.
-    #[test]
-    fn difference_bound_follows_its_formula() {
-        // Dyadic arguments: h = 2⁻⁸ and M₃ = 6·2¹⁶ give h²M₃/6 = 1; the
-        // evaluation errors (2⁻⁹ + 2⁻¹⁰)/(2h) = 3/8; slope
-        // s = 3 + ⅛ + 2⁻⁸·4 with (|z| + h)/h = 7·256 + 1; 2u·|−2|; e_g = ⅛.
-        // A handful of roundings of non-negative terms: 4u relative.
-        let h = 2f64.powi(-8);
-        let got = difference_bound(
-            h,
-            (4.0, 6.0 * 65536.0),
-            (2f64.powi(-9), 2f64.powi(-10)),
-            (-3.0, 0.125),
-            7.0,
-            -2.0,
-        );
-        let slope = 3.0 + 0.125 + 4.0 / 256.0;
-        let want = 1.0 + 0.375 + slope * U * 1793.0 + 4.0 * U + 0.125;
-        assert!((got - want).abs() <= 4.0 * U * want, "{got:e} vs {want:e}");
-        // The quotient's own rounding, which the case above cannot resolve:
-        // with every other input zero (and h = 1) the bound is 2u·|−2|.
-        assert_eq!(
-            difference_bound(1.0, (0.0, 0.0), (0.0, 0.0), (0.0, 0.0), 0.0, -2.0),
-            4.0 * U
-        );
-    }
-
     /// The step (3ε/M₃)^(1/3) rounded down to a power of two: ε = 9·2⁻³⁰,
     /// M₃ = 1 give (27·2⁻³⁰)^(1/3) = 3·2⁻¹⁰, so 2⁻⁹; capped at 1 when M₃
     /// is small or 0; ε below u counts as u.
@@ -234,42 +207,97 @@ mod tests {
         assert_eq!(capped_step(1.0, 0.0), 0.25);
     }
 
-    /// The stored-steps bound at dyadic arguments where each term is a
-    /// distinct size: steps a = 2⁻⁸, b = 2⁻⁹ (width 3·2⁻⁹), e± = 2⁻⁴⁰,
-    /// Δf = 2⁻⁸, M₂ = 4, M₃(t) = 6 (so the truncation term is t² with
-    /// t = 2⁻⁸(1 + u)), quotient 2⁻⁸/(3·2⁻⁹) = ⅔. The formula evaluated here
-    /// in another order: a dozen roundings of non-negative terms, 8u.
+    /// Both cases of the rule against f(x) = A·e^(kx) at 320 bits, whose
+    /// derivatives are known exactly (|f⁽ʲ⁾| ≤ |A||k|ʲe^(kz + |k|t) within t
+    /// of z), with evaluations f̃(z ± h) = f(stored argument) moved by
+    /// ±e (rounded; e₊, e₋ the stored errors at 320 bits, rounded up), in
+    /// the direction that adds to the quotient's error or at random; steps
+    /// at the rule's choice and 2⁴ times smaller and larger; z from −5 to 5,
+    /// and z near 10³ (f centred there), where z ± h rounds by much more
+    /// than u·h.
+    /// `difference_bound` (nominal steps) covers |quotient − g̃| for the
+    /// analytic g̃ = fl(f′(z)) within its stored error; `stored_steps_bound`
+    /// covers |quotient − f′(z)|.
+    ///
+    /// Floors 2⁻¹ for both (1.00 and 0.99 seen): at large steps the
+    /// truncation term h²M₃/6 is met up to M₃'s growth over the interval,
+    /// at small steps the evaluation term (e₊ + e₋)/(2h) is met when the
+    /// errors point apart.
     #[test]
-    fn stored_steps_bound_follows_its_formula() {
-        let (a, b) = (2f64.powi(-8), 2f64.powi(-9));
-        let width = a + b;
-        let quotient = 2f64.powi(-8) / width;
-        let got = stored_steps_bound(
-            (a, b),
-            (4.0, &|_| 6.0),
-            (2f64.powi(-40), 2f64.powi(-40)),
-            2f64.powi(-8),
-            quotient,
-        );
-        let t = a * (1.0 + U);
-        let want = 1.01
-            * ((2f64.powi(-39) + U * 2f64.powi(-8)) / width
-                + t * t
-                + 2.0 * (2f64.powi(-9) + U * width)
-                + 4.0 * U * quotient);
-        assert!((got - want).abs() <= 8.0 * U * want, "{got:e} vs {want:e}");
-        // The third-derivative bound is asked at max(a, b)(1 + u).
-        let seen = std::cell::Cell::new(0.0);
-        stored_steps_bound(
-            (a, b),
-            (0.0, &|t| {
-                seen.set(t);
-                0.0
-            }),
-            (0.0, 0.0),
-            0.0,
-            0.0,
-        );
-        assert_eq!(seen.get(), t);
+    fn both_cases_cover_the_exact_derivative() {
+        use crate::test_support::bounds::{bound_stream, uniform};
+        use crate::test_support::{BoundCheck, PREC as P, RM, big, error_of, to_f64};
+        use rand::RngExt;
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("central-difference-rule");
+        let mut nominal = BoundCheck::new("central difference, nominal steps", 0.5);
+        let mut stored = BoundCheck::new("central difference, stored steps", 0.5);
+        for k in 0..150 {
+            let amp = uniform(&mut rng, 0.5, 2.0) * if rng.random::<bool>() { 1.0 } else { -1.0 };
+            let rate = uniform(&mut rng, -3.0, 3.0);
+            let z = if k % 5 == 0 {
+                1000.0 + uniform(&mut rng, 0.0, 1.0)
+            } else {
+                uniform(&mut rng, -5.0, 5.0)
+            };
+            // f(x) = A·e^(k(x − c)), c = 1000 for the far points (exact).
+            let centre = if k % 5 == 0 { 1000.0 } else { 0.0 };
+            let f = |x: f64, cc: &mut astro_float::Consts| {
+                let t = big(x).sub(&big(centre), P, RM);
+                big(amp).mul(&big(rate).mul(&t, P, RM).exp(P, RM, cc), P, RM)
+            };
+            // The f64 exp is within an ulp; 10⁻¹² keeps M₂, M₃ above the exact.
+            let level =
+                |t: f64| amp.abs() * (rate * (z - centre) + rate.abs() * t).exp() * (1.0 + 1e-12);
+            let m2 = |t: f64| level(t) * rate * rate;
+            let m3 = |t: f64| level(t) * rate.abs().powi(3);
+            let f0 = to_f64(&f(z, &mut cc), &mut cc).abs();
+            let e = f0 * 10f64.powf(-uniform(&mut rng, 9.0, 15.5));
+            let slope = big(rate).mul(&f(z, &mut cc), P, RM);
+            let apart = rng.random::<bool>() || k % 2 == 0;
+            let evaluate = |x: f64, sign: f64, cc: &mut astro_float::Consts| {
+                let exact = f(x, cc);
+                let moved = to_f64(&exact.add(&big(sign * e), P, RM), cc);
+                (moved, error_of(moved, &exact, cc) * (1.0 + 2.0 * U))
+            };
+            let dir = if slope.is_negative() { -1.0 } else { 1.0 };
+            let (sp, sm) = if apart { (dir, -dir) } else { (1.0, 1.0) };
+            // Nominal steps.
+            let h0 = power_of_two_step(e, m3(1.0));
+            for h in [h0, h0 / 16.0, (h0 * 16.0).min(1.0)] {
+                let (fp, ep) = evaluate(z + h, sp, &mut cc);
+                let (fm, em) = evaluate(z - h, sm, &mut cc);
+                let quotient = (fp - fm) / (2.0 * h);
+                let g = to_f64(&slope, &mut cc);
+                let eg = error_of(g, &slope, &mut cc) * (1.0 + 2.0 * U);
+                let bound = difference_bound(h, (m2(h), m3(h)), (ep, em), (g, eg), z, quotient);
+                let diff = big(quotient).sub(&big(g), P, RM);
+                nominal.record(error_of(0.0, &diff, &mut cc), bound, || {
+                    format!("A {amp}, k {rate}, z {z}, h {h:e}, e {e:e}")
+                });
+            }
+            // Stored steps.
+            let h0 = capped_step(e, m3(0.25));
+            for h in [h0, h0 / 16.0, (h0 * 16.0).min(0.25)] {
+                let (zp, zm) = (z + h, z - h);
+                let (a, b) = (zp - z, z - zm);
+                let (fp, ep) = evaluate(zp, sp, &mut cc);
+                let (fm, em) = evaluate(zm, sm, &mut cc);
+                let difference = fp - fm;
+                let quotient = difference / (a + b);
+                let bound = stored_steps_bound(
+                    (a, b),
+                    (m2(a.max(b) * (1.0 + U)), &m3),
+                    (ep, em),
+                    difference,
+                    quotient,
+                );
+                stored.value(quotient, &slope, bound, &mut cc, || {
+                    format!("A {amp}, k {rate}, z {z}, h {h:e}, e {e:e}")
+                });
+            }
+        }
+        nominal.finish();
+        stored.finish();
     }
 }

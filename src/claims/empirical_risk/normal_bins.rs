@@ -120,43 +120,63 @@ mod tests {
     use super::*;
     use crate::numerics::compensated_sum;
 
-    /// The bin probability's relative error bound against its documented
-    /// formula: at m = 2, r = 1/16 (a = 1.9375, h = ⅛, μ = 0, σ = 1, all
-    /// exact) the rounding terms dominate, each at least 4·10⁻⁴ of their
-    /// sum; at m = 0, r = 1 (a = −1, h = 2) the truncation term does
-    /// (e^(−16.3) against some 20u). Tolerance: 8u relative for the
-    /// roundings of a sum of positive terms; where truncation dominates, the
-    /// bound takes e^(Σ logarithms) while the test multiplies powers, and the
-    /// logarithms' magnitudes add to about 46 (16.2 + 8.3 + 14.9 + 6), which
-    /// exp turns into about 46u relative, the powers and products into some
-    /// 20u: 96u.
+    /// The bin probability's relative error bound covers the computed
+    /// probability against the 320-bit series of `reference_bin_big`, on
+    /// random bins: in the rounding regime (`normal_bin_probability`, bins
+    /// of 2⁻³⁰ to 1 split to r ≤ 1/16, midpoints up to 6σ out) and in the
+    /// truncation regime (`normal_bin_core` alone at r from ½ to 1, where the
+    /// rule's truncation dominates the bound).
+    ///
+    /// Floors: 2⁻³ in the rounding regime (0.45 seen: the bound counts some
+    /// 15 + m²/2 roundings at their worst, and the exponential's and the
+    /// rule's dominate); 2⁻⁴ in the truncation regime (0.11 seen: the
+    /// rule's error bound, from Cauchy's estimate of g⁽¹²⁾ on a circle,
+    /// is within a factor of ten of the actual error at r near 1).
     #[test]
-    fn bin_error_bound_follows_its_formula() {
-        let cases = [
-            (1.9375, 0.125, 2.0f64, 0.0625f64, 8.0),
-            (-1.0, 2.0, 0.0, 1.0, 96.0),
-        ];
-        for (a, h, m, r, tol) in cases {
-            let got = normal_bin_core(a, h, 0.0, 1.0).rel_error;
-            let am = m.abs();
-            let rounding = U
-                * (2.0 * am * (am + r)
-                    + (2.0 * r * (am + r)).exp()
-                    + 0.5 * m * m
-                    + 15.0
-                    + 4.0 * am * r
-                    + 3.0 * r * r);
-            let big_r = 0.5 * ((m * m + 48.0).sqrt() - am);
-            let k6 = 720f64.powi(4) / (13.0 * 479_001_600f64.powi(2));
-            let truncation = k6 * (2.0 * r).powi(12) * (am * (2.0 * r + big_r)).exp()
-                / big_r.powi(12)
-                * (0.5 * big_r * big_r + 0.5 * r * r).exp();
-            let want = 1.01 * (rounding + truncation);
-            assert!(
-                (got - want).abs() <= tol * U * want,
-                "r = {r}: {got:e} vs {want:e}"
+    fn bin_error_bound_covers_the_exact_probability() {
+        use crate::test_support::bounds::{bound_stream, uniform};
+        use crate::test_support::{BoundCheck, to_f64};
+        use rand::RngExt;
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("normal-bins");
+        let mut rounding = BoundCheck::new("claim 3: normal bin probability", 0.125);
+        let mut truncation =
+            BoundCheck::new("claim 3: normal bin, truncation regime", 2f64.powi(-4));
+        for k in 0..40 {
+            let (mu, sigma) = (
+                uniform(&mut rng, -2.0, 2.0),
+                10f64.powf(uniform(&mut rng, -0.5, 0.5)),
             );
+            let h = 2f64.powi(-rng.random_range(0..31i32));
+            let a = ((mu + sigma * uniform(&mut rng, -6.0, 6.0)) / h).floor() * h;
+            let exact = reference_bin_big(a, h, mu, sigma);
+            let want = to_f64(&exact, &mut cc);
+            let ours = normal_bin_probability(a, h, mu, sigma);
+            rounding.value(
+                ours.value,
+                &exact,
+                ours.rel_error * want * (1.0 - 2.0 * U),
+                &mut cc,
+                || format!("[{a}, +{h:e}) under N({mu}, {sigma})"),
+            );
+            if k % 4 == 0 {
+                let sigma = 1.0;
+                let h = 2.0 * uniform(&mut rng, 0.5, 1.0);
+                let a = uniform(&mut rng, -3.0, 2.0);
+                let exact = reference_bin_big(a, h, 0.0, sigma);
+                let want = to_f64(&exact, &mut cc);
+                let ours = normal_bin_core(a, h, 0.0, sigma);
+                truncation.value(
+                    ours.value,
+                    &exact,
+                    ours.rel_error * want * (1.0 - 2.0 * U),
+                    &mut cc,
+                    || format!("[{a}, +{h:e}) under N(0, 1)"),
+                );
+            }
         }
+        rounding.finish();
+        truncation.finish();
     }
 
     #[test]
@@ -216,6 +236,12 @@ mod tests {
     /// and after 400 terms fall below 32⁴⁰⁰/400! < 2⁻⁴⁰⁰: the reference keeps
     /// about 270 bits, far beyond the bounds it checks.
     fn reference_bin(a: f64, h: f64, mu: f64, sigma: f64) -> f64 {
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        crate::test_support::to_f64(&reference_bin_big(a, h, mu, sigma), &mut cc)
+    }
+
+    /// [`reference_bin`] before its rounding to f64.
+    fn reference_bin_big(a: f64, h: f64, mu: f64, sigma: f64) -> astro_float::BigFloat {
         use astro_float::{BigFloat, Consts, RoundingMode};
         const P: usize = 320;
         let rm = RoundingMode::ToEven;
@@ -235,11 +261,7 @@ mod tests {
         };
         let diff = integral(&standard(a + h)).sub(&integral(&standard(a)), P, rm);
         let two_pi = cc.pi(P, rm).mul(&big(2.0), P, rm);
-        let value = diff.div(&two_pi.sqrt(P, rm), P, rm);
-        let text = value
-            .format(astro_float::Radix::Dec, rm, &mut cc)
-            .expect("format");
-        text.parse().expect("a decimal number")
+        diff.div(&two_pi.sqrt(P, rm), P, rm)
     }
 
     #[test]

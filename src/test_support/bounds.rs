@@ -1,0 +1,133 @@
+//! Validity and tightness of an error bound, against 320-bit references.
+//!
+//! A [`BoundCheck`] is fed, input by input, a computed value's error against
+//! its exact value (at 320 bits, so the reference's own error, below 2⁻³⁰⁰
+//! relative, is far under anything compared) and the bound the code states
+//! for it. It asserts validity (error ≤ bound on every input) and, when
+//! finished, tightness: the worst error/bound ratio over the sample is at
+//! least a stated floor, so that a bound loosened by more than 1/floor fails.
+//! Each check prints one line
+//!
+//! ```text
+//! bound-ratio <TAB> name <TAB> inputs <TAB> worst ratio <TAB> floor
+//! ```
+//!
+//! (seen with `--nocapture`), the rows of `reports/bounds.md`.
+
+use astro_float::{BigFloat, Consts};
+
+use super::{PREC, RM, big, to_f64};
+
+/// The running validity and tightness check of one bound.
+pub(crate) struct BoundCheck {
+    name: &'static str,
+    floor: f64,
+    inputs: usize,
+    worst: f64,
+    worst_at: String,
+}
+
+impl BoundCheck {
+    /// A check of the bound `name` whose worst ratio must reach `floor`.
+    pub(crate) fn new(name: &'static str, floor: f64) -> Self {
+        BoundCheck {
+            name,
+            floor,
+            inputs: 0,
+            worst: 0.0,
+            worst_at: String::new(),
+        }
+    }
+
+    /// Records one input: asserts `error ≤ bound` (both non-negative, the
+    /// bound finite) and keeps the worst ratio. `at` describes the input for
+    /// the failure message and the worst case.
+    #[track_caller]
+    pub(crate) fn record(&mut self, error: f64, bound: f64, at: impl Fn() -> String) {
+        assert!(
+            bound.is_finite() && bound >= 0.0 && error >= 0.0,
+            "{}: error {error:e}, bound {bound:e} at {}",
+            self.name,
+            at()
+        );
+        assert!(
+            error <= bound,
+            "{}: error {error:e} > bound {bound:e} (ratio {}) at {}",
+            self.name,
+            error / bound,
+            at()
+        );
+        self.inputs += 1;
+        let ratio = if bound > 0.0 { error / bound } else { 0.0 };
+        if ratio > self.worst {
+            self.worst = ratio;
+            self.worst_at = at();
+        }
+    }
+
+    /// Records a computed f64 against its exact 320-bit value:
+    /// error = |computed − exact|, rounded to f64 (within u relative of the
+    /// exact error, far inside the floors' factors).
+    #[track_caller]
+    pub(crate) fn value(
+        &mut self,
+        computed: f64,
+        exact: &BigFloat,
+        bound: f64,
+        cc: &mut Consts,
+        at: impl Fn() -> String,
+    ) {
+        self.record(error_of(computed, exact, cc), bound, at);
+    }
+
+    /// Asserts the worst ratio reaches the floor, and prints the row.
+    #[track_caller]
+    pub(crate) fn finish(self) {
+        println!(
+            "bound-ratio\t{}\t{}\t{:.6e}\t{:.3e}",
+            self.name, self.inputs, self.worst, self.floor
+        );
+        assert!(
+            self.inputs > 0 && self.worst >= self.floor,
+            "{}: worst error/bound {:e} < floor {:e} over {} inputs (worst at {})",
+            self.name,
+            self.worst,
+            self.floor,
+            self.inputs,
+            self.worst_at
+        );
+    }
+}
+
+/// |computed − exact| as an f64, from the exact 320-bit difference.
+pub(crate) fn error_of(computed: f64, exact: &BigFloat, cc: &mut Consts) -> f64 {
+    to_f64(&big(computed).sub(exact, PREC, RM).abs(), cc)
+}
+
+/// The named stream of a bound check: (the default seed, "bounds/" + name,
+/// chunk 0), so the sample is the same at every run.
+pub(crate) fn bound_stream(name: &str) -> rand_chacha::ChaCha8Rng {
+    crate::seed::stream(crate::seed::DEFAULT_SEED, &format!("bounds/{name}"), 0)
+}
+
+/// A uniform draw from [lo, hi).
+pub(crate) fn uniform(rng: &mut impl rand::Rng, lo: f64, hi: f64) -> f64 {
+    use rand::RngExt;
+    lo + (hi - lo) * rng.random::<f64>()
+}
+
+/// A random probability vector of n entries: weights e^(s·(2v − 1)) for
+/// uniform v, normalized in f64 (so Σ = 1 only within rounding, as stored
+/// vectors are). `spread` s sets how unequal the entries are (e^(±s)).
+pub(crate) fn simplex(rng: &mut impl rand::Rng, n: usize, spread: f64) -> Vec<f64> {
+    let w: Vec<f64> = (0..n)
+        .map(|_| (spread * uniform(rng, -1.0, 1.0)).exp())
+        .collect();
+    let s: f64 = w.iter().sum();
+    w.iter().map(|x| x / s).collect()
+}
+
+/// ln x at 320 bits for an f64 x > 0 taken as exact.
+pub(crate) fn ln_big(x: f64, cc: &mut Consts) -> BigFloat {
+    big(x).ln(PREC, RM, cc)
+}
