@@ -86,14 +86,17 @@ pub enum Found {
 ///
 /// # Example
 /// ```
-/// use logloss_proofs::claims::{Comparison, Worst};
-/// let mut w = Worst::new();
-/// let failure = w.close("x", 1.0, 2.0, 0.5).unwrap_err();
-/// assert_eq!((failure.comparison, failure.what.as_str()), (Comparison::Close, "x"));
-/// assert_eq!(
-///     failure.to_string(),
-///     "x: got 1e0, want 2e0, error 1e0 exceeds the bound 5e-1"
-/// );
+/// use logloss_proofs::claims::{Comparison, Context, Found, find};
+/// use logloss_proofs::measures::planted::Affine;
+/// // Claim 1 against a KL off by one part in a billion: the decomposition's
+/// // bounded comparison fails, and the failure says so as data.
+/// let planted = Affine::scaled_kl(1.0 + 1e-9);
+/// let ctx = Context::new(2026, 16).with_measures(&planted);
+/// let verdict = find("ce-decomposition").unwrap().check(&ctx);
+/// let failure = verdict.evidence.problem.unwrap().failure;
+/// assert_eq!(failure.comparison, Comparison::Close);
+/// assert!(matches!(failure.found, Found::Exceeds { .. }));
+/// assert!(failure.to_string().contains("exceeds the bound"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckFailure {

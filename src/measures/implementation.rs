@@ -273,7 +273,7 @@ fn one_row<I: Implementation + ?Sized>(
 ///
 /// ```
 /// use logloss_proofs::measures::{
-///     Answer, Implementation, Measure, Reduced, Reduction, Refusal,
+///     Answer, Implementation, Measure, Reduced, Reduction, Refusal, Rows,
 /// };
 ///
 /// struct Mine;
