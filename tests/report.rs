@@ -6,8 +6,9 @@ use std::process::Command;
 
 use logloss_proofs::claims::{Expectation, REQUIRED_RESOLUTION};
 
-const FILES: [&str; 25] = [
+const FILES: [&str; 26] = [
     "README.md",
+    "appendix.md",
     "identities.md",
     "argmin.md",
     "where-they-differ.md",
@@ -82,10 +83,27 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
         index.contains("cargo run --release -- report --budget quick"),
         "regenerate command"
     );
+    let appendix = String::from_utf8(read(&a, "appendix.md")).unwrap();
     for claim in logloss_proofs::claims::catalogue() {
-        // Each verdict is on one line of the index, linking to its test.
-        let (file, function) = claim.test.split_once("::").unwrap();
+        // Each claim is on one line of the index: its id, its section, its verdict.
         let line = index
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} | `{}` |", claim.number, claim.id)))
+            .unwrap_or_else(|| panic!("claim {} missing from the index", claim.number));
+        let page = match claim.number {
+            1..=3 => "identities.md",
+            4..=5 => "argmin.md",
+            _ => "where-they-differ.md",
+        };
+        assert!(
+            line.contains(&format!("]({page}#claim-{})", claim.number)),
+            "{line}"
+        );
+        // The harness columns are not in the index.
+        assert_eq!(line.matches(" | ").count(), 3, "{line}");
+        // Each verdict is on one line of the appendix, linking to its test.
+        let (file, function) = claim.test.split_once("::").unwrap();
+        let line = appendix
             .lines()
             .find(|l| l.starts_with(&format!("| {} |", claim.number)))
             .unwrap_or_else(|| panic!("claim {} missing from the index", claim.number));
@@ -107,6 +125,14 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
             ),
         };
         assert_eq!(cells[3], verdict, "{line}");
+        let index_line = index
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} | `{}` |", claim.number, claim.id)))
+            .unwrap();
+        assert!(
+            index_line.ends_with(&format!(" | {verdict} |")),
+            "{index_line}"
+        );
         let resolution: f64 = cells[6].parse().unwrap_or_else(|_| panic!("{line}"));
         assert!(
             resolution > 0.0 && resolution <= REQUIRED_RESOLUTION,
@@ -132,6 +158,7 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
         );
     }
     training_page_links_its_pictures_and_data(&a);
+    index_answers_the_question_point_by_point(&index, &appendix);
     kl_labels_sit_over_their_own_estimators(
         &String::from_utf8(read(&a, "kl-estimators.svg")).unwrap(),
     );
@@ -195,6 +222,78 @@ fn training_page_links_its_pictures_and_data(dir: &Path) {
     assert!(page.contains("divisors are in ratio exactly 3 = C"));
     assert!(page.contains("over the negatives and all 300 steps: 0.0)"));
     assert!(page.contains("Here it happens at step "));
+}
+
+/// The index answers each part of the question under its own heading, in
+/// the question's order, and links every evidence page; the appendix is
+/// linked at the end. The worked numbers of the misspecified fit are the
+/// crate's: the approximation error of the best Normal for Laplace(0, 1)
+/// data is ½ ln π − ½ in closed form (E_p[−ln q] for q = N(0, 2), the best
+/// Normal, is ½ ln(4π) + ½, and H(Laplace(0, 1)) = 1 + ln 2), printed to
+/// 4 decimals; Takeuchi's prediction KL(p‖q_θ₀) + tr(J⁻¹K)/(2n) is printed
+/// with tr(J⁻¹K) = 1 + (kurtosis − 1)/2 = 3.5 (the Laplace kurtosis is 6)
+/// and lies inside the printed interval at this seed.
+fn index_answers_the_question_point_by_point(index: &str, appendix: &str) {
+    let headings = [
+        "## First, two different targets",
+        "## Is the line of reasoning right?",
+        "## Are they used outside classification, and where is KL minimized directly?",
+        "## Does CE ≡ KL ≡ NLL always hold?",
+        "## What is minimized directly in practice?",
+        "## Is binary cross-entropy really more robust than KL?",
+        "## The claims",
+        "## The evidence pages",
+        "## Appendix: how far to trust the harness",
+    ];
+    let mut at = 0;
+    for h in headings {
+        let found = index[at..]
+            .find(&format!("\n{h}\n"))
+            .unwrap_or_else(|| panic!("{h} missing or out of order"));
+        at += found + 1;
+    }
+    for page in [
+        "identities.md",
+        "argmin.md",
+        "where-they-differ.md",
+        "risk-gap.md",
+        "kl-estimators.md",
+        "training.md",
+        "appendix.md",
+        "calibration.md",
+        "performance.md",
+        "mutation.md",
+    ] {
+        assert!(index.contains(&format!("]({page}")), "{page}");
+    }
+    let appendix_section = index
+        .split("## Appendix: how far to trust the harness")
+        .nth(1)
+        .unwrap();
+    for page in [
+        "appendix.md",
+        "calibration.md",
+        "performance.md",
+        "mutation.md",
+    ] {
+        assert!(appendix_section.contains(&format!("]({page})")), "{page}");
+    }
+    assert!(appendix.contains("## What the run cost"));
+    let approximation = 0.5 * std::f64::consts::PI.ln() - 0.5;
+    assert!(
+        index.contains(&format!("KL(p‖q_θ₀) = {approximation:.4} nats")),
+        "approximation error"
+    );
+    let predicted = approximation + 3.5 / 2000.0;
+    let tail = index
+        .split(&format!("at n = 1000 is {predicted:.5} nats; "))
+        .nth(1)
+        .expect("Takeuchi's prediction at n = 1000");
+    let low_high = tail.split("(95% interval [").nth(1).unwrap();
+    let (low, rest) = low_high.split_once(", ").unwrap();
+    let high = rest.split(']').next().unwrap();
+    let (low, high): (f64, f64) = (low.parse().unwrap(), high.parse().unwrap());
+    assert!(low <= predicted && predicted <= high, "[{low}, {high}]");
 }
 
 /// The values of `attribute` (pixels) of the SVG elements opened by `open`,

@@ -89,14 +89,45 @@ impl Budget {
 /// The training-set sizes of the gap study.
 pub const GAP_SIZES: [usize; 6] = [25, 50, 100, 200, 400, 1000];
 
-/// The (model, truth, whether well specified) pairs of the gap study.
-pub const GAP_STUDY: [(&str, &str, bool); 6] = [
-    ("normal", "normal:0,1", true),
-    ("exponential", "exponential:1", true),
-    ("categorical:0.5", "categorical:0.5,0.3,0.15,0.05", true),
-    ("normal", "laplace:0,1", false),
-    ("normal", "uniform:0,1", false),
-    ("normal", "student-t:10", false),
+/// The (model, truth, whether well specified, the pair in words) of the gap study.
+pub const GAP_STUDY: [(&str, &str, bool, &str); 7] = [
+    ("normal", "normal:0,1", true, "Normal fitted to Normal data"),
+    (
+        "exponential",
+        "exponential:1",
+        true,
+        "Exponential fitted to Exponential data",
+    ),
+    (
+        "categorical",
+        "categorical:0.5,0.3,0.15,0.05",
+        true,
+        "Categorical, maximum likelihood (counts / n)",
+    ),
+    (
+        "categorical:0.5",
+        "categorical:0.5,0.3,0.15,0.05",
+        true,
+        "Categorical, add-α smoothing with α = 0.5 ((counts + α) / (n + Cα))",
+    ),
+    (
+        "normal",
+        "laplace:0,1",
+        false,
+        "Normal fitted to Laplace data",
+    ),
+    (
+        "normal",
+        "uniform:0,1",
+        false,
+        "Normal fitted to Uniform data",
+    ),
+    (
+        "normal",
+        "student-t:10",
+        false,
+        "Normal fitted to Student-t (10 degrees of freedom) data",
+    ),
 ];
 
 /// The (from, to) pairs of the KL-estimator study.
@@ -123,6 +154,12 @@ pub struct GapPoint {
     pub scaled_exact: Option<f64>,
     /// The fraction of replicates with an infinite gap.
     pub infinite_fraction: f64,
+    /// The fraction of replicates whose fitted model has an infinite true
+    /// risk R(θ̂) (a category that occurs was given probability 0).
+    pub infinite_risk_fraction: f64,
+    /// Takeuchi's prediction of E[KL(p‖q_θ̂)]: the approximation error
+    /// KL(p‖q_θ₀) plus the estimation part tr(J⁻¹K)/(2n), where the trace is finite.
+    pub predicted_excess_risk: Option<f64>,
     /// The full estimate.
     pub estimate: crate::estimators::GapEstimate,
 }
@@ -134,6 +171,8 @@ pub struct GapSeries {
     pub model: String,
     /// The truth's specification.
     pub truth: String,
+    /// The model and truth in words, e.g. "Normal fitted to Laplace data".
+    pub label: String,
     /// Whether the truth is in the model family.
     pub well_specified: bool,
     /// Akaike's d.
@@ -266,7 +305,7 @@ pub fn collect(
     let verdicts: Vec<Verdict> = claims::catalogue().iter().map(|c| c.check(&ctx)).collect();
     let level = 0.95;
     let mut gap = Vec::new();
-    for (i, (model, truth, well_specified)) in GAP_STUDY.iter().enumerate() {
+    for (i, (model, truth, well_specified, label)) in GAP_STUDY.iter().enumerate() {
         progress(Stage::Gap(i, GAP_STUDY.len()));
         let m: Model = model.parse().map_err(GapError::from)?;
         let t: Truth = truth.parse().map_err(GapError::from)?;
@@ -297,6 +336,16 @@ pub fn collect(
                     Expected::Infinite => f64::INFINITY,
                 }),
                 infinite_fraction: e.gap_raw.infinite_fraction,
+                infinite_risk_fraction: e.excess_risk.infinite_fraction,
+                // Takeuchi: E[KL(p‖q_θ̂)] = KL(p‖q_θ₀) + E[R(θ̂) − R(θ₀)], and the
+                // second term is tr(J⁻¹K)/(2n) + o(1/n).
+                predicted_excess_risk: match e.theory.exact_excess_risk {
+                    Some(Expected::Infinite) => None,
+                    _ => e
+                        .theory
+                        .takeuchi_trace
+                        .map(|tr| e.theory.approximation_error + tr / (2.0 * k)),
+                },
                 estimate: e,
             });
         }
@@ -304,6 +353,7 @@ pub fn collect(
         gap.push(GapSeries {
             model: model.to_string(),
             truth: truth.to_string(),
+            label: label.to_string(),
             well_specified: *well_specified,
             parameters: theory.parameters,
             takeuchi_trace: theory.takeuchi_trace,

@@ -78,6 +78,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
             contents: markdown::calibration(e),
         },
         ReportFile {
+            name: "appendix.md".into(),
+            contents: markdown::appendix(e),
+        },
+        ReportFile {
             name: "reverse-kl.svg".into(),
             contents: reverse_svg,
         },
