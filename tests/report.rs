@@ -6,9 +6,10 @@ use std::process::Command;
 
 use logloss_proofs::claims::{Expectation, REQUIRED_RESOLUTION};
 
-const FILES: [&str; 26] = [
+const FILES: [&str; 27] = [
     "README.md",
     "appendix.md",
+    "argmin-logit.svg",
     "identities.md",
     "argmin.md",
     "where-they-differ.md",
@@ -159,6 +160,13 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
     }
     training_page_links_its_pictures_and_data(&a);
     index_answers_the_question_point_by_point(&index, &appendix);
+    worked_numbers_are_the_crates_and_add_up(
+        &String::from_utf8(read(&a, "identities.md")).unwrap(),
+    );
+    argmin_picture_shows_parallel_curves(
+        &String::from_utf8(read(&a, "argmin.md")).unwrap(),
+        &String::from_utf8(read(&a, "argmin-logit.svg")).unwrap(),
+    );
     kl_labels_sit_over_their_own_estimators(
         &String::from_utf8(read(&a, "kl-estimators.svg")).unwrap(),
     );
@@ -294,6 +302,81 @@ fn index_answers_the_question_point_by_point(index: &str, appendix: &str) {
     let high = rest.split(']').next().unwrap();
     let (low, high): (f64, f64) = (low.parse().unwrap(), high.parse().unwrap());
     assert!(low <= predicted && predicted <= high, "[{low}, {high}]");
+}
+
+/// identities.md opens with the worked examples, each number the crate's,
+/// and each row satisfies CE = H + KL within 6u·CE: `entropy`,
+/// `cross_entropy` and `kl_divergence` are each within 2u of their value
+/// relative (their documented accuracy: non-negative terms summed with
+/// compensation, one `ln` and one product per term), all three on the same
+/// stored p, for which CE = H + KL holds exactly; the sum H + KL adds one
+/// rounding, u·(H + KL) = u·CE. So |CE − fl(H + KL)| ≤ 2u·CE + 2u·H + 2u·KL
+/// + u·CE = 5u·CE to first order; 6u·CE covers the second-order terms.
+fn worked_numbers_are_the_crates_and_add_up(page: &str) {
+    use logloss_proofs::numerics::U;
+    let worked = logloss_proofs::report::evidence::worked_examples().unwrap();
+    assert_eq!(worked.len(), 3);
+    let opening = page.split("## The claims").next().unwrap();
+    assert!(opening.contains("## Worked numbers"));
+    for w in &worked {
+        let tolerance = 6.0 * U * w.cross_entropy;
+        assert!(
+            (w.cross_entropy - w.entropy_plus_kl).abs() <= tolerance,
+            "{}: CE {} against H + KL {}",
+            w.name,
+            w.cross_entropy,
+            w.entropy_plus_kl
+        );
+        let row = format!(
+            "| {:.4} | {:.4} | {:.4} | {:.4} |",
+            w.entropy, w.cross_entropy, w.kl, w.entropy_plus_kl
+        );
+        assert!(opening.contains(&row), "{}: {row}", w.name);
+    }
+    // The one-hot label: H = 0 exactly (0·ln 0 = 0, 1·ln 1 = 0), so CE and
+    // KL are the same number, −ln q₁, each within 2u of it relative.
+    let one_hot = &worked[1];
+    assert_eq!(one_hot.entropy, 0.0);
+    let exact = -one_hot.q[0].ln();
+    for v in [one_hot.cross_entropy, one_hot.kl] {
+        assert!((v - exact).abs() <= 4.0 * U * exact, "{v} against {exact}");
+    }
+    // The smoothed label: H > 0 and the KL reads lower than the CE.
+    let soft = &worked[2];
+    assert!(soft.entropy > 0.1 && soft.kl < soft.cross_entropy);
+}
+
+/// argmin.md shows the logit picture and its numbers. The KL curve is the CE
+/// curve moved by H(p): from logits, CE and KL each carry the error of a
+/// log-sum-exp, at most 2u·(|lse| + max|zᵢ|) with |lse| ≤ |t| + ln 3, plus
+/// 2u of their value; H carries 2u·H; the difference CE − KL − H adds
+/// u·(CE + KL + H). With |t| ≤ 5 and every value below CE ≤ 3 on this grid,
+/// the sum is below 4u·(2·5 + 1.1) + 6u·3 + 3u·3 < 80u. The slopes are
+/// softmax(z)₁ − p₁ for both, each within 2u (entries in [−1, 1]), so they
+/// differ by at most 4u. Both grid argmins are the grid point nearest the
+/// exact minimizer ln 3, within half a step (1/80).
+fn argmin_picture_shows_parallel_curves(page: &str, svg: &str) {
+    use logloss_proofs::numerics::U;
+    let s = logloss_proofs::report::evidence::logit_sweep().unwrap();
+    assert!(page.contains("](argmin-logit.svg)"));
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("the first logit t") && svg.contains("loss (nats)"));
+    assert!(s.t.iter().all(|t| t.abs() <= 5.0) && s.ce.iter().all(|&c| c <= 3.0));
+    assert!(s.max_offset_error <= 80.0 * U, "{}", s.max_offset_error);
+    assert!(
+        s.max_slope_difference <= 4.0 * U,
+        "{}",
+        s.max_slope_difference
+    );
+    // t* = ln(fl(0.6/0.2)): the quotient is 3(1 + δ), |δ| ≤ 2u counting the
+    // stored 0.6 and 0.2, and ln adds u relative: |t* − ln 3| ≤ 2u + u·ln 3 < 4u.
+    assert!((s.minimizer - 3f64.ln()).abs() < 4.0 * U, "{}", s.minimizer);
+    assert_eq!(s.grid_argmin.0, s.grid_argmin.1);
+    assert!((s.grid_argmin.0 - s.minimizer).abs() <= 1.0 / 80.0);
+    for (label, x) in [("H(p) = ", s.entropy), ("t* = ln(p₁/p₂) = ", s.minimizer)] {
+        assert!(page.contains(&format!("{label}{x:.4}")), "{label}");
+    }
+    assert!(page.contains("Adam"));
 }
 
 /// The values of `attribute` (pixels) of the SVG elements opened by `open`,

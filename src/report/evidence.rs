@@ -252,6 +252,10 @@ pub struct Evidence {
     pub reverse_kl: ReverseKlPicture,
     /// Softmax regression on the penguins under CE and KL formulations.
     pub training: crate::models::training::TrainingStudy,
+    /// The worked examples of identities.md.
+    pub worked: Vec<WorkedExample>,
+    /// CE and KL against one logit, for argmin.md.
+    pub sweep: LogitSweep,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -269,6 +273,12 @@ pub enum EvidenceError {
     /// A training run was rejected.
     #[error("training runs: {0}")]
     Training(#[from] crate::models::training::TrainingError),
+    /// A worked example was rejected.
+    #[error("worked examples: {0}")]
+    Worked(#[from] crate::measures::MeasureError),
+    /// The logit sweep failed.
+    #[error("logit sweep: {0}")]
+    Sweep(#[from] SweepError),
 }
 
 /// The stages of a run, for progress reporting.
@@ -382,6 +392,8 @@ pub fn collect(
     progress(Stage::Training);
     let training = crate::models::training::study(seed)?;
     Ok(Evidence {
+        worked: worked_examples()?,
+        sweep: logit_sweep()?,
         training,
         reverse_kl,
         calibration,
@@ -394,4 +406,169 @@ pub fn collect(
         kl,
         level,
     })
+}
+
+/// One worked example of CE(p, q) = H(p) + KL(p‖q), each term computed by the
+/// crate's measures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkedExample {
+    /// What the target is, in words.
+    pub name: &'static str,
+    /// The target p.
+    pub p: Vec<f64>,
+    /// The model's prediction q.
+    pub q: Vec<f64>,
+    /// H(p), nats.
+    pub entropy: f64,
+    /// CE(p, q), nats.
+    pub cross_entropy: f64,
+    /// KL(p‖q), nats.
+    pub kl: f64,
+    /// H(p) + KL(p‖q), nats: equal to CE(p, q) up to rounding.
+    pub entropy_plus_kl: f64,
+}
+
+/// The model's prediction in every worked example.
+pub const WORKED_PREDICTION: [f64; 3] = [0.7, 0.2, 0.1];
+
+/// The label-smoothing ε of the soft-label worked example.
+pub const WORKED_SMOOTHING: f64 = 0.1;
+
+/// The targets of the worked examples: a general distribution, a one-hot
+/// label, and the same label smoothed, (1 − ε)·one_hot + ε/3.
+pub const WORKED_TARGETS: [(&str, [f64; 3]); 3] = [
+    ("three categories", [0.5, 0.3, 0.2]),
+    ("one-hot label (class 1)", [1.0, 0.0, 0.0]),
+    (
+        "soft label (class 1 smoothed with ε = 0.1)",
+        [
+            1.0 - WORKED_SMOOTHING + WORKED_SMOOTHING / 3.0,
+            WORKED_SMOOTHING / 3.0,
+            WORKED_SMOOTHING / 3.0,
+        ],
+    ),
+];
+
+/// H, CE and KL of each worked target against [`WORKED_PREDICTION`].
+///
+/// # Errors
+/// A [`crate::measures::MeasureError`] if a constant above is not a
+/// distribution (a bug in this crate).
+pub fn worked_examples() -> Result<Vec<WorkedExample>, crate::measures::MeasureError> {
+    use crate::measures::{cross_entropy, entropy, kl_divergence};
+    WORKED_TARGETS
+        .iter()
+        .map(|&(name, p)| {
+            let (h, kl) = (entropy(&p)?, kl_divergence(&p, &WORKED_PREDICTION)?);
+            Ok(WorkedExample {
+                name,
+                entropy: h,
+                cross_entropy: cross_entropy(&p, &WORKED_PREDICTION)?,
+                kl,
+                entropy_plus_kl: h + kl,
+                p: p.to_vec(),
+                q: WORKED_PREDICTION.to_vec(),
+            })
+        })
+        .collect()
+}
+
+/// CE and KL of one fixed target against the logits (t, 0, 0), as t sweeps
+/// a grid, with their slopes in t: the data of the picture on argmin.md.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogitSweep {
+    /// The target p.
+    pub p: Vec<f64>,
+    /// H(p), nats: the constant offset between the two curves.
+    pub entropy: f64,
+    /// The grid of the first logit t.
+    pub t: Vec<f64>,
+    /// CE(p, softmax(t, 0, 0)), nats.
+    pub ce: Vec<f64>,
+    /// KL(p‖softmax(t, 0, 0)), nats.
+    pub kl: Vec<f64>,
+    /// ∂CE/∂t = softmax(t, 0, 0)₁ − p₁, by the cross-entropy gradient.
+    pub ce_slope: Vec<f64>,
+    /// ∂KL/∂t, by the KL (`batchmean`) gradient.
+    pub kl_slope: Vec<f64>,
+    /// The exact minimizer t* = ln(p₁/p₂), where softmax(t*, 0, 0) = p
+    /// (p₂ = p₃, so the two zero logits match them).
+    pub minimizer: f64,
+    /// The grid points where CE and where KL are smallest.
+    pub grid_argmin: (f64, f64),
+    /// max over the grid of |CE − KL − H(p)|.
+    pub max_offset_error: f64,
+    /// max over the grid of |∂CE/∂t − ∂KL/∂t|.
+    pub max_slope_difference: f64,
+}
+
+/// The target of the logit sweep: p₂ = p₃, so the family softmax(t, 0, 0)
+/// contains it.
+pub const SWEEP_TARGET: [f64; 3] = [0.6, 0.2, 0.2];
+
+/// The sweep's grid: t from −3 to 5 in steps of 1/40.
+pub const SWEEP_GRID: (f64, f64, usize) = (-3.0, 5.0, 321);
+
+/// An error while computing the logit sweep (a bug in this crate).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SweepError {
+    /// A measure rejected its input.
+    #[error(transparent)]
+    Measure(#[from] crate::measures::MeasureError),
+    /// A gradient rejected its input.
+    #[error(transparent)]
+    Loss(#[from] crate::risk::torch_losses::LossError),
+}
+
+/// Computes [`LogitSweep`] on [`SWEEP_TARGET`] over [`SWEEP_GRID`].
+///
+/// # Errors
+/// [`SweepError`] if a measure or a gradient rejects the grid (a bug).
+pub fn logit_sweep() -> Result<LogitSweep, SweepError> {
+    use crate::measures::{cross_entropy_logits, entropy, kl_divergence_logits};
+    use crate::risk::torch_losses::{
+        TorchReduction, cross_entropy_logits_gradient, kl_div_logits_gradient,
+    };
+    let p = SWEEP_TARGET;
+    let (lo, hi, k) = SWEEP_GRID;
+    let h = entropy(&p)?;
+    let mut s = LogitSweep {
+        p: p.to_vec(),
+        entropy: h,
+        t: Vec::with_capacity(k),
+        ce: Vec::with_capacity(k),
+        kl: Vec::with_capacity(k),
+        ce_slope: Vec::with_capacity(k),
+        kl_slope: Vec::with_capacity(k),
+        minimizer: (p[0] / p[1]).ln(),
+        grid_argmin: (f64::NAN, f64::NAN),
+        max_offset_error: 0.0,
+        max_slope_difference: 0.0,
+    };
+    for i in 0..k {
+        let t = lo + (hi - lo) * i as f64 / (k - 1) as f64;
+        let z = [t, 0.0, 0.0];
+        let ce = cross_entropy_logits(&p, &z)?;
+        let kl = kl_divergence_logits(&p, &z)?;
+        let gc = cross_entropy_logits_gradient(&[p], &[z])?[0].value[0];
+        let gk = kl_div_logits_gradient(&[p], &[z], TorchReduction::BatchMean)?[0].value[0];
+        s.max_offset_error = s.max_offset_error.max((ce - kl - h).abs());
+        s.max_slope_difference = s.max_slope_difference.max((gc - gk).abs());
+        s.t.push(t);
+        s.ce.push(ce);
+        s.kl.push(kl);
+        s.ce_slope.push(gc);
+        s.kl_slope.push(gk);
+    }
+    let argmin = |v: &[f64]| {
+        v.iter()
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |(j, m), (i, &x)| if x < m { (i, x) } else { (j, m) },
+            )
+            .0
+    };
+    s.grid_argmin = (s.t[argmin(&s.ce)], s.t[argmin(&s.kl)]);
+    Ok(s)
 }

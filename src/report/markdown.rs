@@ -153,31 +153,99 @@ fn claims_page(
     s
 }
 
-/// identities.md: claims 1–3.
+/// A probability vector with 4 decimals.
+fn vector(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().map(|&x| fixed(x, 4)).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// The worked examples that open identities.md.
+fn worked_examples(e: &Evidence) -> String {
+    let mut s = String::from(
+        "## Worked numbers
+
+",
+    );
+    if let Some(first) = e.worked.first() {
+        s.push_str(&format!(
+            "One model prediction over three categories, q = {}, scored against three \
+             targets. Each term is computed by the crate's `entropy`, `cross_entropy` and \
+             `kl_divergence`, in nats, to 4 decimals:\n\n\
+             | target | p | H(p) | CE(p, q) | KL(p‖q) | H(p) + KL(p‖q) |\n|---|---|---:|---:|---:|---:|\n",
+            vector(&first.q)
+        ));
+    }
+    for w in &e.worked {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            w.name,
+            vector(&w.p),
+            fixed(w.entropy, 4),
+            fixed(w.cross_entropy, 4),
+            fixed(w.kl, 4),
+            fixed(w.entropy_plus_kl, 4),
+        ));
+    }
+    s.push_str(
+        "\nIn every row the cross-entropy is the entropy of the target plus the KL \
+         divergence. For the one-hot label the entropy is 0, so cross-entropy and KL are \
+         the same number, −ln q₁: a classifier trained on hard labels minimizes both at \
+         once. For the smoothed label the entropy is not 0, and the KL reads lower than the \
+         cross-entropy by exactly that entropy; since the target is fixed, the gap is a \
+         constant and the two losses have the same gradient ([argmin.md](argmin.md)).\n\n\
+         ## The claims\n\n",
+    );
+    s
+}
+
+/// identities.md: worked numbers, then claims 1–3.
 pub fn identities(e: &Evidence) -> String {
-    claims_page(
-        e,
-        "Identities: cross-entropy, entropy, KL and the likelihood",
-        "These hold for every input the checks generate: random and adversarial \
+    let intro = format!(
+        "{}These hold for every input the checks generate: random and adversarial \
          distributions (zeros in p and in q, near-equal pairs, 1 to 10⁴ categories), \
          each comparison against a bound derived from the computation (unit roundoff \
          times a condition number of that case). \"Worst error\" is the largest ratio \
          of an observed error to its bound: below 1 means every comparison passed.",
+        worked_examples(e)
+    );
+    claims_page(
+        e,
+        "Identities: cross-entropy, entropy, KL and the likelihood",
+        &intro,
         1..=3,
     )
 }
 
-/// argmin.md: claims 4–5.
+/// argmin.md: the picture of one logit, then claims 4–5.
 pub fn argmin(e: &Evidence) -> String {
-    claims_page(
-        e,
-        "Same minimizer, same gradient",
+    let s = &e.sweep;
+    let intro = format!(
         "With the target fixed, minimizing cross-entropy and minimizing KL divergence \
          are the same optimization problem: the objectives differ by the constant H(p), \
          so their minimizers and gradients coincide, and with the empirical distribution \
-         as target both give the maximum-likelihood estimate.",
-        4..=5,
-    )
+         as target both give the maximum-likelihood estimate.\n\n\
+         ![cross-entropy and KL against one logit, and their slopes](argmin-logit.svg)\n\n\
+         The picture: the target p = {}, the model softmax(t, 0, 0), and t on a grid of {} \
+         points from {} to {}. Left, the two losses: the KL curve is the cross-entropy \
+         curve moved down by H(p) = {} nats (largest |CE − KL − H(p)| on the grid: {}), so \
+         both are smallest at the same t, t* = ln(p₁/p₂) = {}, where softmax(t*, 0, 0) = p \
+         (on the grid both are smallest at t = {} and t = {}). Right, their slopes: both \
+         are softmax(z)₁ − p₁, one curve (largest difference on the grid: {}). Since the \
+         two losses have the same gradient at every parameter value, any optimizer that \
+         moves by gradients, plain gradient descent, momentum or Adam alike, takes the same \
+         path on either loss from the same start.",
+        vector(&s.p),
+        s.t.len(),
+        fixed(s.t[0], 1),
+        fixed(s.t[s.t.len() - 1], 1),
+        fixed(s.entropy, 4),
+        sci(s.max_offset_error),
+        fixed(s.minimizer, 4),
+        fixed(s.grid_argmin.0, 3),
+        fixed(s.grid_argmin.1, 3),
+        sci(s.max_slope_difference),
+    );
+    claims_page(e, "Same minimizer, same gradient", &intro, 4..=5)
 }
 
 /// where-they-differ.md: claims 6–9.

@@ -386,3 +386,237 @@ pub fn training_plot(figure: &Figure) -> Result<String, String> {
     }
     Ok(svg)
 }
+
+/// A curve in data coordinates, drawn as one SVG path with fractional pixel
+/// coordinates, so a smooth curve does not come out as whole-pixel steps.
+struct Curve<'a> {
+    xs: &'a [f64],
+    ys: &'a [f64],
+    colour: RGBColor,
+    width: f64,
+    opacity: f64,
+    dashed: bool,
+}
+
+/// The pixel rectangle of a chart's plotting area and the data ranges it shows.
+struct Frame {
+    px: (f64, f64),
+    py: (f64, f64),
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl Frame {
+    fn of<DB: DrawingBackend>(
+        chart: &ChartContext<
+            '_,
+            DB,
+            Cartesian2d<
+                plotters::coord::types::RangedCoordf64,
+                plotters::coord::types::RangedCoordf64,
+            >,
+        >,
+        x: (f64, f64),
+        y: (f64, f64),
+    ) -> Frame {
+        let (rx, ry) = chart.plotting_area().get_pixel_range();
+        Frame {
+            px: (f64::from(rx.start), f64::from(rx.end)),
+            py: (f64::from(ry.start), f64::from(ry.end)),
+            x,
+            y,
+        }
+    }
+
+    /// The SVG path of `c`, clipped to the frame's y range by dropping points outside it.
+    fn path(&self, c: &Curve<'_>) -> String {
+        let mut d = String::new();
+        let mut pen_down = false;
+        for (&x, &y) in c.xs.iter().zip(c.ys) {
+            if !(x.is_finite() && y.is_finite() && y >= self.y.0 && y <= self.y.1) {
+                pen_down = false;
+                continue;
+            }
+            let sx = self.px.0 + (x - self.x.0) / (self.x.1 - self.x.0) * (self.px.1 - self.px.0);
+            let sy = self.py.1 - (y - self.y.0) / (self.y.1 - self.y.0) * (self.py.1 - self.py.0);
+            d.push_str(&format!(
+                "{}{:.2},{:.2} ",
+                if pen_down { "L" } else { "M" },
+                sx,
+                sy
+            ));
+            pen_down = true;
+        }
+        let RGBColor(r, g, b) = c.colour;
+        format!(
+            "<path fill=\"none\" stroke=\"#{r:02X}{g:02X}{b:02X}\" stroke-width=\"{}\" opacity=\"{}\" stroke-linejoin=\"round\"{} d=\"{}\"/>\n",
+            c.width,
+            c.opacity,
+            if c.dashed {
+                " stroke-dasharray=\"8 6\""
+            } else {
+                ""
+            },
+            d.trim_end()
+        )
+    }
+}
+
+/// Appends the curves' paths at the end of an SVG document written by plotters.
+fn append_paths(svg: &mut String, paths: &str) {
+    if let Some(at) = svg.rfind("</svg>") {
+        svg.insert_str(at, paths);
+    }
+}
+
+/// A legend row in the margin under the title: a short line in each curve's
+/// colour and its label, in pixel coordinates of the root area.
+fn margin_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(&str, RGBColor, bool)],
+    y: i32,
+) -> Result<(), String> {
+    let mut x = 70;
+    for &(label, colour, dashed) in entries {
+        let style = colour.stroke_width(3);
+        if dashed {
+            for k in 0..3 {
+                root.draw(&PathElement::new(
+                    vec![(x + 9 * k, y), (x + 9 * k + 5, y)],
+                    style,
+                ))
+                .map_err(|e| e.to_string())?;
+            }
+        } else {
+            root.draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))
+                .map_err(|e| e.to_string())?;
+        }
+        root.draw(&Text::new(
+            label.to_string(),
+            (x + 30, y - 7),
+            ("sans-serif", 14),
+        ))
+        .map_err(|e| e.to_string())?;
+        x += 40 + 8 * label.chars().count() as i32;
+    }
+    Ok(())
+}
+
+/// The range of the finite values, padded by 5% on each side.
+fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// CE and KL against one logit (left) and their slopes (right): parallel
+/// curves offset by H(p), the same minimizer, one slope.
+pub fn argmin_plot(e: &Evidence) -> Result<String, String> {
+    let s = &e.sweep;
+    let mut svg = String::new();
+    let mut paths = String::new();
+    let (ce_colour, kl_colour) = (COLORS[0], COLORS[1]);
+    {
+        let root = SVGBackend::with_string(&mut svg, (1100, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| x.to_string())?;
+        root.draw(&Text::new(
+            "cross-entropy and KL against one logit t, logits (t, 0, 0)",
+            (300, 8),
+            ("sans-serif", 20),
+        ))
+        .map_err(|x| x.to_string())?;
+        margin_legend(
+            &root,
+            &[
+                ("CE(p, softmax z)", ce_colour, false),
+                ("KL(p‖softmax z)", kl_colour, true),
+                ("t* = ln(p₁/p₂): softmax z = p", RGBColor(90, 90, 90), true),
+            ],
+            46,
+        )?;
+        let body = root.margin(60, 0, 0, 0);
+        let panels = body.split_evenly((1, 2));
+        let x = (s.t[0], s.t[s.t.len() - 1]);
+        let values = padded_range(s.ce.iter().chain(&s.kl).copied().chain([0.0]));
+        let slopes = padded_range(s.ce_slope.iter().chain(&s.kl_slope).copied());
+        let sets: [(&str, &str, (f64, f64), &[f64], &[f64]); 2] = [
+            (
+                "the losses: the same curve, shifted by H(p)",
+                "loss (nats)",
+                values,
+                &s.ce,
+                &s.kl,
+            ),
+            (
+                "their slopes ∂/∂t: one curve",
+                "∂loss/∂t = softmax(z)₁ − p₁",
+                slopes,
+                &s.ce_slope,
+                &s.kl_slope,
+            ),
+        ];
+        for (k, (panel, (title, y_desc, y, ce, kl))) in panels.iter().zip(sets).enumerate() {
+            // On the left the curves are apart, both drawn plainly; on the
+            // right they coincide, so cross-entropy is wide and light under
+            // the dashed KL.
+            let (ce_width, ce_opacity) = if k == 0 { (2.5, 1.0) } else { (7.0, 0.35) };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(title, ("sans-serif", 16))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(x.0..x.1, y.0..y.1)
+                .map_err(|x| x.to_string())?;
+            chart
+                .configure_mesh()
+                .light_line_style(WHITE)
+                .x_desc("the first logit t")
+                .y_desc(y_desc)
+                .draw()
+                .map_err(|x| x.to_string())?;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(s.minimizer, y.0), (s.minimizer, y.1)],
+                    6,
+                    4,
+                    RGBColor(90, 90, 90).stroke_width(1),
+                ))
+                .map_err(|x| x.to_string())?;
+            if y.0 < 0.0 && y.1 > 0.0 {
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(x.0, 0.0), (x.1, 0.0)],
+                        RGBColor(160, 160, 160).stroke_width(1),
+                    ))
+                    .map_err(|x| x.to_string())?;
+            }
+            let frame = Frame::of(&chart, x, y);
+            paths.push_str(&frame.path(&Curve {
+                xs: &s.t,
+                ys: ce,
+                colour: ce_colour,
+                width: ce_width,
+                opacity: ce_opacity,
+                dashed: false,
+            }));
+            paths.push_str(&frame.path(&Curve {
+                xs: &s.t,
+                ys: kl,
+                colour: kl_colour,
+                width: 2.5,
+                opacity: 1.0,
+                dashed: true,
+            }));
+        }
+        root.present().map_err(|x| x.to_string())?;
+    }
+    append_paths(&mut svg, &paths);
+    Ok(svg)
+}
