@@ -256,6 +256,12 @@ pub struct Evidence {
     pub worked: Vec<WorkedExample>,
     /// CE and KL against one logit, for argmin.md.
     pub sweep: LogitSweep,
+    /// The KL estimators differentiated as losses.
+    pub estimator_gradients: EstimatorGradients,
+    /// The power studies, each on a scale where larger effects are easier to catch.
+    pub power_studies: Vec<PowerStudy>,
+    /// The error budget's assertions, grouped.
+    pub budget_groups: Vec<(String, Vec<String>, f64)>,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -279,6 +285,9 @@ pub enum EvidenceError {
     /// The logit sweep failed.
     #[error("logit sweep: {0}")]
     Sweep(#[from] SweepError),
+    /// A continuous distribution was rejected.
+    #[error("estimator gradients: {0}")]
+    Continuous(#[from] crate::measures::continuous::ContinuousError),
 }
 
 /// The stages of a run, for progress reporting.
@@ -392,6 +401,9 @@ pub fn collect(
     progress(Stage::Training);
     let training = crate::models::training::study(seed)?;
     Ok(Evidence {
+        estimator_gradients: estimator_gradients()?,
+        power_studies: power_studies(&power),
+        budget_groups: budget_groups(),
         worked: worked_examples()?,
         sweep: logit_sweep()?,
         training,
@@ -571,4 +583,191 @@ pub fn logit_sweep() -> Result<LogitSweep, SweepError> {
     };
     s.grid_argmin = (s.t[argmin(&s.ce)], s.t[argmin(&s.kl)]);
     Ok(s)
+}
+
+/// What each one-sample KL estimator gives when it is differentiated as a
+/// loss, with the samples held fixed, as in a KL penalty: the sampling
+/// distribution p_σ = N(0, σ²) is the one being trained, q = N(0, 1) the
+/// reference, and the penalty estimates KL(p_σ‖q).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EstimatorGradients {
+    /// σ of the sampling distribution.
+    pub sigma: f64,
+    /// d/dσ KL(p_σ‖q), the gradient a penalty should have.
+    pub kl_gradient: f64,
+    /// d/dσ KL(q‖p_σ), the other direction.
+    pub reverse_gradient: f64,
+    /// E_{x∼p_σ}[∂kⱼ(x; σ)/∂σ] for k1, k2, k3, x held fixed.
+    pub expected: [f64; 3],
+}
+
+/// σ of [`EstimatorGradients`].
+pub const GRADIENT_SIGMA: f64 = 1.5;
+
+/// Computes [`EstimatorGradients`] at [`GRADIENT_SIGMA`]: the expectations by
+/// Simpson's rule over x = σs, s ∈ [−12, 12] (the mass outside is below
+/// 10⁻³², and the integrands grow only polynomially in s there), the KL
+/// gradients by central differences of the closed-form KL.
+///
+/// # Errors
+/// A [`crate::measures::continuous::ContinuousError`] if a parameter is
+/// rejected (a bug in this crate).
+pub fn estimator_gradients()
+-> Result<EstimatorGradients, crate::measures::continuous::ContinuousError> {
+    use crate::measures::continuous::{Continuous, kl_divergence};
+    let sigma = GRADIENT_SIGMA;
+    let normal = |std_dev| Continuous::Normal { mean: 0.0, std_dev };
+    let reference = normal(1.0);
+    // Central differences with step h: truncation h²/6·|f‴| ≈ 10⁻¹⁰,
+    // rounding u·KL/h ≈ 10⁻¹¹.
+    let h = 1e-5;
+    let kl_gradient = (kl_divergence(&normal(sigma + h), &reference)?
+        - kl_divergence(&normal(sigma - h), &reference)?)
+        / (2.0 * h);
+    let reverse_gradient = (kl_divergence(&reference, &normal(sigma + h))?
+        - kl_divergence(&reference, &normal(sigma - h))?)
+        / (2.0 * h);
+    // Per sample x: ln r = ln q(x) − ln p_σ(x) = −x²/2 + ln σ + x²/(2σ²), and
+    // the score ∂ ln p_σ(x)/∂σ = −1/σ + x²/σ³. With x fixed, by the chain rule:
+    // ∂k1 = ∂(−ln r) = score; ∂k2 = ∂((ln r)²/2) = −ln r·score;
+    // ∂k3 = ∂(r − 1 − ln r) = (1 − r)·score.
+    let gradients = |x: f64| {
+        let ln_r = -0.5 * x * x + sigma.ln() + x * x / (2.0 * sigma * sigma);
+        let score = -1.0 / sigma + x * x / (sigma * sigma * sigma);
+        [score, -ln_r * score, (1.0 - ln_r.exp()) * score]
+    };
+    let (half_width, intervals) = (12.0, 4800usize);
+    let step = 2.0 * half_width / intervals as f64;
+    let mut sums = [crate::numerics::NeumaierSum::default(); 3];
+    for i in 0..=intervals {
+        let s = -half_width + step * i as f64;
+        let weight = if i == 0 || i == intervals {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        // The standard normal density of s: x = σs has density φ(s)/σ, and dx = σ ds.
+        let density = (-0.5 * s * s).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        for (sum, g) in sums.iter_mut().zip(gradients(sigma * s)) {
+            sum.add(weight * step / 3.0 * density * g);
+        }
+    }
+    Ok(EstimatorGradients {
+        sigma,
+        kl_gradient,
+        reverse_gradient,
+        expected: sums.map(|s| s.value()),
+    })
+}
+
+/// One effect tried in a power study, on a scale where larger is easier to catch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerPoint {
+    /// What was tried, when the effect is derived from it (e.g. `n = 10`).
+    pub tried: String,
+    /// The size of the planted violation.
+    pub effect: f64,
+    /// The fraction of seeds in which the check caught it.
+    pub caught: f64,
+}
+
+/// A power study with its effects on one scale, smallest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerStudy {
+    /// The check.
+    pub id: &'static str,
+    /// What was planted, in words.
+    pub planted: &'static str,
+    /// What the effect measures.
+    pub effect: &'static str,
+    /// The effects tried, smallest first.
+    pub points: Vec<PowerPoint>,
+    /// The smallest effect caught in at least 90% of seeds.
+    pub smallest_caught: Option<f64>,
+    /// Seeds per effect.
+    pub seeds: u64,
+}
+
+/// Puts each power study's effects on a scale where larger is easier to
+/// catch. The off-by-one study tries n = 10, 40, 200: the planted value
+/// 2/(n − 2) is off from the exact 2/(n − 3) by the relative amount
+/// (n − 3)/(n − 2) − 1 = −1/(n − 2), so its effect is 1/(n − 2), which
+/// shrinks as n grows (the calibration module records n itself).
+pub fn power_studies(power: &[crate::claims::calibration::Power]) -> Vec<PowerStudy> {
+    power
+        .iter()
+        .map(|p| {
+            let off_by_one = p.id == "gap/normal-normal/control-variate";
+            let mut points: Vec<PowerPoint> = p
+                .detection
+                .iter()
+                .map(|&(effect, caught)| {
+                    if off_by_one {
+                        PowerPoint {
+                            tried: format!("n = {effect}"),
+                            effect: 1.0 / (effect - 2.0),
+                            caught,
+                        }
+                    } else {
+                        PowerPoint {
+                            tried: String::new(),
+                            effect,
+                            caught,
+                        }
+                    }
+                })
+                .collect();
+            points.sort_by(|a, b| a.effect.total_cmp(&b.effect));
+            let smallest_caught = points
+                .iter()
+                .filter(|q| q.caught >= 0.9)
+                .map(|q| q.effect)
+                .reduce(f64::min);
+            PowerStudy {
+                id: p.id,
+                // The recorded description ends with "; effect = …" on the
+                // recorded scale; the effect is described below instead.
+                planted: p.planted.split("; effect").next().unwrap_or(p.planted),
+                effect: if off_by_one {
+                    "the planted value's relative error 1/(n − 2)"
+                } else if p.id == "ce-decomposition" {
+                    "ε, the relative error planted in KL"
+                } else {
+                    "b, the relative bias planted"
+                },
+                points,
+                smallest_caught,
+                seeds: p.seeds,
+            }
+        })
+        .collect()
+}
+
+/// The assertions of the error budget, grouped: consecutive assertions with
+/// the same first two name segments and the same allotted probability form
+/// one row (group, the rest of each name, allotted probability each).
+pub fn budget_groups() -> Vec<(String, Vec<String>, f64)> {
+    use crate::estimators::budget::{ASSERTIONS, allotted};
+    let mut groups: Vec<(String, Vec<String>, f64)> = Vec::new();
+    for name in ASSERTIONS {
+        let level = allotted(name).unwrap_or(f64::NAN);
+        let mut parts = name.splitn(3, '/');
+        let head = [parts.next(), parts.next()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("/");
+        let rest = parts.next().unwrap_or("").to_string();
+        match groups.last_mut() {
+            Some((g, members, l))
+                if *g == head && (*l == level || l.is_nan() && level.is_nan()) =>
+            {
+                members.push(rest)
+            }
+            _ => groups.push((head, vec![rest], level)),
+        }
+    }
+    groups
 }

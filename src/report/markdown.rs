@@ -279,11 +279,11 @@ pub fn where_they_differ(e: &Evidence) -> String {
 
 fn gap_table(series: &GapSeries) -> String {
     let mut s = String::from(
-        "| n | n·E[gap] | 95% interval | raw n·E[gap] ± s.e. | variance reduction | exact n·E[gap] | E[KL(p‖q_θ̂)] | infinite |\n|---:|---:|---|---:|---:|---:|---:|---:|\n",
+        "| n | n·E[gap] | 95% interval | raw n·E[gap] ± s.e. | variance reduction | exact n·E[gap] | E[KL(p‖q_θ̂)] | infinite gap | infinite true risk |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for p in &series.points {
         s.push_str(&format!(
-            "| {} | {} | {} | {} ± {} | {}× | {} | {} | {} |\n",
+            "| {} | {} | {} | {} ± {} | {}× | {} | {} | {} | {} |\n",
             p.n,
             fixed(p.scaled_gap.0, 3),
             interval(p.scaled_gap.1, p.scaled_gap.2, 3),
@@ -293,6 +293,7 @@ fn gap_table(series: &GapSeries) -> String {
             p.scaled_exact.map_or("–".to_string(), |x| fixed(x, 3)),
             sci(p.excess_risk.0),
             fixed(p.infinite_fraction, 4),
+            fixed(p.infinite_risk_fraction, 4),
         ));
     }
     s
@@ -312,12 +313,15 @@ pub fn risk_gap(e: &Evidence) -> String {
          maximum likelihood and computes R(θ̂) in closed form. The raw gap carries a \
          zero-mean term R(θ₀) − R̂ₙ(θ₀) of order n^(−1/2); the estimator below removes it \
          (its mean is exactly 0), which keeps the interval for n·E[gap] narrow as n \
-         grows. The variance reduction column shows the gain over the raw estimator.\n\n\
+         grows. The variance reduction column shows the gain over the raw estimator. Gaps \
+         and risks are in nats; *infinite gap* and *infinite true risk* are the fractions \
+         of replicates where they were +∞.\n\n\
          ![n·E[gap] against n, with Akaike's d and Takeuchi's tr(J⁻¹K)](gap.svg)\n\n",
     );
     for series in &e.gap {
         s.push_str(&format!(
-            "## Model `{}` on data from `{}` ({})\n\n",
+            "## {}: model `{}` on data from `{}` ({})\n\n",
+            series.label,
             series.model,
             series.truth,
             if series.well_specified {
@@ -332,6 +336,22 @@ pub fn risk_gap(e: &Evidence) -> String {
             series.takeuchi_trace.map_or("∞".to_string(), |t| fixed(t, 3)),
             sci(series.approximation_error)
         ));
+        if series.points.iter().any(|p| p.infinite_risk_fraction > 0.0) {
+            let shares: Vec<String> = series
+                .points
+                .iter()
+                .filter(|p| p.infinite_risk_fraction > 0.0)
+                .map(|p| format!("{} at n = {}", percent(p.infinite_risk_fraction), p.n))
+                .collect();
+            s.push_str(&format!(
+                "Maximum likelihood gives probability 0 to every category the sample missed, \
+                 and the truth still draws it: the fitted model's true risk is +∞, and so is \
+                 the expectation of its gap. Fits with infinite true risk: {}. This is why \
+                 categorical fits are smoothed (the add-α row below): the smoothed fit is never \
+                 0, and its expected gap is finite at every n.\n\n",
+                shares.join(", ")
+            ));
+        }
         s.push_str(&gap_table(series));
         s.push('\n');
     }
@@ -342,11 +362,20 @@ pub fn risk_gap(e: &Evidence) -> String {
 pub fn kl_estimators(e: &Evidence) -> String {
     let mut s = header(e, "Estimating KL from samples: k1, k2, k3");
     s.push_str(
-        "For samples x of p and the density ratio r = q(x)/p(x), three per-sample \
-         estimators of KL(p‖q): k1 = −ln r (unbiased, can be negative, noisy), \
-         k2 = (ln r)²/2 (biased, low variance), and k3 = (r − 1) − ln r (unbiased, \
-         never negative: k1 plus the zero-mean control variate r − 1). The tables \
-         give each one's mean, its bias relative to the closed-form KL, and the \
+        "## Why estimate KL from samples\n\n\
+         Fine-tuning a language model by reinforcement learning keeps the policy near a \
+         reference model with a KL penalty, charged token by token on the sampled text. The \
+         exact KL over a vocabulary at every position of every sample is costly, so the \
+         penalty is a one-sample estimate computed from the log-probabilities of the token \
+         that was sampled. The three estimators here are those of John Schulman's note \
+         *Approximating KL Divergence* (2020, joschu.net/blog/kl-approx.html).\n\n\
+         **Notation.** The note writes KL[q, p] with samples x ∼ q and the ratio \
+         r = p(x)/q(x). This page writes the same divergence as KL(p‖q), with samples of p \
+         and r = q(x)/p(x): the note's q is this page's p. For samples x of p:\n\n\
+         - k1 = −ln r: unbiased, but negative for some samples and noisy;\n\
+         - k2 = (ln r)²/2: biased, with a small spread when p and q are close;\n\
+         - k3 = (r − 1) − ln r: unbiased and never negative (k1 plus r − 1, whose mean under p is 0).\n\n\
+         The tables give each one's mean, its bias relative to the closed-form KL, and the \
          spread of a single-sample estimate relative to KL.\n\n\
          ![bias and spread of k1, k2, k3](kl-estimators.svg)\n\n",
     );
@@ -366,6 +395,29 @@ pub fn kl_estimators(e: &Evidence) -> String {
         }
         s.push('\n');
     }
+    let g = &e.estimator_gradients;
+    s.push_str(&format!(
+        "## A caveat: an unbiased value is not an unbiased gradient\n\n\
+         In a penalty the samples come from the distribution being trained, and autograd \
+         differentiates the estimate with the sampled x held fixed. Unbiasedness of the \
+         value does not carry over to that gradient. Take p_σ = N(0, σ²) as the distribution \
+         being trained, q = N(0, 1) as the reference, σ = {}, and the expectation over \
+         x ∼ p_σ of each estimator's derivative in σ (by quadrature):\n\n\
+         | differentiated as a loss | expected gradient |\n|---|---:|\n\
+         | k1 | {} |\n| k2 | {} |\n| k3 | {} |\n\
+         | the gradient wanted, d/dσ KL(p_σ‖q) | {} |\n\
+         | the other direction, d/dσ KL(q‖p_σ) | {} |\n\n\
+         k1's gradient is 0 on average (it is the score, whose mean is 0), and k3's is the \
+         gradient of the *other* direction, KL(q‖p_σ); only k2 gives the gradient of the KL \
+         it estimates. Using k1 or k3 as a penalty's value is sound; differentiating them \
+         as a loss does not give an unbiased KL gradient.\n",
+        fixed(g.sigma, 1),
+        fixed(g.expected[0], 4),
+        fixed(g.expected[1], 4),
+        fixed(g.expected[2], 4),
+        fixed(g.kl_gradient, 4),
+        fixed(g.reverse_gradient, 4),
+    ));
     s
 }
 
@@ -706,15 +758,21 @@ pub fn calibration(e: &Evidence) -> String {
     s.push_str(&format!(
         "## The error budget
 
-The test suite makes {} statistical assertions. Their family-wise probability of a false failure (a failure although every claim is true) is held below {} by Bonferroni's allocation: each assertion runs at level {}, through the normal approximation of Monte Carlo means. The floating-point checks of the claim catalogue are not statistical: they compare against derived rounding bounds and are deterministic at a fixed seed.\n\n| assertion | allotted false-failure probability |\n|---|---:|\n",
+The test suite makes {} statistical assertions. Their family-wise probability of a false failure (a failure although every claim is true) is held below {} by Bonferroni's allocation: each assertion runs at level {}, through the normal approximation of Monte Carlo means. The floating-point checks of the claim catalogue are not statistical: they compare against derived rounding bounds and are deterministic at a fixed seed.\n\n| assertions (how many): the rest of each name | allotted false-failure probability |\n|---|---:|\n",
         ASSERTIONS.len(),
         sci(FAMILY_WISE_BUDGET),
         sci(allotted(ASSERTIONS[0]).unwrap_or(f64::NAN))
     ));
-    for a in ASSERTIONS {
+    for (group, members, level) in &e.budget_groups {
         s.push_str(&format!(
-            "| `{a}` | {} |\n",
-            sci(allotted(a).unwrap_or(f64::NAN))
+            "| `{group}/…` ({}): {} | {} each |\n",
+            members.len(),
+            members
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            sci(*level)
         ));
     }
     s.push_str(&format!(
@@ -734,17 +792,29 @@ The test suite makes {} statistical assertions. Their family-wise probability of
             if k.consistent { "yes" } else { "**no**" }
         ));
     }
-    s.push_str("\n## Power\n\nHow large a planted violation must be before a check catches it in at least 90% of seeds, at the default budget of the test suite.\n\n");
-    for p in &e.power {
+    s.push_str("\n## Power\n\nHow large a planted violation must be before a check catches it in at least 90% of seeds, at the default budget of the test suite. Each study lists its effects from the smallest (hardest to catch) to the largest.\n\n");
+    for p in &e.power_studies {
         s.push_str(&format!(
-            "### `{}`: {}\n\nSmallest effect caught in ≥ 90% of {} seeds: {}.\n\n| effect | fraction of seeds caught |\n|---:|---:|\n",
+            "### `{}`: {}\n\nThe effect is {}. The smallest effect tried that the check caught in ≥ 90% of {} seeds: {}.\n\n| effect | {}fraction of seeds caught |\n|---:|{}---:|\n",
             p.id,
             p.planted,
+            p.effect,
             count(p.seeds),
-            p.smallest_effect_at_90.map_or("none of those tried".to_string(), sci)
+            p.smallest_caught.map_or("none of those tried".to_string(), sci),
+            if p.points.iter().any(|q| !q.tried.is_empty()) { "tried | " } else { "" },
+            if p.points.iter().any(|q| !q.tried.is_empty()) { "---|" } else { "" },
         ));
-        for (effect, rate) in &p.detection {
-            s.push_str(&format!("| {} | {} |\n", sci(*effect), fixed(*rate, 3)));
+        for q in &p.points {
+            let tried = if q.tried.is_empty() {
+                String::new()
+            } else {
+                format!("{} | ", q.tried)
+            };
+            s.push_str(&format!(
+                "| {} | {tried}{} |\n",
+                sci(q.effect),
+                fixed(q.caught, 3)
+            ));
         }
         s.push('\n');
     }
