@@ -172,6 +172,7 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
     calibration_rows_are_grouped_and_effects_ordered(
         &String::from_utf8(read(&a, "calibration.md")).unwrap(),
     );
+    pictures_have_their_axes_and_words(&a);
     argmin_picture_shows_parallel_curves(
         &String::from_utf8(read(&a, "argmin.md")).unwrap(),
         &String::from_utf8(read(&a, "argmin-logit.svg")).unwrap(),
@@ -547,6 +548,66 @@ fn calibration_rows_are_grouped_and_effects_ordered(page: &str) {
     }
 }
 
+/// The gap picture has a tick at every n, legend entries in words, units,
+/// and Akaike's d marked; the KL-estimator picture has its two panels; the
+/// reverse-KL picture has axis labels, a density axis, curves drawn with
+/// fractional coordinates, and the parameters of claim 6's counterexample.
+fn pictures_have_their_axes_and_words(dir: &Path) {
+    let gap = String::from_utf8(read(dir, "gap.svg")).unwrap();
+    for n in logloss_proofs::report::evidence::GAP_SIZES {
+        assert!(gap.contains(&format!(">\n{n}\n</text>")), "tick {n}");
+    }
+    for words in [
+        "Normal fitted to Laplace data",
+        "(nats)",
+        "Akaike&apos;s d = 2",
+        "training-set size n",
+    ] {
+        let plain = words.replace("&apos;", "'");
+        assert!(gap.contains(words) || gap.contains(&plain), "{words}");
+    }
+    let kl = String::from_utf8(read(dir, "kl-estimators.svg")).unwrap();
+    assert!(kl.contains("95% interval") && kl.contains("(log scale)"));
+    let reverse = String::from_utf8(read(dir, "reverse-kl.svg")).unwrap();
+    assert!(reverse.contains("probability density") && reverse.contains(">\nx\n</text>"));
+    let paths: Vec<&str> = reverse.split("<path ").skip(1).collect();
+    assert_eq!(paths.len(), 3);
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.contains(".") && p.matches(" L").count() > 500)
+    );
+    for name in [
+        "gap.svg",
+        "kl-estimators.svg",
+        "reverse-kl.svg",
+        "argmin-logit.svg",
+    ] {
+        let svg = String::from_utf8(read(dir, name)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{name}"
+        );
+        assert_eq!(svg.matches("<svg").count(), 1, "{name}");
+    }
+    let page = String::from_utf8(read(dir, "where-they-differ.md")).unwrap();
+    let row = page
+        .lines()
+        .find(|l| l.starts_with("| m, s, w, K | "))
+        .expect("claim 6's counterexample");
+    let values: Vec<&str> = row
+        .trim_end_matches(" |")
+        .split(" | ")
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .collect();
+    assert!(page.contains(&format!(
+        "The picture uses the parameters of claim 6's counterexample below: a target with modes at ±{} (width {}, weight {} on the mode at −{}), discretized on {} grid points",
+        values[0], values[1], values[2], values[0], values[3]
+    )));
+}
+
 /// The values of `attribute` (pixels) of the SVG elements opened by `open`,
 /// keeping only those whose content starts with `then` when it is given.
 fn svg_numbers(svg: &str, open: &str, attribute: &str, then: Option<&str>) -> Vec<f64> {
@@ -570,7 +631,9 @@ fn svg_numbers(svg: &str, open: &str, attribute: &str, then: Option<&str>) -> Ve
 /// first marker; one pixel for rounding) and before that first marker. The
 /// markers are drawn pair by pair, k1, k2, k3, then three in the legend.
 fn kl_labels_sit_over_their_own_estimators(svg: &str) {
-    let labels = svg_numbers(svg, "<text", "x", Some("KL("));
+    // The labels are drawn in both panels; the markers only in the left one.
+    let all_labels = svg_numbers(svg, "<text", "x", Some("KL("));
+    let labels = &all_labels[..all_labels.len() / 2];
     let markers = svg_numbers(svg, "<circle", "cx", None);
     assert_eq!(markers.len(), 3 * labels.len() + 3, "{markers:?}");
     assert!(!labels.is_empty());

@@ -188,26 +188,62 @@ pub struct GapSeries {
 /// The forward and reverse KL fits of one Gaussian to a bimodal target, for the picture.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReverseKlPicture {
-    /// The target's parameters: modes at ±m, component width s, weight w of the mode at −m.
-    pub target: (f64, f64, f64),
-    /// The grid points.
-    pub points: Vec<f64>,
-    /// The target p on the grid.
+    /// The target's parameters: modes at ±m, component width s, weight w of
+    /// the mode at −m, and K grid points (the fits are made on that grid).
+    pub target: (f64, f64, f64, usize),
+    /// Where the densities are drawn: a fine grid over the fitting grid's span.
+    pub x: Vec<f64>,
+    /// The target's density w·N(−m, s²) + (1 − w)·N(m, s²) on `x`.
     pub p: Vec<f64>,
-    /// argmin KL(p‖q_θ) on the grid (mass-covering), and its (μ, σ).
+    /// argmin KL(p‖q_θ) on the fitting grid (mass-covering): its density on `x`, and (μ, σ).
     pub forward: (Vec<f64>, f64, f64),
-    /// argmin KL(q_θ‖p) on the grid (mode-seeking), and its (μ, σ).
+    /// argmin KL(q_θ‖p) on the fitting grid (mode-seeking): its density on `x`, and (μ, σ).
     pub reverse: (Vec<f64>, f64, f64),
+    /// Whether the parameters are those of claim 6's counterexample (else the default target).
+    pub from_claim: bool,
 }
 
-/// The bimodal target of the picture: modes at ±2, width 0.5, weight 0.6 at −2, 201 points.
+/// The default target of the picture, used when claim 6 shows no counterexample:
+/// modes at ±2, width 0.5, weight 0.6 at −2, 201 points.
 pub const REVERSE_KL_TARGET: (f64, f64, f64, usize) = (2.0, 0.5, 0.6, 201);
 
-fn reverse_kl_picture() -> Result<ReverseKlPicture, crate::models::reverse_fit::FitError> {
-    use crate::models::reverse_fit::{
-        BimodalTarget, Gaussian, discretized_gaussian, fit_forward, fit_reverse,
-    };
-    let (m, s, w, k) = REVERSE_KL_TARGET;
+/// Points of the fine grid the picture's densities are drawn on.
+pub const REVERSE_KL_DRAWN: usize = 601;
+
+/// The (m, s, w, K) of claim 6's counterexample, from its row `m, s, w, K`.
+fn claim_target(verdicts: &[Verdict]) -> Option<(f64, f64, f64, usize)> {
+    let v = verdicts.iter().find(|v| v.id == "reverse-kl-differs")?;
+    let row = v
+        .evidence
+        .counterexample
+        .as_ref()?
+        .rows
+        .iter()
+        .find(|(k, _)| k == "m, s, w, K")?;
+    let parts: Vec<&str> = row.1.split(", ").collect();
+    match parts.as_slice() {
+        [m, s, w, k] => Some((
+            m.parse().ok()?,
+            s.parse().ok()?,
+            w.parse().ok()?,
+            k.parse().ok()?,
+        )),
+        _ => None,
+    }
+}
+
+/// The normal density at x.
+fn normal_density(x: f64, mu: f64, sigma: f64) -> f64 {
+    let z = (x - mu) / sigma;
+    (-0.5 * z * z).exp() / (sigma * (2.0 * std::f64::consts::PI).sqrt())
+}
+
+fn reverse_kl_picture(
+    verdicts: &[Verdict],
+) -> Result<ReverseKlPicture, crate::models::reverse_fit::FitError> {
+    use crate::models::reverse_fit::{BimodalTarget, Gaussian, fit_forward, fit_reverse};
+    let claimed = claim_target(verdicts);
+    let (m, s, w, k) = claimed.unwrap_or(REVERSE_KL_TARGET);
     let t = BimodalTarget::new(m, s, w, k)?;
     let forward = fit_forward(&t.points, &t.p)?;
     let starts = [
@@ -216,14 +252,32 @@ fn reverse_kl_picture() -> Result<ReverseKlPicture, crate::models::reverse_fit::
         forward.gaussian,
     ];
     let reverse = fit_reverse(&t.points, &t.p, &starts)?;
-    let qf = discretized_gaussian(&t.points, forward.gaussian)?;
-    let qr = discretized_gaussian(&t.points, reverse.gaussian)?;
+    let (lo, hi) = (t.points[0], t.points[t.points.len() - 1]);
+    let x: Vec<f64> = (0..REVERSE_KL_DRAWN)
+        .map(|i| lo + (hi - lo) * i as f64 / (REVERSE_KL_DRAWN - 1) as f64)
+        .collect();
+    let density = |g: Gaussian| -> Vec<f64> {
+        x.iter()
+            .map(|&x| normal_density(x, g.mu, g.sigma))
+            .collect()
+    };
     Ok(ReverseKlPicture {
-        target: (m, s, w),
-        points: t.points,
-        p: t.p,
-        forward: (qf, forward.gaussian.mu, forward.gaussian.sigma),
-        reverse: (qr, reverse.gaussian.mu, reverse.gaussian.sigma),
+        target: (m, s, w, k),
+        p: x.iter()
+            .map(|&x| w * normal_density(x, -m, s) + (1.0 - w) * normal_density(x, m, s))
+            .collect(),
+        forward: (
+            density(forward.gaussian),
+            forward.gaussian.mu,
+            forward.gaussian.sigma,
+        ),
+        reverse: (
+            density(reverse.gaussian),
+            reverse.gaussian.mu,
+            reverse.gaussian.sigma,
+        ),
+        x,
+        from_claim: claimed.is_some(),
     })
 }
 
@@ -262,6 +316,9 @@ pub struct Evidence {
     pub power_studies: Vec<PowerStudy>,
     /// The error budget's assertions, grouped.
     pub budget_groups: Vec<(String, Vec<String>, f64)>,
+    /// Per KL-estimator pair, for k1, k2, k3: the interval of bias/KL at
+    /// `level`, (mean ± t·standard error − KL)/KL.
+    pub kl_bias_intervals: Vec<[(f64, f64); 3]>,
 }
 
 /// An error while collecting evidence (a specification in the studies is wrong: a bug).
@@ -397,10 +454,23 @@ pub fn collect(
     let calibration = crate::claims::calibration::calibrate(budget.calibration_seeds(), 0.05)
         .expect("valid level and seeds");
     let power = crate::claims::calibration::power(budget.power_seeds());
-    let reverse_kl = reverse_kl_picture()?;
+    let reverse_kl = reverse_kl_picture(&verdicts)?;
     progress(Stage::Training);
     let training = crate::models::training::study(seed)?;
+    let kl_bias_intervals = kl
+        .iter()
+        .map(|(_, _, k)| {
+            let t = crate::estimators::t_quantile(level, k.samples.saturating_sub(1).max(1));
+            [k.k1, k.k2, k.k3].map(|est| {
+                (
+                    (est.mean - t * est.std_error - k.true_kl) / k.true_kl,
+                    (est.mean + t * est.std_error - k.true_kl) / k.true_kl,
+                )
+            })
+        })
+        .collect();
     Ok(Evidence {
+        kl_bias_intervals,
         estimator_gradients: estimator_gradients()?,
         power_studies: power_studies(&power),
         budget_groups: budget_groups(),

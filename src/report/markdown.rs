@@ -251,17 +251,23 @@ pub fn argmin(e: &Evidence) -> String {
 /// where-they-differ.md: claims 6–9.
 pub fn where_they_differ(e: &Evidence) -> String {
     let pic = &e.reverse_kl;
-    let (m, s_, w) = pic.target;
+    let (m, s_, w, k) = pic.target;
     let picture = format!(
         "\n\n![forward and reverse KL fits of one Gaussian to a two-mode target](reverse-kl.svg)\n\n\
-         The picture: a target with modes at ±{} (width {}, weight {} on the mode at −{}), and the \
-         best single Gaussian under each direction on the same grid. Forward KL(p‖q) gives \
-         μ = {}, σ = {}: one wide bump over both modes. Reverse KL(q‖p) gives μ = {}, σ = {}: \
-         a narrow bump on one mode.",
-        fixed(m, 2),
-        fixed(s_, 2),
-        fixed(w, 2),
-        fixed(m, 2),
+         The picture{}: a target with modes at ±{} (width {}, weight {} on the mode at −{}), \
+         discretized on {} grid points, and the best single Gaussian under each direction on \
+         that grid, drawn as densities. Forward KL(p‖q) gives μ = {}, σ = {}: one wide bump \
+         over both modes. Reverse KL(q‖p) gives μ = {}, σ = {}: a narrow bump on one mode.",
+        if pic.from_claim {
+            " uses the parameters of claim 6's counterexample below"
+        } else {
+            ""
+        },
+        m,
+        s_,
+        w,
+        m,
+        k,
         fixed(pic.forward.1, 4),
         fixed(pic.forward.2, 4),
         fixed(pic.reverse.1, 4),

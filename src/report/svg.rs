@@ -19,48 +19,62 @@ fn finite_max(values: impl Iterator<Item = f64>) -> f64 {
     values.filter(|v| v.is_finite()).fold(0.0, f64::max)
 }
 
-/// n·E[gap] against n (log scale) for every series, with interval bars, and
-/// dashed lines at Takeuchi's tr(J⁻¹K) (Akaike's d for well-specified models).
+/// n·E[gap] (nats) against n (log scale, a tick at every n) for every series
+/// with a finite gap at every n, with interval bars; dashed lines at each
+/// series' Takeuchi tr(J⁻¹K), and a dotted line at Akaike's d for the
+/// misspecified series, where the two differ.
 pub fn gap_plot(e: &Evidence) -> Result<String, String> {
+    let shown: Vec<&crate::report::evidence::GapSeries> = e
+        .gap
+        .iter()
+        .filter(|g| g.points.iter().all(|p| p.scaled_gap.0.is_finite()))
+        .collect();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1000, 600)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let y_max = finite_max(e.gap.iter().flat_map(|g| {
+        let y_max = finite_max(shown.iter().flat_map(|g| {
             g.points
                 .iter()
                 .map(|p| p.scaled_gap.2)
                 .chain(g.takeuchi_trace)
-        })) * 1.4;
+        })) * 1.15;
+        let ticks: Vec<f64> = crate::report::evidence::GAP_SIZES
+            .iter()
+            .map(|&n| n as f64)
+            .collect();
         let mut chart = ChartBuilder::on(&root)
-            .caption("n·E[R(θ̂) − R̂ₙ(θ̂)] against n", ("sans-serif", 20))
+            .caption(
+                "how optimistic the training loss is: n × E[R(θ̂) − R̂ₙ(θ̂)] against n",
+                ("sans-serif", 20),
+            )
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d((20f64..1250f64).log_scale(), 0f64..y_max.max(1.0))
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                (20f64..1250f64).log_scale().with_key_points(ticks),
+                0f64..y_max.max(1.0),
+            )
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
-            .x_labels(6)
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .x_desc("n (log scale); dashed: Takeuchi's tr(J⁻¹K), which is Akaike's d when well specified")
-            .y_desc("n · expected gap")
+            .x_desc("training-set size n (log scale)")
+            .y_desc("n × expected gap (nats)")
             .draw()
             .map_err(|x| x.to_string())?;
-        for (i, g) in e.gap.iter().enumerate() {
+        for (i, g) in shown.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
-            let label = format!("{} on {}", g.model, g.truth);
             let points: Vec<(f64, f64)> = g
                 .points
                 .iter()
-                .filter(|p| p.scaled_gap.0.is_finite())
                 .map(|p| (p.n as f64, p.scaled_gap.0))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
                 .map_err(|x| x.to_string())?
-                .label(label)
+                .label(g.label.clone())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });
@@ -90,6 +104,33 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                     ))
                     .map_err(|x| x.to_string())?;
             }
+            if !g.well_specified {
+                let d = g.parameters as f64;
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(20.0, d), (1250.0, d)],
+                        2,
+                        3,
+                        color.stroke_width(2),
+                    ))
+                    .map_err(|x| x.to_string())?;
+            }
+        }
+        let misspecified_d: Vec<usize> = shown
+            .iter()
+            .filter(|g| !g.well_specified)
+            .map(|g| g.parameters)
+            .collect();
+        if let Some(&d) = misspecified_d.first() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!(
+                        "dotted: Akaike's d = {d}, wrong for the misspecified fits; dashed: Takeuchi's tr(J⁻¹K) of each fit"
+                    ),
+                    (21.0, y_max.max(1.0) * 0.04),
+                    ("sans-serif", 13),
+                )))
+                .map_err(|x| x.to_string())?;
         }
         chart
             .configure_series_labels()
@@ -103,56 +144,64 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
     Ok(svg)
 }
 
-/// Bias/KL (point) and ±std/KL of one sample (bar) for k1, k2, k3, per pair.
+/// Two panels per estimator k1, k2, k3 and pair: bias/KL with its interval
+/// (left), and the spread of one sample, std/KL, on a log scale (right).
 pub fn kl_plot(e: &Evidence) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1100, 460)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let spread = finite_max(
-            e.kl.iter()
-                .flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl]),
-        );
-        let lim = spread.max(1.0) * 1.1;
-        let slots = (e.kl.len() * 4) as f64;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "one-sample estimators of KL: bias/KL (dot) ± std/KL (bar)",
-                ("sans-serif", 18),
+        let root = root
+            .titled(
+                "one-sample estimators of KL: bias and spread, relative to KL",
+                ("sans-serif", 20),
             )
+            .map_err(|x| x.to_string())?;
+        let panels = root.split_evenly((1, 2));
+        let slots = (e.kl.len() * 4) as f64;
+        let slot = |pair: usize, j: usize| (pair * 4 + j) as f64 + 0.5;
+        // Left: bias/KL and its interval.
+        let bias = e
+            .kl_bias_intervals
+            .iter()
+            .flat_map(|b| b.iter().flat_map(|&(lo, hi)| [lo, hi]));
+        let (lo, hi) = padded_range(bias.chain([0.0]));
+        let (lo, hi) = (lo - 0.12 * (hi - lo), hi);
+        let mut chart = ChartBuilder::on(&panels[0])
+            .caption("bias / KL, with its 95% interval", ("sans-serif", 16))
             .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..slots, -lim..lim)
+            .x_label_area_size(10)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..slots, lo..hi)
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(WHITE)
             .x_labels(0)
-            .y_desc("relative to KL")
+            .y_desc("(mean − KL) / KL")
             .draw()
             .map_err(|x| x.to_string())?;
-        for (pair, (from, to, _)) in e.kl.iter().enumerate() {
-            let x = (pair * 4) as f64 + 0.2;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, 0.0), (slots, 0.0)],
+                RGBColor(160, 160, 160).stroke_width(1),
+            ))
+            .map_err(|x| x.to_string())?;
+        for (pair, ((from, to, k), intervals)) in e.kl.iter().zip(&e.kl_bias_intervals).enumerate()
+        {
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("KL({from} ‖ {to})"),
-                    (x, -lim * 0.92),
-                    ("sans-serif", 13),
+                    (slot(pair, 0) - 0.45, lo + 0.06 * (hi - lo)),
+                    ("sans-serif", 11),
                 )))
                 .map_err(|x| x.to_string())?;
-        }
-        for (pair, (_, _, k)) in e.kl.iter().enumerate() {
-            for (j, est) in [k.k1, k.k2, k.k3].iter().enumerate() {
-                let x = (pair * 4 + j) as f64 + 0.5;
-                let color = COLORS[j];
+            for (j, (est, &(a, b))) in [k.k1, k.k2, k.k3].iter().zip(intervals).enumerate() {
+                let (x, color) = (slot(pair, j), COLORS[j]);
                 chart
                     .draw_series(std::iter::once(PathElement::new(
-                        vec![
-                            (x, est.bias_over_kl - est.std_over_kl),
-                            (x, est.bias_over_kl + est.std_over_kl),
-                        ],
+                        vec![(x, a), (x, b)],
                         color.stroke_width(3),
                     )))
                     .map_err(|x| x.to_string())?;
@@ -174,75 +223,132 @@ pub fn kl_plot(e: &Evidence) -> Result<String, String> {
             .configure_series_labels()
             .border_style(BLACK)
             .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(|x| x.to_string())?;
+        // Right: std/KL on a log scale.
+        let spreads: Vec<f64> =
+            e.kl.iter()
+                .flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl])
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .collect();
+        let top = spreads.iter().copied().fold(1.0, f64::max) * 2.0;
+        let bottom = spreads.iter().copied().fold(1.0, f64::min) / 2.0;
+        let mut chart = ChartBuilder::on(&panels[1])
+            .caption(
+                "spread of one sample: std / KL (log scale)",
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(10)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..slots, (bottom..top).log_scale())
+            .map_err(|x| x.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(0)
+            .y_label_formatter(&|y| format!("{y}"))
+            .y_desc("std / KL")
+            .draw()
+            .map_err(|x| x.to_string())?;
+        for (pair, (from, to, k)) in e.kl.iter().enumerate() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("KL({from} ‖ {to})"),
+                    (slot(pair, 0) - 0.45, top / 1.3),
+                    ("sans-serif", 11),
+                )))
+                .map_err(|x| x.to_string())?;
+            for (j, est) in [k.k1, k.k2, k.k3].iter().enumerate() {
+                let (x, color) = (slot(pair, j), COLORS[j]);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x - 0.3, bottom), (x + 0.3, est.std_over_kl)],
+                        color.filled(),
+                    )))
+                    .map_err(|x| x.to_string())?;
+            }
+        }
         root.present().map_err(|x| x.to_string())?;
     }
     Ok(svg)
 }
 
-/// The bimodal target and the two single-Gaussian fits: forward KL(p‖q)
-/// covers both modes, reverse KL(q‖p) sits on one.
+/// The bimodal target's density and the densities of the two single-Gaussian
+/// fits: forward KL(p‖q) covers both modes, reverse KL(q‖p) sits on one.
 pub fn reverse_kl_plot(e: &Evidence) -> Result<String, String> {
     let pic = &e.reverse_kl;
     let mut svg = String::new();
+    let mut paths = String::new();
+    let series: [(&str, &Vec<f64>, RGBColor, bool); 3] = [
+        ("target p (two modes)", &pic.p, RGBColor(60, 60, 60), false),
+        (
+            "argmin KL(p‖q): covers the mass",
+            &pic.forward.0,
+            COLORS[0],
+            false,
+        ),
+        (
+            "argmin KL(q‖p): seeks a mode",
+            &pic.reverse.0,
+            COLORS[3],
+            true,
+        ),
+    ];
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1000, 480)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let x_min = pic.points.first().copied().unwrap_or(-1.0);
-        let x_max = pic.points.last().copied().unwrap_or(1.0);
+        root.draw(&Text::new(
+            "one Gaussian fitted to a two-mode target, in each direction of KL",
+            (230, 8),
+            ("sans-serif", 20),
+        ))
+        .map_err(|x| x.to_string())?;
+        let entries: Vec<(&str, RGBColor, bool)> =
+            series.iter().map(|&(l, _, c, d)| (l, c, d)).collect();
+        margin_legend(&root, &entries, 46)?;
+        let body = root.margin(60, 0, 0, 0);
+        let x = (
+            pic.x.first().copied().unwrap_or(-1.0),
+            pic.x.last().copied().unwrap_or(1.0),
+        );
         let y_max = finite_max(
             pic.p
                 .iter()
                 .chain(&pic.forward.0)
                 .chain(&pic.reverse.0)
                 .copied(),
-        ) * 1.15;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "one Gaussian fitted to a bimodal target",
-                ("sans-serif", 18),
-            )
+        ) * 1.08;
+        let y = (0.0, y_max.max(1e-12));
+        let mut chart = ChartBuilder::on(&body)
             .margin(12)
-            .x_label_area_size(30)
+            .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(x_min..x_max, 0f64..y_max.max(1e-12))
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
-            .y_desc("probability per grid point")
+            .x_desc("x")
+            .y_desc("probability density")
             .draw()
             .map_err(|x| x.to_string())?;
-        let series: [(&str, &Vec<f64>, RGBColor); 3] = [
-            ("target p (two modes)", &pic.p, RGBColor(60, 60, 60)),
-            ("argmin KL(p‖q): covers the mass", &pic.forward.0, COLORS[0]),
-            ("argmin KL(q‖p): seeks a mode", &pic.reverse.0, COLORS[3]),
-        ];
-        for (label, values, color) in series {
-            let line: Vec<(f64, f64)> = pic
-                .points
-                .iter()
-                .copied()
-                .zip(values.iter().copied())
-                .collect();
-            chart
-                .draw_series(LineSeries::new(line, color.stroke_width(2)))
-                .map_err(|x| x.to_string())?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+        let frame = Frame::of(&chart, x, y);
+        for (_, values, colour, dashed) in series {
+            paths.push_str(&frame.path(&Curve {
+                xs: &pic.x,
+                ys: values,
+                colour,
+                width: 2.5,
+                opacity: 1.0,
+                dashed,
+            }));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|x| x.to_string())?;
         root.present().map_err(|x| x.to_string())?;
     }
+    append_paths(&mut svg, &paths);
     Ok(svg)
 }
 
