@@ -297,6 +297,10 @@ fn index_answers_the_question_point_by_point(index: &str, appendix: &str) {
         assert!(appendix_section.contains(&format!("]({page})")), "{page}");
     }
     assert!(appendix.contains("## What the run cost"));
+    assert!(appendix.contains("](README.md)"));
+    for page in ["calibration.md", "performance.md", "mutation.md"] {
+        assert!(appendix.contains(&format!("]({page})")), "{page}");
+    }
     let approximation = 0.5 * std::f64::consts::PI.ln() - 0.5;
     assert!(
         index.contains(&format!("KL(p‖q_θ₀) = {approximation:.4} nats")),
@@ -489,6 +493,7 @@ fn kl_page_maps_the_notation_and_warns_about_gradients(page: &str) {
 /// them, and each power table runs from the smallest effect to the largest,
 /// with the smallest caught in ≥ 90% of seeds named above it.
 fn calibration_rows_are_grouped_and_effects_ordered(page: &str) {
+    assert!(page.starts_with("# Appendix: ") && page.contains("](appendix.md)"));
     let budget = page
         .split("## The error budget")
         .nth(1)

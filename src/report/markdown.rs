@@ -701,7 +701,8 @@ fn robustness(e: &Evidence) -> String {
 pub fn appendix(e: &Evidence) -> String {
     let mut s = header(e, "Appendix: how far to trust the harness");
     s.push_str(&format!(
-        "The main pages speak about cross-entropy and KL; this page and the ones it links \
+        "Back to the answers: [README.md](README.md). The main pages speak about \
+         cross-entropy and KL; this page and the ones it links \
          speak about the checks. For each claim: the cases run, the worst error / bound (the \
          largest ratio of an observed error to its derived bound; below 1 means every \
          comparison passed), and the resolution (the loosest tolerance any comparison \
@@ -759,7 +760,11 @@ pub fn calibration(e: &Evidence) -> String {
     let c = &e.calibration;
     let mut s = header(
         e,
-        "Can the checks be trusted? Error budget, calibration, power",
+        "Appendix: can the checks be trusted? Error budget, calibration, power",
+    );
+    s.push_str(
+        "Part of the appendix on how far to trust the harness ([appendix.md](appendix.md)); \
+         the answers themselves are in [README.md](README.md).\n\n",
     );
     s.push_str(&format!(
         "## The error budget
