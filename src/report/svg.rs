@@ -622,6 +622,10 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// One panel of the logit picture: title, y-axis description, y range, the
+/// CE values and the KL values.
+type Panel<'a> = (&'a str, &'a str, (f64, f64), &'a [f64], &'a [f64]);
+
 /// CE and KL against one logit (left) and their slopes (right): parallel
 /// curves offset by H(p), the same minimizer, one slope.
 pub fn argmin_plot(e: &Evidence) -> Result<String, String> {
@@ -652,7 +656,7 @@ pub fn argmin_plot(e: &Evidence) -> Result<String, String> {
         let x = (s.t[0], s.t[s.t.len() - 1]);
         let values = padded_range(s.ce.iter().chain(&s.kl).copied().chain([0.0]));
         let slopes = padded_range(s.ce_slope.iter().chain(&s.kl_slope).copied());
-        let sets: [(&str, &str, (f64, f64), &[f64], &[f64]); 2] = [
+        let sets: [Panel<'_>; 2] = [
             (
                 "the losses: the same curve, shifted by H(p)",
                 "loss (nats)",
