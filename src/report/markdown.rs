@@ -347,7 +347,15 @@ pub fn risk_gap(e: &Evidence) -> String {
                 .points
                 .iter()
                 .filter(|p| p.infinite_risk_fraction > 0.0)
-                .map(|p| format!("{} at n = {}", percent(p.infinite_risk_fraction), p.n))
+                .map(|p| {
+                    // Shares below 0.1% would print as 0.0%: those get 4 significant digits.
+                    let share = if p.infinite_risk_fraction >= 1e-3 {
+                        percent(p.infinite_risk_fraction)
+                    } else {
+                        format!("a fraction {}", sci(p.infinite_risk_fraction))
+                    };
+                    format!("{share} at n = {}", p.n)
+                })
                 .collect();
             s.push_str(&format!(
                 "Maximum likelihood gives probability 0 to every category the sample missed, \
