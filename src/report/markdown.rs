@@ -175,47 +175,121 @@ fn claims_page(
     s
 }
 
-/// identities.md: claims 1–3.
+/// A probability vector with 4 decimals.
+fn vector(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().map(|&x| fixed(x, 4)).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// The worked examples that open identities.md.
+fn worked_examples(e: &Evidence) -> String {
+    let mut s = String::from(
+        "## Worked numbers
+
+",
+    );
+    if let Some(first) = e.worked.first() {
+        s.push_str(&format!(
+            "One model prediction over three categories, q = {}, scored against three \
+             targets. Each term is computed by the crate's `entropy`, `cross_entropy` and \
+             `kl_divergence`, in nats, to 4 decimals:\n\n\
+             | target | p | H(p) | CE(p, q) | KL(p‖q) | H(p) + KL(p‖q) |\n|---|---|---:|---:|---:|---:|\n",
+            vector(&first.q)
+        ));
+    }
+    for w in &e.worked {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            w.name,
+            vector(&w.p),
+            fixed(w.entropy, 4),
+            fixed(w.cross_entropy, 4),
+            fixed(w.kl, 4),
+            fixed(w.entropy_plus_kl, 4),
+        ));
+    }
+    s.push_str(
+        "\nIn every row the cross-entropy is the entropy of the target plus the KL \
+         divergence. For the one-hot label the entropy is 0, so cross-entropy and KL are \
+         the same number, −ln q₁: a classifier trained on hard labels minimizes both at \
+         once. For the smoothed label the entropy is not 0, and the KL reads lower than the \
+         cross-entropy by exactly that entropy; since the target is fixed, the gap is a \
+         constant and the two losses have the same gradient ([argmin.md](argmin.md)).\n\n\
+         ## The claims\n\n",
+    );
+    s
+}
+
+/// identities.md: worked numbers, then claims 1–3.
 pub fn identities(e: &Evidence) -> String {
-    claims_page(
-        e,
-        "Identities: cross-entropy, entropy, KL and the likelihood",
-        "These hold for every input the checks generate: random and adversarial \
+    let intro = format!(
+        "{}These hold for every input the checks generate: random and adversarial \
          distributions (zeros in p and in q, near-equal pairs, 1 to 10⁴ categories), \
          each comparison against a bound derived from the computation (unit roundoff \
          times a condition number of that case). \"Worst error\" is the largest ratio \
          of an observed error to its bound: below 1 means every comparison passed.",
+        worked_examples(e)
+    );
+    claims_page(
+        e,
+        "Identities: cross-entropy, entropy, KL and the likelihood",
+        &intro,
         1..=3,
     )
 }
 
-/// argmin.md: claims 4–5.
+/// argmin.md: the picture of one logit, then claims 4–5.
 pub fn argmin(e: &Evidence) -> String {
-    claims_page(
-        e,
-        "Same minimizer, same gradient",
+    let s = &e.sweep;
+    let intro = format!(
         "With the target fixed, minimizing cross-entropy and minimizing KL divergence \
          are the same optimization problem: the objectives differ by the constant H(p), \
          so their minimizers and gradients coincide, and with the empirical distribution \
-         as target both give the maximum-likelihood estimate.",
-        4..=5,
-    )
+         as target both give the maximum-likelihood estimate.\n\n\
+         ![cross-entropy and KL against one logit, and their slopes](argmin-logit.svg)\n\n\
+         The picture: the target p = {}, the model softmax(t, 0, 0), and t on a grid of {} \
+         points from {} to {}. Left, the two losses: the KL curve is the cross-entropy \
+         curve moved down by H(p) = {} nats (largest |CE − KL − H(p)| on the grid: {}), so \
+         both are smallest at the same t, t* = ln(p₁/p₂) = {}, where softmax(t*, 0, 0) = p \
+         (on the grid both are smallest at t = {} and t = {}). Right, their slopes: both \
+         are softmax(z)₁ − p₁, one curve (largest difference on the grid: {}). Since the \
+         two losses have the same gradient at every parameter value, any optimizer that \
+         moves by gradients, plain gradient descent, momentum or Adam alike, takes the same \
+         path on either loss from the same start.",
+        vector(&s.p),
+        s.t.len(),
+        fixed(s.t[0], 1),
+        fixed(s.t[s.t.len() - 1], 1),
+        fixed(s.entropy, 4),
+        sci(s.max_offset_error),
+        fixed(s.minimizer, 4),
+        fixed(s.grid_argmin.0, 3),
+        fixed(s.grid_argmin.1, 3),
+        sci(s.max_slope_difference),
+    );
+    claims_page(e, "Same minimizer, same gradient", &intro, 4..=5)
 }
 
 /// where-they-differ.md: claims 6–9.
 pub fn where_they_differ(e: &Evidence) -> String {
     let pic = &e.reverse_kl;
-    let (m, s_, w) = pic.target;
+    let (m, s_, w, k) = pic.target;
     let picture = format!(
         "\n\n![forward and reverse KL fits of one Gaussian to a two-mode target](reverse-kl.svg)\n\n\
-         The picture: a target with modes at ±{} (width {}, weight {} on the mode at −{}), and the \
-         best single Gaussian under each direction on the same grid. Forward KL(p‖q) gives \
-         μ = {}, σ = {}: one wide bump over both modes. Reverse KL(q‖p) gives μ = {}, σ = {}: \
-         a narrow bump on one mode.",
-        fixed(m, 2),
-        fixed(s_, 2),
-        fixed(w, 2),
-        fixed(m, 2),
+         The picture{}: a target with modes at ±{} (width {}, weight {} on the mode at −{}), \
+         discretized on {} grid points, and the best single Gaussian under each direction on \
+         that grid, drawn as densities. Forward KL(p‖q) gives μ = {}, σ = {}: one wide bump \
+         over both modes. Reverse KL(q‖p) gives μ = {}, σ = {}: a narrow bump on one mode.",
+        if pic.from_claim {
+            " uses the parameters of claim 6's counterexample below"
+        } else {
+            ""
+        },
+        m,
+        s_,
+        w,
+        m,
+        k,
         fixed(pic.forward.1, 4),
         fixed(pic.forward.2, 4),
         fixed(pic.reverse.1, 4),
@@ -234,11 +308,11 @@ pub fn where_they_differ(e: &Evidence) -> String {
 
 fn gap_table(series: &GapSeries) -> String {
     let mut s = String::from(
-        "| n | n·E[gap] | 95% interval | raw n·E[gap] ± s.e. | variance reduction | exact n·E[gap] | E[KL(p‖q_θ̂)] | infinite |\n|---:|---:|---|---:|---:|---:|---:|---:|\n",
+        "| n | n·E[gap] | 95% interval | raw n·E[gap] ± s.e. | variance reduction | exact n·E[gap] | E[KL(p‖q_θ̂)] | infinite gap | infinite true risk |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for p in &series.points {
         s.push_str(&format!(
-            "| {} | {} | {} | {} ± {} | {}× | {} | {} | {} |\n",
+            "| {} | {} | {} | {} ± {} | {}× | {} | {} | {} | {} |\n",
             p.n,
             fixed(p.scaled_gap.0, 3),
             interval(p.scaled_gap.1, p.scaled_gap.2, 3),
@@ -248,6 +322,7 @@ fn gap_table(series: &GapSeries) -> String {
             p.scaled_exact.map_or("–".to_string(), |x| fixed(x, 3)),
             sci(p.excess_risk.0),
             fixed(p.infinite_fraction, 4),
+            fixed(p.infinite_risk_fraction, 4),
         ));
     }
     s
@@ -267,12 +342,15 @@ pub fn risk_gap(e: &Evidence) -> String {
          maximum likelihood and computes R(θ̂) in closed form. The raw gap carries a \
          zero-mean term R(θ₀) − R̂ₙ(θ₀) of order n^(−1/2); the estimator below removes it \
          (its mean is exactly 0), which keeps the interval for n·E[gap] narrow as n \
-         grows. The variance reduction column shows the gain over the raw estimator.\n\n\
+         grows. The variance reduction column shows the gain over the raw estimator. Gaps \
+         and risks are in nats; *infinite gap* and *infinite true risk* are the fractions \
+         of replicates where they were +∞.\n\n\
          ![n·E[gap] against n, with Akaike's d and Takeuchi's tr(J⁻¹K)](gap.svg)\n\n",
     );
     for series in &e.gap {
         s.push_str(&format!(
-            "## Model `{}` on data from `{}` ({})\n\n",
+            "## {}: model `{}` on data from `{}` ({})\n\n",
+            series.label,
             series.model,
             series.truth,
             if series.well_specified {
@@ -287,6 +365,30 @@ pub fn risk_gap(e: &Evidence) -> String {
             series.takeuchi_trace.map_or("∞".to_string(), |t| fixed(t, 3)),
             sci(series.approximation_error)
         ));
+        if series.points.iter().any(|p| p.infinite_risk_fraction > 0.0) {
+            let shares: Vec<String> = series
+                .points
+                .iter()
+                .filter(|p| p.infinite_risk_fraction > 0.0)
+                .map(|p| {
+                    // Shares below 0.1% would print as 0.0%: those get 4 significant digits.
+                    let share = if p.infinite_risk_fraction >= 1e-3 {
+                        percent(p.infinite_risk_fraction)
+                    } else {
+                        format!("a fraction {}", sci(p.infinite_risk_fraction))
+                    };
+                    format!("{share} at n = {}", p.n)
+                })
+                .collect();
+            s.push_str(&format!(
+                "Maximum likelihood gives probability 0 to every category the sample missed, \
+                 and the truth still draws it: the fitted model's true risk is +∞, and so is \
+                 the expectation of its gap. Fits with infinite true risk: {}. This is why \
+                 categorical fits are smoothed (the add-α row below): the smoothed fit is never \
+                 0, and its expected gap is finite at every n.\n\n",
+                shares.join(", ")
+            ));
+        }
         s.push_str(&gap_table(series));
         s.push('\n');
     }
@@ -297,11 +399,20 @@ pub fn risk_gap(e: &Evidence) -> String {
 pub fn kl_estimators(e: &Evidence) -> String {
     let mut s = header(e, "Estimating KL from samples: k1, k2, k3");
     s.push_str(
-        "For samples x of p and the density ratio r = q(x)/p(x), three per-sample \
-         estimators of KL(p‖q): k1 = −ln r (unbiased, can be negative, noisy), \
-         k2 = (ln r)²/2 (biased, low variance), and k3 = (r − 1) − ln r (unbiased, \
-         never negative: k1 plus the zero-mean control variate r − 1). The tables \
-         give each one's mean, its bias relative to the closed-form KL, and the \
+        "## Why estimate KL from samples\n\n\
+         Fine-tuning a language model by reinforcement learning keeps the policy near a \
+         reference model with a KL penalty, charged token by token on the sampled text. The \
+         exact KL over a vocabulary at every position of every sample is costly, so the \
+         penalty is a one-sample estimate computed from the log-probabilities of the token \
+         that was sampled. The three estimators here are those of John Schulman's note \
+         *Approximating KL Divergence* (2020, joschu.net/blog/kl-approx.html).\n\n\
+         **Notation.** The note writes KL[q, p] with samples x ∼ q and the ratio \
+         r = p(x)/q(x). This page writes the same divergence as KL(p‖q), with samples of p \
+         and r = q(x)/p(x): the note's q is this page's p. For samples x of p:\n\n\
+         - k1 = −ln r: unbiased, but negative for some samples and noisy;\n\
+         - k2 = (ln r)²/2: biased, with a small spread when p and q are close;\n\
+         - k3 = (r − 1) − ln r: unbiased and never negative (k1 plus r − 1, whose mean under p is 0).\n\n\
+         The tables give each one's mean, its bias relative to the closed-form KL, and the \
          spread of a single-sample estimate relative to KL.\n\n\
          ![bias and spread of k1, k2, k3](kl-estimators.svg)\n\n",
     );
@@ -321,15 +432,316 @@ pub fn kl_estimators(e: &Evidence) -> String {
         }
         s.push('\n');
     }
+    let g = &e.estimator_gradients;
+    s.push_str(&format!(
+        "## A caveat: an unbiased value is not an unbiased gradient\n\n\
+         In a penalty the samples come from the distribution being trained, and autograd \
+         differentiates the estimate with the sampled x held fixed. Unbiasedness of the \
+         value does not carry over to that gradient. Take p_σ = N(0, σ²) as the distribution \
+         being trained, q = N(0, 1) as the reference, σ = {}, and the expectation over \
+         x ∼ p_σ of each estimator's derivative in σ (by quadrature):\n\n\
+         | differentiated as a loss | expected gradient |\n|---|---:|\n\
+         | k1 | {} |\n| k2 | {} |\n| k3 | {} |\n\
+         | the gradient wanted, d/dσ KL(p_σ‖q) | {} |\n\
+         | the other direction, d/dσ KL(q‖p_σ) | {} |\n\n\
+         k1's gradient is 0 on average (it is the score, whose mean is 0), and k3's is the \
+         gradient of the *other* direction, KL(q‖p_σ); only k2 gives the gradient of the KL \
+         it estimates. Using k1 or k3 as a penalty's value is sound; differentiating them \
+         as a loss does not give an unbiased KL gradient.\n",
+        fixed(g.sigma, 1),
+        fixed(g.expected[0], 4),
+        fixed(g.expected[1], 4),
+        fixed(g.expected[2], 4),
+        fixed(g.kl_gradient, 4),
+        fixed(g.reverse_gradient, 4),
+    ));
     s
 }
 
-/// README.md: the index and the short answer.
+/// The claims table of the index: number, id, the claim linked to its
+/// section, and the verdict.
+fn claims_table(e: &Evidence) -> String {
+    let mut s = String::from("| # | id | claim | verdict |\n|---:|---|---|---|\n");
+    for v in &e.verdicts {
+        s.push_str(&format!(
+            "| {} | `{}` | [{}]({}#claim-{}) | {} |\n",
+            v.number,
+            v.id,
+            cell(v.title),
+            page_of(v.number),
+            v.number,
+            short_verdict(v),
+        ));
+    }
+    s
+}
+
+/// README.md: the question, answered point by point, with links to the evidence.
 pub fn index(e: &Evidence) -> String {
     let mut s = header(e, "Cross-entropy vs KL divergence: the evidence");
-    s.push_str("## The short answer\n\n");
-    s.push_str(&short_answer(e));
-    s.push_str(&format!("\n## Claims and verdicts\n\nA claim expected to *hold* was checked on every case without a violation; a claim expected to be *refuted* states a false equivalence, and its verdict is a counterexample found by search and shrunk. Worst error / bound is the largest ratio of an observed error to its derived bound (below 1 means every comparison passed). Resolution is the loosest tolerance any comparison allowed, relative to the value compared (absolute below 1): an implementation error larger than that, in any comparison, fails the check. Every check must resolve {} or finer.\n\n| # | claim | expected | verdict | cases | worst error / bound | resolution | checked by |\n|---:|---|---|---|---:|---:|---:|---|\n",
+    let failed = e
+        .verdicts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Failed)
+        .count();
+    if failed > 0 {
+        s.push_str(&format!(
+            "**{failed} claim(s) did not behave as stated in this run; the answers below assume they do. See the table of claims.**\n\n"
+        ));
+    }
+    s.push_str(
+        "The question: practitioners hear that training minimizes cross-entropy, that this \
+         is the same as minimizing a KL divergence to the true distribution and the same as \
+         maximum likelihood, and also that cross-entropy and KL are different numbers and \
+         that a KL loss can train badly where binary cross-entropy trains well. Which \
+         quantity is minimized, when are the three the same, and where is KL used for its \
+         own sake? Each part of the question is a heading below, answered directly under \
+         it, with links to the pages where this crate checks the answer.\n\n",
+    );
+    s.push_str(&two_targets(e));
+    s.push_str(&reasoning(e));
+    s.push_str(&outside_classification());
+    s.push_str(&always_equivalent());
+    s.push_str(&minimized_in_practice());
+    s.push_str(&robustness(e));
+    s.push_str(
+        "## The claims\n\nEach claim is a statement this crate checks on random and adversarial inputs. \
+         *holds*: no violation in any case; *refuted*: the statement is false, and the page shows a \
+         counterexample found by search.\n\n",
+    );
+    s.push_str(&claims_table(e));
+    s.push_str(
+        "\n## The evidence pages\n\n\
+         - [identities.md](identities.md): CE = H + KL with worked numbers, Gibbs' inequality, empirical risk = mean NLL (claims 1–3).\n\
+         - [argmin.md](argmin.md): the same minimizer and the same gradient, with a picture (claims 4–5).\n\
+         - [where-they-differ.md](where-they-differ.md): reverse KL, a target that moves with the parameters, other losses, KL losses as commonly implemented (claims 6–9).\n\
+         - [training.md](training.md): real training runs on the Palmer penguins, cross-entropy against the KL calls as PyTorch computes them, with pictures and CSV data.\n\
+         - [risk-gap.md](risk-gap.md): how optimistic the training loss is, against Akaike, Takeuchi and exact values.\n\
+         - [kl-estimators.md](kl-estimators.md): estimating KL from samples (k1, k2, k3), as in KL penalties.\n\n\
+         ## Appendix: how far to trust the harness\n\n\
+         - [appendix.md](appendix.md): for each claim, the cases run, the worst error against its derived bound, the resolution and the test that checks it; what the run cost.\n\
+         - [calibration.md](calibration.md): the statistical tests' error budget, calibration and power.\n\
+         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run; the only file with timings).\n\
+         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py` from cargo-mutants runs).\n",
+    );
+    s
+}
+
+/// The Normal-on-Laplace series and its largest n, if the study has them.
+fn laplace_at_largest_n(e: &Evidence) -> Option<(&GapSeries, &crate::report::evidence::GapPoint)> {
+    let series = e.gap.iter().find(|g| g.truth.starts_with("laplace"))?;
+    Some((series, series.points.last()?))
+}
+
+/// The two targets: each example's labels, and the unknown distribution.
+fn two_targets(e: &Evidence) -> String {
+    let mut s = String::from(
+        "## First, two different targets\n\n\
+         The word \"true distribution\" is used for two different things, and most of the \
+         confusion comes from mixing them up.\n\n\
+         1. **The labels of one example**, pᵢ: a one-hot vector for a hard label, or a soft \
+         vector (label smoothing, a teacher's probabilities). The per-example loss is \
+         CE(pᵢ, q_θ(·|xᵢ)) = −Σₖ pᵢₖ ln q_θ(k|xᵢ); for a one-hot pᵢ it is −ln q_θ(yᵢ|xᵢ) and \
+         H(pᵢ) = 0. This is what `F.cross_entropy` computes, example by example.\n\
+         2. **The data-generating distribution** P(x, y), which nobody knows. The quantity \
+         one would like to minimize is the true risk R(θ) = E_P[−ln q_θ(Y|X)] = H(Y|X) + \
+         E_X[KL(P(·|X)‖q_θ(·|X))]. The training loss, the average of the per-example \
+         losses, is its estimate from n draws: R̂ₙ(θ) = CE(p̂ₙ, q_θ), with p̂ₙ the empirical \
+         distribution of the sample.\n\n\
+         Minimizing R̂ₙ is maximum likelihood. As n grows, R̂ₙ(θ) → R(θ), so the maximum-likelihood \
+         estimate heads for θ₀ = argmin KL(P‖q_θ), the member of the model family closest to P in \
+         forward KL, **whether or not P is in the family**.",
+    );
+    if let Some((series, last)) = laplace_at_largest_n(e) {
+        s.push_str(&format!(
+            " For example, with the pair *{}* the model cannot be exact: the best Normal has KL(p‖q_θ₀) = {} nats \
+             (in closed form ½ ln π − ½), an approximation error that no amount of data \
+             removes. On top of it, the fit from n points pays an estimation error: Takeuchi's \
+             theory predicts E[KL(p‖q_θ̂)] ≈ KL(p‖q_θ₀) + tr(J⁻¹K)/(2n) with tr(J⁻¹K) = {}, which \
+             at n = {} is {} nats; {} simulated fits give {} nats (95% interval {}). See \
+             [risk-gap.md](risk-gap.md).",
+            series.label,
+            fixed(series.approximation_error, 4),
+            series.takeuchi_trace.map_or("∞".to_string(), |t| fixed(t, 3)),
+            last.n,
+            last.predicted_excess_risk
+                .map_or("n/a".to_string(), |x| fixed(x, 5)),
+            count(e.budget.replicates()),
+            fixed(last.excess_risk.0, 5),
+            interval(last.excess_risk.1, last.excess_risk.2, 5),
+        ));
+    }
+    s.push_str("\n\n");
+    s
+}
+
+/// Is the asker's line of reasoning right?
+fn reasoning(e: &Evidence) -> String {
+    let mut s = String::from(
+        "## Is the line of reasoning right?\n\n\
+         Mostly, with three corrections.\n\n\
+         - **The KL that training minimizes is to the sample, not to the truth.** The mean \
+         negative log-likelihood equals CE(p̂ₙ, q_θ) = H(p̂ₙ) + KL(p̂ₙ‖q_θ) exactly \
+         ([identities.md](identities.md#claim-3)), and H(p̂ₙ) does not depend on θ, so \
+         minimizing it minimizes KL(p̂ₙ‖q_θ): this is the sense in which empirical risk \
+         minimization, cross-entropy, KL and maximum likelihood are \"the same\" \
+         ([argmin.md](argmin.md)). \"Doing our best to estimate the truth in a KL sense\" is \
+         the limit of that as n grows, and it is forward KL, KL(P‖q_θ): the direction that \
+         covers all of P's mass rather than one of its modes \
+         ([where-they-differ.md](where-they-differ.md#claim-6)).\n\
+         - **The training loss is optimistic.** R̂ₙ(θ̂) underestimates R(θ̂), because θ̂ was \
+         chosen to fit this sample.",
+    );
+    if let Some((series, last)) = laplace_at_largest_n(e) {
+        s.push_str(&format!(
+            " For the pair *{}* at n = {}, n·E[R(θ̂) − R̂ₙ(θ̂)] = {} (95% interval {}), close to \
+             Takeuchi's tr(J⁻¹K) = {} and not to Akaike's d = {}, which assumes the truth is \
+             in the family ([risk-gap.md](risk-gap.md)).",
+            series.label,
+            last.n,
+            fixed(last.scaled_gap.0, 3),
+            interval(last.scaled_gap.1, last.scaled_gap.2, 3),
+            series
+                .takeuchi_trace
+                .map_or("∞".to_string(), |t| fixed(t, 3)),
+            series.parameters,
+        ));
+    }
+    s.push_str(
+        "\n- **Log loss is a choice of loss, not a consequence of making decisions.** The \
+         chain \"risk → empirical risk → NLL → KL\" holds for log loss. A decision scored by \
+         another loss (0–1, squared) has its own risk, and its minimizer need not be the \
+         maximum-likelihood fit ([where-they-differ.md](where-they-differ.md#claim-8)). Log \
+         loss is used because it is proper (the true distribution minimizes its expected \
+         value) and it gives the likelihood.\n\n\
+         The last sentence of the reasoning is right as stated: CE and KL are different \
+         numbers, CE(p, q) = H(p) + KL(p‖q) ([identities.md](identities.md#claim-1)). They \
+         differ by H(p), which is a constant when the target does not depend on the model.\n\n",
+    );
+    s
+}
+
+/// Uses outside classification, and where KL is minimized for its own sake.
+fn outside_classification() -> String {
+    String::from(
+        "## Are they used outside classification, and where is KL minimized directly?\n\n\
+         Cross-entropy, as a negative log-likelihood, is the default loss of any \
+         probabilistic model, classification or not:\n\n\
+         - **Regression**: the Gaussian NLL, ln σ + (y − μ)²/(2σ²) + ½ ln 2π, is the \
+         cross-entropy from the data to the model; with σ fixed it is the squared error up to \
+         constants. Counts (Poisson NLL), durations, densities (normalizing flows) work the same way.\n\
+         - **Language models** minimize the next-token cross-entropy, a classification over the vocabulary at every position.\n\n\
+         KL appears as the objective itself where the target is a distribution, not a label:\n\n\
+         - **Variational inference** fits q_φ to a posterior by minimizing the *reverse* KL, \
+         KL(q_φ‖p(·|x)), through the evidence lower bound, because samples of q_φ are \
+         available and the posterior's normalizer is not. Reverse KL seeks a mode \
+         ([where-they-differ.md](where-they-differ.md#claim-6)). The KL term of a variational \
+         autoencoder is of this kind.\n\
+         - **Distillation with soft targets** minimizes KL(teacher‖student). With the teacher \
+         fixed (detached) it has the same gradient as cross-entropy to the teacher's \
+         probabilities; the KL value is convenient because it is 0 at a perfect match \
+         ([training.md](training.md)).\n\
+         - **KL penalties in policy optimization**: fine-tuning a language model by \
+         reinforcement learning adds a per-token penalty β·KL(policy‖reference), estimated \
+         from the sampled tokens with the one-sample estimators k1, k2 or k3 \
+         ([kl-estimators.md](kl-estimators.md)).\n\
+         - **t-SNE** places points in two dimensions by minimizing KL(P‖Q) between the \
+         neighbour probabilities P of the data and Q of the embedding.\n\n",
+    )
+}
+
+/// Does CE ≡ KL ≡ NLL always hold?
+fn always_equivalent() -> String {
+    String::from(
+        "## Does CE ≡ KL ≡ NLL always hold?\n\n\
+         As values, no: CE = H + KL, equal only when the target has zero entropy (one-hot \
+         labels). As optimization problems, yes, under four conditions, and each one can fail:\n\n\
+         1. **The target does not depend on the parameters.** Then H(p) is a constant and the \
+         two objectives have the same minimizer ([argmin.md](argmin.md#claim-4)) and the \
+         same gradient, softmax(z) − p in the logits ([argmin.md](argmin.md#claim-5)). A \
+         teacher that is co-trained and not detached breaks this: the gradients differ by \
+         ∇H(p_θ) ([where-they-differ.md](where-they-differ.md#claim-7)).\n\
+         2. **The direction is forward, KL(p‖q).** The reverse direction has a different \
+         minimizer ([where-they-differ.md](where-they-differ.md#claim-6)).\n\
+         3. **The loss is log loss.** Only log loss turns empirical risk into the likelihood \
+         ([where-they-differ.md](where-they-differ.md#claim-8)).\n\
+         4. **The code computes the divergence it names.** Reductions, argument conventions \
+         and floating point can make a \"KL loss\" something else \
+         ([where-they-differ.md](where-they-differ.md#claim-9), [training.md](training.md)).\n\n\
+         \"KL ≡ NLL\" also needs discrete data: for continuous data the empirical distribution \
+         has no density, KL(p̂ₙ‖q_θ) is +∞ for every θ, and only the NLL is a usable number \
+         ([identities.md](identities.md#claim-3)).\n\n",
+    )
+}
+
+/// What is minimized directly in practice.
+fn minimized_in_practice() -> String {
+    String::from(
+        "## What is minimized directly in practice?\n\n\
+         **The mean negative log-likelihood, that is, cross-entropy.** Classification losses \
+         (softmax cross-entropy, binary cross-entropy) compute −ln q_θ(y|x) per example and \
+         average it. Code computes cross-entropy rather than KL because H(p) is work that \
+         changes nothing (it is 0 for one-hot labels, where the two are equal even in value) \
+         and because the NLL exists for continuous data where KL to the sample does not. KL \
+         is computed directly where its value matters: with soft targets (distillation, \
+         where it reads 0 at a perfect match), as a regularizer (variational inference, KL \
+         penalties), or to monitor how far two distributions are. Its gradient is then the \
+         cross-entropy's whenever the target is fixed.\n\n",
+    )
+}
+
+/// Is BCE really more robust than KL?
+fn robustness(e: &Evidence) -> String {
+    let t = &e.training;
+    let mut s = String::from("## Is binary cross-entropy really more robust than KL?\n\n");
+    if let Some(q) = t.equivalences.first() {
+        s.push_str(&format!(
+            "Not when the KL is computed correctly. Softmax regression on the Palmer penguins, \
+             trained with `F.cross_entropy` and with `F.kl_div(F.log_softmax(logits, -1), \
+             target, reduction='batchmean')`, takes the same steps: over the whole run the \
+             parameters of the two runs stay within {} of each other, under a derived rounding \
+             bound of {} ([training.md](training.md)). ",
+            sci(q.paths.max_difference),
+            sci(q.paths.bound),
+        ));
+    }
+    s.push_str(&format!(
+        "The reports of a KL that \"was unusable\" come from calls that compute something \
+         else, each run on the same data on the training page: the `mean` reduction divides \
+         by batch × classes, so the steps are {} = C times smaller; probabilities passed \
+         where `F.kl_div` expects log-probabilities; a KL on one sigmoid output, which gives \
+         the negative examples a gradient of exactly {}, so the model learns to predict 1 \
+         for everyone; `torch.log(F.softmax(...))` in float32, which turns into NaN once a \
+         probability underflows; and a teacher that is not detached. \
+         The minibatch argument (the target's entropy changes from batch to batch, so KL is \
+         \"unstable\") does not hold either: each example's entropy is a constant, so on every \
+         batch KL and cross-entropy have the same gradient; the batch-mean entropy ranged \
+         from {} to {} nats over the run, moving the printed loss and not the parameters \
+         (max distance between the runs {}, bound {}).\n\n",
+        fixed(t.mean.factor, 0),
+        fixed(t.sigmoid.max_negative_gradient, 1),
+        fixed(t.minibatch.entropy.0, 4),
+        fixed(t.minibatch.entropy.1, 4),
+        sci(t.minibatch.paths.max_difference),
+        sci(t.minibatch.paths.bound),
+    ));
+    s
+}
+
+/// appendix.md: the harness's statistics for each claim, and what the run cost.
+pub fn appendix(e: &Evidence) -> String {
+    let mut s = header(e, "Appendix: how far to trust the harness");
+    s.push_str(&format!(
+        "Back to the answers: [README.md](README.md). The main pages speak about \
+         cross-entropy and KL; this page and the ones it links \
+         speak about the checks. For each claim: the cases run, the worst error / bound (the \
+         largest ratio of an observed error to its derived bound; below 1 means every \
+         comparison passed), and the resolution (the loosest tolerance any comparison \
+         allowed, relative to the value compared, absolute below 1: an implementation error \
+         larger than that, in any comparison, fails the check). Every check must resolve {} \
+         or finer.\n\n\
+         | # | claim | expected | verdict | cases | worst error / bound | resolution | checked by |\n\
+         |---:|---|---|---|---:|---:|---:|---|\n",
         sci(claims::REQUIRED_RESOLUTION)
     ));
     for v in &e.verdicts {
@@ -349,16 +761,10 @@ pub fn index(e: &Evidence) -> String {
         ));
     }
     s.push_str(
-        "\n## The reports\n\n\
-         - [identities.md](identities.md): CE = H + KL, Gibbs' inequality, empirical risk = NLL (claims 1–3).\n\
-         - [argmin.md](argmin.md): same minimizer and gradient (claims 4–5).\n\
-         - [where-they-differ.md](where-they-differ.md): reverse KL, moving targets, other losses, implementation pitfalls (claims 6–9).\n\
-         - [risk-gap.md](risk-gap.md): how optimistic the training loss is, against Akaike, Takeuchi and exact values.\n\
-         - [kl-estimators.md](kl-estimators.md): estimating KL from samples.\n\
-         - [calibration.md](calibration.md): the tests' error budget, calibration and power.\n\
-         - [training.md](training.md): real training runs on the Palmer penguins, cross-entropy against the KL calls as PyTorch computes them, with pictures and CSV data.\n\
-         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run; the only file with timings).\n\
-         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py` from cargo-mutants runs).\n\n",
+        "\n## The other pages of the appendix\n\n\
+         - [calibration.md](calibration.md): the statistical tests' error budget, calibration and power.\n\
+         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py`; the only file with timings).\n\
+         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py`).\n\n",
     );
     let cases: u64 = e.verdicts.iter().map(|v| v.evidence.cases).sum();
     let replicates =
@@ -379,80 +785,36 @@ pub fn index(e: &Evidence) -> String {
     s
 }
 
-/// The plain-words answer, with the run's own numbers.
-fn short_answer(e: &Evidence) -> String {
-    let failed = e
-        .verdicts
-        .iter()
-        .filter(|v| v.outcome == Outcome::Failed)
-        .count();
-    let mut s = String::new();
-    if failed > 0 {
-        s.push_str(&format!(
-            "**{failed} claim(s) did not behave as stated in this run; the answer below assumes they do. See the table.**\n\n"
-        ));
-    }
-    s.push_str(
-        "**What is minimized in practice is cross-entropy, in the form of the mean negative \
-         log-likelihood of the training data.** Classification losses (softmax cross-entropy, \
-         binary cross-entropy) compute −ln q_θ(y) per example and average it. That average *is* \
-         the empirical risk under log loss, and it equals CE(p̂ₙ, q_θ), the cross-entropy from \
-         the empirical distribution of the data to the model.\n\n\
-         **Cross-entropy and KL divergence differ by the entropy of the target:** \
-         CE(p, q) = H(p) + KL(p‖q). When the target p does not depend on the parameters, H(p) \
-         is a constant, so the two objectives have the same minimizer and the same gradient; \
-         only their values differ. With p the empirical distribution, that minimizer is the \
-         maximum-likelihood estimate. So \"CE ≡ KL ≡ NLL\" holds as a statement about \
-         optimization, not about values. Code computes cross-entropy because H(p) is wasted \
-         work (it is 0 for one-hot labels, where CE and KL coincide even in value) and because, \
-         for continuous data, KL from the empirical distribution is infinite while the NLL is \
-         finite.\n\n\
-         **The equivalence breaks** when the divergence is reversed (KL(q‖p) seeks a mode where \
-         KL(p‖q) covers the mass), when the target moves with the parameters (a co-trained \
-         teacher: the gradients differ by ∇H(p_θ)), when the loss is not log loss (squared or \
-         0–1 loss are not the likelihood), and in implementations: a `mean` reduction that \
-         divides by batch × classes, a KL applied to one sigmoid output, or 0·ln 0 evaluated \
-         as NaN. Reports that \"KL was unusable next to BCE\" come from these, not from the \
-         mathematics.\n\n",
-    );
-    if let Some(series) = e.gap.iter().find(|g| g.truth.starts_with("laplace")) {
-        if let (Some(last), Some(tr)) = (series.points.last(), series.takeuchi_trace) {
-            s.push_str(&format!(
-                "**The training loss is optimistic.** For a Normal model fitted to n = {} points of \
-                 Laplace data, this run estimates n·E[R(θ̂) − R̂ₙ(θ̂)] = {} (95% interval {}), \
-                 to compare with Takeuchi's tr(J⁻¹K) = {} and with Akaike's d = {}, which \
-                 assumes that the model family contains the truth. See [risk-gap.md](risk-gap.md).\n",
-                last.n,
-                fixed(last.scaled_gap.0, 3),
-                interval(last.scaled_gap.1, last.scaled_gap.2, 3),
-                fixed(tr, 3),
-                series.parameters
-            ));
-        }
-    }
-    s
-}
-
 /// calibration.md: the error budget, the observed false-failure rates and the power.
 pub fn calibration(e: &Evidence) -> String {
     use crate::estimators::budget::{ASSERTIONS, FAMILY_WISE_BUDGET, allotted};
     let c = &e.calibration;
     let mut s = header(
         e,
-        "Can the checks be trusted? Error budget, calibration, power",
+        "Appendix: can the checks be trusted? Error budget, calibration, power",
+    );
+    s.push_str(
+        "Part of the appendix on how far to trust the harness ([appendix.md](appendix.md)); \
+         the answers themselves are in [README.md](README.md).\n\n",
     );
     s.push_str(&format!(
         "## The error budget
 
-The test suite makes {} statistical assertions. Their family-wise probability of a false failure (a failure although every claim is true) is held below {} by Bonferroni's allocation: each assertion runs at level {}, through the normal approximation of Monte Carlo means. The floating-point checks of the claim catalogue are not statistical: they compare against derived rounding bounds and are deterministic at a fixed seed.\n\n| assertion | allotted false-failure probability |\n|---|---:|\n",
+The test suite makes {} statistical assertions. Their family-wise probability of a false failure (a failure although every claim is true) is held below {} by Bonferroni's allocation: each assertion runs at level {}, through the normal approximation of Monte Carlo means. The floating-point checks of the claim catalogue are not statistical: they compare against derived rounding bounds and are deterministic at a fixed seed.\n\n| assertions (how many): the rest of each name | allotted false-failure probability |\n|---|---:|\n",
         ASSERTIONS.len(),
         sci(FAMILY_WISE_BUDGET),
         sci(allotted(ASSERTIONS[0]).unwrap_or(f64::NAN))
     ));
-    for a in ASSERTIONS {
+    for (group, members, level) in &e.budget_groups {
         s.push_str(&format!(
-            "| `{a}` | {} |\n",
-            sci(allotted(a).unwrap_or(f64::NAN))
+            "| `{group}/…` ({}): {} | {} each |\n",
+            members.len(),
+            members
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            sci(*level)
         ));
     }
     s.push_str(&format!(
@@ -472,17 +834,29 @@ The test suite makes {} statistical assertions. Their family-wise probability of
             if k.consistent { "yes" } else { "**no**" }
         ));
     }
-    s.push_str("\n## Power\n\nHow large a planted violation must be before a check catches it in at least 90% of seeds, at the default budget of the test suite.\n\n");
-    for p in &e.power {
+    s.push_str("\n## Power\n\nHow large a planted violation must be before a check catches it in at least 90% of seeds, at the default budget of the test suite. Each study lists its effects from the smallest (hardest to catch) to the largest.\n\n");
+    for p in &e.power_studies {
         s.push_str(&format!(
-            "### `{}`: {}\n\nSmallest effect caught in ≥ 90% of {} seeds: {}.\n\n| effect | fraction of seeds caught |\n|---:|---:|\n",
+            "### `{}`: {}\n\nThe effect is {}. The smallest effect tried that the check caught in ≥ 90% of {} seeds: {}.\n\n| effect | {}fraction of seeds caught |\n|---:|{}---:|\n",
             p.id,
             p.planted,
+            p.effect,
             count(p.seeds),
-            p.smallest_effect_at_90.map_or("none of those tried".to_string(), sci)
+            p.smallest_caught.map_or("none of those tried".to_string(), sci),
+            if p.points.iter().any(|q| !q.tried.is_empty()) { "tried | " } else { "" },
+            if p.points.iter().any(|q| !q.tried.is_empty()) { "---|" } else { "" },
         ));
-        for (effect, rate) in &p.detection {
-            s.push_str(&format!("| {} | {} |\n", sci(*effect), fixed(*rate, 3)));
+        for q in &p.points {
+            let tried = if q.tried.is_empty() {
+                String::new()
+            } else {
+                format!("{} | ", q.tried)
+            };
+            s.push_str(&format!(
+                "| {} | {tried}{} |\n",
+                sci(q.effect),
+                fixed(q.caught, 3)
+            ));
         }
         s.push('\n');
     }

@@ -48,6 +48,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
         file: "kl-estimators.svg".into(),
         message,
     })?;
+    let argmin_svg = svg::argmin_plot(e).map_err(|message| RenderError {
+        file: "argmin-logit.svg".into(),
+        message,
+    })?;
     let mut files = vec![
         ReportFile {
             name: "README.md".into(),
@@ -78,6 +82,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
             contents: markdown::calibration(e),
         },
         ReportFile {
+            name: "appendix.md".into(),
+            contents: markdown::appendix(e),
+        },
+        ReportFile {
             name: "reverse-kl.svg".into(),
             contents: reverse_svg,
         },
@@ -88,6 +96,10 @@ pub fn render(e: &Evidence) -> Result<Vec<ReportFile>, RenderError> {
         ReportFile {
             name: "kl-estimators.svg".into(),
             contents: kl_svg,
+        },
+        ReportFile {
+            name: "argmin-logit.svg".into(),
+            contents: argmin_svg,
         },
         ReportFile {
             name: "training.md".into(),

@@ -19,48 +19,62 @@ fn finite_max(values: impl Iterator<Item = f64>) -> f64 {
     values.filter(|v| v.is_finite()).fold(0.0, f64::max)
 }
 
-/// n·E[gap] against n (log scale) for every series, with interval bars, and
-/// dashed lines at Takeuchi's tr(J⁻¹K) (Akaike's d for well-specified models).
+/// n·E[gap] (nats) against n (log scale, a tick at every n) for every series
+/// with a finite gap at every n, with interval bars; dashed lines at each
+/// series' Takeuchi tr(J⁻¹K), and a dotted line at Akaike's d for the
+/// misspecified series, where the two differ.
 pub fn gap_plot(e: &Evidence) -> Result<String, String> {
+    let shown: Vec<&crate::report::evidence::GapSeries> = e
+        .gap
+        .iter()
+        .filter(|g| g.points.iter().all(|p| p.scaled_gap.0.is_finite()))
+        .collect();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1000, 600)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let y_max = finite_max(e.gap.iter().flat_map(|g| {
+        let y_max = finite_max(shown.iter().flat_map(|g| {
             g.points
                 .iter()
                 .map(|p| p.scaled_gap.2)
                 .chain(g.takeuchi_trace)
-        })) * 1.4;
+        })) * 1.15;
+        let ticks: Vec<f64> = crate::report::evidence::GAP_SIZES
+            .iter()
+            .map(|&n| n as f64)
+            .collect();
         let mut chart = ChartBuilder::on(&root)
-            .caption("n·E[R(θ̂) − R̂ₙ(θ̂)] against n", ("sans-serif", 20))
+            .caption(
+                "how optimistic the training loss is: n × E[R(θ̂) − R̂ₙ(θ̂)] against n",
+                ("sans-serif", 20),
+            )
             .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d((20f64..1250f64).log_scale(), 0f64..y_max.max(1.0))
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                (20f64..1250f64).log_scale().with_key_points(ticks),
+                0f64..y_max.max(1.0),
+            )
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
-            .x_labels(6)
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .x_desc("n (log scale); dashed: Takeuchi's tr(J⁻¹K), which is Akaike's d when well specified")
-            .y_desc("n · expected gap")
+            .x_desc("training-set size n (log scale)")
+            .y_desc("n × expected gap (nats)")
             .draw()
             .map_err(|x| x.to_string())?;
-        for (i, g) in e.gap.iter().enumerate() {
+        for (i, g) in shown.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
-            let label = format!("{} on {}", g.model, g.truth);
             let points: Vec<(f64, f64)> = g
                 .points
                 .iter()
-                .filter(|p| p.scaled_gap.0.is_finite())
                 .map(|p| (p.n as f64, p.scaled_gap.0))
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))
                 .map_err(|x| x.to_string())?
-                .label(label)
+                .label(g.label.clone())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });
@@ -90,6 +104,33 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                     ))
                     .map_err(|x| x.to_string())?;
             }
+            if !g.well_specified {
+                let d = g.parameters as f64;
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(20.0, d), (1250.0, d)],
+                        2,
+                        3,
+                        color.stroke_width(2),
+                    ))
+                    .map_err(|x| x.to_string())?;
+            }
+        }
+        let misspecified_d: Vec<usize> = shown
+            .iter()
+            .filter(|g| !g.well_specified)
+            .map(|g| g.parameters)
+            .collect();
+        if let Some(&d) = misspecified_d.first() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!(
+                        "dotted: Akaike's d = {d}, wrong for the misspecified fits; dashed: Takeuchi's tr(J⁻¹K) of each fit"
+                    ),
+                    (21.0, y_max.max(1.0) * 0.04),
+                    ("sans-serif", 13),
+                )))
+                .map_err(|x| x.to_string())?;
         }
         chart
             .configure_series_labels()
@@ -103,56 +144,64 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
     Ok(svg)
 }
 
-/// Bias/KL (point) and ±std/KL of one sample (bar) for k1, k2, k3, per pair.
+/// Two panels per estimator k1, k2, k3 and pair: bias/KL with its interval
+/// (left), and the spread of one sample, std/KL, on a log scale (right).
 pub fn kl_plot(e: &Evidence) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1100, 460)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let spread = finite_max(
-            e.kl.iter()
-                .flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl]),
-        );
-        let lim = spread.max(1.0) * 1.1;
-        let slots = (e.kl.len() * 4) as f64;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "one-sample estimators of KL: bias/KL (dot) ± std/KL (bar)",
-                ("sans-serif", 18),
+        let root = root
+            .titled(
+                "one-sample estimators of KL: bias and spread, relative to KL",
+                ("sans-serif", 20),
             )
+            .map_err(|x| x.to_string())?;
+        let panels = root.split_evenly((1, 2));
+        let slots = (e.kl.len() * 4) as f64;
+        let slot = |pair: usize, j: usize| (pair * 4 + j) as f64 + 0.5;
+        // Left: bias/KL and its interval.
+        let bias = e
+            .kl_bias_intervals
+            .iter()
+            .flat_map(|b| b.iter().flat_map(|&(lo, hi)| [lo, hi]));
+        let (lo, hi) = padded_range(bias.chain([0.0]));
+        let (lo, hi) = (lo - 0.12 * (hi - lo), hi);
+        let mut chart = ChartBuilder::on(&panels[0])
+            .caption("bias / KL, with its 95% interval", ("sans-serif", 16))
             .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..slots, -lim..lim)
+            .x_label_area_size(10)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..slots, lo..hi)
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(WHITE)
             .x_labels(0)
-            .y_desc("relative to KL")
+            .y_desc("(mean − KL) / KL")
             .draw()
             .map_err(|x| x.to_string())?;
-        for (pair, (from, to, _)) in e.kl.iter().enumerate() {
-            let x = (pair * 4) as f64 + 0.2;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(0.0, 0.0), (slots, 0.0)],
+                RGBColor(160, 160, 160).stroke_width(1),
+            ))
+            .map_err(|x| x.to_string())?;
+        for (pair, ((from, to, k), intervals)) in e.kl.iter().zip(&e.kl_bias_intervals).enumerate()
+        {
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("KL({from} ‖ {to})"),
-                    (x, -lim * 0.92),
-                    ("sans-serif", 13),
+                    (slot(pair, 0) - 0.45, lo + 0.06 * (hi - lo)),
+                    ("sans-serif", 11),
                 )))
                 .map_err(|x| x.to_string())?;
-        }
-        for (pair, (_, _, k)) in e.kl.iter().enumerate() {
-            for (j, est) in [k.k1, k.k2, k.k3].iter().enumerate() {
-                let x = (pair * 4 + j) as f64 + 0.5;
-                let color = COLORS[j];
+            for (j, (est, &(a, b))) in [k.k1, k.k2, k.k3].iter().zip(intervals).enumerate() {
+                let (x, color) = (slot(pair, j), COLORS[j]);
                 chart
                     .draw_series(std::iter::once(PathElement::new(
-                        vec![
-                            (x, est.bias_over_kl - est.std_over_kl),
-                            (x, est.bias_over_kl + est.std_over_kl),
-                        ],
+                        vec![(x, a), (x, b)],
                         color.stroke_width(3),
                     )))
                     .map_err(|x| x.to_string())?;
@@ -174,75 +223,132 @@ pub fn kl_plot(e: &Evidence) -> Result<String, String> {
             .configure_series_labels()
             .border_style(BLACK)
             .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(|x| x.to_string())?;
+        // Right: std/KL on a log scale.
+        let spreads: Vec<f64> =
+            e.kl.iter()
+                .flat_map(|(_, _, k)| [k.k1.std_over_kl, k.k2.std_over_kl, k.k3.std_over_kl])
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .collect();
+        let top = spreads.iter().copied().fold(1.0, f64::max) * 2.0;
+        let bottom = spreads.iter().copied().fold(1.0, f64::min) / 2.0;
+        let mut chart = ChartBuilder::on(&panels[1])
+            .caption(
+                "spread of one sample: std / KL (log scale)",
+                ("sans-serif", 16),
+            )
+            .margin(12)
+            .x_label_area_size(10)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..slots, (bottom..top).log_scale())
+            .map_err(|x| x.to_string())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(0)
+            .y_label_formatter(&|y| format!("{y}"))
+            .y_desc("std / KL")
+            .draw()
+            .map_err(|x| x.to_string())?;
+        for (pair, (from, to, k)) in e.kl.iter().enumerate() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("KL({from} ‖ {to})"),
+                    (slot(pair, 0) - 0.45, top / 1.3),
+                    ("sans-serif", 11),
+                )))
+                .map_err(|x| x.to_string())?;
+            for (j, est) in [k.k1, k.k2, k.k3].iter().enumerate() {
+                let (x, color) = (slot(pair, j), COLORS[j]);
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x - 0.3, bottom), (x + 0.3, est.std_over_kl)],
+                        color.filled(),
+                    )))
+                    .map_err(|x| x.to_string())?;
+            }
+        }
         root.present().map_err(|x| x.to_string())?;
     }
     Ok(svg)
 }
 
-/// The bimodal target and the two single-Gaussian fits: forward KL(p‖q)
-/// covers both modes, reverse KL(q‖p) sits on one.
+/// The bimodal target's density and the densities of the two single-Gaussian
+/// fits: forward KL(p‖q) covers both modes, reverse KL(q‖p) sits on one.
 pub fn reverse_kl_plot(e: &Evidence) -> Result<String, String> {
     let pic = &e.reverse_kl;
     let mut svg = String::new();
+    let mut paths = String::new();
+    let series: [(&str, &Vec<f64>, RGBColor, bool); 3] = [
+        ("target p (two modes)", &pic.p, RGBColor(60, 60, 60), false),
+        (
+            "argmin KL(p‖q): covers the mass",
+            &pic.forward.0,
+            COLORS[0],
+            false,
+        ),
+        (
+            "argmin KL(q‖p): seeks a mode",
+            &pic.reverse.0,
+            COLORS[3],
+            true,
+        ),
+    ];
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (1000, 480)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| x.to_string())?;
-        let x_min = pic.points.first().copied().unwrap_or(-1.0);
-        let x_max = pic.points.last().copied().unwrap_or(1.0);
+        root.draw(&Text::new(
+            "one Gaussian fitted to a two-mode target, in each direction of KL",
+            (230, 8),
+            ("sans-serif", 20),
+        ))
+        .map_err(|x| x.to_string())?;
+        let entries: Vec<(&str, RGBColor, bool)> =
+            series.iter().map(|&(l, _, c, d)| (l, c, d)).collect();
+        margin_legend(&root, &entries, 46)?;
+        let body = root.margin(60, 0, 0, 0);
+        let x = (
+            pic.x.first().copied().unwrap_or(-1.0),
+            pic.x.last().copied().unwrap_or(1.0),
+        );
         let y_max = finite_max(
             pic.p
                 .iter()
                 .chain(&pic.forward.0)
                 .chain(&pic.reverse.0)
                 .copied(),
-        ) * 1.15;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "one Gaussian fitted to a bimodal target",
-                ("sans-serif", 18),
-            )
+        ) * 1.08;
+        let y = (0.0, y_max.max(1e-12));
+        let mut chart = ChartBuilder::on(&body)
             .margin(12)
-            .x_label_area_size(30)
+            .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(x_min..x_max, 0f64..y_max.max(1e-12))
+            .build_cartesian_2d(x.0..x.1, y.0..y.1)
             .map_err(|x| x.to_string())?;
         chart
             .configure_mesh()
             .light_line_style(WHITE)
-            .y_desc("probability per grid point")
+            .x_desc("x")
+            .y_desc("probability density")
             .draw()
             .map_err(|x| x.to_string())?;
-        let series: [(&str, &Vec<f64>, RGBColor); 3] = [
-            ("target p (two modes)", &pic.p, RGBColor(60, 60, 60)),
-            ("argmin KL(p‖q): covers the mass", &pic.forward.0, COLORS[0]),
-            ("argmin KL(q‖p): seeks a mode", &pic.reverse.0, COLORS[3]),
-        ];
-        for (label, values, color) in series {
-            let line: Vec<(f64, f64)> = pic
-                .points
-                .iter()
-                .copied()
-                .zip(values.iter().copied())
-                .collect();
-            chart
-                .draw_series(LineSeries::new(line, color.stroke_width(2)))
-                .map_err(|x| x.to_string())?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+        let frame = Frame::of(&chart, x, y);
+        for (_, values, colour, dashed) in series {
+            paths.push_str(&frame.path(&Curve {
+                xs: &pic.x,
+                ys: values,
+                colour,
+                width: 2.5,
+                opacity: 1.0,
+                dashed,
+            }));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()
-            .map_err(|x| x.to_string())?;
         root.present().map_err(|x| x.to_string())?;
     }
+    append_paths(&mut svg, &paths);
     Ok(svg)
 }
 
@@ -384,5 +490,243 @@ pub fn training_plot(figure: &Figure) -> Result<String, String> {
         }
         root.present().map_err(|x| x.to_string())?;
     }
+    Ok(svg)
+}
+
+/// A curve in data coordinates, drawn as one SVG path with fractional pixel
+/// coordinates, so a smooth curve does not come out as whole-pixel steps.
+struct Curve<'a> {
+    xs: &'a [f64],
+    ys: &'a [f64],
+    colour: RGBColor,
+    width: f64,
+    opacity: f64,
+    dashed: bool,
+}
+
+/// The pixel rectangle of a chart's plotting area and the data ranges it shows.
+struct Frame {
+    px: (f64, f64),
+    py: (f64, f64),
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl Frame {
+    fn of<DB: DrawingBackend>(
+        chart: &ChartContext<
+            '_,
+            DB,
+            Cartesian2d<
+                plotters::coord::types::RangedCoordf64,
+                plotters::coord::types::RangedCoordf64,
+            >,
+        >,
+        x: (f64, f64),
+        y: (f64, f64),
+    ) -> Frame {
+        let (rx, ry) = chart.plotting_area().get_pixel_range();
+        Frame {
+            px: (f64::from(rx.start), f64::from(rx.end)),
+            py: (f64::from(ry.start), f64::from(ry.end)),
+            x,
+            y,
+        }
+    }
+
+    /// The SVG path of `c`, clipped to the frame's y range by dropping points outside it.
+    fn path(&self, c: &Curve<'_>) -> String {
+        let mut d = String::new();
+        let mut pen_down = false;
+        for (&x, &y) in c.xs.iter().zip(c.ys) {
+            if !(x.is_finite() && y.is_finite() && y >= self.y.0 && y <= self.y.1) {
+                pen_down = false;
+                continue;
+            }
+            let sx = self.px.0 + (x - self.x.0) / (self.x.1 - self.x.0) * (self.px.1 - self.px.0);
+            let sy = self.py.1 - (y - self.y.0) / (self.y.1 - self.y.0) * (self.py.1 - self.py.0);
+            d.push_str(&format!(
+                "{}{:.2},{:.2} ",
+                if pen_down { "L" } else { "M" },
+                sx,
+                sy
+            ));
+            pen_down = true;
+        }
+        let RGBColor(r, g, b) = c.colour;
+        format!(
+            "<path fill=\"none\" stroke=\"#{r:02X}{g:02X}{b:02X}\" stroke-width=\"{}\" opacity=\"{}\" stroke-linejoin=\"round\"{} d=\"{}\"/>\n",
+            c.width,
+            c.opacity,
+            if c.dashed {
+                " stroke-dasharray=\"8 6\""
+            } else {
+                ""
+            },
+            d.trim_end()
+        )
+    }
+}
+
+/// Appends the curves' paths at the end of an SVG document written by plotters.
+fn append_paths(svg: &mut String, paths: &str) {
+    if let Some(at) = svg.rfind("</svg>") {
+        svg.insert_str(at, paths);
+    }
+}
+
+/// A legend row in the margin under the title: a short line in each curve's
+/// colour and its label, in pixel coordinates of the root area.
+fn margin_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(&str, RGBColor, bool)],
+    y: i32,
+) -> Result<(), String> {
+    let mut x = 70;
+    for &(label, colour, dashed) in entries {
+        let style = colour.stroke_width(3);
+        if dashed {
+            for k in 0..3 {
+                root.draw(&PathElement::new(
+                    vec![(x + 9 * k, y), (x + 9 * k + 5, y)],
+                    style,
+                ))
+                .map_err(|e| e.to_string())?;
+            }
+        } else {
+            root.draw(&PathElement::new(vec![(x, y), (x + 24, y)], style))
+                .map_err(|e| e.to_string())?;
+        }
+        root.draw(&Text::new(
+            label.to_string(),
+            (x + 30, y - 7),
+            ("sans-serif", 14),
+        ))
+        .map_err(|e| e.to_string())?;
+        x += 40 + 8 * label.chars().count() as i32;
+    }
+    Ok(())
+}
+
+/// The range of the finite values, padded by 5% on each side.
+fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+/// One panel of the logit picture: title, y-axis description, y range, the
+/// CE values and the KL values.
+type Panel<'a> = (&'a str, &'a str, (f64, f64), &'a [f64], &'a [f64]);
+
+/// CE and KL against one logit (left) and their slopes (right): parallel
+/// curves offset by H(p), the same minimizer, one slope.
+pub fn argmin_plot(e: &Evidence) -> Result<String, String> {
+    let s = &e.sweep;
+    let mut svg = String::new();
+    let mut paths = String::new();
+    let (ce_colour, kl_colour) = (COLORS[0], COLORS[1]);
+    {
+        let root = SVGBackend::with_string(&mut svg, (1100, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| x.to_string())?;
+        root.draw(&Text::new(
+            "cross-entropy and KL against one logit t, logits (t, 0, 0)",
+            (300, 8),
+            ("sans-serif", 20),
+        ))
+        .map_err(|x| x.to_string())?;
+        margin_legend(
+            &root,
+            &[
+                ("CE(p, softmax z)", ce_colour, false),
+                ("KL(p‖softmax z)", kl_colour, true),
+                ("t* = ln(p₁/p₂): softmax z = p", RGBColor(90, 90, 90), true),
+            ],
+            46,
+        )?;
+        let body = root.margin(60, 0, 0, 0);
+        let panels = body.split_evenly((1, 2));
+        let x = (s.t[0], s.t[s.t.len() - 1]);
+        let values = padded_range(s.ce.iter().chain(&s.kl).copied().chain([0.0]));
+        let slopes = padded_range(s.ce_slope.iter().chain(&s.kl_slope).copied());
+        let sets: [Panel<'_>; 2] = [
+            (
+                "the losses: the same curve, shifted by H(p)",
+                "loss (nats)",
+                values,
+                &s.ce,
+                &s.kl,
+            ),
+            (
+                "their slopes ∂/∂t: one curve",
+                "∂loss/∂t = softmax(z)₁ − p₁",
+                slopes,
+                &s.ce_slope,
+                &s.kl_slope,
+            ),
+        ];
+        for (k, (panel, (title, y_desc, y, ce, kl))) in panels.iter().zip(sets).enumerate() {
+            // On the left the curves are apart, both drawn plainly; on the
+            // right they coincide, so cross-entropy is wide and light under
+            // the dashed KL.
+            let (ce_width, ce_opacity) = if k == 0 { (2.5, 1.0) } else { (7.0, 0.35) };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(title, ("sans-serif", 16))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(x.0..x.1, y.0..y.1)
+                .map_err(|x| x.to_string())?;
+            chart
+                .configure_mesh()
+                .light_line_style(WHITE)
+                .x_desc("the first logit t")
+                .y_desc(y_desc)
+                .draw()
+                .map_err(|x| x.to_string())?;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(s.minimizer, y.0), (s.minimizer, y.1)],
+                    6,
+                    4,
+                    RGBColor(90, 90, 90).stroke_width(1),
+                ))
+                .map_err(|x| x.to_string())?;
+            if y.0 < 0.0 && y.1 > 0.0 {
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(x.0, 0.0), (x.1, 0.0)],
+                        RGBColor(160, 160, 160).stroke_width(1),
+                    ))
+                    .map_err(|x| x.to_string())?;
+            }
+            let frame = Frame::of(&chart, x, y);
+            paths.push_str(&frame.path(&Curve {
+                xs: &s.t,
+                ys: ce,
+                colour: ce_colour,
+                width: ce_width,
+                opacity: ce_opacity,
+                dashed: false,
+            }));
+            paths.push_str(&frame.path(&Curve {
+                xs: &s.t,
+                ys: kl,
+                colour: kl_colour,
+                width: 2.5,
+                opacity: 1.0,
+                dashed: true,
+            }));
+        }
+        root.present().map_err(|x| x.to_string())?;
+    }
+    append_paths(&mut svg, &paths);
     Ok(svg)
 }
