@@ -293,12 +293,18 @@ fn index_answers_the_question_point_by_point(index: &str, appendix: &str) {
         "calibration.md",
         "performance.md",
         "mutation.md",
+        "bounds.md",
     ] {
         assert!(appendix_section.contains(&format!("]({page})")), "{page}");
     }
     assert!(appendix.contains("## What the run cost"));
     assert!(appendix.contains("](README.md)"));
-    for page in ["calibration.md", "performance.md", "mutation.md"] {
+    for page in [
+        "calibration.md",
+        "performance.md",
+        "mutation.md",
+        "bounds.md",
+    ] {
         assert!(appendix.contains(&format!("]({page})")), "{page}");
     }
     let approximation = 0.5 * std::f64::consts::PI.ln() - 0.5;

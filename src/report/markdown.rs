@@ -522,7 +522,8 @@ pub fn index(e: &Evidence) -> String {
          - [appendix.md](appendix.md): for each claim, the cases run, the worst error against its derived bound, the resolution and the test that checks it; what the run cost.\n\
          - [calibration.md](calibration.md): the statistical tests' error budget, calibration and power.\n\
          - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run; the only file with timings).\n\
-         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py` from cargo-mutants runs).\n",
+         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py` from cargo-mutants runs).\n\
+         - [bounds.md](bounds.md): each rounding-error bound the checks use, against 320-bit references: its worst observed error/bound ratio and the floor its test requires (written by `scripts/bounds_report.py`).\n",
     );
     s
 }
@@ -764,7 +765,8 @@ pub fn appendix(e: &Evidence) -> String {
         "\n## The other pages of the appendix\n\n\
          - [calibration.md](calibration.md): the statistical tests' error budget, calibration and power.\n\
          - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py`; the only file with timings).\n\
-         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py`).\n\n",
+         - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py`).\n\
+         - [bounds.md](bounds.md): each rounding-error bound against 320-bit references, with its worst observed ratio (written by `scripts/bounds_report.py`).\n\n",
     );
     let cases: u64 = e.verdicts.iter().map(|v| v.evidence.cases).sum();
     let replicates =
