@@ -1,12 +1,9 @@
 //! Claim 1: the decomposition CE = H + KL.
 
-use super::harness::{
-    Worst, condition, decomposition_bound, measures_of, property, quickcheck_property, show_pair,
-};
-use super::{Claim, Context, Evidence, Expectation, Implementation, holds_evidence};
+use super::harness::{Worst, condition, decomposition_bound, measures_of, pair_evidence};
+use super::{Claim, Context, Evidence, Expectation, Implementation};
 use crate::claims::CheckFailure;
 use crate::claims::failure::failed_in;
-use crate::strategies::{IntegerPair, arb_pair};
 
 /// Claim 1.
 pub(crate) const CE_DECOMPOSITION: Claim = Claim {
@@ -44,25 +41,7 @@ fn decomposition_case(
 }
 
 fn check_decomposition(ctx: &Context<'_>) -> Evidence {
-    let m = ctx.measures;
-    let prop = property(ctx, "ce-decomposition/proptest", arb_pair(), |(p, q), w| {
-        decomposition_case(m, p, q, w)
-    })
-    .shown(|(p, q)| show_pair(p, q, m));
-    let qc = quickcheck_property(
-        ctx,
-        "ce-decomposition/quickcheck",
-        24,
-        |pair: &IntegerPair, w| {
-            let (p, q) = pair.distributions();
-            decomposition_case(m, &p, &q, w)
-        },
-    )
-    .shown(|pair| {
-        let (p, q) = pair.distributions();
-        show_pair(&p, &q, m)
-    });
-    holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
+    pair_evidence(ctx, "ce-decomposition", decomposition_case)
 }
 
 #[cfg(test)]

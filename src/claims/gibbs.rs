@@ -1,14 +1,10 @@
 //! Claim 2: Gibbs' inequality, in the scaled Gibbs–Pinsker form that stored
 //! vectors obey.
 
-use super::harness::{
-    U, Worst, condition, contract, gibbs_floor, measures_of, property, quickcheck_property,
-    show_pair,
-};
-use super::{Claim, Context, Evidence, Expectation, Implementation, holds_evidence};
+use super::harness::{U, Worst, condition, contract, gibbs_floor, measures_of, pair_evidence};
+use super::{Claim, Context, Evidence, Expectation, Implementation};
 use crate::claims::CheckFailure;
 use crate::claims::failure::failed_in;
-use crate::strategies::{IntegerPair, arb_pair};
 
 /// Claim 2.
 pub(crate) const GIBBS: Claim = Claim {
@@ -76,20 +72,7 @@ fn gibbs_case(
 }
 
 fn check_gibbs(ctx: &Context<'_>) -> Evidence {
-    let m = ctx.measures;
-    let prop = property(ctx, "gibbs/proptest", arb_pair(), |(p, q), w| {
-        gibbs_case(m, p, q, w)
-    })
-    .shown(|(p, q)| show_pair(p, q, m));
-    let qc = quickcheck_property(ctx, "gibbs/quickcheck", 24, |pair: &IntegerPair, w| {
-        let (p, q) = pair.distributions();
-        gibbs_case(m, &p, &q, w)
-    })
-    .shown(|pair| {
-        let (p, q) = pair.distributions();
-        show_pair(&p, &q, m)
-    });
-    holds_evidence(vec![("proptest", prop), ("quickcheck", qc)])
+    pair_evidence(ctx, "gibbs", gibbs_case)
 }
 
 #[cfg(test)]

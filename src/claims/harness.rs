@@ -7,7 +7,7 @@ mod runner;
 mod softmax_measures;
 
 pub(crate) use bounds::{condition, contract, decomposition_bound, gibbs_floor};
-pub(crate) use pair::{measures_of, show_pair};
+pub(crate) use pair::{measures_of, pair_evidence};
 pub use runner::{PropertyRun, property, quickcheck_property};
 pub(crate) use softmax_measures::measured;
 
