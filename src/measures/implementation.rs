@@ -717,6 +717,22 @@ pub(crate) fn plain_rows(
     })
 }
 
+/// The batches of an implementation that changes only the per-vector
+/// values: each row through its [`Implementation::value`], reduced plainly
+/// ([`plain_rows`]), and cross-entropy from logits the crate's own.
+pub(crate) fn rows_from_values(
+    imp: &(impl Implementation + ?Sized),
+    measure: Measure,
+    p: &Rows,
+    second: &Rows,
+    reduction: Reduction,
+) -> Answer<Reduced> {
+    match measure {
+        Measure::CrossEntropyLogits => Reference.rows(measure, p, second, reduction),
+        _ => plain_rows(p, second, reduction, |a, b| imp.value(measure, a, b)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,7 @@ pub use implementation::{
     contract_bound, contract_condition, contract_gradient_bounds,
 };
 #[cfg(test)]
-pub(crate) use implementation::{plain_rows, rejected};
+pub(crate) use implementation::{rejected, rows_from_values};
 pub use logits::{
     cross_entropy_logits, kl_divergence_logits, log_softmax, log_softmax_error_bounds,
 };

@@ -17,7 +17,7 @@
 
 use std::f64::consts::LN_2;
 
-use super::implementation::{plain_rows, rejected};
+use super::implementation::{plain_rows, rejected, rows_from_values};
 use super::{Answer, Implementation, Measure, Reduced, Reduction, Reference, Rows};
 
 /// The crate's measures, each replaced by an affine function of itself:
@@ -89,10 +89,7 @@ impl Implementation for Affine {
         second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        match measure {
-            Measure::CrossEntropyLogits => Reference.rows(measure, p, second, reduction),
-            _ => plain_rows(p, second, reduction, |a, b| self.value(measure, a, b)),
-        }
+        rows_from_values(self, measure, p, second, reduction)
     }
     fn value(&self, measure: Measure, p: &[f64], second: &[f64]) -> Answer<f64> {
         let scale_shift = match measure {

@@ -17,8 +17,8 @@ use crate::conformance::checks::tolerance::{condition, value_bound};
 use crate::conformance::{Op, Precision};
 use crate::measures::ln::ln_dd;
 use crate::measures::{
-    self, Answer, Implementation, Measure, Reduced, Reduction, Reference, Rows, plain_rows,
-    rejected,
+    self, Answer, Implementation, Measure, Reduced, Reduction, Reference, Rows, rejected,
+    rows_from_values,
 };
 use crate::numerics::dd::{fast_two_sum, two_sum};
 use crate::numerics::{U, UNDERFLOW_ALLOWANCE as TINY};
@@ -201,10 +201,7 @@ impl Implementation for AtTheEdge {
         second: &Rows,
         reduction: Reduction,
     ) -> Answer<Reduced> {
-        match measure {
-            Measure::CrossEntropyLogits => Reference.rows(measure, p, second, reduction),
-            _ => plain_rows(p, second, reduction, |a, b| self.value(measure, a, b)),
-        }
+        rows_from_values(self, measure, p, second, reduction)
     }
     fn cross_entropy_logits_grad_rows(
         &self,
