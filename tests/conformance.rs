@@ -48,7 +48,11 @@ fn assert_all_pass(report: &ConformanceReport) {
         // resolution far above it. In f32 every tolerance is 2²⁹ times
         // larger, and there is no such floor to hold it to.
         if report.config.precision == Precision::F64 {
-            assert!(c.resolution <= REQUIRED_RESOLUTION, "{c:?}");
+            let r = c.resolution;
+            assert!(
+                r.relative <= REQUIRED_RESOLUTION && r.absolute <= REQUIRED_RESOLUTION,
+                "{c:?}"
+            );
         }
     }
 }

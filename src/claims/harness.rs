@@ -12,6 +12,7 @@ pub use runner::{PropertyRun, property, quickcheck_property};
 pub(crate) use softmax_measures::measured;
 
 use super::failure::{CheckFailure, Comparison, Found};
+use super::verdict::Resolution;
 use crate::models::linalg::{gamma, norm2};
 pub use crate::numerics::U;
 
@@ -25,27 +26,23 @@ pub(crate) const CONTRACT: f64 = 4.0 * U;
 pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
 /// The largest error-to-bound ratio seen so far in one case, and the loosest
-/// tolerance any comparison allowed (the check's resolution).
+/// tolerances the comparisons allowed (the check's [`Resolution`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Worst {
     ratio: f64,
-    resolution: f64,
+    resolution: Resolution,
     comparisons: u64,
 }
 
 impl Worst {
     /// No comparison yet.
     pub fn new() -> Self {
-        Worst {
-            ratio: 0.0,
-            resolution: 0.0,
-            comparisons: 0,
-        }
+        Worst::default()
     }
 
     /// The comparisons made ([`Worst::close`], [`Worst::close_approx`],
-    /// [`Worst::at_least`] and [`Worst::require`], passed or not). A case
-    /// that returns without one checked nothing.
+    /// [`Worst::at_least`], [`Worst::at_most`] and [`Worst::require`],
+    /// passed or not). A case that returns without one checked nothing.
     pub fn comparisons(&self) -> u64 {
         self.comparisons
     }
@@ -55,35 +52,17 @@ impl Worst {
         self.ratio
     }
 
-    /// The resolution: the largest bound / max(1, |reference|) over the
-    /// comparisons made, i.e. the loosest tolerance allowed, relative to the
-    /// value compared (absolute for values below 1). An error larger than
-    /// `resolution · max(1, |reference|)` in any one comparison is caught.
-    /// 0 when no comparison was made; +∞ for a NaN or infinite bound.
-    pub fn resolution(&self) -> f64 {
+    /// The loosest tolerances allowed so far, relative and absolute (see
+    /// [`Resolution`]): every comparison's whole bound counts.
+    pub fn resolution(&self) -> Resolution {
         self.resolution
-    }
-
-    /// Records a comparison's tolerance `bound` on a value of size `scale`.
-    fn allow(&mut self, bound: f64, scale: f64) {
-        self.widen(if bound.is_nan() {
-            f64::INFINITY
-        } else {
-            bound.abs() / scale.abs().max(1.0)
-        });
-    }
-
-    fn widen(&mut self, resolution: f64) {
-        if resolution > self.resolution || resolution.is_nan() {
-            self.resolution = resolution;
-        }
     }
 
     /// Takes in another case's record: the larger ratio, the larger
     /// resolution, and its comparisons added to these.
     pub fn absorb(&mut self, other: &Worst) {
         self.record(other.ratio);
-        self.widen(other.resolution);
+        self.resolution.widen(other.resolution);
         self.comparisons += other.comparisons;
     }
 
@@ -113,7 +92,7 @@ impl Worst {
         want: f64,
         bound: f64,
     ) -> Result<(), CheckFailure> {
-        self.allow(bound, want);
+        self.resolution.allow(bound, want);
         self.compare(Comparison::Close, what, got, want, bound)
     }
 
@@ -158,8 +137,9 @@ impl Worst {
     /// Compares `got` with `want`, which differ mathematically by at most
     /// `approximation` (a discretization or truncation bound) and by rounding
     /// by at most `rounding`, under the bound `approximation + rounding`, as
-    /// [`Worst::close`] does. Only `rounding` counts in the resolution: the
-    /// approximation is a property of the mathematics, not a tolerance.
+    /// [`Worst::close`] does. Both parts count in the resolution (an
+    /// implementation error smaller than the approximation allowed passes
+    /// unseen, whatever its cause); only `rounding` in its rounding figures.
     ///
     /// # Errors
     /// As [`Worst::close`], of kind [`Comparison::CloseApprox`], with the
@@ -172,14 +152,10 @@ impl Worst {
         approximation: f64,
         rounding: f64,
     ) -> Result<(), CheckFailure> {
-        self.allow(rounding, want);
-        self.compare(
-            Comparison::CloseApprox,
-            what,
-            got,
-            want,
-            approximation + rounding,
-        )
+        let bound = approximation + rounding;
+        self.resolution
+            .allow_approximation(approximation, rounding, want);
+        self.compare(Comparison::CloseApprox, what, got, want, bound)
     }
 
     /// Requires `value ≥ floor − slack`; records max(0, floor − value) / slack,
@@ -206,7 +182,7 @@ impl Worst {
         // +∞ meets every finite floor whatever the slack (which may then be
         // infinite itself): it says nothing of the check's resolution.
         if value != f64::INFINITY {
-            self.allow(slack, floor);
+            self.resolution.allow(slack, floor);
         }
         if slack.is_nan() || slack < 0.0 {
             self.record(f64::INFINITY);
@@ -229,6 +205,37 @@ impl Worst {
                 floor,
                 slack,
             }))
+        }
+    }
+
+    /// Requires `0 ≤ value ≤ ceiling` in effect: a quantity that is 0 at the
+    /// exact answer (an excess over a minimum, a KL after descent) must be
+    /// at most `ceiling`, the approximation allowed for it (a convergence
+    /// rate's bound plus the rounding of the value). Records value/ceiling,
+    /// the fraction of the ceiling used, and the ceiling as an absolute
+    /// tolerance on a reference of 0. A value at or below 0 uses none of it.
+    ///
+    /// # Errors
+    /// A [`CheckFailure`] of kind [`Comparison::AtMost`] naming `what`:
+    /// [`Found::Above`] with the value and the ceiling, also when the
+    /// ceiling is not a positive number or the value is NaN.
+    pub fn at_most(&mut self, what: &str, value: f64, ceiling: f64) -> Result<(), CheckFailure> {
+        self.comparisons += 1;
+        // The ceiling is a convergence allowance: an approximation.
+        self.resolution.allow_approximation(ceiling, 0.0, 0.0);
+        let ratio = if value <= 0.0 {
+            0.0
+        } else if ceiling > 0.0 {
+            value / ceiling
+        } else {
+            f64::INFINITY
+        };
+        let ratio = if value.is_nan() { f64::INFINITY } else { ratio };
+        self.record(ratio);
+        if ratio <= 1.0 {
+            Ok(())
+        } else {
+            Err(CheckFailure::above(what, value, ceiling))
         }
     }
 
@@ -391,26 +398,66 @@ mod tests {
         let mut w = Worst::new();
         assert!(w.close("x", 1.0, 1.0, 0.0).is_ok());
         assert!(w.close("x", 1.0, 1.0 + f64::EPSILON, 0.0).is_err());
-        assert_eq!(w.resolution(), 0.0);
+        assert!(!w.resolution().is_set());
     }
 
+    /// The resolution's figures, by hand: each comparison's bound, relative
+    /// to a reference of at least 1, absolute below 1; approximation
+    /// allowances (an approximate comparison's approximation part, a
+    /// ceiling) in the full figures only; nothing from an infinite value or
+    /// reference; every figure +∞ for a NaN bound.
     #[test]
-    fn resolution_is_the_loosest_tolerance_relative_to_the_value() {
+    fn resolution_is_the_loosest_tolerance_relative_and_absolute() {
         let mut w = Worst::new();
-        w.close("a", 100.0, 100.0, 2.0).unwrap(); // 2/100
+        w.close("a", 100.0, 100.0, 2.0).unwrap(); // 2/100 relative
         w.close("b", 0.5, 0.5, 0.25).unwrap(); // absolute below 1: 0.25
-        w.at_least("c", 10.0, 8.0, 4.0).unwrap(); // 4/8
-        assert_eq!(w.resolution(), 0.5);
-        // An infinite value meets any floor and says nothing of resolution.
+        w.at_least("c", 10.0, 8.0, 4.0).unwrap(); // 4/8 relative
+        let r = w.resolution();
+        assert_eq!((r.relative, r.absolute), (0.5, 0.25));
+        assert_eq!((r.rounding_relative, r.rounding_absolute), (0.5, 0.25));
+        // An infinite value meets any floor and says nothing of resolution;
+        // an infinite reference must be met exactly.
         w.at_least("d", f64::INFINITY, 8.0, f64::INFINITY).unwrap();
-        assert_eq!(w.resolution(), 0.5);
-        // Only the rounding part of an approximate comparison counts.
-        w.close_approx("e", 3.0, 3.5, 1.0, 0.75).unwrap();
-        assert_eq!(w.resolution(), 0.5);
-        w.close_approx("f", 3.0, 3.0, 1.0, 3.0).unwrap(); // 3/3
-        assert_eq!(w.resolution(), 1.0);
+        w.close("e", f64::INFINITY, f64::INFINITY, 1.0).unwrap();
+        assert_eq!(w.resolution(), r);
+        // Both parts of an approximate comparison count, only its rounding
+        // in the rounding figures: (1 + 2)/3 relative, 2/3 rounding.
+        w.close_approx("f", 3.5, 3.0, 1.0, 2.0).unwrap();
+        let r = w.resolution();
+        assert_eq!((r.relative, r.rounding_relative), (1.0, 2.0 / 3.0));
+        // A ceiling is an approximation allowance on a reference of 0.
+        w.at_most("g", 0.25, 0.5).unwrap();
+        let r = w.resolution();
+        assert_eq!((r.absolute, r.rounding_absolute), (0.5, 0.25));
         let mut total = Worst::new();
         total.absorb(&w);
-        assert_eq!((total.ratio(), total.resolution()), (w.ratio(), 1.0));
+        assert_eq!((total.ratio(), total.resolution()), (w.ratio(), r));
+        let mut w = Worst::new();
+        assert!(w.close("h", 1.0, 1.0, f64::NAN).is_err());
+        let r = w.resolution();
+        assert!(r.relative.is_infinite() && r.rounding_absolute.is_infinite());
+    }
+
+    /// A ceiling is met at or below it, by any non-positive value, and
+    /// never by NaN or under a ceiling that is not positive.
+    #[test]
+    fn at_most_fails_above_its_ceiling() {
+        let mut w = Worst::new();
+        assert!(w.at_most("a", 1.0, 1.0).is_ok());
+        assert!(w.at_most("b", -5.0, 1.0).is_ok());
+        let f = w.at_most("c", 1.5, 1.0).unwrap_err();
+        assert_eq!(
+            (f.comparison, f.found),
+            (
+                Comparison::AtMost,
+                Found::Above {
+                    value: 1.5,
+                    ceiling: 1.0
+                }
+            )
+        );
+        assert!(w.at_most("d", f64::NAN, 1.0).is_err());
+        assert!(w.at_most("e", 1e-300, 0.0).is_err());
+        assert_eq!((w.comparisons(), w.ratio()), (5, f64::INFINITY));
     }
 }

@@ -51,6 +51,115 @@ pub struct Counterexample {
     pub rows: Vec<(String, String)>,
 }
 
+/// The loosest tolerances a check's comparisons allowed: what size of
+/// implementation error it is sure to catch, relative to the values it
+/// compares where they are at least 1 in magnitude and absolute where they
+/// are smaller.
+///
+/// Every tolerance counts in `relative` and `absolute`: the rounding bound
+/// of a comparison, the approximation part of a comparison with a
+/// discretization, truncation or quadrature error, a solver's certificate,
+/// a descent's convergence ceiling and a floor's slack. A required condition
+/// ([`crate::claims::Comparison::Require`]) is exact and allows nothing.
+///
+/// - `relative`: the largest bound / |reference| over the comparisons whose
+///   reference is at least 1 in magnitude. In any of them, a computed value
+///   off by more than `relative` times the reference fails.
+/// - `absolute`: the largest bound over the comparisons whose reference is
+///   below 1 in magnitude (probabilities, most KL values, gradient entries,
+///   distances between fits, excesses that must vanish). In any of them, an
+///   error above `absolute` fails.
+/// - `rounding_relative`, `rounding_absolute`: the same two figures over the
+///   rounding allowances alone (an approximate comparison's rounding part, a
+///   certificate, a slack; not a discretization, truncation or convergence
+///   allowance). These are what [`crate::claims::REQUIRED_RESOLUTION`]
+///   bounds: a rounding bound gone wrong (c·u turned into c/u) shows there,
+///   while an approximation's allowance is a property of the mathematics
+///   checked, shown as it is.
+///
+/// So a comparison fails for any error above max(`relative`·|reference|,
+/// `absolute`). A figure is 0 when no comparison of its kind allowed a
+/// tolerance. An infinite reference must be met exactly, so it allows
+/// nothing; a NaN bound makes every figure +∞ (and fails its comparison).
+///
+/// ```
+/// use logloss_proofs::claims::Resolution;
+/// let mut r = Resolution::default();
+/// r.allow(1e-12, 1e3); // a rounding bound of 1e−12 on a value of 1000
+/// r.allow(1e-9, 0.0); // a distance that must be 0, within 1e−9
+/// r.allow_approximation(1e-4, 1e-15, 0.5); // a quadrature error of 1e−4
+/// assert_eq!((r.relative, r.absolute), (1e-12 / 1e3, 1e-4 + 1e-15));
+/// assert_eq!((r.rounding_relative, r.rounding_absolute), (1e-12 / 1e3, 1e-9));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Resolution {
+    /// The loosest tolerance relative to its reference, over references ≥ 1.
+    pub relative: f64,
+    /// The loosest tolerance, over references below 1.
+    pub absolute: f64,
+    /// `relative` over the rounding allowances alone.
+    pub rounding_relative: f64,
+    /// `absolute` over the rounding allowances alone.
+    pub rounding_absolute: f64,
+}
+
+impl Resolution {
+    /// Records a comparison's rounding tolerance `bound` on a reference value
+    /// `reference` (see the type's docs).
+    pub fn allow(&mut self, bound: f64, reference: f64) {
+        self.allow_approximation(0.0, bound, reference);
+    }
+
+    /// Records a comparison's tolerance `approximation + rounding` on a
+    /// reference value `reference`, of which `rounding` alone counts in the
+    /// rounding figures.
+    pub fn allow_approximation(&mut self, approximation: f64, rounding: f64, reference: f64) {
+        let (total, rounding) = ((approximation + rounding).abs(), rounding.abs());
+        let widened = if total.is_nan() {
+            Resolution {
+                relative: f64::INFINITY,
+                absolute: f64::INFINITY,
+                rounding_relative: f64::INFINITY,
+                rounding_absolute: f64::INFINITY,
+            }
+        } else if reference.is_infinite() {
+            // An infinite reference must be met exactly: it allows nothing.
+            return;
+        } else if reference.abs() >= 1.0 {
+            Resolution {
+                relative: total / reference.abs(),
+                rounding_relative: rounding / reference.abs(),
+                ..Resolution::default()
+            }
+        } else {
+            Resolution {
+                absolute: total,
+                rounding_absolute: rounding,
+                ..Resolution::default()
+            }
+        };
+        self.widen(widened);
+    }
+
+    /// The larger of each figure, this one's or `other`'s.
+    pub fn widen(&mut self, other: Resolution) {
+        let wider = |a: &mut f64, b: f64| {
+            if b > *a || b.is_nan() {
+                *a = b;
+            }
+        };
+        wider(&mut self.relative, other.relative);
+        wider(&mut self.absolute, other.absolute);
+        wider(&mut self.rounding_relative, other.rounding_relative);
+        wider(&mut self.rounding_absolute, other.rounding_absolute);
+    }
+
+    /// Whether some comparison allowed a tolerance.
+    pub fn is_set(&self) -> bool {
+        self.relative > 0.0 || self.absolute > 0.0
+    }
+}
+
 /// What a check measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evidence {
@@ -59,11 +168,9 @@ pub struct Evidence {
     /// The largest |error| / bound over every comparison that must hold
     /// (0 when the check has none). Below 1 means every comparison passed.
     pub worst_error_ratio: f64,
-    /// The check's resolution: the loosest tolerance any comparison allowed,
-    /// relative to the value compared (absolute below 1). An implementation
-    /// error larger than this, relative to the value, fails a comparison.
-    /// 0 when the check makes no comparison with a tolerance.
-    pub resolution: f64,
+    /// The check's resolution: the loosest tolerances its comparisons
+    /// allowed, relative and absolute ([`Resolution`]).
+    pub resolution: Resolution,
     /// For a refuted claim, the shrunk counterexample; for a claim that holds,
     /// the first (shrunk) violating case if there was one.
     pub counterexample: Option<Counterexample>,
@@ -98,7 +205,7 @@ pub struct Part {
     /// condition counts once).
     pub comparisons: u64,
     /// Its resolution ([`Evidence::resolution`], for this property alone).
-    pub resolution: f64,
+    pub resolution: Resolution,
     /// For a search: its draws and the counterexamples among them (its
     /// `cases` are then the draws where the false statement held).
     pub search_stats: Option<SearchStats>,

@@ -7,7 +7,7 @@ use logloss_proofs::claims::{self, Context, Counterexample, Outcome, Verdict};
 use logloss_proofs::seed::DEFAULT_SEED;
 use serde_json::{Value, json};
 
-use super::json::number;
+use super::json::{number, resolution};
 use crate::error::CliError;
 
 /// Arguments of `check`.
@@ -42,13 +42,14 @@ pub fn render_text(verdicts: &[Verdict]) -> String {
             Outcome::Failed => "FAILED",
         };
         out.push_str(&format!(
-            "{mark} {:>2} {:<id_width$}  {:<7}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e}",
+            "{mark} {:>2} {:<id_width$}  {:<7}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e} rel, {:.3e} abs",
             v.number,
             v.id,
             v.expectation.name(),
             v.evidence.cases,
             v.evidence.worst_error_ratio,
-            v.evidence.resolution
+            v.evidence.resolution.relative,
+            v.evidence.resolution.absolute
         ));
         let searches: Vec<String> = v
             .evidence
@@ -92,7 +93,7 @@ pub fn render_json(seed: u64, cases: u32, verdicts: &[Verdict]) -> String {
                 "outcome": v.outcome.name(),
                 "cases": v.evidence.cases,
                 "worst_error_ratio": number(v.evidence.worst_error_ratio),
-                "resolution": number(v.evidence.resolution),
+                "resolution": resolution(v.evidence.resolution),
                 "searches": v
                     .evidence
                     .searches()

@@ -11,7 +11,7 @@ use logloss_proofs::conformance::{
 use logloss_proofs::seed::DEFAULT_SEED;
 use serde_json::{Value, json};
 
-use super::json::number;
+use super::json::{number, resolution};
 use crate::error::CliError;
 
 /// The implementation's arithmetic, as the command line names it.
@@ -105,8 +105,8 @@ pub fn render_text(report: &ConformanceReport) -> String {
             Outcome::Skipped => "skipped",
         };
         out.push_str(&format!(
-            "{mark} {:<width$}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e}",
-            c.name, c.cases, c.worst_error_ratio, c.resolution
+            "{mark} {:<width$}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e} rel, {:.3e} abs",
+            c.name, c.cases, c.worst_error_ratio, c.resolution.relative, c.resolution.absolute
         ));
         if !c.unsupported.is_empty() {
             out.push_str(&format!("  unsupported: {}", unsupported_text(c)));
@@ -169,7 +169,7 @@ pub fn render_json(report: &ConformanceReport) -> String {
                 "outcome": c.outcome.name(),
                 "cases": c.cases,
                 "worst_error_ratio": number(c.worst_error_ratio),
-                "resolution": number(c.resolution),
+                "resolution": resolution(c.resolution),
                 "unsupported": c.unsupported.iter().map(|(op, r)| json!({"op": op.name(), "reduction": r.name()})).collect::<Vec<_>>(),
                 "problem": problem,
                 "case": case,

@@ -15,3 +15,14 @@ pub fn number(x: f64) -> Value {
         Value::from("-inf")
     }
 }
+
+/// A check's resolution as `{"relative": …, "absolute": …,
+/// "rounding_relative": …, "rounding_absolute": …}`.
+pub fn resolution(r: logloss_proofs::claims::Resolution) -> Value {
+    serde_json::json!({
+        "relative": number(r.relative),
+        "absolute": number(r.absolute),
+        "rounding_relative": number(r.rounding_relative),
+        "rounding_absolute": number(r.rounding_absolute),
+    })
+}

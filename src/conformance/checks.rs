@@ -24,7 +24,7 @@ use super::{
     Answer, Breakdown, Capability, CheckResult, Config, ConformanceError, ConformanceReport,
     FailingCase, Implementation, Op, Outcome, Precision, Refusal, Support,
 };
-use crate::claims::{Context, PropertyRun, Worst, property};
+use crate::claims::{Context, PropertyRun, Resolution, Worst, property};
 use crate::measures::{Reduced, Reduction};
 use agreement::agreement;
 use extremes::{stability, zero_semantics};
@@ -363,13 +363,13 @@ impl CheckRun<'_, '_> {
             outcome: Outcome::Passed,
             cases: 0,
             worst_error_ratio: 0.0,
-            resolution: 0.0,
+            resolution: Resolution::default(),
             unsupported: self.unsupported.borrow().clone(),
         };
         for part in parts {
             result.cases += part.cases;
             result.worst_error_ratio = result.worst_error_ratio.max(part.worst_error_ratio);
-            result.resolution = result.resolution.max(part.resolution);
+            result.resolution.widen(part.resolution);
             if result.outcome != Outcome::Passed {
                 continue;
             }

@@ -323,10 +323,10 @@ pub struct CheckResult {
     /// The largest |error| / bound over the passing cases (below 1 means
     /// every comparison was within its bound).
     pub worst_error_ratio: f64,
-    /// The loosest tolerance any comparison allowed, relative to the value
-    /// compared (absolute below 1): an error of the implementation larger
-    /// than this, relative to the value, fails a comparison.
-    pub resolution: f64,
+    /// The loosest tolerances any comparison allowed, relative and absolute
+    /// ([`crate::claims::Resolution`]): an error of the implementation larger
+    /// than either, in any comparison, fails it.
+    pub resolution: crate::claims::Resolution,
     /// Operations the check would have used but the implementation does not
     /// offer (at the named reduction).
     pub unsupported: Vec<(Op, Reduction)>,

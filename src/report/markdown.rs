@@ -85,10 +85,10 @@ fn claim_section(v: &Verdict) -> String {
         verdict_words(v)
     ));
     s.push_str(&format!(
-        "*Evidence:* {} cases; the worst error was {} of its derived bound; resolution {} (the loosest tolerance allowed, relative to the value compared)",
+        "*Evidence:* {} cases; the worst error was {} of its derived bound; resolution (the loosest tolerance allowed: relative to compared values of at least 1, absolute below 1) {}",
         count(v.evidence.cases),
         fixed(v.evidence.worst_error_ratio, 3),
-        sci(v.evidence.resolution)
+        resolution_text(&v.evidence.resolution)
     ));
     if let Some(c) = claim {
         s.push_str(&format!("; checked by {}", test_link(c.test)));
@@ -109,8 +109,8 @@ fn claim_section(v: &Verdict) -> String {
                 },
                 count(part.cases),
                 count(part.comparisons),
-                if part.resolution > 0.0 {
-                    sci(part.resolution)
+                if part.resolution.is_set() {
+                    resolution_text(&part.resolution)
                 } else if part.comparisons > 0 {
                     "0 (exact comparisons only)".to_string()
                 } else {
@@ -729,6 +729,27 @@ fn robustness(e: &Evidence) -> String {
     s
 }
 
+/// A resolution figure: "—" where no comparison of its kind allowed a
+/// tolerance.
+fn figure(x: f64) -> String {
+    if x == 0.0 { "—".to_string() } else { sci(x) }
+}
+
+/// A resolution as "R rel · A abs", followed by the rounding figures alone
+/// where approximation allowances widened it.
+fn resolution_text(r: &claims::Resolution) -> String {
+    let pair = |rel, abs| format!("{} rel · {} abs", figure(rel), figure(abs));
+    let all = pair(r.relative, r.absolute);
+    if (r.relative, r.absolute) == (r.rounding_relative, r.rounding_absolute) {
+        all
+    } else {
+        format!(
+            "{all} (rounding alone: {})",
+            pair(r.rounding_relative, r.rounding_absolute)
+        )
+    }
+}
+
 /// appendix.md: the harness's statistics for each claim, and what the run cost.
 pub fn appendix(e: &Evidence) -> String {
     let mut s = header(e, "Appendix: how far to trust the harness");
@@ -737,18 +758,20 @@ pub fn appendix(e: &Evidence) -> String {
          cross-entropy and KL; this page and the ones it links \
          speak about the checks. For each claim: the cases run, the worst error / bound (the \
          largest ratio of an observed error to its derived bound; below 1 means every \
-         comparison passed), and the resolution (the loosest tolerance any comparison \
-         allowed, relative to the value compared, absolute below 1: an implementation error \
-         larger than that, in any comparison, fails the check). Every check must resolve {} \
-         or finer.\n\n\
-         | # | claim | expected | verdict | cases | worst error / bound | resolution | checked by |\n\
-         |---:|---|---|---|---:|---:|---:|---|\n",
+         comparison passed), and the resolution: the loosest tolerance any comparison \
+         allowed, relative to compared values of at least 1 and absolute for smaller ones, so \
+         that an implementation error larger than that, in any comparison, fails the check. \
+         Every tolerance counts, the allowances of mathematical approximations too (claim 3's \
+         binned densities, claim 5's descent after finitely many steps); the last column counts \
+         the rounding allowances alone, which must be {} or finer in every check.\n\n\
+         | # | claim | expected | verdict | cases | worst error / bound | resolution, relative | resolution, absolute | rounding alone (relative · absolute) | checked by |\n\
+         |---:|---|---|---|---:|---:|---:|---:|---:|---|\n",
         sci(claims::REQUIRED_RESOLUTION)
     ));
     for v in &e.verdicts {
         let test = claims::find(v.id).map_or(String::new(), |c| test_link(c.test));
         s.push_str(&format!(
-            "| {} | [{}]({}#claim-{}) | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | [{}]({}#claim-{}) | {} | {} | {} | {} | {} | {} | {} · {} | {} |\n",
             v.number,
             cell(v.title),
             page_of(v.number),
@@ -757,7 +780,10 @@ pub fn appendix(e: &Evidence) -> String {
             short_verdict(v),
             count(v.evidence.cases),
             fixed(v.evidence.worst_error_ratio, 3),
-            sci(v.evidence.resolution),
+            figure(v.evidence.resolution.relative),
+            figure(v.evidence.resolution.absolute),
+            figure(v.evidence.resolution.rounding_relative),
+            figure(v.evidence.resolution.rounding_absolute),
             test
         ));
     }

@@ -27,12 +27,20 @@ pub fn assert_as_expected(id: &str) -> Verdict {
     assert!(v.evidence.cases > 0, "claim {id} ran no case");
     // Every comparison stayed within its derived bound.
     assert!(v.evidence.worst_error_ratio <= 1.0, "claim {id}: {v:?}");
-    // The check compared something, and none of its tolerances is loose
-    // enough to let a one-in-a-million error through.
+    // The check compared something, and none of its rounding allowances is
+    // loose enough to let an error of 2⁻²⁰ (relative to a value ≥ 1,
+    // absolute below 1) through; approximation allowances count in the
+    // full figures, which are at least the rounding ones.
+    let r = v.evidence.resolution;
     assert!(
-        v.evidence.resolution > 0.0 && v.evidence.resolution <= REQUIRED_RESOLUTION,
-        "claim {id}: resolution {:e} (required ≤ 2⁻²⁰)",
-        v.evidence.resolution
+        r.is_set()
+            && r.rounding_relative <= REQUIRED_RESOLUTION
+            && r.rounding_absolute <= REQUIRED_RESOLUTION,
+        "claim {id}: resolution {r:?} (rounding required ≤ 2⁻²⁰)"
+    );
+    assert!(
+        r.relative >= r.rounding_relative && r.absolute >= r.rounding_absolute,
+        "claim {id}: {r:?}"
     );
     // No property passes vacuously: each statement that must hold ran
     // cases, and every case it passed made at least one comparison (a case

@@ -144,16 +144,14 @@ pub(super) fn descent_case(
         let q = measures::softmax(z).map_err(failed("softmax"))?;
         let rel = softmax_relative_errors(z, &q);
         let (kl_value, e_kl) = measured(m, Divergence::Kl, p, &q, &rel)?;
-        at_most(
-            w,
+        w.at_most(
             &format!("measured KL(p‖softmax z_T) after {STEPS} steps on {name}"),
             kl_value,
             convergence_ceiling(mass, distance, drift, e_kl),
         )?;
         let (ce_value, e_ce) = measured(m, Divergence::CrossEntropy, p, &q, &rel)?;
         let excess = ce_value - entropy;
-        at_most(
-            w,
+        w.at_most(
             &format!("measured CE(p, softmax z_T) − H(p) after {STEPS} steps on {name}"),
             excess,
             difference_ceiling(
@@ -164,20 +162,6 @@ pub(super) fn descent_case(
         )?;
     }
     Ok(())
-}
-
-/// Requires value ≤ ceiling; records value/ceiling, the fraction of the
-/// bound used.
-fn at_most(w: &mut Worst, what: &str, value: f64, ceiling: f64) -> Result<(), CheckFailure> {
-    let ratio = if value <= 0.0 {
-        0.0
-    } else if ceiling > 0.0 {
-        value / ceiling
-    } else {
-        f64::INFINITY
-    };
-    w.record(ratio);
-    w.require(ratio <= 1.0, || CheckFailure::above(what, value, ceiling))
 }
 
 #[cfg(test)]

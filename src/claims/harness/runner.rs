@@ -9,6 +9,7 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use super::Worst;
 use crate::claims::CheckFailure;
+use crate::claims::Resolution;
 use crate::claims::{Context, Counterexample};
 use crate::seed;
 
@@ -19,8 +20,8 @@ pub struct PropertyRun<T> {
     pub cases: u64,
     /// The largest error ratio over the passing cases.
     pub worst_error_ratio: f64,
-    /// The loosest tolerance over the passing cases ([`Worst::resolution`]).
-    pub resolution: f64,
+    /// The loosest tolerances over the passing cases ([`Worst::resolution`]).
+    pub resolution: Resolution,
     /// The comparisons the passing cases made ([`Worst::comparisons`]).
     pub comparisons: u64,
     /// The shrunk failing input and its failure, if a case failed.
