@@ -1,12 +1,14 @@
 //! Claim 4 on softmax families: a target against full and log-linear
-//! families (with a probe of the measured objectives around each optimum),
-//! and category counts, whose MLE is in closed form.
+//! families (the measured objectives minimized by values alone, and probed
+//! around each Newton optimum), and category counts, whose MLE is in closed
+//! form (the measured objectives minimized by values alone too).
 
 use crate::claims::CheckFailure;
 use crate::claims::failure::failed;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
+use super::measured::measured_minimizers_agree;
 use super::{fit, radius};
 use crate::claims::harness::{U, Worst, agree, measured, row};
 use crate::claims::{Counterexample, Implementation};
@@ -146,6 +148,7 @@ pub(super) fn categorical_case(
     let kl = SoftmaxKl(&obj);
     let ce_fit = fit("Newton on CE(p, softmax(Aθ))", &obj, &c.start)?;
     let kl_fit = fit("Newton on KL(p‖softmax(Aθ))", &kl, &c.start)?;
+    measured_minimizers_agree(m, &obj, [&ce_fit, &kl_fit], &c.start, w)?;
     agree(
         w,
         "‖θ̂_CE − θ̂_KL‖ (both within their certificates of θ*)",
@@ -245,6 +248,7 @@ pub(super) fn arb_counts() -> BoxedStrategy<(Vec<u32>, Vec<f64>)> {
 }
 
 pub(super) fn categorical_empirical_case(
+    m: &dyn Implementation,
     counts: &[u32],
     start: &[f64],
     w: &mut Worst,
@@ -265,6 +269,7 @@ pub(super) fn categorical_empirical_case(
     let ce_fit = fit("Newton on CE(p̂ₙ, softmax z)", &obj, start)?;
     let kl_fit = fit("Newton on KL(p̂ₙ‖softmax z)", &SoftmaxKl(&obj), start)?;
     let nll_fit = fit("Newton on the sample NLL", &nll, start)?;
+    measured_minimizers_agree(m, &obj, [&ce_fit, &kl_fit], start, w)?;
     // The MLE in closed form: softmax(θ*, 0) = c/n, θᵢ* = ln cᵢ − ln c_k.
     let weights: Vec<f64> = counts.iter().map(|&c| f64::from(c)).collect();
     let (star, star_err) = closed_form_logits(&weights);
