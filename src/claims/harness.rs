@@ -66,6 +66,20 @@ impl Worst {
         self.comparisons += other.comparisons;
     }
 
+    /// Takes in another record whose tolerances are all approximation
+    /// allowances (a values-only minimizer's radius in its parameters, say):
+    /// its ratio and comparisons as [`Worst::absorb`] does, its tolerances in
+    /// the full resolution figures and not in the rounding ones.
+    pub fn absorb_approximate(&mut self, other: &Worst) {
+        self.record(other.ratio);
+        self.resolution.widen(Resolution {
+            relative: other.resolution.relative,
+            absolute: other.resolution.absolute,
+            ..Resolution::default()
+        });
+        self.comparisons += other.comparisons;
+    }
+
     /// Records a ratio measured elsewhere.
     pub fn record(&mut self, ratio: f64) {
         if ratio > self.ratio || ratio.is_nan() {

@@ -95,9 +95,9 @@ pub const DEFAULT_CASES: u32 = 256;
 /// That is not a promise of one part in a million of *every* value: for a
 /// value below 1 the figure is absolute (a gradient entry of 10⁻⁶ is
 /// resolved to about 3e−8, a few percent of it), and comparisons against a
-/// mathematical approximation (claim 3's binned densities, claim 5's
-/// descent after finitely many steps) resolve only what their approximation
-/// allows. Those allowances are counted in [`Resolution::relative`] and
+/// mathematical approximation (claim 3's binned densities, claim 4's
+/// minimizers found from measured values alone, claim 5's descent after
+/// finitely many steps) resolve only what their approximation allows. Those allowances are counted in [`Resolution::relative`] and
 /// [`Resolution::absolute`], which the reports show per claim and per
 /// property.
 pub const REQUIRED_RESOLUTION: f64 = 1.0 / (1u64 << 20) as f64;

@@ -415,13 +415,14 @@ pub(super) fn measured_minimizers_agree(
         found.push((which, min, r));
     }
     // The radii are the search's resolution in θ (about √(e/λ̂) at best, up
-    // to 0.25 on the claim's cases), not a tolerance on any value: they are
-    // kept out of the claim's resolution, which its value-level checks set
-    // (the probes, at 2⁻²⁰ or finer), while their error ratios count as
-    // every comparison's does.
+    // to 0.25 on the claim's cases): an approximation allowance, not a
+    // rounding one. They count in the claim's full resolution figures and
+    // not in its rounding figures, which its value-level checks set (the
+    // probes, at 2⁻²⁰ or finer); their error ratios and comparisons count
+    // as every comparison's do.
     let mut local = Worst::new();
     let outcome = compare_minimizers(&mut local, &found, fits);
-    w.record(local.ratio());
+    w.absorb_approximate(&local);
     outcome
 }
 

@@ -19,7 +19,8 @@ pub fn appendix(e: &Evidence) -> String {
          allowed, relative to compared values of at least 1 and absolute for smaller ones, so \
          that an implementation error larger than that, in any comparison, fails the check. \
          Every tolerance counts, the allowances of mathematical approximations too (claim 3's \
-         binned densities, claim 5's descent after finitely many steps); the last column counts \
+         binned densities, claim 4's minimizers found from measured values alone, claim 5's \
+         descent after finitely many steps); the last column counts \
          the rounding allowances alone, which must be {} or finer in every check.\n\n\
          | # | claim | expected | verdict | cases | worst error / bound | resolution, relative | resolution, absolute | rounding alone (relative · absolute) | checked by |\n\
          |---:|---|---|---|---:|---:|---:|---:|---:|---|\n",
