@@ -110,6 +110,34 @@ pub(crate) fn bound_stream(name: &str) -> rand_chacha::ChaCha8Rng {
     crate::seed::stream(crate::seed::DEFAULT_SEED, &format!("bounds/{name}"), 0)
 }
 
+/// Runs bound checks over `cases` random inputs, the prologue every bound
+/// test shares: one 320-bit constants cache, the inputs drawn from the named
+/// stream [`bound_stream`]`(stream)`, and one [`BoundCheck`] per
+/// `(name, floor)` of `checks`. `case(k, rng, cc, checks)` records input
+/// k = 0, 1, …, cases − 1 into the checks (in the order given); once every
+/// case has run, each check is finished in that order, asserting its worst
+/// ratio reaches its floor and printing its row.
+///
+/// The draws are those of a loop `for k in 0..cases` over the stream, so a
+/// test moved onto this runner keeps its sample.
+#[track_caller]
+pub(crate) fn bound_checks<const N: usize>(
+    stream: &str,
+    checks: [(&'static str, f64); N],
+    cases: usize,
+    mut case: impl FnMut(usize, &mut rand_chacha::ChaCha8Rng, &mut Consts, &mut [BoundCheck; N]),
+) {
+    let mut cc = Consts::new().expect("astro-float constants");
+    let mut rng = bound_stream(stream);
+    let mut checks = checks.map(|(name, floor)| BoundCheck::new(name, floor));
+    for k in 0..cases {
+        case(k, &mut rng, &mut cc, &mut checks);
+    }
+    for check in checks {
+        check.finish();
+    }
+}
+
 /// A uniform draw from [lo, hi).
 pub(crate) fn uniform(rng: &mut impl rand::Rng, lo: f64, hi: f64) -> f64 {
     use rand::RngExt;
