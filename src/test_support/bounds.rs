@@ -159,3 +159,25 @@ pub(crate) fn simplex(rng: &mut impl rand::Rng, n: usize, spread: f64) -> Vec<f6
 pub(crate) fn ln_big(x: f64, cc: &mut Consts) -> BigFloat {
     big(x).ln(PREC, RM, cc)
 }
+
+/// The inputs of the logarithm's accuracy sweeps: `start`, then 3000 steps
+/// of a fixed, seedless xorshift giving two inputs each: one of a random
+/// mantissa and exponent (every binade), and one 1 + d with |d| ≤ 2⁻¹⁻ᵏ for
+/// a k from 0 to 39 (near 1, where ln x → 0 and relative accuracy is
+/// hardest). Fixed, so the sweep is the same at every run.
+pub(crate) fn ln_sweep(start: &[f64]) -> Vec<f64> {
+    let mut xs = start.to_vec();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..3000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let exp = (state % 2046) + 1;
+        xs.push(f64::from_bits((exp << 52) | (state >> 12)));
+        xs.push(
+            1.0 + ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+                * 2f64.powi(-((state % 40) as i32)),
+        );
+    }
+    xs
+}
