@@ -220,6 +220,49 @@ fn assert_matches_quadrature(
     diff / tol
 }
 
+/// The densities at one quadrature node x, with what the integrands' error
+/// bounds need: p(x) and its relative error, ln p(x) and ln q(x) with their
+/// absolute errors (statrs' values, bounded per family), and the derivatives
+/// d ln p/dx, d ln q/dx, for the node's own rounding (|f′(x)| times dx).
+struct Node {
+    pdf: f64,
+    pdf_rel: f64,
+    ln_p: f64,
+    ln_p_err: f64,
+    d_ln_p: f64,
+    ln_q: f64,
+    ln_q_err: f64,
+    d_ln_q: f64,
+}
+
+impl Node {
+    /// The CE integrand f = −p·ln q and its error: p's relative error times
+    /// |ln q|, plus ln q's error, times p; the product's rounding u·|f|; and
+    /// |f′|·dx with f′ = −p·((ln p)′·ln q + (ln q)′).
+    fn cross_entropy(&self, dx: f64) -> (f64, f64) {
+        let f = -self.pdf * self.ln_q;
+        let df = self.pdf * (-self.d_ln_p * self.ln_q - self.d_ln_q);
+        let err = self.pdf * (self.pdf_rel * self.ln_q.abs() + self.ln_q_err)
+            + U * f.abs()
+            + df.abs() * dx;
+        (f, err)
+    }
+
+    /// The KL integrand f = p·(ln p − ln q) and its error: p's relative
+    /// error times |ln p − ln q|, plus both logarithms' errors and the
+    /// difference's rounding, times p; the product's rounding u·|f|; and
+    /// |f′|·dx with f′ = p·((ln p)′·(ln p − ln q) + (ln p)′ − (ln q)′).
+    fn kl(&self, dx: f64) -> (f64, f64) {
+        let d = self.ln_p - self.ln_q;
+        let f = self.pdf * d;
+        let df = self.pdf * (self.d_ln_p * d + self.d_ln_p - self.d_ln_q);
+        let err = self.pdf * (self.pdf_rel * d.abs() + self.ln_p_err + self.ln_q_err + U * d.abs())
+            + U * f.abs()
+            + df.abs() * dx;
+        (f, err)
+    }
+}
+
 /// Upper-tail bound of the standard normal, `Q(t) ≤ φ(t)/t` (Mills' ratio).
 fn normal_tail_weights(t: f64) -> (f64, f64) {
     let phi = (-0.5 * t * t).exp() / (2.0 * PI).sqrt();
@@ -337,17 +380,17 @@ fn normal_measures_match_adaptive_quadrature() {
         let rho = sp / sq;
         let z = (mp - mq) / sq;
 
-        let ce_integrand = |x: f64| {
-            let pv = p.pdf(x);
-            let lq = q.ln_pdf(x);
-            let f = -pv * lq;
-            let df = pv * ((x - mp) / (sp * sp) * lq + (x - mq) / (sq * sq));
-            let err = pv
-                * (normal_pdf_rel_err(x, mp, sp) * lq.abs() + normal_ln_pdf_err(x, mq, sq))
-                + U * f.abs()
-                + df.abs() * dx;
-            (f, err)
+        let node = |x: f64| Node {
+            pdf: p.pdf(x),
+            pdf_rel: normal_pdf_rel_err(x, mp, sp),
+            ln_p: p.ln_pdf(x),
+            ln_p_err: normal_ln_pdf_err(x, mp, sp),
+            d_ln_p: -(x - mp) / (sp * sp),
+            ln_q: q.ln_pdf(x),
+            ln_q_err: normal_ln_pdf_err(x, mq, sq),
+            d_ln_q: -(x - mq) / (sq * sq),
         };
+        let ce_integrand = |x: f64| node(x).cross_entropy(dx);
         // |ln q(x)| ≤ |½ln 2π + ln σq| + z² + ρ²y² with y = (x − μp)/σp.
         let tail = normal_tail(
             w0,
@@ -364,23 +407,7 @@ fn normal_measures_match_adaptive_quadrature() {
             tail,
         ));
 
-        let kl_integrand = |x: f64| {
-            let pv = p.pdf(x);
-            let lp = p.ln_pdf(x);
-            let lq = q.ln_pdf(x);
-            let f = pv * (lp - lq);
-            let dlp = -(x - mp) / (sp * sp);
-            let dlq = -(x - mq) / (sq * sq);
-            let df = pv * (dlp * (lp - lq) + dlp - dlq);
-            let err = pv
-                * (normal_pdf_rel_err(x, mp, sp) * (lp - lq).abs()
-                    + normal_ln_pdf_err(x, mp, sp)
-                    + normal_ln_pdf_err(x, mq, sq)
-                    + U * (lp - lq).abs())
-                + U * f.abs()
-                + df.abs() * dx;
-            (f, err)
-        };
+        let kl_integrand = |x: f64| node(x).kl(dx);
         // |ln p − ln q| ≤ |ln(σq/σp)| + z² + (½ + ρ²)y².
         let tail = normal_tail(w0, w2, (sq / sp).ln().abs() + z * z, 0.5 + rho * rho);
         let integral = integrate(&kl_integrand, &[lo, mp, hi]);
@@ -414,14 +441,17 @@ fn exponential_measures_match_adaptive_quadrature() {
         let pdf_rel = |x: f64| (3.0 + lp * x) * U;
         let ln_err = |x: f64, l: f64| 3.0 * U * (l.ln().abs() + l * x);
 
-        let ce_integrand = |x: f64| {
-            let pv = p.pdf(x);
-            let lq_x = q.ln_pdf(x);
-            let f = -pv * lq_x;
-            let df = pv * (lp * lq_x + lq);
-            let err = pv * (pdf_rel(x) * lq_x.abs() + ln_err(x, lq)) + U * f.abs() + df.abs() * dx;
-            (f, err)
+        let node = |x: f64| Node {
+            pdf: p.pdf(x),
+            pdf_rel: pdf_rel(x),
+            ln_p: p.ln_pdf(x),
+            ln_p_err: ln_err(x, lp),
+            d_ln_p: -lp,
+            ln_q: q.ln_pdf(x),
+            ln_q_err: ln_err(x, lq),
+            d_ln_q: -lq,
         };
+        let ce_integrand = |x: f64| node(x).cross_entropy(dx);
         // |ln q| ≤ |ln λq| + r·y with y = λp·x; ∫_T^∞ e^−y (α + βy) = e^−T(α + β(T + 1)).
         let tail = exponential_tail(T, lq.ln().abs(), r);
         worst = worst.max(assert_matches_quadrature(
@@ -432,21 +462,7 @@ fn exponential_measures_match_adaptive_quadrature() {
             tail,
         ));
 
-        let kl_integrand = |x: f64| {
-            let pv = p.pdf(x);
-            let lp_x = p.ln_pdf(x);
-            let lq_x = q.ln_pdf(x);
-            let f = pv * (lp_x - lq_x);
-            let df = pv * (-lp * (lp_x - lq_x) - lp + lq);
-            let err = pv
-                * (pdf_rel(x) * (lp_x - lq_x).abs()
-                    + ln_err(x, lp)
-                    + ln_err(x, lq)
-                    + U * (lp_x - lq_x).abs())
-                + U * f.abs()
-                + df.abs() * dx;
-            (f, err)
-        };
+        let kl_integrand = |x: f64| node(x).kl(dx);
         // |ln p − ln q| ≤ |ln(λp/λq)| + |1 − r|·y.
         let tail = exponential_tail(T, (lp / lq).ln().abs(), (1.0 - r).abs());
         worst = worst.max(assert_matches_quadrature(
@@ -491,16 +507,17 @@ fn laplace_measures_match_adaptive_quadrature() {
         };
         let sign = |v: f64| if v < 0.0 { -1.0 } else { 1.0 };
 
-        let ce_integrand = |x: f64| {
-            let pv = p.pdf(x);
-            let lq_x = q.ln_pdf(x);
-            let f = -pv * lq_x;
-            let df = pv * (sign(x - mp) / bp * lq_x + sign(x - mq) / bq);
-            let err = pv * (pdf_rel(x, mp, bp) * lq_x.abs() + ln_err(x, mq, bq))
-                + U * f.abs()
-                + df.abs() * dx;
-            (f, err)
+        let node = |x: f64| Node {
+            pdf: p.pdf(x),
+            pdf_rel: pdf_rel(x, mp, bp),
+            ln_p: p.ln_pdf(x),
+            ln_p_err: ln_err(x, mp, bp),
+            d_ln_p: -sign(x - mp) / bp,
+            ln_q: q.ln_pdf(x),
+            ln_q_err: ln_err(x, mq, bq),
+            d_ln_q: -sign(x - mq) / bq,
         };
+        let ce_integrand = |x: f64| node(x).cross_entropy(dx);
         // Kinks at μp and μq: both are breakpoints when inside the range.
         let mut breaks = vec![lo, mp, hi];
         if mq > lo && mq < hi && mq != mp {
@@ -518,23 +535,7 @@ fn laplace_measures_match_adaptive_quadrature() {
             tail,
         ));
 
-        let kl_integrand = |x: f64| {
-            let pv = p.pdf(x);
-            let lp_x = p.ln_pdf(x);
-            let lq_x = q.ln_pdf(x);
-            let f = pv * (lp_x - lq_x);
-            let dlp = -sign(x - mp) / bp;
-            let dlq = -sign(x - mq) / bq;
-            let df = pv * (dlp * (lp_x - lq_x) + dlp - dlq);
-            let err = pv
-                * (pdf_rel(x, mp, bp) * (lp_x - lq_x).abs()
-                    + ln_err(x, mp, bp)
-                    + ln_err(x, mq, bq)
-                    + U * (lp_x - lq_x).abs())
-                + U * f.abs()
-                + df.abs() * dx;
-            (f, err)
-        };
+        let kl_integrand = |x: f64| node(x).kl(dx);
         // |ln p − ln q| ≤ |ln(bq/bp)| + δ/bq + (1 + ρ)|y|.
         let tail = exponential_tail(T, (bq / bp).ln().abs() + delta_q, 1.0 + rho);
         worst = worst.max(assert_matches_quadrature(

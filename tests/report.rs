@@ -189,20 +189,15 @@ fn quick_reports_have_every_file_every_claim_and_regenerate_byte_identically() {
         &String::from_utf8(read(&a, "kl-estimators.svg")).unwrap(),
     );
     // No temporary files are left behind by the atomic writes.
-    let leftovers: Vec<_> = std::fs::read_dir(&a)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-    let leftovers: Vec<_> = std::fs::read_dir(a.join("data"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    for folder in [a.clone(), a.join("data")] {
+        let leftovers: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{}: {leftovers:?}", folder.display());
+    }
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }

@@ -360,6 +360,32 @@ fn check_validate(p: &[f64]) -> Check {
     Ok(())
 }
 
+/// A single-row measure of two vectors, e.g. `cross_entropy(p, q)`.
+type PairMeasure = fn(&[f64], &[f64]) -> Result<f64, MeasureError>;
+
+/// Each batched measure of the pair of batches (p, q): an error exactly when
+/// the batch is not `valid`, and otherwise per-row values equal to its
+/// single-row function (`check_reduced`).
+fn check_pair_batches(
+    measures: [(Result<Reduced, MeasureError>, PairMeasure); 2],
+    (p, q): (&[Vec<f64>], &[Vec<f64>]),
+    valid: bool,
+    inputs: &[(&str, Input)],
+) -> Check {
+    for (result, single) in measures {
+        assert_result(&result, valid, inputs)?;
+        if let Ok(r) = result {
+            let singles = p
+                .iter()
+                .zip(q)
+                .map(|(a, b)| single(a, b).unwrap())
+                .collect();
+            check_reduced(r, p.len(), singles)?;
+        }
+    }
+    Ok(())
+}
+
 /// The batched measures: errors as above (naming the row), per-row values
 /// equal to the single-row functions, totals +∞ exactly when a row is.
 fn check_batches(p: &[Vec<f64>], q: &[Vec<f64>], reduction: Reduction) -> Check {
@@ -378,46 +404,33 @@ fn check_batches(p: &[Vec<f64>], q: &[Vec<f64>], reduction: Reduction) -> Check 
 
     let inputs = [("p", Input::Batch(p)), ("q", Input::Batch(q))];
     let valid = rows_ok(&|a, b| is_valid("p", a) && is_valid("q", b) && a.len() == b.len());
-    for (result, single) in [
-        (
-            cross_entropy_rows(p, q, reduction),
-            cross_entropy as fn(&[f64], &[f64]) -> _,
-        ),
-        (kl_divergence_rows(p, q, reduction), kl_divergence),
-    ] {
-        assert_result(&result, valid, &inputs)?;
-        if let Ok(r) = result {
-            let singles = p
-                .iter()
-                .zip(q)
-                .map(|(a, b)| single(a, b).unwrap())
-                .collect();
-            check_reduced(r, p.len(), singles)?;
-        }
-    }
+    check_pair_batches(
+        [
+            (cross_entropy_rows(p, q, reduction), cross_entropy),
+            (kl_divergence_rows(p, q, reduction), kl_divergence),
+        ],
+        (p, q),
+        valid,
+        &inputs,
+    )?;
 
     let inputs = [("p", Input::Batch(p)), ("logits", Input::Batch(q))];
     let valid = rows_ok(&|a, b| is_valid("p", a) && finite_non_empty(b) && a.len() == b.len());
-    for (result, single) in [
-        (
-            cross_entropy_logits_rows(p, q, reduction),
-            cross_entropy_logits as fn(&[f64], &[f64]) -> _,
-        ),
-        (
-            kl_divergence_logits_rows(p, q, reduction),
-            kl_divergence_logits,
-        ),
-    ] {
-        assert_result(&result, valid, &inputs)?;
-        if let Ok(r) = result {
-            let singles = p
-                .iter()
-                .zip(q)
-                .map(|(a, b)| single(a, b).unwrap())
-                .collect();
-            check_reduced(r, p.len(), singles)?;
-        }
-    }
+    check_pair_batches(
+        [
+            (
+                cross_entropy_logits_rows(p, q, reduction),
+                cross_entropy_logits,
+            ),
+            (
+                kl_divergence_logits_rows(p, q, reduction),
+                kl_divergence_logits,
+            ),
+        ],
+        (p, q),
+        valid,
+        &inputs,
+    )?;
     Ok(())
 }
 

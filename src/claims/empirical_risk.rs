@@ -307,43 +307,44 @@ mod tests {
     #[test]
     fn sum_error_covers_the_compensated_sum() {
         use crate::numerics::compensated_sum;
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("sum-error");
-        let mut check = BoundCheck::new("claim 3: compensated sum", 0.125);
-        for k in 0..200 {
-            let n = if k % 20 == 0 {
-                2000
-            } else {
-                rng.random_range(2..40usize)
-            };
-            let mut xs: Vec<f64> = (0..n)
-                .map(|_| {
-                    let sign = if k % 2 == 0 || rng.random::<bool>() {
-                        1.0
-                    } else {
-                        -1.0
-                    };
-                    sign * 10f64.powf(uniform(&mut rng, -3.0, 3.0))
-                })
-                .collect();
-            if k % 5 == 4 {
-                let copy = xs.clone();
-                xs.extend(copy.iter().map(|x| -x * (1.0 + 1e-9)));
-            }
-            let exact = xs.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM));
-            let abs: f64 = xs.iter().map(|x| x.abs()).sum::<f64>() * (1.0 + 2f64.powi(-40));
-            check.value(
-                compensated_sum(&xs),
-                &exact,
-                sum_error(xs.len(), abs),
-                &mut cc,
-                || format!("{} terms, case {k}", xs.len()),
-            );
-        }
-        check.finish();
+        bound_checks(
+            "sum-error",
+            [("claim 3: compensated sum", 0.125)],
+            200,
+            |k, rng, cc, [check]| {
+                let n = if k % 20 == 0 {
+                    2000
+                } else {
+                    rng.random_range(2..40usize)
+                };
+                let mut xs: Vec<f64> = (0..n)
+                    .map(|_| {
+                        let sign = if k % 2 == 0 || rng.random::<bool>() {
+                            1.0
+                        } else {
+                            -1.0
+                        };
+                        sign * 10f64.powf(uniform(rng, -3.0, 3.0))
+                    })
+                    .collect();
+                if k % 5 == 4 {
+                    let copy = xs.clone();
+                    xs.extend(copy.iter().map(|x| -x * (1.0 + 1e-9)));
+                }
+                let exact = xs.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM));
+                let abs: f64 = xs.iter().map(|x| x.abs()).sum::<f64>() * (1.0 + 2f64.powi(-40));
+                check.value(
+                    compensated_sum(&xs),
+                    &exact,
+                    sum_error(xs.len(), abs),
+                    cc,
+                    || format!("{} terms, case {k}", xs.len()),
+                );
+            },
+        );
     }
 
     /// The discrete case's bounds against samples: `risk_nll_bound` covers
@@ -360,43 +361,45 @@ mod tests {
     #[test]
     fn case_bounds_cover_the_risk_s_routes() {
         use crate::measures::Reference;
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big, error_of};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big, error_of};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("risk-routes");
-        let mut nll_check = BoundCheck::new("claim 3: R̂ₙ − mean NLL", 0.25);
-        let mut ce_check = BoundCheck::new("claim 3: R̂ₙ − CE(p̂ₙ, q)", 0.25);
-        for _ in 0..150 {
-            let k = rng.random_range(2..11usize);
-            let n = rng.random_range(1..301usize);
-            let q = {
-                let s = uniform(&mut rng, 0.1, 6.0);
-                simplex(&mut rng, k, s)
-            };
-            let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
-            let risk = empirical_risk(&sample, &q, Loss::Log).unwrap();
-            let nll = mean_nll(&sample, &q).unwrap();
-            let at = || format!("{n} labels, q {q:?}");
-            let diff = big(risk).sub(&big(nll), P, RM);
-            nll_check.record(
-                error_of(0.0, &diff, &mut cc),
-                risk_nll_bound(n, k, risk.max(nll)),
-                at,
-            );
-            let p_hat = empirical_distribution(&sample, k).unwrap();
-            let c = condition(&p_hat, &q);
-            for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
-                let ce = m.cross_entropy(&p_hat, &q).unwrap();
-                let diff = big(risk).sub(&big(ce), P, RM);
-                ce_check.record(
-                    error_of(0.0, &diff, &mut cc),
-                    risk_ce_bound(n, c.cross_entropy.max(risk)),
+        bound_checks(
+            "risk-routes",
+            [
+                ("claim 3: R̂ₙ − mean NLL", 0.25),
+                ("claim 3: R̂ₙ − CE(p̂ₙ, q)", 0.25),
+            ],
+            150,
+            |_, rng, cc, [nll_check, ce_check]| {
+                let k = rng.random_range(2..11usize);
+                let n = rng.random_range(1..301usize);
+                let q = {
+                    let s = uniform(rng, 0.1, 6.0);
+                    simplex(rng, k, s)
+                };
+                let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+                let risk = empirical_risk(&sample, &q, Loss::Log).unwrap();
+                let nll = mean_nll(&sample, &q).unwrap();
+                let at = || format!("{n} labels, q {q:?}");
+                let diff = big(risk).sub(&big(nll), P, RM);
+                nll_check.record(
+                    error_of(0.0, &diff, cc),
+                    risk_nll_bound(n, k, risk.max(nll)),
                     at,
                 );
-            }
-        }
-        nll_check.finish();
-        ce_check.finish();
+                let p_hat = empirical_distribution(&sample, k).unwrap();
+                let c = condition(&p_hat, &q);
+                for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
+                    let ce = m.cross_entropy(&p_hat, &q).unwrap();
+                    let diff = big(risk).sub(&big(ce), P, RM);
+                    ce_check.record(
+                        error_of(0.0, &diff, cc),
+                        risk_ce_bound(n, c.cross_entropy.max(risk)),
+                        at,
+                    );
+                }
+            },
+        );
     }
 }

@@ -561,32 +561,34 @@ mod tests {
     /// for every entry, the error of ln pᵢ, of νᵢ and of ψ at their worst).
     #[test]
     fn logit_value_bounds_cover_the_exact_measures() {
-        use crate::test_support::bounds::bound_stream;
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("logit-values");
-        let mut ce_check = BoundCheck::new("claim 5: CE from logits", 0.125);
-        let mut kl_check = BoundCheck::new("claim 5: KL from logits", 0.125);
-        for k in 0..200 {
-            let (p, z) = random_pair(&mut rng, k);
-            let ls = exact_log_softmax(&z, &mut cc);
-            let (mut ce, mut kl) = (big(0.0), big(0.0));
-            for i in 0..p.len() {
-                if p[i] > 0.0 {
-                    let pi = big(p[i]);
-                    ce = ce.sub(&pi.mul(&ls[i], P, RM), P, RM);
-                    let lp = pi.ln(P, RM, &mut cc);
-                    kl = kl.add(&pi.mul(&lp.sub(&ls[i], P, RM), P, RM), P, RM);
+        use crate::test_support::bounds::bound_checks;
+        use crate::test_support::{PREC as P, RM, big};
+        bound_checks(
+            "logit-values",
+            [
+                ("claim 5: CE from logits", 0.125),
+                ("claim 5: KL from logits", 0.125),
+            ],
+            200,
+            |k, rng, cc, [ce_check, kl_check]| {
+                let (p, z) = random_pair(rng, k);
+                let ls = exact_log_softmax(&z, cc);
+                let (mut ce, mut kl) = (big(0.0), big(0.0));
+                for i in 0..p.len() {
+                    if p[i] > 0.0 {
+                        let pi = big(p[i]);
+                        ce = ce.sub(&pi.mul(&ls[i], P, RM), P, RM);
+                        let lp = pi.ln(P, RM, cc);
+                        kl = kl.add(&pi.mul(&lp.sub(&ls[i], P, RM), P, RM), P, RM);
+                    }
                 }
-            }
-            let at = || format!("p {p:?}, z {z:?}");
-            let (value, bound) = logits_value(Divergence::CrossEntropy, &p, &z).unwrap();
-            ce_check.value(value, &ce, bound, &mut cc, at);
-            let (value, bound) = logits_value(Divergence::Kl, &p, &z).unwrap();
-            kl_check.value(value, &kl, bound, &mut cc, at);
-        }
-        ce_check.finish();
-        kl_check.finish();
+                let at = || format!("p {p:?}, z {z:?}");
+                let (value, bound) = logits_value(Divergence::CrossEntropy, &p, &z).unwrap();
+                ce_check.value(value, &ce, bound, cc, at);
+                let (value, bound) = logits_value(Divergence::Kl, &p, &z).unwrap();
+                kl_check.value(value, &kl, bound, cc, at);
+            },
+        );
     }
 
     /// The derivative helpers against 320 bits, on random pairs and
@@ -604,76 +606,77 @@ mod tests {
     /// the bound's |P − 1|·qⱼ term is met).
     #[test]
     fn derivative_helpers_bound_the_exact_values() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("derivative-helpers");
-        let mut up_check = BoundCheck::new("claim 5: upper bounds of qⱼ, 1 − qⱼ", 0.5);
-        let mut m3_check = BoundCheck::new("claim 5: third derivative along zⱼ", 0.5);
-        let mut grad_check = BoundCheck::new("claim 5: gradient softmax(z) − p", 0.5);
-        for k in 0..120 {
-            let (p, z) = random_pair(&mut rng, k);
-            let j = rng.random_range(0..p.len());
-            let q = measures::softmax(&z).unwrap();
-            let rel = softmax_relative_errors(&z, &q);
-            let ls = exact_log_softmax(&z, &mut cc);
-            let qj = ls[j].exp(P, RM, &mut cc);
-            let rest = big(1.0).sub(&qj, P, RM);
-            let (q_up, rest_up) = q_bounds(&q, &rel, j);
-            let at = || format!("p {p:?}, z {z:?}, j {j}");
-            up_check.record(to_f64(&qj, &mut cc), q_up, at);
-            up_check.record(to_f64(&rest, &mut cc), rest_up, at);
-            let mass = crate::numerics::compensated_sum(&p);
-            let t = if k % 4 == 0 {
-                0.0
-            } else {
-                uniform(&mut rng, 0.0, 2.0)
-            };
-            let mut sup = big(0.0);
-            for step in 0..=64 {
-                let s = big(t * (f64::from(step) / 32.0 - 1.0));
-                let grown = qj.mul(&s.exp(P, RM, &mut cc), P, RM);
-                let x = grown.div(&rest.add(&grown, P, RM), P, RM);
-                let one_minus = big(1.0).sub(&x, P, RM);
-                let f3 = x
-                    .mul(&one_minus, P, RM)
-                    .mul(&one_minus.sub(&x, P, RM), P, RM)
-                    .abs();
-                if f3.cmp(&sup) == Some(1) {
-                    sup = f3;
+        bound_checks(
+            "derivative-helpers",
+            [
+                ("claim 5: upper bounds of qⱼ, 1 − qⱼ", 0.5),
+                ("claim 5: third derivative along zⱼ", 0.5),
+                ("claim 5: gradient softmax(z) − p", 0.5),
+            ],
+            120,
+            |k, rng, cc, [up_check, m3_check, grad_check]| {
+                let (p, z) = random_pair(rng, k);
+                let j = rng.random_range(0..p.len());
+                let q = measures::softmax(&z).unwrap();
+                let rel = softmax_relative_errors(&z, &q);
+                let ls = exact_log_softmax(&z, cc);
+                let qj = ls[j].exp(P, RM, cc);
+                let rest = big(1.0).sub(&qj, P, RM);
+                let (q_up, rest_up) = q_bounds(&q, &rel, j);
+                let at = || format!("p {p:?}, z {z:?}, j {j}");
+                up_check.record(to_f64(&qj, cc), q_up, at);
+                up_check.record(to_f64(&rest, cc), rest_up, at);
+                let mass = crate::numerics::compensated_sum(&p);
+                let t = if k % 4 == 0 {
+                    0.0
+                } else {
+                    uniform(rng, 0.0, 2.0)
+                };
+                let mut sup = big(0.0);
+                for step in 0..=64 {
+                    let s = big(t * (f64::from(step) / 32.0 - 1.0));
+                    let grown = qj.mul(&s.exp(P, RM, cc), P, RM);
+                    let x = grown.div(&rest.add(&grown, P, RM), P, RM);
+                    let one_minus = big(1.0).sub(&x, P, RM);
+                    let f3 = x
+                        .mul(&one_minus, P, RM)
+                        .mul(&one_minus.sub(&x, P, RM), P, RM)
+                        .abs();
+                    if f3.cmp(&sup) == Some(1) {
+                        sup = f3;
+                    }
                 }
-            }
-            let sup = to_f64(
-                &sup.mul(
-                    &p.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM)),
-                    P,
-                    RM,
-                ),
-                &mut cc,
-            );
-            m3_check.record(
-                sup,
-                third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t),
-                at,
-            );
-            let g = softmax_cross_entropy_grad(&p, &z).unwrap();
-            let exact = p
-                .iter()
-                .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
-                .mul(&qj, P, RM)
-                .sub(&big(p[j]), P, RM);
-            grad_check.value(
-                g[j],
-                &exact,
-                gradient_error(&q, &rel, mass, g[j], j),
-                &mut cc,
-                at,
-            );
-        }
-        up_check.finish();
-        m3_check.finish();
-        grad_check.finish();
+                let sup = to_f64(
+                    &sup.mul(
+                        &p.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM)),
+                        P,
+                        RM,
+                    ),
+                    cc,
+                );
+                m3_check.record(
+                    sup,
+                    third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t),
+                    at,
+                );
+                let g = softmax_cross_entropy_grad(&p, &z).unwrap();
+                let exact = p
+                    .iter()
+                    .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
+                    .mul(&qj, P, RM)
+                    .sub(&big(p[j]), P, RM);
+                grad_check.value(
+                    g[j],
+                    &exact,
+                    gradient_error(&q, &rel, mass, g[j], j),
+                    cc,
+                    at,
+                );
+            },
+        );
     }
 
     /// The central difference's bound (with nothing compared: `compared` =
@@ -692,69 +695,80 @@ mod tests {
     /// is smaller).
     #[test]
     fn central_difference_covers_the_exact_derivative() {
-        use crate::test_support::bounds::bound_stream;
-        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::bound_checks;
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("central-difference");
-        let mut check = BoundCheck::new("claim 5: central difference", 0.5);
-        let mut uneven =
-            BoundCheck::new("claim 5: central difference, unequal steps", 2f64.powi(-4));
-        for k in 0..40 {
-            let (p, mut z) = random_pair(&mut rng, k % 9);
-            let j = rng.random_range(0..p.len());
-            if k % 8 == 7 {
-                z[j] = 1.0;
-            }
-            let q = measures::softmax(&z).unwrap();
-            let rel = softmax_relative_errors(&z, &q);
-            let mass = crate::numerics::compensated_sum(&p);
-            let (q_up, rest_up) = q_bounds(&q, &rel, j);
-            let m3 = |t: f64| third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t);
-            let ls = exact_log_softmax(&z, &mut cc);
-            let exact = p
-                .iter()
-                .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
-                .mul(&ls[j].exp(P, RM, &mut cc), P, RM)
-                .sub(&big(p[j]), P, RM);
-            for which in [Divergence::CrossEntropy, Divergence::Kl] {
-                let crate_eval = |zz: &[f64]| logits_value(which, &p, zz);
-                let edge_eval = |zz: &[f64]| {
-                    let q = measures::softmax(zz).map_err(failed("softmax"))?;
-                    let rel = softmax_relative_errors(zz, &q);
-                    measured(&AtTheEdge::CLAIMS, which, &p, &q, &rel)
-                };
-                for eval in [&crate_eval as Evaluation<'_>, &edge_eval] {
-                    let (_, e0) = eval(&z).unwrap();
-                    let h0 = capped_step(e0, m3(0.0));
-                    let steps = if k % 8 == 7 {
-                        vec![U]
-                    } else {
-                        vec![h0, h0 / 16.0, h0 * 16.0]
+        bound_checks(
+            "central-difference",
+            [
+                ("claim 5: central difference", 0.5),
+                ("claim 5: central difference, unequal steps", 2f64.powi(-4)),
+            ],
+            40,
+            |k, rng, cc, [check, uneven]| {
+                let (p, mut z) = random_pair(rng, k % 9);
+                let j = rng.random_range(0..p.len());
+                if k % 8 == 7 {
+                    z[j] = 1.0;
+                }
+                let q = measures::softmax(&z).unwrap();
+                let rel = softmax_relative_errors(&z, &q);
+                let mass = crate::numerics::compensated_sum(&p);
+                let (q_up, rest_up) = q_bounds(&q, &rel, j);
+                let m3 = |t: f64| third_derivative(mass * (1.0 + 3.0 * U), q_up, rest_up, t);
+                let ls = exact_log_softmax(&z, cc);
+                let exact = p
+                    .iter()
+                    .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
+                    .mul(&ls[j].exp(P, RM, cc), P, RM)
+                    .sub(&big(p[j]), P, RM);
+                for which in [Divergence::CrossEntropy, Divergence::Kl] {
+                    let crate_eval = |zz: &[f64]| logits_value(which, &p, zz);
+                    let edge_eval = |zz: &[f64]| {
+                        let q = measures::softmax(zz).map_err(failed("softmax"))?;
+                        let rel = softmax_relative_errors(zz, &q);
+                        measured(&AtTheEdge::CLAIMS, which, &p, &q, &rel)
                     };
-                    for h in steps {
-                        let (fd, bound) =
-                            central_difference(eval, (&z, j), h, mass * (1.0 + 3.0 * U), &m3, 0.0)
-                                .unwrap();
-                        let into = if k % 8 == 7 { &mut uneven } else { &mut check };
-                        into.value(fd, &exact, bound, &mut cc, || {
-                            format!("{} p {p:?}, z {z:?}, j {j}, h {h:e}", which.name())
-                        });
-                        let (_, with) = central_difference(
-                            eval,
-                            (&z, j),
-                            h,
-                            mass * (1.0 + 3.0 * U),
-                            &m3,
-                            2f64.powi(-30),
-                        )
-                        .unwrap();
-                        assert_eq!(with, bound + 2f64.powi(-30));
+                    for eval in [&crate_eval as Evaluation<'_>, &edge_eval] {
+                        let (_, e0) = eval(&z).unwrap();
+                        let h0 = capped_step(e0, m3(0.0));
+                        let steps = if k % 8 == 7 {
+                            vec![U]
+                        } else {
+                            vec![h0, h0 / 16.0, h0 * 16.0]
+                        };
+                        for h in steps {
+                            let (fd, bound) = central_difference(
+                                eval,
+                                (&z, j),
+                                h,
+                                mass * (1.0 + 3.0 * U),
+                                &m3,
+                                0.0,
+                            )
+                            .unwrap();
+                            let into = if k % 8 == 7 {
+                                &mut *uneven
+                            } else {
+                                &mut *check
+                            };
+                            into.value(fd, &exact, bound, cc, || {
+                                format!("{} p {p:?}, z {z:?}, j {j}, h {h:e}", which.name())
+                            });
+                            let (_, with) = central_difference(
+                                eval,
+                                (&z, j),
+                                h,
+                                mass * (1.0 + 3.0 * U),
+                                &m3,
+                                2f64.powi(-30),
+                            )
+                            .unwrap();
+                            assert_eq!(with, bound + 2f64.powi(-30));
+                        }
                     }
                 }
-            }
-        }
-        check.finish();
-        uneven.finish();
+            },
+        );
     }
 }

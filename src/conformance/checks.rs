@@ -30,7 +30,7 @@ use agreement::agreement;
 use extremes::{stability, zero_semantics};
 use gradient::gradient;
 use identity::{gibbs, identity};
-use inputs::Inputs;
+use inputs::{Inputs, PairRows, Rows, shown_pairs, split};
 use permutation::permutation;
 use reductions::reductions;
 
@@ -195,6 +195,27 @@ impl CheckRun<'_, '_> {
 
     fn context(&self) -> Context<'static> {
         Context::new(self.subject.config.seed, self.subject.config.cases)
+    }
+
+    /// The usual property of a check, over rows of (p, second): each case is
+    /// split at the check's precision ([`inputs::split`]; `second` is a
+    /// distribution when named "q", logits when named "logits"), `test` gets
+    /// the two batches, and a failing case is shown as its p and second rows.
+    /// It runs as the part "proptest", on the stream of [`CheckRun::part`].
+    fn pairs_part<F>(&self, strategy: BoxedStrategy<PairRows>, second: &str, test: F) -> Part
+    where
+        F: Fn(&Rows, &Rows, &mut Worst) -> Result<(), String>,
+    {
+        let precision = self.precision();
+        self.part(
+            "proptest",
+            strategy,
+            |rows, w| {
+                let (p, s) = split(precision, rows, second == "q")?;
+                test(&p, &s, w)
+            },
+            |rows| shown_pairs(precision, rows, second),
+        )
     }
 
     /// Runs one property of the check on its own stream

@@ -854,19 +854,8 @@ mod tests {
     #[test]
     fn ln_core_is_accurate_to_far_beyond_double_precision() {
         let mut cc = Consts::new().unwrap();
-        let mut xs: Vec<f64> = vec![f64::MIN_POSITIVE, f64::MAX, 0.5, 2.0, 1.0];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..3000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let exp = (state % 2046) + 1;
-            xs.push(f64::from_bits((exp << 52) | (state >> 12)));
-            xs.push(
-                1.0 + ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
-                    * 2f64.powi(-((state % 40) as i32)),
-            );
-        }
+        let mut xs =
+            crate::test_support::bounds::ln_sweep(&[f64::MIN_POSITIVE, f64::MAX, 0.5, 2.0, 1.0]);
         // Both ends of every table interval, where |v| is largest.
         for i in 91..=181 {
             for m in [(i as f64 - 0.5) / 128.0, (i as f64 + 0.5) / 128.0] {

@@ -316,35 +316,36 @@ mod tests {
     /// the trace (where no positive floor is certified).
     #[test]
     fn certified_floor_is_below_and_near_the_exact_eigenvalue() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("certified-floor");
-        let mut check = BoundCheck::new("certified floor of λ_min", 0.5);
-        for k in 0..150 {
-            let big_l = 10f64.powf(uniform(&mut rng, -3.0, 3.0));
-            let small =
-                big_l * 10f64.powf(-uniform(&mut rng, 0.0, if k % 3 == 0 { 12.0 } else { 3.0 }));
-            let angle = uniform(&mut rng, 0.0, std::f64::consts::PI);
-            let (c, s) = (angle.cos(), angle.sin());
-            let a = [
-                big_l * c * c + small * s * s,
-                (big_l - small) * c * s,
-                (big_l - small) * c * s,
-                big_l * s * s + small * c * c,
-            ];
-            let (x, y, z) = (big(a[0]), big(a[1]), big(a[3]));
-            let half_sum = x.add(&z, P, RM).div(&big(2.0), P, RM);
-            let half_diff = x.sub(&z, P, RM).div(&big(2.0), P, RM);
-            let radius = half_diff
-                .mul(&half_diff, P, RM)
-                .add(&y.mul(&y, P, RM), P, RM)
-                .sqrt(P, RM);
-            let exact = to_f64(&half_sum.sub(&radius, P, RM), &mut cc);
-            if let Some(lb) = min_eigenvalue_lower_bound(&a, 2) {
-                check.record(lb.max(0.0), exact, || format!("{a:?}"));
-            }
-        }
-        check.finish();
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        bound_checks(
+            "certified-floor",
+            [("certified floor of λ_min", 0.5)],
+            150,
+            |k, rng, cc, [check]| {
+                let big_l = 10f64.powf(uniform(rng, -3.0, 3.0));
+                let small =
+                    big_l * 10f64.powf(-uniform(rng, 0.0, if k % 3 == 0 { 12.0 } else { 3.0 }));
+                let angle = uniform(rng, 0.0, std::f64::consts::PI);
+                let (c, s) = (angle.cos(), angle.sin());
+                let a = [
+                    big_l * c * c + small * s * s,
+                    (big_l - small) * c * s,
+                    (big_l - small) * c * s,
+                    big_l * s * s + small * c * c,
+                ];
+                let (x, y, z) = (big(a[0]), big(a[1]), big(a[3]));
+                let half_sum = x.add(&z, P, RM).div(&big(2.0), P, RM);
+                let half_diff = x.sub(&z, P, RM).div(&big(2.0), P, RM);
+                let radius = half_diff
+                    .mul(&half_diff, P, RM)
+                    .add(&y.mul(&y, P, RM), P, RM)
+                    .sqrt(P, RM);
+                let exact = to_f64(&half_sum.sub(&radius, P, RM), cc);
+                if let Some(lb) = min_eigenvalue_lower_bound(&a, 2) {
+                    check.record(lb.max(0.0), exact, || format!("{a:?}"));
+                }
+            },
+        );
     }
 }

@@ -463,97 +463,88 @@ mod tests {
     /// for a large score moving away from 0, the bound's worst case).
     #[test]
     fn bounds_cover_the_exact_derivatives() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("logistic-nll");
-        let mut grad = BoundCheck::new("logistic NLL: gradient", 0.125);
-        let mut hess = BoundCheck::new("logistic NLL: Hessian (Frobenius)", 0.125);
-        let mut curv = BoundCheck::new("logistic NLL: curvature on a ball", 0.5);
-        for k in 0..80 {
-            let (n, d) = (
-                rng.random_range(if k % 4 == 0 { 1..2usize } else { 2..31usize }),
-                1 + k % 2,
-            );
-            let scale = if k % 3 == 0 { 10.0 } else { 1.0 };
-            let x: Vec<Vec<f64>> = (0..n)
-                .map(|_| {
-                    (0..d)
-                        .map(|_| scale * uniform(&mut rng, -1.0, 1.0))
-                        .collect()
-                })
-                .collect();
-            let y: Vec<f64> = (0..n)
-                .map(|i| {
-                    if (i + k) % 3 == 0 {
-                        f64::from(u8::from(rng.random::<bool>()))
-                    } else {
-                        uniform(&mut rng, 0.0, 1.0)
-                    }
-                })
-                .collect();
-            let theta: Vec<f64> = (0..d).map(|_| uniform(&mut rng, -3.0, 3.0)).collect();
-            let f = LogisticNll::new(&x, &y).unwrap();
-            let nb = big(n as f64);
-            let score = |th: &[astro_float::BigFloat], row: &[f64]| {
-                row.iter()
-                    .zip(th)
-                    .fold(big(0.0), |a, (&xi, t)| a.add(&big(xi).mul(t, P, RM), P, RM))
-            };
-            let tb: Vec<_> = theta.iter().map(|&t| big(t)).collect();
-            let mut g = vec![big(0.0); d];
-            let mut h = vec![big(0.0); d * d];
-            for (row, &yi) in x.iter().zip(&y) {
-                let sb = score(&tb, row);
-                let sig = exact_sigmoid(&sb, &mut cc);
-                let r = sig.sub(&big(yi), P, RM);
-                let w = sig.mul(&big(1.0).sub(&sig, P, RM), P, RM);
-                for j in 0..d {
-                    g[j] = g[j].add(&r.mul(&big(row[j]), P, RM), P, RM);
-                    for l in 0..d {
-                        h[j * d + l] =
-                            h[j * d + l].add(&w.mul(&big(row[j] * row[l]), P, RM), P, RM);
-                    }
-                }
-            }
-            let at = || format!("x {x:?}, y {y:?}, θ {theta:?}");
-            let ge = f.gradient(&theta);
-            for (j, want) in g.iter().enumerate() {
-                grad.value(
-                    ge.gradient[j],
-                    &want.div(&nb, P, RM),
-                    ge.error[j],
-                    &mut cc,
-                    at,
+        bound_checks(
+            "logistic-nll",
+            [
+                ("logistic NLL: gradient", 0.125),
+                ("logistic NLL: Hessian (Frobenius)", 0.125),
+                ("logistic NLL: curvature on a ball", 0.5),
+            ],
+            80,
+            |k, rng, cc, [grad, hess, curv]| {
+                let (n, d) = (
+                    rng.random_range(if k % 4 == 0 { 1..2usize } else { 2..31usize }),
+                    1 + k % 2,
                 );
-            }
-            let he = f.hessian(&theta);
-            let mut sq = big(0.0);
-            for (hv, exact) in he.hessian.iter().zip(&h) {
-                let diff = big(*hv).sub(&exact.div(&nb, P, RM), P, RM);
-                sq = sq.add(&diff.mul(&diff, P, RM), P, RM);
-            }
-            hess.record(to_f64(&sq.sqrt(P, RM), &mut cc), he.error, at);
-            if d == 1 {
-                let lambda = to_f64(&h[0].div(&nb, P, RM), &mut cc) * (1.0 - 2.0 * U);
-                let radius = uniform(&mut rng, 0.01, 2.0);
-                let bound = f.curvature_on_ball(&theta, lambda, radius);
-                let mut least = f64::INFINITY;
-                for step in 0..9 {
-                    let t = big(theta[0] + radius * (f64::from(step) / 4.0 - 1.0));
-                    let hv = x.iter().fold(big(0.0), |a, row| {
-                        let sig = exact_sigmoid(&big(row[0]).mul(&t, P, RM), &mut cc);
-                        let w = sig.mul(&big(1.0).sub(&sig, P, RM), P, RM);
-                        a.add(&w.mul(&big(row[0] * row[0]), P, RM), P, RM)
-                    });
-                    least = least.min(to_f64(&hv.div(&nb, P, RM), &mut cc));
+                let scale = if k % 3 == 0 { 10.0 } else { 1.0 };
+                let x: Vec<Vec<f64>> = (0..n)
+                    .map(|_| (0..d).map(|_| scale * uniform(rng, -1.0, 1.0)).collect())
+                    .collect();
+                let y: Vec<f64> = (0..n)
+                    .map(|i| {
+                        if (i + k) % 3 == 0 {
+                            f64::from(u8::from(rng.random::<bool>()))
+                        } else {
+                            uniform(rng, 0.0, 1.0)
+                        }
+                    })
+                    .collect();
+                let theta: Vec<f64> = (0..d).map(|_| uniform(rng, -3.0, 3.0)).collect();
+                let f = LogisticNll::new(&x, &y).unwrap();
+                let nb = big(n as f64);
+                let score = |th: &[astro_float::BigFloat], row: &[f64]| {
+                    row.iter()
+                        .zip(th)
+                        .fold(big(0.0), |a, (&xi, t)| a.add(&big(xi).mul(t, P, RM), P, RM))
+                };
+                let tb: Vec<_> = theta.iter().map(|&t| big(t)).collect();
+                let mut g = vec![big(0.0); d];
+                let mut h = vec![big(0.0); d * d];
+                for (row, &yi) in x.iter().zip(&y) {
+                    let sb = score(&tb, row);
+                    let sig = exact_sigmoid(&sb, cc);
+                    let r = sig.sub(&big(yi), P, RM);
+                    let w = sig.mul(&big(1.0).sub(&sig, P, RM), P, RM);
+                    for j in 0..d {
+                        g[j] = g[j].add(&r.mul(&big(row[j]), P, RM), P, RM);
+                        for l in 0..d {
+                            h[j * d + l] =
+                                h[j * d + l].add(&w.mul(&big(row[j] * row[l]), P, RM), P, RM);
+                        }
+                    }
                 }
-                curv.record(bound, least, at);
-            }
-        }
-        grad.finish();
-        hess.finish();
-        curv.finish();
+                let at = || format!("x {x:?}, y {y:?}, θ {theta:?}");
+                let ge = f.gradient(&theta);
+                for (j, want) in g.iter().enumerate() {
+                    grad.value(ge.gradient[j], &want.div(&nb, P, RM), ge.error[j], cc, at);
+                }
+                let he = f.hessian(&theta);
+                let mut sq = big(0.0);
+                for (hv, exact) in he.hessian.iter().zip(&h) {
+                    let diff = big(*hv).sub(&exact.div(&nb, P, RM), P, RM);
+                    sq = sq.add(&diff.mul(&diff, P, RM), P, RM);
+                }
+                hess.record(to_f64(&sq.sqrt(P, RM), cc), he.error, at);
+                if d == 1 {
+                    let lambda = to_f64(&h[0].div(&nb, P, RM), cc) * (1.0 - 2.0 * U);
+                    let radius = uniform(rng, 0.01, 2.0);
+                    let bound = f.curvature_on_ball(&theta, lambda, radius);
+                    let mut least = f64::INFINITY;
+                    for step in 0..9 {
+                        let t = big(theta[0] + radius * (f64::from(step) / 4.0 - 1.0));
+                        let hv = x.iter().fold(big(0.0), |a, row| {
+                            let sig = exact_sigmoid(&big(row[0]).mul(&t, P, RM), cc);
+                            let w = sig.mul(&big(1.0).sub(&sig, P, RM), P, RM);
+                            a.add(&w.mul(&big(row[0] * row[0]), P, RM), P, RM)
+                        });
+                        least = least.min(to_f64(&hv.div(&nb, P, RM), cc));
+                    }
+                    curv.record(bound, least, at);
+                }
+            },
+        );
     }
 }

@@ -752,43 +752,41 @@ mod tests {
     #[test]
     fn certificate_covers_the_exact_minimizer() {
         use crate::models::NormalCrossEntropy;
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("certificate");
-        let mut check = BoundCheck::new("Newton certificate: parameter error", 0.5);
-        for _ in 0..100 {
-            let (m, v) = (
-                uniform(&mut rng, -3.0, 3.0),
-                10f64.powf(uniform(&mut rng, -1.0, 1.0)),
-            );
-            let f = NormalCrossEntropy::new(m, v).unwrap();
-            let star = [big(m).div(&big(v), P, RM), big(-0.5).div(&big(v), P, RM)];
-            let size = 10f64.powf(-uniform(&mut rng, 2.0, 12.0));
-            let angle = uniform(&mut rng, 0.0, 2.0 * std::f64::consts::PI);
-            let eta = [
-                to_f64(&star[0], &mut cc) + size * angle.cos(),
-                to_f64(&star[1], &mut cc) + size * angle.sin() / (1.0 + v),
-            ];
-            // No certificate (an error, or an infinite radius where the
-            // ball's curvature is not shown positive) claims nothing.
-            let Ok(c) = certify(&f, &eta) else { continue };
-            if !c.parameter_error.is_finite() {
-                continue;
-            }
-            let d0 = big(eta[0]).sub(&star[0], P, RM);
-            let d1 = big(eta[1]).sub(&star[1], P, RM);
-            let dist = to_f64(
-                &d0.mul(&d0, P, RM)
-                    .add(&d1.mul(&d1, P, RM), P, RM)
-                    .sqrt(P, RM),
-                &mut cc,
-            );
-            check.record(dist, c.parameter_error, || {
-                format!("m {m}, V {v}, η {eta:?}")
-            });
-        }
-        check.finish();
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        bound_checks(
+            "certificate",
+            [("Newton certificate: parameter error", 0.5)],
+            100,
+            |_, rng, cc, [check]| {
+                let (m, v) = (uniform(rng, -3.0, 3.0), 10f64.powf(uniform(rng, -1.0, 1.0)));
+                let f = NormalCrossEntropy::new(m, v).unwrap();
+                let star = [big(m).div(&big(v), P, RM), big(-0.5).div(&big(v), P, RM)];
+                let size = 10f64.powf(-uniform(rng, 2.0, 12.0));
+                let angle = uniform(rng, 0.0, 2.0 * std::f64::consts::PI);
+                let eta = [
+                    to_f64(&star[0], cc) + size * angle.cos(),
+                    to_f64(&star[1], cc) + size * angle.sin() / (1.0 + v),
+                ];
+                // No certificate (an error, or an infinite radius where the
+                // ball's curvature is not shown positive) claims nothing.
+                let Ok(c) = certify(&f, &eta) else { return };
+                if !c.parameter_error.is_finite() {
+                    return;
+                }
+                let d0 = big(eta[0]).sub(&star[0], P, RM);
+                let d1 = big(eta[1]).sub(&star[1], P, RM);
+                let dist = to_f64(
+                    &d0.mul(&d0, P, RM)
+                        .add(&d1.mul(&d1, P, RM), P, RM)
+                        .sqrt(P, RM),
+                    cc,
+                );
+                check.record(dist, c.parameter_error, || {
+                    format!("m {m}, V {v}, η {eta:?}")
+                });
+            },
+        );
         let flat = Given {
             g: -0.25,
             g_error: 2f64.powi(-40),

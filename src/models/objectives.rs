@@ -475,49 +475,41 @@ mod tests {
     /// and product at its worst).
     #[test]
     fn logistic_rows_cover_the_exact_derivative() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("logistic-rows");
-        let mut ce = BoundCheck::new("logistic row: CE form", 0.5);
-        let mut kl = BoundCheck::new("logistic row: KL form", 0.5);
-        let mut ce0 = BoundCheck::new("logistic row: CE form, exact score", 0.125);
-        let mut kl0 = BoundCheck::new("logistic row: KL form, exact score", 2f64.powi(-4));
-        for k in 0..300 {
-            let y = match k % 4 {
-                0 => 0.0,
-                1 => 1.0,
-                _ => uniform(&mut rng, 0.0, 1.0),
-            };
-            let s = [1.0, 5.0, 30.0][k % 3] * uniform(&mut rng, -1.0, 1.0);
-            let zeta = if k % 5 == 0 {
-                0.0
-            } else {
-                1e-10 * (1.0 + s.abs()) * uniform(&mut rng, 0.0, 1.0)
-            };
-            let shift = if rng.random::<bool>() { zeta } else { -zeta };
-            let exact_s = big(s).add(&big(shift), P, RM);
-            let sig = big(1.0).div(
-                &big(1.0).add(&exact_s.neg().exp(P, RM, &mut cc), P, RM),
-                P,
-                RM,
-            );
-            let exact = sig.sub(&big(y), P, RM);
-            let at = || format!("y {y}, s {s}, ζ {zeta:e}");
-            let (c, l) = if zeta == 0.0 {
-                (&mut ce0, &mut kl0)
-            } else {
-                (&mut ce, &mut kl)
-            };
-            let (r, e) = logistic_row(Divergence::CrossEntropy, y, s, zeta);
-            c.value(r, &exact, e, &mut cc, at);
-            let (r, e) = logistic_row(Divergence::Kl, y, s, zeta);
-            l.value(r, &exact, e, &mut cc, at);
-        }
-        ce.finish();
-        kl.finish();
-        ce0.finish();
-        kl0.finish();
+        bound_checks(
+            "logistic-rows",
+            [
+                ("logistic row: CE form", 0.5),
+                ("logistic row: KL form", 0.5),
+                ("logistic row: CE form, exact score", 0.125),
+                ("logistic row: KL form, exact score", 2f64.powi(-4)),
+            ],
+            300,
+            |k, rng, cc, [ce, kl, ce0, kl0]| {
+                let y = match k % 4 {
+                    0 => 0.0,
+                    1 => 1.0,
+                    _ => uniform(rng, 0.0, 1.0),
+                };
+                let s = [1.0, 5.0, 30.0][k % 3] * uniform(rng, -1.0, 1.0);
+                let zeta = if k % 5 == 0 {
+                    0.0
+                } else {
+                    1e-10 * (1.0 + s.abs()) * uniform(rng, 0.0, 1.0)
+                };
+                let shift = if rng.random::<bool>() { zeta } else { -zeta };
+                let exact_s = big(s).add(&big(shift), P, RM);
+                let sig = big(1.0).div(&big(1.0).add(&exact_s.neg().exp(P, RM, cc), P, RM), P, RM);
+                let exact = sig.sub(&big(y), P, RM);
+                let at = || format!("y {y}, s {s}, ζ {zeta:e}");
+                let (c, l) = if zeta == 0.0 { (ce0, kl0) } else { (ce, kl) };
+                let (r, e) = logistic_row(Divergence::CrossEntropy, y, s, zeta);
+                c.value(r, &exact, e, cc, at);
+                let (r, e) = logistic_row(Divergence::Kl, y, s, zeta);
+                l.value(r, &exact, e, cc, at);
+            },
+        );
     }
 }

@@ -225,79 +225,82 @@ mod tests {
     /// errors point apart.
     #[test]
     fn both_cases_cover_the_exact_derivative() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, error_of, to_f64};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, error_of, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("central-difference-rule");
-        let mut nominal = BoundCheck::new("central difference, nominal steps", 0.5);
-        let mut stored = BoundCheck::new("central difference, stored steps", 0.5);
-        for k in 0..150 {
-            let amp = uniform(&mut rng, 0.5, 2.0) * if rng.random::<bool>() { 1.0 } else { -1.0 };
-            let rate = uniform(&mut rng, -3.0, 3.0);
-            let z = if k % 5 == 0 {
-                1000.0 + uniform(&mut rng, 0.0, 1.0)
-            } else {
-                uniform(&mut rng, -5.0, 5.0)
-            };
-            // f(x) = A·e^(k(x − c)), c = 1000 for the far points (exact).
-            let centre = if k % 5 == 0 { 1000.0 } else { 0.0 };
-            let f = |x: f64, cc: &mut astro_float::Consts| {
-                let t = big(x).sub(&big(centre), P, RM);
-                big(amp).mul(&big(rate).mul(&t, P, RM).exp(P, RM, cc), P, RM)
-            };
-            // The f64 exp is within an ulp; 10⁻¹² keeps M₂, M₃ above the exact.
-            let level =
-                |t: f64| amp.abs() * (rate * (z - centre) + rate.abs() * t).exp() * (1.0 + 1e-12);
-            let m2 = |t: f64| level(t) * rate * rate;
-            let m3 = |t: f64| level(t) * rate.abs().powi(3);
-            let f0 = to_f64(&f(z, &mut cc), &mut cc).abs();
-            let e = f0 * 10f64.powf(-uniform(&mut rng, 9.0, 15.5));
-            let slope = big(rate).mul(&f(z, &mut cc), P, RM);
-            let apart = rng.random::<bool>() || k % 2 == 0;
-            let evaluate = |x: f64, sign: f64, cc: &mut astro_float::Consts| {
-                let exact = f(x, cc);
-                let moved = to_f64(&exact.add(&big(sign * e), P, RM), cc);
-                (moved, error_of(moved, &exact, cc) * (1.0 + 2.0 * U))
-            };
-            let dir = if slope.is_negative() { -1.0 } else { 1.0 };
-            let (sp, sm) = if apart { (dir, -dir) } else { (1.0, 1.0) };
-            // Nominal steps.
-            let h0 = power_of_two_step(e, m3(1.0));
-            for h in [h0, h0 / 16.0, (h0 * 16.0).min(1.0)] {
-                let (fp, ep) = evaluate(z + h, sp, &mut cc);
-                let (fm, em) = evaluate(z - h, sm, &mut cc);
-                let quotient = (fp - fm) / (2.0 * h);
-                let g = to_f64(&slope, &mut cc);
-                let eg = error_of(g, &slope, &mut cc) * (1.0 + 2.0 * U);
-                let bound = difference_bound(h, (m2(h), m3(h)), (ep, em), (g, eg), z, quotient);
-                let diff = big(quotient).sub(&big(g), P, RM);
-                nominal.record(error_of(0.0, &diff, &mut cc), bound, || {
-                    format!("A {amp}, k {rate}, z {z}, h {h:e}, e {e:e}")
-                });
-            }
-            // Stored steps.
-            let h0 = capped_step(e, m3(0.25));
-            for h in [h0, h0 / 16.0, (h0 * 16.0).min(0.25)] {
-                let (zp, zm) = (z + h, z - h);
-                let (a, b) = (zp - z, z - zm);
-                let (fp, ep) = evaluate(zp, sp, &mut cc);
-                let (fm, em) = evaluate(zm, sm, &mut cc);
-                let difference = fp - fm;
-                let quotient = difference / (a + b);
-                let bound = stored_steps_bound(
-                    (a, b),
-                    (m2(a.max(b) * (1.0 + U)), &m3),
-                    (ep, em),
-                    difference,
-                    quotient,
-                );
-                stored.value(quotient, &slope, bound, &mut cc, || {
-                    format!("A {amp}, k {rate}, z {z}, h {h:e}, e {e:e}")
-                });
-            }
-        }
-        nominal.finish();
-        stored.finish();
+        bound_checks(
+            "central-difference-rule",
+            [
+                ("central difference, nominal steps", 0.5),
+                ("central difference, stored steps", 0.5),
+            ],
+            150,
+            |k, rng, cc, [nominal, stored]| {
+                let amp = uniform(rng, 0.5, 2.0) * if rng.random::<bool>() { 1.0 } else { -1.0 };
+                let rate = uniform(rng, -3.0, 3.0);
+                let z = if k % 5 == 0 {
+                    1000.0 + uniform(rng, 0.0, 1.0)
+                } else {
+                    uniform(rng, -5.0, 5.0)
+                };
+                // f(x) = A·e^(k(x − c)), c = 1000 for the far points (exact).
+                let centre = if k % 5 == 0 { 1000.0 } else { 0.0 };
+                let f = |x: f64, cc: &mut astro_float::Consts| {
+                    let t = big(x).sub(&big(centre), P, RM);
+                    big(amp).mul(&big(rate).mul(&t, P, RM).exp(P, RM, cc), P, RM)
+                };
+                // The f64 exp is within an ulp; 10⁻¹² keeps M₂, M₃ above the exact.
+                let level = |t: f64| {
+                    amp.abs() * (rate * (z - centre) + rate.abs() * t).exp() * (1.0 + 1e-12)
+                };
+                let m2 = |t: f64| level(t) * rate * rate;
+                let m3 = |t: f64| level(t) * rate.abs().powi(3);
+                let f0 = to_f64(&f(z, cc), cc).abs();
+                let e = f0 * 10f64.powf(-uniform(rng, 9.0, 15.5));
+                let slope = big(rate).mul(&f(z, cc), P, RM);
+                let apart = rng.random::<bool>() || k % 2 == 0;
+                let evaluate = |x: f64, sign: f64, cc: &mut astro_float::Consts| {
+                    let exact = f(x, cc);
+                    let moved = to_f64(&exact.add(&big(sign * e), P, RM), cc);
+                    (moved, error_of(moved, &exact, cc) * (1.0 + 2.0 * U))
+                };
+                let dir = if slope.is_negative() { -1.0 } else { 1.0 };
+                let (sp, sm) = if apart { (dir, -dir) } else { (1.0, 1.0) };
+                // Nominal steps.
+                let h0 = power_of_two_step(e, m3(1.0));
+                for h in [h0, h0 / 16.0, (h0 * 16.0).min(1.0)] {
+                    let (fp, ep) = evaluate(z + h, sp, cc);
+                    let (fm, em) = evaluate(z - h, sm, cc);
+                    let quotient = (fp - fm) / (2.0 * h);
+                    let g = to_f64(&slope, cc);
+                    let eg = error_of(g, &slope, cc) * (1.0 + 2.0 * U);
+                    let bound = difference_bound(h, (m2(h), m3(h)), (ep, em), (g, eg), z, quotient);
+                    let diff = big(quotient).sub(&big(g), P, RM);
+                    nominal.record(error_of(0.0, &diff, cc), bound, || {
+                        format!("A {amp}, k {rate}, z {z}, h {h:e}, e {e:e}")
+                    });
+                }
+                // Stored steps.
+                let h0 = capped_step(e, m3(0.25));
+                for h in [h0, h0 / 16.0, (h0 * 16.0).min(0.25)] {
+                    let (zp, zm) = (z + h, z - h);
+                    let (a, b) = (zp - z, z - zm);
+                    let (fp, ep) = evaluate(zp, sp, cc);
+                    let (fm, em) = evaluate(zm, sm, cc);
+                    let difference = fp - fm;
+                    let quotient = difference / (a + b);
+                    let bound = stored_steps_bound(
+                        (a, b),
+                        (m2(a.max(b) * (1.0 + U)), &m3),
+                        (ep, em),
+                        difference,
+                        quotient,
+                    );
+                    stored.value(quotient, &slope, bound, cc, || {
+                        format!("A {amp}, k {rate}, z {z}, h {h:e}, e {e:e}")
+                    });
+                }
+            },
+        );
     }
 }

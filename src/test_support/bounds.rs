@@ -110,6 +110,34 @@ pub(crate) fn bound_stream(name: &str) -> rand_chacha::ChaCha8Rng {
     crate::seed::stream(crate::seed::DEFAULT_SEED, &format!("bounds/{name}"), 0)
 }
 
+/// Runs bound checks over `cases` random inputs, the prologue every bound
+/// test shares: one 320-bit constants cache, the inputs drawn from the named
+/// stream [`bound_stream`]`(stream)`, and one [`BoundCheck`] per
+/// `(name, floor)` of `checks`. `case(k, rng, cc, checks)` records input
+/// k = 0, 1, …, cases − 1 into the checks (in the order given); once every
+/// case has run, each check is finished in that order, asserting its worst
+/// ratio reaches its floor and printing its row.
+///
+/// The draws are those of a loop `for k in 0..cases` over the stream, so a
+/// test moved onto this runner keeps its sample.
+#[track_caller]
+pub(crate) fn bound_checks<const N: usize>(
+    stream: &str,
+    checks: [(&'static str, f64); N],
+    cases: usize,
+    mut case: impl FnMut(usize, &mut rand_chacha::ChaCha8Rng, &mut Consts, &mut [BoundCheck; N]),
+) {
+    let mut cc = Consts::new().expect("astro-float constants");
+    let mut rng = bound_stream(stream);
+    let mut checks = checks.map(|(name, floor)| BoundCheck::new(name, floor));
+    for k in 0..cases {
+        case(k, &mut rng, &mut cc, &mut checks);
+    }
+    for check in checks {
+        check.finish();
+    }
+}
+
 /// A uniform draw from [lo, hi).
 pub(crate) fn uniform(rng: &mut impl rand::Rng, lo: f64, hi: f64) -> f64 {
     use rand::RngExt;
@@ -130,4 +158,26 @@ pub(crate) fn simplex(rng: &mut impl rand::Rng, n: usize, spread: f64) -> Vec<f6
 /// ln x at 320 bits for an f64 x > 0 taken as exact.
 pub(crate) fn ln_big(x: f64, cc: &mut Consts) -> BigFloat {
     big(x).ln(PREC, RM, cc)
+}
+
+/// The inputs of the logarithm's accuracy sweeps: `start`, then 3000 steps
+/// of a fixed, seedless xorshift giving two inputs each: one of a random
+/// mantissa and exponent (every binade), and one 1 + d with |d| ≤ 2⁻¹⁻ᵏ for
+/// a k from 0 to 39 (near 1, where ln x → 0 and relative accuracy is
+/// hardest). Fixed, so the sweep is the same at every run.
+pub(crate) fn ln_sweep(start: &[f64]) -> Vec<f64> {
+    let mut xs = start.to_vec();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for _ in 0..3000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let exp = (state % 2046) + 1;
+        xs.push(f64::from_bits((exp << 52) | (state >> 12)));
+        xs.push(
+            1.0 + ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+                * 2f64.powi(-((state % 40) as i32)),
+        );
+    }
+    xs
 }

@@ -341,34 +341,35 @@ mod tests {
     /// up to the roundings of f̃ⱼ, against (e₀ + e₁)(1 + 2u) + u|d|.
     #[test]
     fn difference_slack_covers_a_computed_difference() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("difference-slack");
-        let mut check = BoundCheck::new("claim 4: probe difference slack", 0.5);
-        for k in 0..200 {
-            let f0 = uniform(&mut rng, -10.0, 10.0);
-            let f1 = f0 + uniform(&mut rng, -1.0, 1.0) * 10f64.powf(-uniform(&mut rng, 0.0, 12.0));
-            let e0 = f0.abs().max(1.0) * 10f64.powf(-uniform(&mut rng, 10.0, 15.5));
-            let e1 = f1.abs().max(1.0) * 10f64.powf(-uniform(&mut rng, 10.0, 15.5));
-            let s = if rng.random::<bool>() { 1.0 } else { -1.0 };
-            let together = if k % 4 == 0 { s } else { -s };
-            // The stored f̃ⱼ rounds fⱼ ± eⱼ; the errors passed are the
-            // stored ones, |f̃ⱼ − fⱼ| at 320 bits rounded up by 2u.
-            let t0 = f0 + s * e0;
-            let t1 = f1 + together * e1;
-            let stored = |t: f64, f: f64, cc: &mut astro_float::Consts| {
-                crate::test_support::error_of(t, &big(f), cc) * (1.0 + 2.0 * U)
-            };
-            let (e0, e1) = (stored(t0, f0, &mut cc), stored(t1, f1, &mut cc));
-            let d = t1 - t0;
-            let exact = big(f1).sub(&big(f0), P, RM);
-            check.value(d, &exact, difference_slack(e0, e1, d), &mut cc, || {
-                format!("f {f0:e}, {f1:e}, e {e0:e}, {e1:e}")
-            });
-        }
-        check.finish();
+        bound_checks(
+            "difference-slack",
+            [("claim 4: probe difference slack", 0.5)],
+            200,
+            |k, rng, cc, [check]| {
+                let f0 = uniform(rng, -10.0, 10.0);
+                let f1 = f0 + uniform(rng, -1.0, 1.0) * 10f64.powf(-uniform(rng, 0.0, 12.0));
+                let e0 = f0.abs().max(1.0) * 10f64.powf(-uniform(rng, 10.0, 15.5));
+                let e1 = f1.abs().max(1.0) * 10f64.powf(-uniform(rng, 10.0, 15.5));
+                let s = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                let together = if k % 4 == 0 { s } else { -s };
+                // The stored f̃ⱼ rounds fⱼ ± eⱼ; the errors passed are the
+                // stored ones, |f̃ⱼ − fⱼ| at 320 bits rounded up by 2u.
+                let t0 = f0 + s * e0;
+                let t1 = f1 + together * e1;
+                let stored = |t: f64, f: f64, cc: &mut astro_float::Consts| {
+                    crate::test_support::error_of(t, &big(f), cc) * (1.0 + 2.0 * U)
+                };
+                let (e0, e1) = (stored(t0, f0, cc), stored(t1, f1, cc));
+                let d = t1 - t0;
+                let exact = big(f1).sub(&big(f0), P, RM);
+                check.value(d, &exact, difference_slack(e0, e1, d), cc, || {
+                    format!("f {f0:e}, {f1:e}, e {e0:e}, {e1:e}")
+                });
+            },
+        );
         for (e0, mass, range) in [
             (2f64.powi(-40), 1.0, 2.0),
             (1e-13, 0.3, 5.0),
@@ -395,31 +396,32 @@ mod tests {
     /// factor of 4, and the norm's terms rarely all peak together.
     #[test]
     fn closed_form_logits_bound_covers_the_exact_logits() {
-        use crate::test_support::bounds::{bound_stream, ln_big, simplex, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, ln_big, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("closed-form-logits");
-        let mut check = BoundCheck::new("claim 4: closed-form logits", 0.125);
-        for k in 0..200 {
-            let n = rng.random_range(2..11usize);
-            let spread = uniform(&mut rng, 0.1, if k % 4 == 0 { 300.0 } else { 5.0 });
-            let mut p = simplex(&mut rng, n, spread);
-            if p.contains(&0.0) {
-                p = simplex(&mut rng, n, 1.0);
-            }
-            let (star, err) = closed_form_logits(&p);
-            let lk = ln_big(p[n - 1], &mut cc);
-            let mut sq = big(0.0);
-            for i in 0..n - 1 {
-                let want = ln_big(p[i], &mut cc).sub(&lk, P, RM);
-                let d = big(star[i]).sub(&want, P, RM);
-                sq = sq.add(&d.mul(&d, P, RM), P, RM);
-            }
-            let dist = to_f64(&sq.sqrt(P, RM), &mut cc);
-            check.record(dist, err, || format!("p {p:?}"));
-        }
-        check.finish();
+        bound_checks(
+            "closed-form-logits",
+            [("claim 4: closed-form logits", 0.125)],
+            200,
+            |k, rng, cc, [check]| {
+                let n = rng.random_range(2..11usize);
+                let spread = uniform(rng, 0.1, if k % 4 == 0 { 300.0 } else { 5.0 });
+                let mut p = simplex(rng, n, spread);
+                if p.contains(&0.0) {
+                    p = simplex(rng, n, 1.0);
+                }
+                let (star, err) = closed_form_logits(&p);
+                let lk = ln_big(p[n - 1], cc);
+                let mut sq = big(0.0);
+                for i in 0..n - 1 {
+                    let want = ln_big(p[i], cc).sub(&lk, P, RM);
+                    let d = big(star[i]).sub(&want, P, RM);
+                    sq = sq.add(&d.mul(&d, P, RM), P, RM);
+                }
+                let dist = to_f64(&sq.sqrt(P, RM), cc);
+                check.record(dist, err, || format!("p {p:?}"));
+            },
+        );
     }
 
     /// The softmax distance bound covers ‖q̃(θ̂) − p‖₂ at 320 bits for the
@@ -432,54 +434,55 @@ mod tests {
     /// value; a bound loosened by 4 fails.
     #[test]
     fn softmax_distance_bound_covers_the_exact_distance() {
-        use crate::test_support::bounds::{bound_stream, ln_big, simplex, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, ln_big, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("softmax-distance");
-        let mut check = BoundCheck::new("claim 4: ‖softmax(θ̂) − p‖", 0.25);
-        for k in 0..120 {
-            let n = rng.random_range(2..7usize);
-            let p = {
-                let s = uniform(&mut rng, 0.1, 3.0);
-                simplex(&mut rng, n, s)
-            };
-            let features: Vec<Vec<f64>> = (0..n)
-                .map(|i| (0..n - 1).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
-                .collect();
-            let obj = SoftmaxCrossEntropy::new(&p, &features).unwrap();
-            let (star, _) = closed_form_logits(&p);
-            let r = if k % 5 == 0 {
-                0.0
-            } else {
-                10f64.powf(-uniform(&mut rng, 2.0, 12.0))
-            };
-            let dir: Vec<f64> = (0..n - 1).map(|_| uniform(&mut rng, -1.0, 1.0)).collect();
-            let len = norm2_up(&dir);
-            let theta: Vec<f64> = star
-                .iter()
-                .zip(&dir)
-                .map(|(s, d)| s + r * d / len)
-                .collect();
-            // The radius: ‖θ̂ − θ*‖₂ at 320 bits, rounded up by 2u.
-            let lk = ln_big(p[n - 1], &mut cc);
-            let mut sq = big(0.0);
-            for i in 0..n - 1 {
-                let d = big(theta[i]).sub(&ln_big(p[i], &mut cc).sub(&lk, P, RM), P, RM);
-                sq = sq.add(&d.mul(&d, P, RM), P, RM);
-            }
-            let radius = to_f64(&sq.sqrt(P, RM), &mut cc) * (1.0 + 2.0 * U);
-            let pt = obj.point(&theta);
-            let bound = softmax_distance_bound(radius, &pt.q, &pt.rel, &p, obj.mass());
-            let mut sq = big(0.0);
-            for (&qi, &pi) in pt.q.iter().zip(&p) {
-                let d = big(qi).sub(&big(pi), P, RM);
-                sq = sq.add(&d.mul(&d, P, RM), P, RM);
-            }
-            let dist = to_f64(&sq.sqrt(P, RM), &mut cc);
-            check.record(dist, bound, || format!("p {p:?}, θ̂ {theta:?}"));
-        }
-        check.finish();
+        bound_checks(
+            "softmax-distance",
+            [("claim 4: ‖softmax(θ̂) − p‖", 0.25)],
+            120,
+            |k, rng, cc, [check]| {
+                let n = rng.random_range(2..7usize);
+                let p = {
+                    let s = uniform(rng, 0.1, 3.0);
+                    simplex(rng, n, s)
+                };
+                let features: Vec<Vec<f64>> = (0..n)
+                    .map(|i| (0..n - 1).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+                    .collect();
+                let obj = SoftmaxCrossEntropy::new(&p, &features).unwrap();
+                let (star, _) = closed_form_logits(&p);
+                let r = if k % 5 == 0 {
+                    0.0
+                } else {
+                    10f64.powf(-uniform(rng, 2.0, 12.0))
+                };
+                let dir: Vec<f64> = (0..n - 1).map(|_| uniform(rng, -1.0, 1.0)).collect();
+                let len = norm2_up(&dir);
+                let theta: Vec<f64> = star
+                    .iter()
+                    .zip(&dir)
+                    .map(|(s, d)| s + r * d / len)
+                    .collect();
+                // The radius: ‖θ̂ − θ*‖₂ at 320 bits, rounded up by 2u.
+                let lk = ln_big(p[n - 1], cc);
+                let mut sq = big(0.0);
+                for i in 0..n - 1 {
+                    let d = big(theta[i]).sub(&ln_big(p[i], cc).sub(&lk, P, RM), P, RM);
+                    sq = sq.add(&d.mul(&d, P, RM), P, RM);
+                }
+                let radius = to_f64(&sq.sqrt(P, RM), cc) * (1.0 + 2.0 * U);
+                let pt = obj.point(&theta);
+                let bound = softmax_distance_bound(radius, &pt.q, &pt.rel, &p, obj.mass());
+                let mut sq = big(0.0);
+                for (&qi, &pi) in pt.q.iter().zip(&p) {
+                    let d = big(qi).sub(&big(pi), P, RM);
+                    sq = sq.add(&d.mul(&d, P, RM), P, RM);
+                }
+                let dist = to_f64(&sq.sqrt(P, RM), cc);
+                check.record(dist, bound, || format!("p {p:?}, θ̂ {theta:?}"));
+            },
+        );
     }
 
     /// The stored MLE's shift covers ‖θ(p̂) − θ(c/n)‖₂ at 320 bits, where
@@ -491,31 +494,32 @@ mod tests {
     /// coordinates take both roundings near their largest, opposite ways.
     #[test]
     fn stored_mle_shift_covers_the_rounded_counts() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("stored-mle-shift");
-        let mut check = BoundCheck::new("claim 4: stored MLE shift", 0.25);
-        for _ in 0..150 {
-            let k = rng.random_range(2..13usize);
-            let top = 10f64.powf(uniform(&mut rng, 1.0, 9.0)) as u64;
-            let c: Vec<u64> = (0..k).map(|_| rng.random_range(1..=top)).collect();
-            let n: u64 = c.iter().sum();
-            let stored: Vec<f64> = c.iter().map(|&ci| ci as f64 / n as f64).collect();
-            let ln = |x: &astro_float::BigFloat, cc: &mut astro_float::Consts| x.ln(P, RM, cc);
-            let last = big(stored[k - 1]);
-            let last_exact = big(c[k - 1] as f64);
-            let mut sq = big(0.0);
-            for i in 0..k - 1 {
-                let a = ln(&big(stored[i]).div(&last, P, RM), &mut cc);
-                let b = ln(&big(c[i] as f64).div(&last_exact, P, RM), &mut cc);
-                let d = a.sub(&b, P, RM);
-                sq = sq.add(&d.mul(&d, P, RM), P, RM);
-            }
-            let dist = to_f64(&sq.sqrt(P, RM), &mut cc);
-            check.record(dist, stored_mle_shift(k), || format!("counts {c:?}"));
-        }
-        check.finish();
+        bound_checks(
+            "stored-mle-shift",
+            [("claim 4: stored MLE shift", 0.25)],
+            150,
+            |_, rng, cc, [check]| {
+                let k = rng.random_range(2..13usize);
+                let top = 10f64.powf(uniform(rng, 1.0, 9.0)) as u64;
+                let c: Vec<u64> = (0..k).map(|_| rng.random_range(1..=top)).collect();
+                let n: u64 = c.iter().sum();
+                let stored: Vec<f64> = c.iter().map(|&ci| ci as f64 / n as f64).collect();
+                let ln = |x: &astro_float::BigFloat, cc: &mut astro_float::Consts| x.ln(P, RM, cc);
+                let last = big(stored[k - 1]);
+                let last_exact = big(c[k - 1] as f64);
+                let mut sq = big(0.0);
+                for i in 0..k - 1 {
+                    let a = ln(&big(stored[i]).div(&last, P, RM), cc);
+                    let b = ln(&big(c[i] as f64).div(&last_exact, P, RM), cc);
+                    let d = a.sub(&b, P, RM);
+                    sq = sq.add(&d.mul(&d, P, RM), P, RM);
+                }
+                let dist = to_f64(&sq.sqrt(P, RM), cc);
+                check.record(dist, stored_mle_shift(k), || format!("counts {c:?}"));
+            },
+        );
     }
 }

@@ -234,47 +234,48 @@ mod tests {
     /// order, r/4 − r³/48 in all).
     #[test]
     fn bernoulli_bounds_cover_their_errors() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("bernoulli");
-        let mut logit = BoundCheck::new("claim 4: Bernoulli logit", 0.125);
-        let mut shift = BoundCheck::new("claim 4: logit shift of fl(k/n)", 0.25);
-        let mut distance = BoundCheck::new("claim 4: |σ(η̂) − ȳ|", 0.5);
-        for j in 0..200 {
-            let n = (10f64.powf(uniform(&mut rng, 0.4, 9.0)) as usize).max(2);
-            let ones = if j % 3 == 0 {
-                n / 2
-            } else {
-                rng.random_range(1..n)
-            };
-            let exact = {
-                let (a, b) = (big(ones as f64), big((n - ones) as f64));
-                a.div(&b, P, RM).ln(P, RM, &mut cc)
-            };
-            let (star, err) = bernoulli_logit(ones, n);
-            logit.value(star, &exact, err, &mut cc, || format!("{ones} of {n}"));
-            let mean = ones as f64 / n as f64;
-            let stored = big(mean)
-                .div(&big(1.0).sub(&big(mean), P, RM), P, RM)
-                .ln(P, RM, &mut cc);
-            let moved = to_f64(&stored.sub(&exact, P, RM).abs(), &mut cc);
-            shift.record(moved, logit_shift(mean), || format!("{ones} of {n}"));
-            let delta = if j % 5 == 0 {
-                0.0
-            } else {
-                10f64.powf(-uniform(&mut rng, 1.0, 15.0))
-            };
-            let eta = star + if rng.random::<bool>() { delta } else { -delta };
-            let r = to_f64(&big(eta).sub(&exact, P, RM).abs(), &mut cc) * (1.0 + 2.0 * U);
-            let x = sigmoid(eta);
-            distance.value(x, &big(mean), sigmoid_distance(r, x, mean), &mut cc, || {
-                format!("{ones} of {n}, η̂ {eta:e}")
-            });
-        }
-        logit.finish();
-        shift.finish();
-        distance.finish();
+        bound_checks(
+            "bernoulli",
+            [
+                ("claim 4: Bernoulli logit", 0.125),
+                ("claim 4: logit shift of fl(k/n)", 0.25),
+                ("claim 4: |σ(η̂) − ȳ|", 0.5),
+            ],
+            200,
+            |j, rng, cc, [logit, shift, distance]| {
+                let n = (10f64.powf(uniform(rng, 0.4, 9.0)) as usize).max(2);
+                let ones = if j % 3 == 0 {
+                    n / 2
+                } else {
+                    rng.random_range(1..n)
+                };
+                let exact = {
+                    let (a, b) = (big(ones as f64), big((n - ones) as f64));
+                    a.div(&b, P, RM).ln(P, RM, cc)
+                };
+                let (star, err) = bernoulli_logit(ones, n);
+                logit.value(star, &exact, err, cc, || format!("{ones} of {n}"));
+                let mean = ones as f64 / n as f64;
+                let stored = big(mean)
+                    .div(&big(1.0).sub(&big(mean), P, RM), P, RM)
+                    .ln(P, RM, cc);
+                let moved = to_f64(&stored.sub(&exact, P, RM).abs(), cc);
+                shift.record(moved, logit_shift(mean), || format!("{ones} of {n}"));
+                let delta = if j % 5 == 0 {
+                    0.0
+                } else {
+                    10f64.powf(-uniform(rng, 1.0, 15.0))
+                };
+                let eta = star + if rng.random::<bool>() { delta } else { -delta };
+                let r = to_f64(&big(eta).sub(&exact, P, RM).abs(), cc) * (1.0 + 2.0 * U);
+                let x = sigmoid(eta);
+                distance.value(x, &big(mean), sigmoid_distance(r, x, mean), cc, || {
+                    format!("{ones} of {n}, η̂ {eta:e}")
+                });
+            },
+        );
     }
 }

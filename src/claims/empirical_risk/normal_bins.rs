@@ -134,49 +134,47 @@ mod tests {
     /// is within a factor of ten of the actual error at r near 1).
     #[test]
     fn bin_error_bound_covers_the_exact_probability() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, to_f64};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::to_f64;
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("normal-bins");
-        let mut rounding = BoundCheck::new("claim 3: normal bin probability", 0.125);
-        let mut truncation =
-            BoundCheck::new("claim 3: normal bin, truncation regime", 2f64.powi(-4));
-        for k in 0..40 {
-            let (mu, sigma) = (
-                uniform(&mut rng, -2.0, 2.0),
-                10f64.powf(uniform(&mut rng, -0.5, 0.5)),
-            );
-            let h = 2f64.powi(-rng.random_range(0..31i32));
-            let a = ((mu + sigma * uniform(&mut rng, -6.0, 6.0)) / h).floor() * h;
-            let exact = reference_bin_big(a, h, mu, sigma);
-            let want = to_f64(&exact, &mut cc);
-            let ours = normal_bin_probability(a, h, mu, sigma);
-            rounding.value(
-                ours.value,
-                &exact,
-                ours.rel_error * want * (1.0 - 2.0 * U),
-                &mut cc,
-                || format!("[{a}, +{h:e}) under N({mu}, {sigma})"),
-            );
-            if k % 4 == 0 {
-                let sigma = 1.0;
-                let h = 2.0 * uniform(&mut rng, 0.5, 1.0);
-                let a = uniform(&mut rng, -3.0, 2.0);
-                let exact = reference_bin_big(a, h, 0.0, sigma);
-                let want = to_f64(&exact, &mut cc);
-                let ours = normal_bin_core(a, h, 0.0, sigma);
-                truncation.value(
+        bound_checks(
+            "normal-bins",
+            [
+                ("claim 3: normal bin probability", 0.125),
+                ("claim 3: normal bin, truncation regime", 2f64.powi(-4)),
+            ],
+            40,
+            |k, rng, cc, [rounding, truncation]| {
+                let (mu, sigma) = (uniform(rng, -2.0, 2.0), 10f64.powf(uniform(rng, -0.5, 0.5)));
+                let h = 2f64.powi(-rng.random_range(0..31i32));
+                let a = ((mu + sigma * uniform(rng, -6.0, 6.0)) / h).floor() * h;
+                let exact = reference_bin_big(a, h, mu, sigma);
+                let want = to_f64(&exact, cc);
+                let ours = normal_bin_probability(a, h, mu, sigma);
+                rounding.value(
                     ours.value,
                     &exact,
                     ours.rel_error * want * (1.0 - 2.0 * U),
-                    &mut cc,
-                    || format!("[{a}, +{h:e}) under N(0, 1)"),
+                    cc,
+                    || format!("[{a}, +{h:e}) under N({mu}, {sigma})"),
                 );
-            }
-        }
-        rounding.finish();
-        truncation.finish();
+                if k % 4 == 0 {
+                    let sigma = 1.0;
+                    let h = 2.0 * uniform(rng, 0.5, 1.0);
+                    let a = uniform(rng, -3.0, 2.0);
+                    let exact = reference_bin_big(a, h, 0.0, sigma);
+                    let want = to_f64(&exact, cc);
+                    let ours = normal_bin_core(a, h, 0.0, sigma);
+                    truncation.value(
+                        ours.value,
+                        &exact,
+                        ours.rel_error * want * (1.0 - 2.0 * U),
+                        cc,
+                        || format!("[{a}, +{h:e}) under N(0, 1)"),
+                    );
+                }
+            },
+        );
     }
 
     #[test]

@@ -224,110 +224,108 @@ mod tests {
     /// contracted by the descent map and partly cancel).
     #[test]
     fn descent_bounds_hold_along_exact_descent() {
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big, to_f64};
         use astro_float::BigFloat;
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("descent");
-        let mut drift_check = BoundCheck::new("claim 5: descent drift B_T", 2f64.powi(-6));
-        let mut rate_check = BoundCheck::new("claim 5: descent rate ceiling", 0.25);
-        let mut centred_check = BoundCheck::new("claim 5: centred log-ratio", 0.25);
-        let mut measured_check =
-            BoundCheck::new("claim 5: measured KL, CE − H after descent", 0.25);
-        for k in 0..12 {
-            let n = rng.random_range(2..6usize);
-            let p = {
-                let s = uniform(&mut rng, 0.1, 2.0);
-                simplex(&mut rng, n, s)
-            };
-            let scale = if k % 2 == 0 { 300.0 } else { 2.0 };
-            let start: Vec<f64> = (0..n)
-                .map(|_| scale * uniform(&mut rng, -1.0, 1.0))
-                .collect();
-            let identity: Vec<Vec<f64>> = (0..n)
-                .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
-                .collect();
-            let ce = SoftmaxCrossEntropy::new(&p, &identity).unwrap();
-            let mass_exact = p.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM));
-            let exact_q = |z: &[BigFloat], cc: &mut astro_float::Consts| -> Vec<BigFloat> {
-                let e: Vec<BigFloat> = z.iter().map(|x| x.exp(P, RM, cc)).collect();
-                let sum = e.iter().fold(big(0.0), |a, x| a.add(x, P, RM));
-                e.iter().map(|x| x.div(&sum, P, RM)).collect()
-            };
-            let (mut z, mut x) = (
-                start.clone(),
-                start.iter().map(|&v| big(v)).collect::<Vec<_>>(),
-            );
-            let mut drift = 0.0;
-            for _ in 0..STEPS {
-                let g = ce.gradient(&z);
-                z = z.iter().zip(&g.gradient).map(|(a, b)| a - b).collect();
-                drift = accumulate(drift, step_error(&g.error, &z));
-                let q = exact_q(&x, &mut cc);
-                x = x
-                    .iter()
-                    .zip(&q)
-                    .zip(&p)
-                    .map(|((xi, qi), &pi)| {
-                        xi.sub(&mass_exact.mul(qi, P, RM).sub(&big(pi), P, RM), P, RM)
-                    })
+        bound_checks(
+            "descent",
+            [
+                ("claim 5: descent drift B_T", 2f64.powi(-6)),
+                ("claim 5: descent rate ceiling", 0.25),
+                ("claim 5: centred log-ratio", 0.25),
+                ("claim 5: measured KL, CE − H after descent", 0.25),
+            ],
+            12,
+            |k, rng, cc, [drift_check, rate_check, centred_check, measured_check]| {
+                let n = rng.random_range(2..6usize);
+                let p = {
+                    let s = uniform(rng, 0.1, 2.0);
+                    simplex(rng, n, s)
+                };
+                let scale = if k % 2 == 0 { 300.0 } else { 2.0 };
+                let start: Vec<f64> = (0..n).map(|_| scale * uniform(rng, -1.0, 1.0)).collect();
+                let identity: Vec<Vec<f64>> = (0..n)
+                    .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
                     .collect();
-            }
-            let at = || format!("p {p:?}, z₀ {start:?}");
-            let sq = z.iter().zip(&x).fold(big(0.0), |a, (zi, xi)| {
-                let d = big(*zi).sub(xi, P, RM);
-                a.add(&d.mul(&d, P, RM), P, RM)
-            });
-            drift_check.record(to_f64(&sq.sqrt(P, RM), &mut cc), drift, at);
-            // The centred log-ratio against 320 bits.
-            let (centred, v_err) = centred_log_ratio(&start, &p);
-            let v: Vec<BigFloat> = start
-                .iter()
-                .zip(&p)
-                .map(|(&zi, &pi)| big(zi).sub(&big(pi).ln(P, RM, &mut cc), P, RM))
-                .collect();
-            let mean = v
-                .iter()
-                .fold(big(0.0), |a, b| a.add(b, P, RM))
-                .div(&big(n as f64), P, RM);
-            for i in 0..n {
-                centred_check.value(centred[i], &v[i].sub(&mean, P, RM), v_err[i], &mut cc, at);
-            }
-            // The rate: exact KL at x_T against the ceiling with no drift.
-            let distance = norm2_up(&centred) + norm2_up(&v_err);
-            let mass = crate::numerics::compensated_sum(&p);
-            let q = exact_q(&x, &mut cc);
-            let kl = p.iter().zip(&q).fold(big(0.0), |a, (&pi, qi)| {
-                let pb = big(pi);
-                a.add(&pb.mul(&pb.div(qi, P, RM).ln(P, RM, &mut cc), P, RM), P, RM)
-            });
-            let kl = to_f64(&kl, &mut cc).max(0.0);
-            rate_check.record(kl, convergence_ceiling(mass, distance, 0.0, 0.0), at);
-            // The measured values at the computed z̃_T, as the claim takes them.
-            let qt = measures::softmax(&z).unwrap();
-            let rel = softmax_relative_errors(&z, &qt);
-            let m = &AtTheEdge::KIT;
-            let (kl_value, e_kl) = measured(m, Divergence::Kl, &p, &qt, &rel).unwrap();
-            measured_check.record(
-                kl_value.max(0.0),
-                convergence_ceiling(mass, distance, drift, e_kl),
-                at,
-            );
-            let (ce_value, e_ce) = measured(m, Divergence::CrossEntropy, &p, &qt, &rel).unwrap();
-            let entropy = m.entropy(&p).unwrap();
-            let e_entropy = 1.01 * contract(Measure::Entropy, &p, &[]);
-            let excess = ce_value - entropy;
-            let ceiling = difference_ceiling(
-                convergence_ceiling(mass, distance, drift, e_ce),
-                e_entropy,
-                excess,
-            );
-            measured_check.record(excess.max(0.0), ceiling, at);
-        }
-        drift_check.finish();
-        rate_check.finish();
-        centred_check.finish();
-        measured_check.finish();
+                let ce = SoftmaxCrossEntropy::new(&p, &identity).unwrap();
+                let mass_exact = p.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM));
+                let exact_q = |z: &[BigFloat], cc: &mut astro_float::Consts| -> Vec<BigFloat> {
+                    let e: Vec<BigFloat> = z.iter().map(|x| x.exp(P, RM, cc)).collect();
+                    let sum = e.iter().fold(big(0.0), |a, x| a.add(x, P, RM));
+                    e.iter().map(|x| x.div(&sum, P, RM)).collect()
+                };
+                let (mut z, mut x) = (
+                    start.clone(),
+                    start.iter().map(|&v| big(v)).collect::<Vec<_>>(),
+                );
+                let mut drift = 0.0;
+                for _ in 0..STEPS {
+                    let g = ce.gradient(&z);
+                    z = z.iter().zip(&g.gradient).map(|(a, b)| a - b).collect();
+                    drift = accumulate(drift, step_error(&g.error, &z));
+                    let q = exact_q(&x, cc);
+                    x = x
+                        .iter()
+                        .zip(&q)
+                        .zip(&p)
+                        .map(|((xi, qi), &pi)| {
+                            xi.sub(&mass_exact.mul(qi, P, RM).sub(&big(pi), P, RM), P, RM)
+                        })
+                        .collect();
+                }
+                let at = || format!("p {p:?}, z₀ {start:?}");
+                let sq = z.iter().zip(&x).fold(big(0.0), |a, (zi, xi)| {
+                    let d = big(*zi).sub(xi, P, RM);
+                    a.add(&d.mul(&d, P, RM), P, RM)
+                });
+                drift_check.record(to_f64(&sq.sqrt(P, RM), cc), drift, at);
+                // The centred log-ratio against 320 bits.
+                let (centred, v_err) = centred_log_ratio(&start, &p);
+                let v: Vec<BigFloat> = start
+                    .iter()
+                    .zip(&p)
+                    .map(|(&zi, &pi)| big(zi).sub(&big(pi).ln(P, RM, cc), P, RM))
+                    .collect();
+                let mean =
+                    v.iter()
+                        .fold(big(0.0), |a, b| a.add(b, P, RM))
+                        .div(&big(n as f64), P, RM);
+                for i in 0..n {
+                    centred_check.value(centred[i], &v[i].sub(&mean, P, RM), v_err[i], cc, at);
+                }
+                // The rate: exact KL at x_T against the ceiling with no drift.
+                let distance = norm2_up(&centred) + norm2_up(&v_err);
+                let mass = crate::numerics::compensated_sum(&p);
+                let q = exact_q(&x, cc);
+                let kl = p.iter().zip(&q).fold(big(0.0), |a, (&pi, qi)| {
+                    let pb = big(pi);
+                    a.add(&pb.mul(&pb.div(qi, P, RM).ln(P, RM, cc), P, RM), P, RM)
+                });
+                let kl = to_f64(&kl, cc).max(0.0);
+                rate_check.record(kl, convergence_ceiling(mass, distance, 0.0, 0.0), at);
+                // The measured values at the computed z̃_T, as the claim takes them.
+                let qt = measures::softmax(&z).unwrap();
+                let rel = softmax_relative_errors(&z, &qt);
+                let m = &AtTheEdge::KIT;
+                let (kl_value, e_kl) = measured(m, Divergence::Kl, &p, &qt, &rel).unwrap();
+                measured_check.record(
+                    kl_value.max(0.0),
+                    convergence_ceiling(mass, distance, drift, e_kl),
+                    at,
+                );
+                let (ce_value, e_ce) =
+                    measured(m, Divergence::CrossEntropy, &p, &qt, &rel).unwrap();
+                let entropy = m.entropy(&p).unwrap();
+                let e_entropy = 1.01 * contract(Measure::Entropy, &p, &[]);
+                let excess = ce_value - entropy;
+                let ceiling = difference_ceiling(
+                    convergence_ceiling(mass, distance, drift, e_ce),
+                    e_entropy,
+                    excess,
+                );
+                measured_check.record(excess.max(0.0), ceiling, at);
+            },
+        );
     }
 }

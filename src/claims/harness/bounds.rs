@@ -145,52 +145,50 @@ mod tests {
     /// slack 8 times larger fails.
     #[test]
     fn gibbs_slack_covers_the_floor_s_rounding() {
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("gibbs-slack");
-        let mut check = BoundCheck::new("gibbs floor: slack", 0.125);
-        for k in 0..300 {
-            let n = rng.random_range(2..13usize);
-            let p = {
-                let s = uniform(&mut rng, 0.1, 4.0);
-                simplex(&mut rng, n, s)
-            };
-            let q: Vec<f64> = match k % 3 {
-                0 => {
-                    let s = uniform(&mut rng, 0.1, 4.0);
-                    simplex(&mut rng, n, s)
-                }
-                1 => {
-                    let eps = 10f64.powf(-uniform(&mut rng, 8.0, 14.0));
-                    p.iter()
-                        .map(|&x| x * (1.0 + eps * uniform(&mut rng, -1.0, 1.0)))
-                        .collect()
-                }
-                _ => {
-                    let scale = uniform(&mut rng, 0.5, 1.0);
-                    simplex(&mut rng, n, 1.0)
-                        .iter()
-                        .map(|x| x * scale)
-                        .collect()
-                }
-            };
-            let g = gibbs_floor(&p, &q);
-            let sum = |v: &[f64]| v.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM));
-            let (mp, mq) = (sum(&p), sum(&q));
-            let mass = mp.mul(&mp.div(&mq, P, RM).ln(P, RM, &mut cc), P, RM);
-            let l1 = p.iter().zip(&q).fold(big(0.0), |a, (&x, &y)| {
-                let d = big(x).div(&mp, P, RM).sub(&big(y).div(&mq, P, RM), P, RM);
-                a.add(&d.abs(), P, RM)
-            });
-            let half = mp.div(&big(2.0), P, RM);
-            let exact = mass.add(&half.mul(&l1.mul(&l1, P, RM), P, RM), P, RM);
-            check.value(g.floor(), &exact, g.slack(), &mut cc, || {
-                format!("p {p:?}, q {q:?}")
-            });
-        }
-        check.finish();
+        bound_checks(
+            "gibbs-slack",
+            [("gibbs floor: slack", 0.125)],
+            300,
+            |k, rng, cc, [check]| {
+                let n = rng.random_range(2..13usize);
+                let p = {
+                    let s = uniform(rng, 0.1, 4.0);
+                    simplex(rng, n, s)
+                };
+                let q: Vec<f64> = match k % 3 {
+                    0 => {
+                        let s = uniform(rng, 0.1, 4.0);
+                        simplex(rng, n, s)
+                    }
+                    1 => {
+                        let eps = 10f64.powf(-uniform(rng, 8.0, 14.0));
+                        p.iter()
+                            .map(|&x| x * (1.0 + eps * uniform(rng, -1.0, 1.0)))
+                            .collect()
+                    }
+                    _ => {
+                        let scale = uniform(rng, 0.5, 1.0);
+                        simplex(rng, n, 1.0).iter().map(|x| x * scale).collect()
+                    }
+                };
+                let g = gibbs_floor(&p, &q);
+                let sum = |v: &[f64]| v.iter().fold(big(0.0), |a, &x| a.add(&big(x), P, RM));
+                let (mp, mq) = (sum(&p), sum(&q));
+                let mass = mp.mul(&mp.div(&mq, P, RM).ln(P, RM, cc), P, RM);
+                let l1 = p.iter().zip(&q).fold(big(0.0), |a, (&x, &y)| {
+                    let d = big(x).div(&mp, P, RM).sub(&big(y).div(&mq, P, RM), P, RM);
+                    a.add(&d.abs(), P, RM)
+                });
+                let half = mp.div(&big(2.0), P, RM);
+                let exact = mass.add(&half.mul(&l1.mul(&l1, P, RM), P, RM), P, RM);
+                check.value(g.floor(), &exact, g.slack(), cc, || {
+                    format!("p {p:?}, q {q:?}")
+                });
+            },
+        );
     }
 
     /// Σ|tᵢ| by hand for p = (½, ½), q = (¼, ¾): H's terms ½ln2 each, CE's
@@ -224,45 +222,46 @@ mod tests {
     #[test]
     fn decomposition_bound_covers_measures_at_the_contract_s_edge() {
         use crate::measures::{Implementation, Reference};
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("decomposition");
-        let mut check = BoundCheck::new("claim 1: CE − (H + KL)", 0.25);
-        for k in 0..200 {
-            let n = rng.random_range(2..13usize);
-            let p = {
-                let s = uniform(&mut rng, 0.1, 4.0);
-                simplex(&mut rng, n, s)
-            };
-            let q = if k % 4 == 3 {
-                let eps = 10f64.powf(-uniform(&mut rng, 6.0, 12.0));
-                let moved: Vec<f64> = p
-                    .iter()
-                    .map(|&x| x * (1.0 + eps * uniform(&mut rng, -1.0, 1.0)))
-                    .collect();
-                crate::measures::normalize(&moved).unwrap()
-            } else {
-                {
-                    let s = uniform(&mut rng, 0.1, 4.0);
-                    simplex(&mut rng, n, s)
+        bound_checks(
+            "decomposition",
+            [("claim 1: CE − (H + KL)", 0.25)],
+            200,
+            |k, rng, cc, [check]| {
+                let n = rng.random_range(2..13usize);
+                let p = {
+                    let s = uniform(rng, 0.1, 4.0);
+                    simplex(rng, n, s)
+                };
+                let q = if k % 4 == 3 {
+                    let eps = 10f64.powf(-uniform(rng, 6.0, 12.0));
+                    let moved: Vec<f64> = p
+                        .iter()
+                        .map(|&x| x * (1.0 + eps * uniform(rng, -1.0, 1.0)))
+                        .collect();
+                    crate::measures::normalize(&moved).unwrap()
+                } else {
+                    {
+                        let s = uniform(rng, 0.1, 4.0);
+                        simplex(rng, n, s)
+                    }
+                };
+                let c = condition(&p, &q);
+                for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
+                    let (h, ce, kl) = (
+                        m.entropy(&p).unwrap(),
+                        m.cross_entropy(&p, &q).unwrap(),
+                        m.kl_divergence(&p, &q).unwrap(),
+                    );
+                    let diff = big(ce).sub(&big(h + kl), P, RM);
+                    let err = crate::test_support::error_of(0.0, &diff, cc);
+                    check.record(err, decomposition_bound(&c, ce), || {
+                        format!("{}: p {p:?}, q {q:?}", m.name())
+                    });
                 }
-            };
-            let c = condition(&p, &q);
-            for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
-                let (h, ce, kl) = (
-                    m.entropy(&p).unwrap(),
-                    m.cross_entropy(&p, &q).unwrap(),
-                    m.kl_divergence(&p, &q).unwrap(),
-                );
-                let diff = big(ce).sub(&big(h + kl), P, RM);
-                let err = crate::test_support::error_of(0.0, &diff, &mut cc);
-                check.record(err, decomposition_bound(&c, ce), || {
-                    format!("{}: p {p:?}, q {q:?}", m.name())
-                });
-            }
-        }
-        check.finish();
+            },
+        );
     }
 }

@@ -82,68 +82,69 @@ mod tests {
     #[test]
     fn measured_error_covers_the_exact_measures() {
         use crate::measures::Reference;
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("measured-softmax");
-        let mut check = BoundCheck::new("claims 4, 5: measured CE, KL of a softmax", 0.25);
-        for k in 0..150 {
-            let n = rng.random_range(2..9usize);
-            let mut p = {
-                let s = uniform(&mut rng, 0.1, 3.0);
-                simplex(&mut rng, n, s)
-            };
-            if k % 3 == 0 {
-                p[0] = 0.0;
-                let s: f64 = p.iter().sum();
-                p.iter_mut().for_each(|x| *x /= s);
-            }
-            let mut q = {
-                let s = uniform(&mut rng, 0.1, 3.0);
-                simplex(&mut rng, n, s)
-            };
-            if k % 3 == 1 {
-                q[n - 1] = 10f64.powf(-uniform(&mut rng, 20.0, 300.0));
-            }
-            let r = 10f64.powf(-uniform(&mut rng, 9.0, 15.0));
-            let mut exact: Vec<_> = q
-                .iter()
-                .map(|&x| {
-                    let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
-                    big(x).mul(&big(1.0 + sign * r), P, RM)
-                })
-                .collect();
-            let total = exact.iter().fold(big(0.0), |a, x| a.add(x, P, RM));
-            exact.iter_mut().for_each(|x| *x = x.div(&total, P, RM));
-            let rel: Vec<f64> = q
-                .iter()
-                .zip(&exact)
-                .map(|(&x, e)| {
-                    let d = big(x).sub(e, P, RM).abs().div(&big(x), P, RM);
-                    crate::test_support::to_f64(&d, &mut cc) * (1.0 + 4.0 * U)
-                })
-                .collect();
-            let ln_q: Vec<_> = exact.iter().map(|x| x.ln(P, RM, &mut cc)).collect();
-            for which in [Divergence::CrossEntropy, Divergence::Kl] {
-                let mut want = big(0.0);
-                for i in 0..n {
-                    if p[i] > 0.0 {
-                        let t = match which {
-                            Divergence::CrossEntropy => ln_q[i].neg(),
-                            Divergence::Kl => big(p[i]).ln(P, RM, &mut cc).sub(&ln_q[i], P, RM),
-                        };
-                        want = want.add(&big(p[i]).mul(&t, P, RM), P, RM);
+        bound_checks(
+            "measured-softmax",
+            [("claims 4, 5: measured CE, KL of a softmax", 0.25)],
+            150,
+            |k, rng, cc, [check]| {
+                let n = rng.random_range(2..9usize);
+                let mut p = {
+                    let s = uniform(rng, 0.1, 3.0);
+                    simplex(rng, n, s)
+                };
+                if k % 3 == 0 {
+                    p[0] = 0.0;
+                    let s: f64 = p.iter().sum();
+                    p.iter_mut().for_each(|x| *x /= s);
+                }
+                let mut q = {
+                    let s = uniform(rng, 0.1, 3.0);
+                    simplex(rng, n, s)
+                };
+                if k % 3 == 1 {
+                    q[n - 1] = 10f64.powf(-uniform(rng, 20.0, 300.0));
+                }
+                let r = 10f64.powf(-uniform(rng, 9.0, 15.0));
+                let mut exact: Vec<_> = q
+                    .iter()
+                    .map(|&x| {
+                        let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                        big(x).mul(&big(1.0 + sign * r), P, RM)
+                    })
+                    .collect();
+                let total = exact.iter().fold(big(0.0), |a, x| a.add(x, P, RM));
+                exact.iter_mut().for_each(|x| *x = x.div(&total, P, RM));
+                let rel: Vec<f64> = q
+                    .iter()
+                    .zip(&exact)
+                    .map(|(&x, e)| {
+                        let d = big(x).sub(e, P, RM).abs().div(&big(x), P, RM);
+                        crate::test_support::to_f64(&d, cc) * (1.0 + 4.0 * U)
+                    })
+                    .collect();
+                let ln_q: Vec<_> = exact.iter().map(|x| x.ln(P, RM, cc)).collect();
+                for which in [Divergence::CrossEntropy, Divergence::Kl] {
+                    let mut want = big(0.0);
+                    for i in 0..n {
+                        if p[i] > 0.0 {
+                            let t = match which {
+                                Divergence::CrossEntropy => ln_q[i].neg(),
+                                Divergence::Kl => big(p[i]).ln(P, RM, cc).sub(&ln_q[i], P, RM),
+                            };
+                            want = want.add(&big(p[i]).mul(&t, P, RM), P, RM);
+                        }
+                    }
+                    for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
+                        let (value, bound) = measured(m, which, &p, &q, &rel).unwrap();
+                        check.value(value, &want, bound, cc, || {
+                            format!("{} {}: p {p:?}, q̃ {q:?}, R {r:e}", m.name(), which.name())
+                        });
                     }
                 }
-                for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
-                    let (value, bound) = measured(m, which, &p, &q, &rel).unwrap();
-                    check.value(value, &want, bound, &mut cc, || {
-                        format!("{} {}: p {p:?}, q̃ {q:?}, R {r:e}", m.name(), which.name())
-                    });
-                }
-            }
-        }
-        check.finish();
+            },
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! `identity` and `gibbs`: CE = H + KL and Gibbs' inequality among the
 //! implementation's own answers.
 
-use super::inputs::{arb_pair_rows, shown_pairs, split};
+use super::inputs::arb_pair_rows;
 use super::tolerance::{consistent, row_bounds};
 use super::{CheckRun, Part};
 use crate::claims::gibbs_floor;
@@ -12,42 +12,36 @@ use crate::numerics::compensated_sum;
 /// `identity`: CE = H + KL among the implementation's own answers.
 pub(super) fn identity(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
-    let run = c.part(
-        "proptest",
-        arb_pair_rows(),
-        |rows, w| {
-            let (p, q) = split(precision, rows, true)?;
-            let Some(h) = c.per_row(Op::Entropy, &p, &q)? else {
-                return Ok(());
-            };
-            let Some(ce) = c.per_row(Op::CrossEntropy, &p, &q)? else {
-                return Ok(());
-            };
-            let Some(kl) = c.per_row(Op::KlDivergence, &p, &q)? else {
-                return Ok(());
-            };
-            let bh = row_bounds(precision, Op::Entropy, &p, &q);
-            let bce = row_bounds(precision, Op::CrossEntropy, &p, &q);
-            let bkl = row_bounds(precision, Op::KlDivergence, &p, &q);
-            for r in 0..p.len() {
-                // Each answer within its own bound of the exact value, plus
-                // the rounding of H + KL here.
-                let bound = bh[r] + bce[r] + bkl[r] + 2.0 * U * ce[r].abs();
-                consistent(
-                    w,
-                    &format!(
-                        "row {r}: CE = {:e} against H + KL = {:e} + {:e}",
-                        ce[r], h[r], kl[r]
-                    ),
-                    ce[r],
-                    h[r] + kl[r],
-                    bound,
-                )?;
-            }
-            Ok(())
-        },
-        |rows| shown_pairs(precision, rows, "q"),
-    );
+    let run = c.pairs_part(arb_pair_rows(), "q", |p, q, w| {
+        let Some(h) = c.per_row(Op::Entropy, p, q)? else {
+            return Ok(());
+        };
+        let Some(ce) = c.per_row(Op::CrossEntropy, p, q)? else {
+            return Ok(());
+        };
+        let Some(kl) = c.per_row(Op::KlDivergence, p, q)? else {
+            return Ok(());
+        };
+        let bh = row_bounds(precision, Op::Entropy, p, q);
+        let bce = row_bounds(precision, Op::CrossEntropy, p, q);
+        let bkl = row_bounds(precision, Op::KlDivergence, p, q);
+        for r in 0..p.len() {
+            // Each answer within its own bound of the exact value, plus
+            // the rounding of H + KL here.
+            let bound = bh[r] + bce[r] + bkl[r] + 2.0 * U * ce[r].abs();
+            consistent(
+                w,
+                &format!(
+                    "row {r}: CE = {:e} against H + KL = {:e} + {:e}",
+                    ce[r], h[r], kl[r]
+                ),
+                ce[r],
+                h[r] + kl[r],
+                bound,
+            )?;
+        }
+        Ok(())
+    });
     vec![run]
 }
 
@@ -61,42 +55,36 @@ pub(super) fn input_shift(precision: Precision, p: &[f64], q: &[f64]) -> f64 {
 /// of 2R rows, (pᵣ, qᵣ) then (pᵣ, pᵣ).
 pub(super) fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
-    let run = c.part(
-        "proptest",
-        arb_pair_rows(),
-        |rows, w| {
-            let (p, q) = split(precision, rows, true)?;
-            let rows = p.len();
-            let both_p: Vec<Vec<f64>> = p.iter().chain(&p).cloned().collect();
-            let q_then_p: Vec<Vec<f64>> = q.iter().chain(&p).cloned().collect();
-            let Some(kl) = c.per_row(Op::KlDivergence, &both_p, &q_then_p)? else {
-                return Ok(());
-            };
-            let bounds = row_bounds(precision, Op::KlDivergence, &both_p, &q_then_p);
-            for r in 0..rows {
-                let g = gibbs_floor(&p[r], &q[r]);
-                let (floor, slack) = (g.floor(), g.slack());
-                let moved = input_shift(precision, &p[r], &q[r]);
-                w.at_least(
-                    &format!("row {r}: KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²"),
-                    kl[r],
-                    floor,
-                    bounds[r] + slack + moved,
-                )?;
-            }
-            for r in 0..rows {
-                // Every term of KL(p‖p) is pᵢ·ln 1 = 0: within its bound of 0.
-                w.close(
-                    &format!("row {r}: KL(p‖p)"),
-                    kl[rows + r],
-                    0.0,
-                    bounds[rows + r],
-                )?;
-            }
-            Ok(())
-        },
-        |rows| shown_pairs(precision, rows, "q"),
-    );
+    let run = c.pairs_part(arb_pair_rows(), "q", |p, q, w| {
+        let rows = p.len();
+        let both_p: Vec<Vec<f64>> = p.iter().chain(p).cloned().collect();
+        let q_then_p: Vec<Vec<f64>> = q.iter().chain(p).cloned().collect();
+        let Some(kl) = c.per_row(Op::KlDivergence, &both_p, &q_then_p)? else {
+            return Ok(());
+        };
+        let bounds = row_bounds(precision, Op::KlDivergence, &both_p, &q_then_p);
+        for r in 0..rows {
+            let g = gibbs_floor(&p[r], &q[r]);
+            let (floor, slack) = (g.floor(), g.slack());
+            let moved = input_shift(precision, &p[r], &q[r]);
+            w.at_least(
+                &format!("row {r}: KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²"),
+                kl[r],
+                floor,
+                bounds[r] + slack + moved,
+            )?;
+        }
+        for r in 0..rows {
+            // Every term of KL(p‖p) is pᵢ·ln 1 = 0: within its bound of 0.
+            w.close(
+                &format!("row {r}: KL(p‖p)"),
+                kl[rows + r],
+                0.0,
+                bounds[rows + r],
+            )?;
+        }
+        Ok(())
+    });
     vec![run]
 }
 

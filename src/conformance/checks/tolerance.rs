@@ -205,61 +205,61 @@ mod tests {
     /// are large, reach half of it.
     #[test]
     fn gradient_bounds_cover_plain_implementations() {
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("kit-gradient");
-        let mut f32_check = BoundCheck::new("kit: gradient tolerance, plain f32", 0.25);
-        let mut f64_check = BoundCheck::new("kit: gradient tolerance, plain f64", 0.25);
-        for k in 0..150 {
-            let n = rng.random_range(2..17usize);
-            let mut p = {
-                let s = uniform(&mut rng, 0.1, 3.0);
-                simplex(&mut rng, n, s)
-            };
-            if k % 3 == 0 {
-                p[0] = 0.0;
-                p = crate::measures::normalize(&p).unwrap();
-            }
-            let scale = [1.0, 10.0, 100.0][k % 3];
-            let z: Vec<f64> = (0..n)
-                .map(|_| scale * uniform(&mut rng, -1.0, 1.0))
-                .collect();
-            let rows = rng.random_range(1..5usize);
-            let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let shifted: Vec<_> = z.iter().map(|&x| big(x).sub(&big(top), P, RM)).collect();
-            let sum = shifted
-                .iter()
-                .fold(big(0.0), |a, x| a.add(&x.exp(P, RM, &mut cc), P, RM));
-            let exact: Vec<_> = shifted
-                .iter()
-                .zip(&p)
-                .map(|(x, &pi)| x.exp(P, RM, &mut cc).div(&sum, P, RM).sub(&big(pi), P, RM))
-                .collect();
-            let at = || format!("p {p:?}, z {z:?}");
-            for (precision, got, check) in [
-                (Precision::F32, plain_grad_f32(&p, &z), &mut f32_check),
-                (Precision::F64, plain_grad_f64(&p, &z), &mut f64_check),
-            ] {
-                let bounds = gradient_bounds(precision, &p, &z, rows, Reduction::Sum);
-                for i in 0..n {
-                    check.value(got[i], &exact[i], bounds[i], &mut cc, at);
+        bound_checks(
+            "kit-gradient",
+            [
+                ("kit: gradient tolerance, plain f32", 0.25),
+                ("kit: gradient tolerance, plain f64", 0.25),
+            ],
+            150,
+            |k, rng, cc, [f32_check, f64_check]| {
+                let n = rng.random_range(2..17usize);
+                let mut p = {
+                    let s = uniform(rng, 0.1, 3.0);
+                    simplex(rng, n, s)
+                };
+                if k % 3 == 0 {
+                    p[0] = 0.0;
+                    p = crate::measures::normalize(&p).unwrap();
                 }
-                // batchmean: the row's gradient divided by R in the same precision.
-                let bounds = gradient_bounds(precision, &p, &z, rows, Reduction::BatchMean);
-                let r = big(rows as f64);
-                for i in 0..n {
-                    let mean = match precision {
-                        Precision::F32 => f64::from(got[i] as f32 / rows as f32),
-                        Precision::F64 => got[i] / rows as f64,
-                    };
-                    check.value(mean, &exact[i].div(&r, P, RM), bounds[i], &mut cc, at);
+                let scale = [1.0, 10.0, 100.0][k % 3];
+                let z: Vec<f64> = (0..n).map(|_| scale * uniform(rng, -1.0, 1.0)).collect();
+                let rows = rng.random_range(1..5usize);
+                let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let shifted: Vec<_> = z.iter().map(|&x| big(x).sub(&big(top), P, RM)).collect();
+                let sum = shifted
+                    .iter()
+                    .fold(big(0.0), |a, x| a.add(&x.exp(P, RM, cc), P, RM));
+                let exact: Vec<_> = shifted
+                    .iter()
+                    .zip(&p)
+                    .map(|(x, &pi)| x.exp(P, RM, cc).div(&sum, P, RM).sub(&big(pi), P, RM))
+                    .collect();
+                let at = || format!("p {p:?}, z {z:?}");
+                for (precision, got, check) in [
+                    (Precision::F32, plain_grad_f32(&p, &z), f32_check),
+                    (Precision::F64, plain_grad_f64(&p, &z), f64_check),
+                ] {
+                    let bounds = gradient_bounds(precision, &p, &z, rows, Reduction::Sum);
+                    for i in 0..n {
+                        check.value(got[i], &exact[i], bounds[i], cc, at);
+                    }
+                    // batchmean: the row's gradient divided by R in the same precision.
+                    let bounds = gradient_bounds(precision, &p, &z, rows, Reduction::BatchMean);
+                    let r = big(rows as f64);
+                    for i in 0..n {
+                        let mean = match precision {
+                            Precision::F32 => f64::from(got[i] as f32 / rows as f32),
+                            Precision::F64 => got[i] / rows as f64,
+                        };
+                        check.value(mean, &exact[i].div(&r, P, RM), bounds[i], cc, at);
+                    }
                 }
-            }
-        }
-        f32_check.finish();
-        f64_check.finish();
+            },
+        );
     }
 
     /// The condition quantities are definitions (the kit's C of each

@@ -351,7 +351,7 @@ mod tests {
     use super::*;
     use crate::models::{Objective, certify};
     use crate::test_support::{PREC, RM};
-    use astro_float::{BigFloat, Consts};
+    use astro_float::BigFloat;
     /// The gradient's entrywise bounds (the pull-back Aᵀt of the per-category
     /// derivatives) and the Hessian's Frobenius bound hold against 320 bits,
     /// from the f64 A, p and θ taken as exact: g = Aᵀ(P·q − p),
@@ -366,75 +366,75 @@ mod tests {
     /// softmax's bound in full).
     #[test]
     fn derivative_error_bounds_hold_against_a_320_bit_reference() {
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{BoundCheck, big, to_f64};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{big, to_f64};
         use rand::RngExt;
-        let mut cc = Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("log-linear");
-        let mut grad = BoundCheck::new("log-linear softmax CE: gradient", 2f64.powi(-4));
-        let mut hess = BoundCheck::new("log-linear softmax CE: Hessian (Frobenius)", 2f64.powi(-5));
-        for c in 0..60 {
-            let (k, d) = (rng.random_range(3..7usize), rng.random_range(1..4usize));
-            let scale = if c % 3 == 0 { 4.0 } else { 1.0 };
-            let features: Vec<Vec<f64>> = (0..k)
-                .map(|_| {
-                    (0..d)
-                        .map(|_| scale * uniform(&mut rng, -1.0, 1.0))
-                        .collect()
-                })
-                .collect();
-            let p = {
-                let s = uniform(&mut rng, 0.1, 3.0);
-                simplex(&mut rng, k, s)
-            };
-            let theta: Vec<f64> = (0..d).map(|_| uniform(&mut rng, -2.0, 2.0)).collect();
-            let f = SoftmaxCrossEntropy::new(&p, &features).unwrap();
-            let z: Vec<BigFloat> = features
-                .iter()
-                .map(|a| {
-                    a.iter().zip(&theta).fold(big(0.0), |s, (&x, &t)| {
-                        s.add(&big(x).mul(&big(t), PREC, RM), PREC, RM)
+        bound_checks(
+            "log-linear",
+            [
+                ("log-linear softmax CE: gradient", 2f64.powi(-4)),
+                ("log-linear softmax CE: Hessian (Frobenius)", 2f64.powi(-5)),
+            ],
+            60,
+            |c, rng, cc, [grad, hess]| {
+                let (k, d) = (rng.random_range(3..7usize), rng.random_range(1..4usize));
+                let scale = if c % 3 == 0 { 4.0 } else { 1.0 };
+                let features: Vec<Vec<f64>> = (0..k)
+                    .map(|_| (0..d).map(|_| scale * uniform(rng, -1.0, 1.0)).collect())
+                    .collect();
+                let p = {
+                    let s = uniform(rng, 0.1, 3.0);
+                    simplex(rng, k, s)
+                };
+                let theta: Vec<f64> = (0..d).map(|_| uniform(rng, -2.0, 2.0)).collect();
+                let f = SoftmaxCrossEntropy::new(&p, &features).unwrap();
+                let z: Vec<BigFloat> = features
+                    .iter()
+                    .map(|a| {
+                        a.iter().zip(&theta).fold(big(0.0), |s, (&x, &t)| {
+                            s.add(&big(x).mul(&big(t), PREC, RM), PREC, RM)
+                        })
                     })
-                })
-                .collect();
-            let e: Vec<BigFloat> = z.iter().map(|zi| zi.exp(PREC, RM, &mut cc)).collect();
-            let total = e.iter().fold(big(0.0), |a, x| a.add(x, PREC, RM));
-            let q: Vec<BigFloat> = e.iter().map(|x| x.div(&total, PREC, RM)).collect();
-            let mass = p.iter().fold(big(0.0), |a, &x| a.add(&big(x), PREC, RM));
-            let mean: Vec<BigFloat> = (0..d)
-                .map(|j| {
-                    q.iter().zip(&features).fold(big(0.0), |acc, (qi, a)| {
-                        acc.add(&qi.mul(&big(a[j]), PREC, RM), PREC, RM)
+                    .collect();
+                let e: Vec<BigFloat> = z.iter().map(|zi| zi.exp(PREC, RM, cc)).collect();
+                let total = e.iter().fold(big(0.0), |a, x| a.add(x, PREC, RM));
+                let q: Vec<BigFloat> = e.iter().map(|x| x.div(&total, PREC, RM)).collect();
+                let mass = p.iter().fold(big(0.0), |a, &x| a.add(&big(x), PREC, RM));
+                let mean: Vec<BigFloat> = (0..d)
+                    .map(|j| {
+                        q.iter().zip(&features).fold(big(0.0), |acc, (qi, a)| {
+                            acc.add(&qi.mul(&big(a[j]), PREC, RM), PREC, RM)
+                        })
                     })
-                })
-                .collect();
-            let at = || format!("A {features:?}, p {p:?}, θ {theta:?}");
-            let g = f.gradient(&theta);
-            for j in 0..d {
-                let exact = features.iter().enumerate().fold(big(0.0), |acc, (i, a)| {
-                    let t = mass.mul(&q[i], PREC, RM).sub(&big(p[i]), PREC, RM);
-                    acc.add(&t.mul(&big(a[j]), PREC, RM), PREC, RM)
-                });
-                grad.value(g.gradient[j], &exact, g.error[j], &mut cc, at);
-            }
-            let h = f.hessian(&theta);
-            let mut frobenius_sq = big(0.0);
-            for j in 0..d {
-                for l in 0..d {
-                    let mut exact = big(0.0);
-                    for (i, a) in features.iter().enumerate() {
-                        let cj = big(a[j]).sub(&mean[j], PREC, RM);
-                        let cl = big(a[l]).sub(&mean[l], PREC, RM);
-                        exact = exact.add(&q[i].mul(&cj, PREC, RM).mul(&cl, PREC, RM), PREC, RM);
-                    }
-                    let dlt = big(h.hessian[j * d + l]).sub(&exact.mul(&mass, PREC, RM), PREC, RM);
-                    frobenius_sq = frobenius_sq.add(&dlt.mul(&dlt, PREC, RM), PREC, RM);
+                    .collect();
+                let at = || format!("A {features:?}, p {p:?}, θ {theta:?}");
+                let g = f.gradient(&theta);
+                for j in 0..d {
+                    let exact = features.iter().enumerate().fold(big(0.0), |acc, (i, a)| {
+                        let t = mass.mul(&q[i], PREC, RM).sub(&big(p[i]), PREC, RM);
+                        acc.add(&t.mul(&big(a[j]), PREC, RM), PREC, RM)
+                    });
+                    grad.value(g.gradient[j], &exact, g.error[j], cc, at);
                 }
-            }
-            hess.record(to_f64(&frobenius_sq.sqrt(PREC, RM), &mut cc), h.error, at);
-        }
-        grad.finish();
-        hess.finish();
+                let h = f.hessian(&theta);
+                let mut frobenius_sq = big(0.0);
+                for j in 0..d {
+                    for l in 0..d {
+                        let mut exact = big(0.0);
+                        for (i, a) in features.iter().enumerate() {
+                            let cj = big(a[j]).sub(&mean[j], PREC, RM);
+                            let cl = big(a[l]).sub(&mean[l], PREC, RM);
+                            exact =
+                                exact.add(&q[i].mul(&cj, PREC, RM).mul(&cl, PREC, RM), PREC, RM);
+                        }
+                        let dlt =
+                            big(h.hessian[j * d + l]).sub(&exact.mul(&mass, PREC, RM), PREC, RM);
+                        frobenius_sq = frobenius_sq.add(&dlt.mul(&dlt, PREC, RM), PREC, RM);
+                    }
+                }
+                hess.record(to_f64(&frobenius_sq.sqrt(PREC, RM), cc), h.error, at);
+            },
+        );
     }
 
     #[test]

@@ -526,120 +526,119 @@ mod tests {
     /// values over the ball.
     #[test]
     fn problem_bounds_cover_their_errors() {
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big};
         use astro_float::BigFloat;
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("reverse-fit-problem");
-        let mut lnq = BoundCheck::new("reverse fit: ln q", 2f64.powi(-4));
-        let mut grad = BoundCheck::new("reverse fit: gradient noise", 2f64.powi(-5));
-        let mut gauss = BoundCheck::new("reverse fit: Gaussian of a ball of η", 0.5);
-        for k in 0..40 {
-            let n = rng.random_range(3..21usize);
-            let width = uniform(&mut rng, 0.5, 4.0);
-            let points: Vec<f64> = (0..n)
-                .map(|_| width * uniform(&mut rng, -1.0, 1.0))
-                .collect();
-            let p = {
-                let s = uniform(&mut rng, 0.1, 2.0);
-                simplex(&mut rng, n, s)
-            };
-            let frame = Gaussian {
-                mu: uniform(&mut rng, -1.0, 1.0),
-                sigma: uniform(&mut rng, 0.5, 2.0),
-            };
-            let direction = if k % 2 == 0 {
-                Direction::Forward
-            } else {
-                Direction::Reverse
-            };
-            let prob = Problem::new(&points, &p, frame, direction);
-            let eta = [uniform(&mut rng, -2.0, 2.0), -uniform(&mut rng, 0.1, 2.0)];
-            let t: Vec<BigFloat> = points
-                .iter()
-                .map(|&x| {
-                    big(x)
-                        .sub(&big(frame.mu), P, RM)
-                        .div(&big(frame.sigma), P, RM)
-                })
-                .collect();
-            let t2: Vec<BigFloat> = t.iter().map(|v| v.mul(v, P, RM)).collect();
-            let sv: Vec<BigFloat> = t
-                .iter()
-                .zip(&t2)
-                .map(|(a, b)| {
-                    big(eta[0])
-                        .mul(a, P, RM)
-                        .add(&big(eta[1]).mul(b, P, RM), P, RM)
-                })
-                .collect();
-            let sum = sv
-                .iter()
-                .fold(big(0.0), |acc, v| acc.add(&v.exp(P, RM, &mut cc), P, RM));
-            let a = sum.ln(P, RM, &mut cc);
-            let ln_q: Vec<BigFloat> = sv.iter().map(|v| v.sub(&a, P, RM)).collect();
-            let q: Vec<BigFloat> = ln_q.iter().map(|v| v.exp(P, RM, &mut cc)).collect();
-            let at = || format!("x {points:?}, p {p:?}, {frame:?}, η {eta:?}");
-            let (got, e) = prob.log_q(eta);
-            for i in 0..n {
-                lnq.value(got[i], &ln_q[i], e[i], &mut cc, at);
-            }
-            let mean = |w: &[BigFloat], v: &[BigFloat]| {
-                w.iter()
-                    .zip(v)
-                    .fold(big(0.0), |acc, (a, b)| acc.add(&a.mul(b, P, RM), P, RM))
-            };
-            let pb: Vec<BigFloat> = p.iter().map(|&v| big(v)).collect();
-            let exact_g: Vec<BigFloat> = match direction {
-                Direction::Forward => [&t, &t2]
+        bound_checks(
+            "reverse-fit-problem",
+            [
+                ("reverse fit: ln q", 2f64.powi(-4)),
+                ("reverse fit: gradient noise", 2f64.powi(-5)),
+                ("reverse fit: Gaussian of a ball of η", 0.5),
+            ],
+            40,
+            |k, rng, cc, [lnq, grad, gauss]| {
+                let n = rng.random_range(3..21usize);
+                let width = uniform(rng, 0.5, 4.0);
+                let points: Vec<f64> = (0..n).map(|_| width * uniform(rng, -1.0, 1.0)).collect();
+                let p = {
+                    let s = uniform(rng, 0.1, 2.0);
+                    simplex(rng, n, s)
+                };
+                let frame = Gaussian {
+                    mu: uniform(rng, -1.0, 1.0),
+                    sigma: uniform(rng, 0.5, 2.0),
+                };
+                let direction = if k % 2 == 0 {
+                    Direction::Forward
+                } else {
+                    Direction::Reverse
+                };
+                let prob = Problem::new(&points, &p, frame, direction);
+                let eta = [uniform(rng, -2.0, 2.0), -uniform(rng, 0.1, 2.0)];
+                let t: Vec<BigFloat> = points
                     .iter()
-                    .map(|tk| mean(&q, tk).sub(&mean(&pb, tk), P, RM))
-                    .collect(),
-                Direction::Reverse => {
-                    let f: Vec<BigFloat> = ln_q
-                        .iter()
-                        .zip(&p)
-                        .map(|(l, &pi)| l.sub(&big(pi).ln(P, RM, &mut cc), P, RM))
-                        .collect();
-                    let ef = mean(&q, &f);
-                    [&t, &t2]
-                        .iter()
-                        .map(|tk| {
-                            let mk = mean(&q, tk);
-                            (0..n).fold(big(0.0), |acc, i| {
-                                let c = tk[i].sub(&mk, P, RM).mul(&f[i].sub(&ef, P, RM), P, RM);
-                                acc.add(&q[i].mul(&c, P, RM), P, RM)
-                            })
-                        })
-                        .collect()
+                    .map(|&x| {
+                        big(x)
+                            .sub(&big(frame.mu), P, RM)
+                            .div(&big(frame.sigma), P, RM)
+                    })
+                    .collect();
+                let t2: Vec<BigFloat> = t.iter().map(|v| v.mul(v, P, RM)).collect();
+                let sv: Vec<BigFloat> = t
+                    .iter()
+                    .zip(&t2)
+                    .map(|(a, b)| {
+                        big(eta[0])
+                            .mul(a, P, RM)
+                            .add(&big(eta[1]).mul(b, P, RM), P, RM)
+                    })
+                    .collect();
+                let sum = sv
+                    .iter()
+                    .fold(big(0.0), |acc, v| acc.add(&v.exp(P, RM, cc), P, RM));
+                let a = sum.ln(P, RM, cc);
+                let ln_q: Vec<BigFloat> = sv.iter().map(|v| v.sub(&a, P, RM)).collect();
+                let q: Vec<BigFloat> = ln_q.iter().map(|v| v.exp(P, RM, cc)).collect();
+                let at = || format!("x {points:?}, p {p:?}, {frame:?}, η {eta:?}");
+                let (got, e) = prob.log_q(eta);
+                for i in 0..n {
+                    lnq.value(got[i], &ln_q[i], e[i], cc, at);
                 }
-            };
-            let ev = prob.eval(eta);
-            for (j, want) in exact_g.iter().enumerate() {
-                grad.value(ev.g[j], want, ev.noise_parts[j], &mut cc, at);
-            }
-            let radius = 10f64.powf(-uniform(&mut rng, 3.0, 14.0));
-            let (mu, sigma, mu_error, sigma_error) = prob.gaussian_within(eta, radius);
-            for step in 0..8 {
-                let angle = f64::from(step) * std::f64::consts::FRAC_PI_4;
-                let moved = [
-                    big(eta[0]).add(&big(radius * angle.cos()), P, RM),
-                    big(eta[1]).add(&big(radius * angle.sin()), P, RM),
-                ];
-                let var_t = big(-0.5).div(&moved[1], P, RM);
-                let mu_x = big(frame.mu).add(
-                    &big(frame.sigma).mul(&moved[0].mul(&var_t, P, RM), P, RM),
-                    P,
-                    RM,
-                );
-                let sigma_x = big(frame.sigma).mul(&var_t.sqrt(P, RM), P, RM);
-                gauss.value(mu, &mu_x, mu_error, &mut cc, at);
-                gauss.value(sigma, &sigma_x, sigma_error, &mut cc, at);
-            }
-        }
-        lnq.finish();
-        grad.finish();
-        gauss.finish();
+                let mean = |w: &[BigFloat], v: &[BigFloat]| {
+                    w.iter()
+                        .zip(v)
+                        .fold(big(0.0), |acc, (a, b)| acc.add(&a.mul(b, P, RM), P, RM))
+                };
+                let pb: Vec<BigFloat> = p.iter().map(|&v| big(v)).collect();
+                let exact_g: Vec<BigFloat> = match direction {
+                    Direction::Forward => [&t, &t2]
+                        .iter()
+                        .map(|tk| mean(&q, tk).sub(&mean(&pb, tk), P, RM))
+                        .collect(),
+                    Direction::Reverse => {
+                        let f: Vec<BigFloat> = ln_q
+                            .iter()
+                            .zip(&p)
+                            .map(|(l, &pi)| l.sub(&big(pi).ln(P, RM, cc), P, RM))
+                            .collect();
+                        let ef = mean(&q, &f);
+                        [&t, &t2]
+                            .iter()
+                            .map(|tk| {
+                                let mk = mean(&q, tk);
+                                (0..n).fold(big(0.0), |acc, i| {
+                                    let c = tk[i].sub(&mk, P, RM).mul(&f[i].sub(&ef, P, RM), P, RM);
+                                    acc.add(&q[i].mul(&c, P, RM), P, RM)
+                                })
+                            })
+                            .collect()
+                    }
+                };
+                let ev = prob.eval(eta);
+                for (j, want) in exact_g.iter().enumerate() {
+                    grad.value(ev.g[j], want, ev.noise_parts[j], cc, at);
+                }
+                let radius = 10f64.powf(-uniform(rng, 3.0, 14.0));
+                let (mu, sigma, mu_error, sigma_error) = prob.gaussian_within(eta, radius);
+                for step in 0..8 {
+                    let angle = f64::from(step) * std::f64::consts::FRAC_PI_4;
+                    let moved = [
+                        big(eta[0]).add(&big(radius * angle.cos()), P, RM),
+                        big(eta[1]).add(&big(radius * angle.sin()), P, RM),
+                    ];
+                    let var_t = big(-0.5).div(&moved[1], P, RM);
+                    let mu_x = big(frame.mu).add(
+                        &big(frame.sigma).mul(&moved[0].mul(&var_t, P, RM), P, RM),
+                        P,
+                        RM,
+                    );
+                    let sigma_x = big(frame.sigma).mul(&var_t.sqrt(P, RM), P, RM);
+                    gauss.value(mu, &mu_x, mu_error, cc, at);
+                    gauss.value(sigma, &sigma_x, sigma_error, cc, at);
+                }
+            },
+        );
     }
 }

@@ -17,7 +17,7 @@
 
 use crate::models::training::TrainingError;
 use crate::models::training::data::{CLASSES as C, INPUTS as D, Split};
-use crate::models::training::softmax::{Record, held_out};
+use crate::models::training::softmax::{Record, forward_logits, held_out};
 
 /// How the log-probabilities are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,16 +57,6 @@ pub struct Float32Run {
     pub max_spread: f32,
     /// The final parameters.
     pub params: Vec<f32>,
-}
-
-fn logits(w: &[f32], x: &[f32; D]) -> [f32; C] {
-    std::array::from_fn(|c| {
-        w[c * D..(c + 1) * D]
-            .iter()
-            .zip(x)
-            .map(|(a, b)| a * b)
-            .sum()
-    })
 }
 
 /// The float32 log-probabilities of one row and its softmax.
@@ -130,7 +120,7 @@ pub fn train(
         let mut grad = vec![0.0f32; C * D];
         let mut first_bad = None;
         for (r, (x, &y)) in xs.iter().zip(&train.species).enumerate() {
-            let z = logits(&w, x);
+            let z = forward_logits(&w, x);
             if z.iter().all(|v| v.is_finite()) {
                 let hi = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let lo = z.iter().copied().fold(f32::INFINITY, f32::min);

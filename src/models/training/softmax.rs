@@ -448,12 +448,19 @@ pub fn evaluate(
     })
 }
 
-fn forward_logits(w: &[f64], x: &[f64; D]) -> [f64; C] {
+/// The logits of the linear model, zᶜ = Σⱼ w[c·D + j]·xⱼ (row-major weights,
+/// one row of D per class, summed in order j = 0, 1, …), in the precision
+/// of the weights: f64 here, f32 for the single-precision runs
+/// ([`super::float32`]).
+pub(super) fn forward_logits<T>(w: &[T], x: &[T; D]) -> [T; C]
+where
+    T: Copy + std::ops::Mul<Output = T> + std::iter::Sum,
+{
     std::array::from_fn(|c| {
         w[c * D..(c + 1) * D]
             .iter()
             .zip(x)
-            .map(|(a, b)| a * b)
+            .map(|(&a, &b)| a * b)
             .sum()
     })
 }
