@@ -4,15 +4,15 @@
 
 use crate::claims::CheckFailure;
 use crate::claims::failure::{failed, failed_in};
-use crate::claims::harness::{CONTRACT, U, Worst};
+use crate::claims::harness::{U, Worst, contract};
 use crate::claims::{Counterexample, Implementation};
+use crate::measures::Measure;
 use crate::numerics::compensated_sum;
 use crate::numerics::format::first_eight as shown;
 use crate::numerics::gamma;
 use crate::risk::Loss;
 use crate::risk::empirical::{empirical_distribution, empirical_risk, label_counts};
 use crate::risk::loss::argmax;
-
 
 /// Bound on a computed Brier risk relative to its value r: per example,
 /// 1 − q_y (u) squared (3u in all), a compensated sum over K terms
@@ -68,7 +68,7 @@ pub(super) fn brier_case(
     // …which is not the NLL at the minimizer, H(p̂ₙ): termwise
     // −ln x ≥ (1 − x) + (1 − x)²/2 on (0, 1] (the series of −ln(1 − y) has
     // non-negative terms), so H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)² > 0 unless p̂ is
-    // a point mass. Slack: H within the contract (4u·Σ|p̂ ln p̂|), Σp̂(1 − p̂)
+    // a point mass. Slack: H within its contract allowance, Σp̂(1 − p̂)
     // within 4u + γ²_K, ½Σp̂(1 − p̂)² within 7u + γ²_K, the difference u.
     let h = m
         .entropy(&p)
@@ -80,12 +80,8 @@ pub(super) fn brier_case(
         .map(|x| 0.5 * x * ((1.0 - x) * (1.0 - x)))
         .collect();
     let lower = compensated_sum(&lower_terms);
-    let entropy_condition: f64 = p
-        .iter()
-        .filter(|&&x| x > 0.0)
-        .map(|x| (x * x.ln()).abs())
-        .sum();
-    let slack = entropy_gini_slack(k, entropy_condition, (gini_direct, lower), h - gini_direct);
+    let allowance = contract(Measure::Entropy, &p, &[]);
+    let slack = entropy_gini_slack(k, allowance, (gini_direct, lower), h - gini_direct);
     w.at_least(
         "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
         h - gini_direct,
@@ -134,16 +130,17 @@ fn gini_bound((k, n): (usize, usize), r_p: f64, sum_sq: f64, gini: f64) -> f64 {
         + 2.01 * U * sum_sq
 }
 
-/// The slack of H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)²: H within the contract
-/// 4u·Σ|p̂ ln p̂| (`entropy_condition`), Σp̂(1 − p̂) within 4u + γ_K²,
-/// ½Σp̂(1 − p̂)² within 7u + γ_K², the difference u.
+/// The slack of H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)²: H within its allowance
+/// under the accuracy contract (`entropy_allowance`, [`contract`] of p̂),
+/// Σp̂(1 − p̂) within 4u + γ_K², ½Σp̂(1 − p̂)² within 7u + γ_K², the
+/// difference u.
 fn entropy_gini_slack(
     k: usize,
-    entropy_condition: f64,
+    entropy_allowance: f64,
     (gini, lower): (f64, f64),
     difference: f64,
 ) -> f64 {
-    CONTRACT * entropy_condition
+    entropy_allowance
         + 1.01 * (4.0 * U + gamma(k).powi(2)) * gini
         + 1.01 * (7.0 * U + gamma(k).powi(2)) * lower
         + U * difference.abs()
@@ -197,7 +194,6 @@ mod tests {
             "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
         );
     }
-
 
     /// The Brier risk's bound against the exact risk of the stored model
     /// and sample, (1/n)·Σₛ Σₖ (qₖ − [k = yₛ])² at 320 bits, on random

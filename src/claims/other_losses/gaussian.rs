@@ -11,7 +11,6 @@ use crate::numerics::format::first_eight as shown;
 use crate::numerics::gamma;
 use crate::risk::empirical::{mean_nll_continuous, mean_squared_error};
 
-
 /// ½ln(2πσ²) = ½ln(2π) + ln σ: the Gaussian NLL's constant.
 fn half_ln_two_pi_variance(sigma: f64) -> f64 {
     HALF_LN_2PI + sigma.ln()
@@ -19,7 +18,12 @@ fn half_ln_two_pi_variance(sigma: f64) -> f64 {
 
 /// What holds for real-valued data: MSE and the Gaussian NLL share the
 /// minimizer x̄ and are related by NLL = ½ln(2πσ²) + MSE/(2σ²).
-pub(super) fn gaussian_case(sample: &[f64], sigma: f64, c: f64, w: &mut Worst) -> Result<(), CheckFailure> {
+pub(super) fn gaussian_case(
+    sample: &[f64],
+    sigma: f64,
+    c: f64,
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
     let n = sample.len();
     let nf = n as f64;
     let c0 = half_ln_two_pi_variance(sigma);
@@ -171,13 +175,11 @@ pub(super) fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexampl
             ("c".to_string(), format!("{c}")),
         ],
     }
-
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     /// ½ln(2πσ²) against the logarithm computed here: ½ln(2π) (the literal
     /// against 0.5·ln(2π) in f64: two roundings of ln and 2π, 4u relative),
