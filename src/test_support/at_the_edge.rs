@@ -99,13 +99,12 @@ mod tests {
     use crate::test_support::{PREC as P, RM, big, to_f64};
 
     /// Against the exact values at 320 bits, on pairs with mild, steep and
-    /// nearly equal entries: each edge value is within the contract's bound b
-    /// of the exact value v (validity), and uses nearly all of it: the move
-    /// is at least b·(1 − 2⁻¹⁹) − 4u·|r| (below) and the crate's r is within
-    /// 2u·|v|, so the error is at least b·(1 − 2⁻¹⁹) − 6.01u·|v|, asserted
-    /// case by case (a bound b/2 would fail wherever b ≫ u·|v|, as it is
-    /// for every case here: b ≥ 4u·C ≥ 4u·|v|, and the +1 per term adds
-    /// u·Σpᵢ).
+    /// nearly equal entries: each edge value is within the contract's bound
+    /// b of the exact value v (validity) and uses nearly all of it: the move
+    /// from the crate's r is at least b·(1 − 2⁻¹⁹) − 4u·|r| (see the test
+    /// below) and r is within 2u·|v| of v, so the error is at least
+    /// b·(1 − 2⁻¹⁹) − 6.01u·|v|, asserted case by case (with b = (n + 3)u·C
+    /// and C ≥ |v| + 1, more than 0.4·b for every case here).
     #[test]
     fn the_edge_measures_stay_within_the_contract_and_near_its_edge() {
         let mut cc = astro_float::Consts::new().unwrap();

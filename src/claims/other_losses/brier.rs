@@ -21,6 +21,56 @@ fn brier_error(categories: usize, n: usize, value: f64) -> f64 {
     1.01 * (8.0 * U + gamma(categories).powi(2) + gamma(n).powi(2)) * value
 }
 
+/// The computed quantities of [`brier_case`] for a sample and a model q.
+struct BrierParts {
+    /// p̂ₙ, the stored counts/n.
+    p: Vec<f64>,
+    /// R_sq(q) and R_sq(p̂ₙ).
+    r_q: f64,
+    r_p: f64,
+    /// Σ(q − p̂)², compensated, and Σ|qₖ − p̂ₖ|·p̂ₖ.
+    distance: f64,
+    cross: f64,
+    /// Σp̂², compensated, and the Gini impurity 1 − Σp̂².
+    sum_sq: f64,
+    gini: f64,
+    /// Σp̂(1 − p̂) and ½Σp̂(1 − p̂)², compensated.
+    gini_direct: f64,
+    lower: f64,
+    /// R₀₁(q) and p̂ₙ(argmax q).
+    r01: f64,
+    top: f64,
+}
+
+fn brier_parts(sample: &[usize], q: &[f64]) -> Result<BrierParts, CheckFailure> {
+    let k = q.len();
+    let p = empirical_distribution(sample, k).map_err(failed("empirical_distribution"))?;
+    let risk =
+        |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(failed("empirical_risk"));
+    let (r_q, r_p) = (risk(q, Loss::Squared)?, risk(&p, Loss::Squared)?);
+    let diffs: Vec<f64> = q.iter().zip(&p).map(|(a, b)| (a - b) * (a - b)).collect();
+    let squares: Vec<f64> = p.iter().map(|x| x * x).collect();
+    let sum_sq = compensated_sum(&squares);
+    let gini_terms: Vec<f64> = p.iter().map(|x| x * (1.0 - x)).collect();
+    let lower_terms: Vec<f64> = p
+        .iter()
+        .map(|x| 0.5 * x * ((1.0 - x) * (1.0 - x)))
+        .collect();
+    Ok(BrierParts {
+        r_q,
+        r_p,
+        distance: compensated_sum(&diffs),
+        cross: q.iter().zip(&p).map(|(a, b)| (a - b).abs() * b).sum(),
+        sum_sq,
+        gini: 1.0 - sum_sq,
+        gini_direct: compensated_sum(&gini_terms),
+        lower: compensated_sum(&lower_terms),
+        r01: risk(q, Loss::ZeroOne)?,
+        top: p[argmax(q)],
+        p,
+    })
+}
+
 /// What holds for the squared and 0–1 losses on categorical data.
 pub(super) fn brier_case(
     m: &dyn Implementation,
@@ -29,40 +79,32 @@ pub(super) fn brier_case(
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
     let (n, k) = (sample.len(), q.len());
-    let p = empirical_distribution(sample, k).map_err(failed("empirical_distribution"))?;
-    let risk =
-        |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(failed("empirical_risk"));
-    let (r_q, r_p) = (risk(q, Loss::Squared)?, risk(&p, Loss::Squared)?);
+    let b = brier_parts(sample, q)?;
+    let (r_q, r_p) = (b.r_q, b.r_p);
 
     // R_sq(q) = Σₖ(qₖ − p*ₖ)² + 1 − Σₖp*ₖ² for the exact p* = counts/n (expand
     // the square and average), for any vector q. With the stored p̂ = p*(1 + δ),
     // |δ| ≤ u: R_sq(q) − R_sq(p̂) = Σ(q − p̂)² + 2Σ(q − p̂)(p̂ − p*), the last
     // term at most 2u(1 + u)·Σ|qₖ − p̂ₖ|·p̂ₖ. So p̂ₙ, the MLE, minimizes it.
-    let diffs: Vec<f64> = q.iter().zip(&p).map(|(a, b)| (a - b) * (a - b)).collect();
-    let distance = compensated_sum(&diffs);
-    let cross: f64 = q.iter().zip(&p).map(|(a, b)| (a - b).abs() * b).sum();
     // Rounding: both risks; their difference (u); Σ(q − p̂)² (a difference
     // and a square, 3u, and the compensated sum, 2u + γ²_K).
-    let bound = brier_gap_bound((k, n), (r_q, r_p), distance, cross);
+    let bound = brier_gap_bound((k, n), (r_q, r_p), b.distance, b.cross);
     w.at_least("R_sq(q) − R_sq(p̂ₙ)", r_q - r_p, 0.0, bound)?;
     w.close(
         "R_sq(q) − R_sq(p̂ₙ) − Σ(q − p̂ₙ)²",
         r_q - r_p,
-        distance,
+        b.distance,
         bound,
     )?;
 
     // Its value at the minimizer is the Gini impurity 1 − Σp̂²: from the
     // identity, within Σ|p̂² − p*²| ≤ 2.01u·Σp̂², plus the roundings of R_sq(p̂),
     // of Σp̂² (products u, sum 2u + γ²_K) and of 1 − Σp̂² (u).
-    let squares: Vec<f64> = p.iter().map(|x| x * x).collect();
-    let sum_sq = compensated_sum(&squares);
-    let gini = 1.0 - sum_sq;
     w.close(
         "R_sq(p̂ₙ) − (1 − Σp̂ₙ²)",
         r_p,
-        gini,
-        gini_bound((k, n), r_p, sum_sq, gini),
+        b.gini,
+        gini_bound((k, n), r_p, b.sum_sq, b.gini),
     )?;
 
     // …which is not the NLL at the minimizer, H(p̂ₙ): termwise
@@ -71,35 +113,25 @@ pub(super) fn brier_case(
     // a point mass. Slack: H within its contract allowance, Σp̂(1 − p̂)
     // within 4u + γ²_K, ½Σp̂(1 − p̂)² within 7u + γ²_K, the difference u.
     let h = m
-        .entropy(&p)
+        .entropy(&b.p)
         .map_err(failed_in("H(p̂ₙ) rejected a valid p̂ₙ"))?;
-    let gini_terms: Vec<f64> = p.iter().map(|x| x * (1.0 - x)).collect();
-    let gini_direct = compensated_sum(&gini_terms);
-    let lower_terms: Vec<f64> = p
-        .iter()
-        .map(|x| 0.5 * x * ((1.0 - x) * (1.0 - x)))
-        .collect();
-    let lower = compensated_sum(&lower_terms);
-    let allowance = contract(Measure::Entropy, &p, &[]);
-    let slack = entropy_gini_slack(k, allowance, (gini_direct, lower), h - gini_direct);
+    let allowance = contract(Measure::Entropy, &b.p, &[]);
+    let slack = entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), h - b.gini_direct);
     w.at_least(
         "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
-        h - gini_direct,
-        lower,
+        h - b.gini_direct,
+        b.lower,
         slack,
     )?;
 
     // The 0–1 risk sees q only through argmax q: R₀₁(q) = 1 − p̂ₙ(argmax q).
     // R₀₁ is an exact count divided once (u·R₀₁); p̂ₖ is within u·p̂ₖ of the
     // exact ratio; the subtraction rounds once (u·|1 − p̂ₖ|).
-    let r01 = risk(q, Loss::ZeroOne)?;
-    let top = p[argmax(q)];
-    let want = 1.0 - top;
     w.close(
         "R₀₁(q) − (1 − p̂ₙ(argmax q))",
-        r01,
-        want,
-        zero_one_bound(r01, top),
+        b.r01,
+        1.0 - b.top,
+        zero_one_bound(b.r01, b.top),
     )
 }
 
@@ -193,6 +225,105 @@ mod tests {
             Comparison::AtLeast,
             "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
         );
+    }
+
+    /// Random samples (n = 1 … 40, and 200 one time in ten) on K = 2 … 8
+    /// categories, some categories unseen, and models q mild to steep.
+    fn random_brier_case(rng: &mut rand_chacha::ChaCha8Rng, case: usize) -> (Vec<usize>, Vec<f64>) {
+        use crate::test_support::bounds::{simplex, uniform};
+        use rand::RngExt;
+        let k = rng.random_range(2..=8usize);
+        let n = if case % 10 == 0 {
+            200
+        } else {
+            rng.random_range(1..=40usize)
+        };
+        let seen = if case % 3 == 0 { k - 1 } else { k };
+        let sample = (0..n).map(|_| rng.random_range(0..seen)).collect();
+        let spread = uniform(rng, 0.1, 4.0);
+        (sample, simplex(rng, k, spread))
+    }
+
+    /// The bounds of the Brier case's comparisons, on random samples and
+    /// models ([`random_brier_case`]), each against what it must cover:
+    ///
+    /// - `brier_gap_bound` and `gini_bound`: the distance between the two
+    ///   computed sides of R_sq(q) − R_sq(p̂) = Σ(q − p̂)² and of
+    ///   R_sq(p̂) = 1 − Σp̂², whose exact values differ only through the
+    ///   stored p̂ ≠ p* (a part of each bound); the distance is the exact
+    ///   difference of the f64 values.
+    /// - `entropy_gini_slack`: the computed (H − Σp̂(1 − p̂)) − ½Σp̂(1 − p̂)²
+    ///   against its exact value for the stored p̂ at 320 bits, with H from
+    ///   measures at the contract's edge and from the crate's own.
+    /// - `zero_one_bound`: R₀₁(q) against fl(1 − p̂ₖ), both from the exact
+    ///   1 − countₖ/n.
+    ///
+    /// Floors, each a power of two under the worst ratio seen: 2⁻³ for the
+    /// gap (0.18 seen: the bound adds both risks' worst cases, 1.01·(8u +
+    /// γ²) relative each, of which each risk uses a few u, and the two
+    /// errors partly cancel in the difference); 2⁻³ for the Gini value
+    /// (0.26 seen: the same for one risk, next to Σp̂²'s rounding); 2⁻¹ for
+    /// the entropy slack (1.00 seen: the edge entropy uses nearly all of its
+    /// allowance, the slack's main term); 2⁻¹ for the 0–1 risk (0.66 seen:
+    /// countₖ/n, 1 − p̂ₖ and the 0–1 risk's division each round by up to u
+    /// times their values, the bound's u·(R₀₁ + p̂ₖ + (1 − p̂ₖ))). A bound
+    /// loosened by the inverse of its floor fails.
+    #[test]
+    fn brier_case_bounds_cover_their_errors() {
+        use crate::measures::Reference;
+        use crate::test_support::bounds::bound_stream;
+        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big, error_of};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("brier-case");
+        let mut gap = BoundCheck::new("claim 8: Brier gap to Σ(q − p̂)²", 0.125);
+        let mut gini = BoundCheck::new("claim 8: Brier risk at p̂ against 1 − Σp̂²", 0.125);
+        let mut slack = BoundCheck::new("claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)²", 0.5);
+        let mut zero_one = BoundCheck::new("claim 8: 0–1 risk against 1 − p̂ₖ", 0.5);
+        for case in 0..300 {
+            let (sample, q) = random_brier_case(&mut rng, case);
+            let (n, k) = (sample.len(), q.len());
+            let b = brier_parts(&sample, &q).unwrap();
+            let at = || format!("sample {sample:?}, q {q:?}");
+            let diff = big(b.r_q - b.r_p).sub(&big(b.distance), P, RM);
+            gap.record(
+                error_of(0.0, &diff, &mut cc),
+                brier_gap_bound((k, n), (b.r_q, b.r_p), b.distance, b.cross),
+                at,
+            );
+            gini.value(
+                b.r_p,
+                &big(b.gini),
+                gini_bound((k, n), b.r_p, b.sum_sq, b.gini),
+                &mut cc,
+                at,
+            );
+            // H(p̂) − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)² at 320 bits, the stored p̂ exact.
+            let mut exact = big(0.0);
+            for &x in b.p.iter().filter(|&&x| x > 0.0) {
+                let (xb, one_minus) = (big(x), big(1.0).sub(&big(x), P, RM));
+                let h = xb.mul(&xb.ln(P, RM, &mut cc), P, RM).neg();
+                let g = xb.mul(&one_minus, P, RM);
+                let l = g.mul(&one_minus, P, RM).div(&big(2.0), P, RM);
+                exact = exact.add(&h.sub(&g, P, RM).sub(&l, P, RM), P, RM);
+            }
+            let allowance = contract(Measure::Entropy, &b.p, &[]);
+            for m in [&AtTheEdge::KIT as &dyn Implementation, &Reference] {
+                let h = m.entropy(&b.p).unwrap();
+                let computed = big(h - b.gini_direct).sub(&big(b.lower), P, RM);
+                let err = error_of(0.0, &computed.sub(&exact, P, RM), &mut cc);
+                let bound =
+                    entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), h - b.gini_direct);
+                slack.record(err, bound, at);
+            }
+            let top = sample.iter().filter(|&&y| y == argmax(&q)).count();
+            let exact = big(1.0).sub(&big(top as f64).div(&big(n as f64), P, RM), P, RM);
+            let err = error_of(b.r01, &exact, &mut cc) + error_of(1.0 - b.top, &exact, &mut cc);
+            zero_one.record(err, zero_one_bound(b.r01, b.top), at);
+        }
+        gap.finish();
+        gini.finish();
+        slack.finish();
+        zero_one.finish();
     }
 
     /// The Brier risk's bound against the exact risk of the stored model

@@ -27,17 +27,9 @@ pub(super) fn gaussian_case(
     let n = sample.len();
     let nf = n as f64;
     let c0 = half_ln_two_pi_variance(sigma);
-    let nll_at = |center: f64| {
-        mean_nll_continuous(sample, |x| {
-            let z = (x - center) / sigma;
-            -(c0 + 0.5 * (z * z))
-        })
-        .map_err(failed("mean_nll_continuous"))
-    };
-    let mse_at =
-        |center: f64| mean_squared_error(sample, center).map_err(failed("mean_squared_error"));
-    let mean = compensated_sum(sample) / nf;
-    let mean_abs = sample.iter().map(|x| x.abs()).sum::<f64>() / nf;
+    let nll_at = |center: f64| gaussian_nll(sample, sigma, c0, center);
+    let mse_at = |center: f64| mse(sample, center);
+    let (mean, mean_abs) = sample_mean(sample);
     let mean_error = mean_error(n, mean, mean_abs);
     let two_var = 2.0 * (sigma * sigma);
 
@@ -101,6 +93,30 @@ pub(super) fn gaussian_case(
         nll_c - nll_mean,
         gap / two_var,
         nll_bound,
+    )
+}
+
+/// The mean Gaussian NLL (1/n)·Σ(c₀ + zᵢ²/2), zᵢ = (xᵢ − center)/σ, by
+/// `mean_nll_continuous`, with the constant c₀ as given.
+fn gaussian_nll(sample: &[f64], sigma: f64, c0: f64, center: f64) -> Result<f64, CheckFailure> {
+    mean_nll_continuous(sample, |x| {
+        let z = (x - center) / sigma;
+        -(c0 + 0.5 * (z * z))
+    })
+    .map_err(failed("mean_nll_continuous"))
+}
+
+/// The mean squared error (1/n)·Σ(center − xᵢ)².
+fn mse(sample: &[f64], center: f64) -> Result<f64, CheckFailure> {
+    mean_squared_error(sample, center).map_err(failed("mean_squared_error"))
+}
+
+/// The sample mean x̄̃ = (compensated Σxᵢ)/n, and (1/n)·Σ|xᵢ|.
+fn sample_mean(sample: &[f64]) -> (f64, f64) {
+    let nf = sample.len() as f64;
+    (
+        compensated_sum(sample) / nf,
+        sample.iter().map(|x| x.abs()).sum::<f64>() / nf,
     )
 }
 
@@ -192,5 +208,127 @@ mod tests {
         let want = half + std::f64::consts::LN_2;
         let got = half_ln_two_pi_variance(2.0);
         assert!((got - want).abs() <= 6.0 * U * want, "{got} vs {want}");
+    }
+
+    /// The Gaussian case's bounds, on random samples (n = 1 … 40, and 200
+    /// one time in ten; centred anywhere in ±5, spread 0.01 to 3), σ from
+    /// 0.2 to 4 and c in ±6, each against what it must cover:
+    ///
+    /// - `mean_error`: x̄̃ against the exact mean at 320 bits;
+    /// - `gaussian_nll_error` and `scaled_mse_error`: the NLL and
+    ///   c₀ + MSE/(2σ²), at c and at x̄̃, against their one exact value
+    ///   (1/n)·Σ(c₀ + (xᵢ − center)²/(2σ²)) at 320 bits, the f64 c₀ exact;
+    /// - `residual_bound`: the mean residual (1/n)Σ(x̄̃ − xᵢ) against 0,
+    ///   its value at the exact mean;
+    /// - `mse_gap_bound` and `nll_gap_bound`: the distance between the
+    ///   computed sides of MSE(c) − MSE(x̄̃) = (c − x̄̃)² and of its NLL form,
+    ///   whose exact values differ by 2δ(c − x̄̃) (δ = x̄̃ − x̄, a part of each
+    ///   bound); the distance is the exact difference of the f64 values.
+    ///
+    /// Floors, each a power of two under the worst ratio seen: 2⁻¹ for the
+    /// mean (0.72 seen: the division and the compensated sum round by up to
+    /// u·|x̄̃| each, of the bound's 2.01u·|x̄̃|); 2⁻² for the NLL (0.49 seen:
+    /// each term c₀ + zᵢ²/2 rounds by up to u times itself and the sum and
+    /// the division add 3u·|NLL|, where all terms share one sign most of
+    /// 1.01·(5u·D + (2u + γₙ²)(|c₀| + D) + u·|NLL|)); 2⁻¹ for c₀ + MSE/(2σ²)
+    /// (0.91 seen: where D ≪ |c₀| the one addition's u·|rhs| is nearly the
+    /// whole bound); 2⁻² for the residual (0.57 seen: its exact value is
+    /// x̄̃ − x̄, the mean's own error, against the mean's bound plus the
+    /// residual's rounding); 2⁻² for the MSE gap (0.39 seen) and the NLL gap
+    /// (0.31 seen): the 2δ(c − x̄̃) term takes |δ| at the mean's bound, and
+    /// each side's roundings are bounded at their worst. A bound loosened by
+    /// the inverse of its floor fails.
+    #[test]
+    fn gaussian_bounds_cover_their_errors() {
+        use crate::test_support::bounds::{bound_stream, uniform};
+        use crate::test_support::{BoundCheck, PREC as P, RM, big, error_of};
+        use rand::RngExt;
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("gaussian-case");
+        let mut mean_check = BoundCheck::new("claim 8: sample mean", 0.5);
+        let mut nll_check = BoundCheck::new("claim 8: Gaussian NLL", 0.25);
+        let mut rhs_check = BoundCheck::new("claim 8: c₀ + MSE/(2σ²)", 0.5);
+        let mut residual_check = BoundCheck::new("claim 8: mean residual at x̄", 0.25);
+        let mut mse_gap = BoundCheck::new("claim 8: MSE gap to (c − x̄)²", 0.25);
+        let mut nll_gap = BoundCheck::new("claim 8: NLL gap to (c − x̄)²/(2σ²)", 0.25);
+        for case in 0..200 {
+            let n = if case % 10 == 0 {
+                200
+            } else {
+                rng.random_range(1..=40usize)
+            };
+            let (offset, spread) = (uniform(&mut rng, -5.0, 5.0), uniform(&mut rng, 0.01, 3.0));
+            let sample: Vec<f64> = (0..n)
+                .map(|_| offset + spread * uniform(&mut rng, -1.0, 1.0))
+                .collect();
+            let (sigma, c) = (uniform(&mut rng, 0.2, 4.0), uniform(&mut rng, -6.0, 6.0));
+            let at = || format!("sample {sample:?}, σ {sigma}, c {c}");
+            let nb = big(n as f64);
+            let (mean, mean_abs) = sample_mean(&sample);
+            let exact_mean = sample
+                .iter()
+                .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
+                .div(&nb, P, RM);
+            let me = mean_error(n, mean, mean_abs);
+            mean_check.value(mean, &exact_mean, me, &mut cc, at);
+            let c0 = half_ln_two_pi_variance(sigma);
+            let two_var = 2.0 * (sigma * sigma);
+            let mut nll_errors = [0.0; 2];
+            let (mut nlls, mut mses) = ([0.0; 2], [0.0; 2]);
+            for (slot, center) in [c, mean].into_iter().enumerate() {
+                let nll = gaussian_nll(&sample, sigma, c0, center).unwrap();
+                let m = mse(&sample, center).unwrap();
+                let d = m / two_var;
+                let rhs = c0 + d;
+                let two_var_exact = big(2.0).mul(&big(sigma).mul(&big(sigma), P, RM), P, RM);
+                let exact = sample
+                    .iter()
+                    .fold(big(0.0), |a, &x| {
+                        let r = big(x).sub(&big(center), P, RM);
+                        a.add(&r.mul(&r, P, RM), P, RM)
+                    })
+                    .div(&nb, P, RM)
+                    .div(&two_var_exact, P, RM)
+                    .add(&big(c0), P, RM);
+                nll_errors[slot] = gaussian_nll_error(n, c0, d, nll);
+                nll_check.value(nll, &exact, nll_errors[slot], &mut cc, at);
+                rhs_check.value(rhs, &exact, scaled_mse_error(n, d, rhs), &mut cc, at);
+                (nlls[slot], mses[slot]) = (nll, m);
+            }
+            let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
+            let spread_r = residuals.iter().map(|r| r.abs()).sum::<f64>() / n as f64;
+            let residual = compensated_sum(&residuals) / n as f64;
+            residual_check.record(
+                residual.abs(),
+                residual_bound(n, me, spread_r, residual),
+                at,
+            );
+            let gap = (c - mean) * (c - mean);
+            let distance = (c - mean).abs();
+            let diff = big(mses[0] - mses[1]).sub(&big(gap), P, RM);
+            mse_gap.record(
+                error_of(0.0, &diff, &mut cc),
+                mse_gap_bound(n, (mses[0], mses[1]), gap, (me, distance)),
+                at,
+            );
+            let diff = big(nlls[0] - nlls[1]).sub(&big(gap / two_var), P, RM);
+            nll_gap.record(
+                error_of(0.0, &diff, &mut cc),
+                nll_gap_bound(
+                    (nll_errors[0], nll_errors[1]),
+                    (nlls[0], nlls[1]),
+                    gap,
+                    two_var,
+                    (me, distance),
+                ),
+                at,
+            );
+        }
+        mean_check.finish();
+        nll_check.finish();
+        rhs_check.finish();
+        residual_check.finish();
+        mse_gap.finish();
+        nll_gap.finish();
     }
 }
