@@ -2,12 +2,11 @@
 //! contract it states, not only the crate's own (which sits far inside it):
 //! measures whose errors use the contract to its edge pass every claim.
 //!
-//! Claims 1 to 5 hold measures to the one accuracy contract (documented with
-//! [`crate::measures::Implementation`], the conformance kit's too), so they
-//! run against measures at its edge; claims 6 to 9 still allow 4u·S, S =
-//! Σ|tᵢ| over the exact terms tᵢ (`CONTRACT` in the harness), and run at
-//! that edge. A tolerance in a claim that forgot part of that allowance
-//! fails here, where the crate's own measures would never show it.
+//! Every claim holds measures to the one accuracy contract (documented with
+//! [`crate::measures::Implementation`], the conformance kit's too), so every
+//! claim runs against measures at its edge. A tolerance in a claim that
+//! forgot part of that allowance fails here, where the crate's own measures
+//! would never show it.
 
 use super::{Context, DEFAULT_CASES, Outcome, catalogue};
 use crate::seed::DEFAULT_SEED;
@@ -18,12 +17,7 @@ fn every_claim_accepts_measures_at_the_edge_of_the_contract() {
     // Each claim's tolerances must leave room for the whole contract: none
     // may fail, and each stays within its bounds.
     for claim in catalogue() {
-        let edge = if claim.number <= 5 {
-            &AtTheEdge::KIT
-        } else {
-            &AtTheEdge::CLAIMS
-        };
-        let ctx = Context::new(DEFAULT_SEED, DEFAULT_CASES).with_measures(edge);
+        let ctx = Context::new(DEFAULT_SEED, DEFAULT_CASES).with_measures(&AtTheEdge::KIT);
         let v = claim.check(&ctx);
         assert_eq!(
             v.outcome,

@@ -727,7 +727,7 @@ mod tests {
                     let edge_eval = |zz: &[f64]| {
                         let q = measures::softmax(zz).map_err(failed("softmax"))?;
                         let rel = softmax_relative_errors(zz, &q);
-                        measured(&AtTheEdge::CLAIMS, which, &p, &q, &rel)
+                        measured(&AtTheEdge::KIT, which, &p, &q, &rel)
                     };
                     for eval in [&crate_eval as Evaluation<'_>, &edge_eval] {
                         let (_, e0) = eval(&z).unwrap();

@@ -16,12 +16,6 @@ use super::verdict::Resolution;
 use crate::models::linalg::{gamma, norm2};
 pub use crate::numerics::U;
 
-/// 4u per unit of Σ|tᵢ|: the tolerance claims 6 to 9 still allow a measure
-/// (each of H, CE and KL within 4u·Σ|tᵢ| of the exact value, tᵢ its
-/// terms). It is tighter than the one accuracy contract ([`contract`], the
-/// conformance kit's too) where terms cancel, as KL's do near p = q; claims
-/// 1 to 5 use the contract itself.
-pub(crate) const CONTRACT: f64 = 4.0 * U;
 /// ½·ln(2π), correctly rounded: the constant of a normal log-density.
 pub(crate) const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 

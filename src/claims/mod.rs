@@ -11,8 +11,9 @@
 //! The bounds are tested from both sides. Too loose: each check records its
 //! resolution (its loosest tolerance relative to the value compared,
 //! [`Evidence::resolution`]), whose rounding part must not exceed [`REQUIRED_RESOLUTION`].
-//! Too tight: measures whose errors use the accuracy contract (4u·Σ|tᵢ| per
-//! measure) to its edge must still pass every claim.
+//! Too tight: measures whose errors use the one accuracy contract
+//! ([`crate::measures::contract_bound`], the conformance kit's too) to its
+//! edge must still pass every claim.
 
 mod argmin;
 pub mod calibration;

@@ -5,12 +5,12 @@ use crate::claims::failure::failed;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::harness::{CONTRACT, U, Worst, property};
+use super::harness::{U, Worst, contract, property};
 use super::{
     Claim, Context, Counterexample, Evidence, Expectation, Implementation, refuted_evidence, search,
 };
-use crate::measures::log_softmax_error_bounds;
 use crate::measures::softmax;
+use crate::measures::{Measure, log_softmax_error_bounds};
 use crate::numerics::finite_difference::{difference_bound, power_of_two_step};
 use crate::numerics::format::{short, short_vector as fmt_vec};
 use crate::numerics::tracked::{Bounded, mat_vec};
@@ -171,8 +171,8 @@ enum Of {
 /// One evaluation of CE(p, q) or KL(p‖q) by the measures under test, with a
 /// bound on its error against the exact value at the exact p_θ, q_θ.
 ///
-/// The bound: the measure's contract 4u·Σ|tᵢ|, plus the rounding of the
-/// inputs: pᵢ and qᵢ carry relative errors ρᵢ (their log-softmax bound plus
+/// The bound: the measure's allowance under the accuracy contract
+/// ([`contract`], for the stored p and q), plus the rounding of the inputs: pᵢ and qᵢ carry relative errors ρᵢ (their log-softmax bound plus
 /// u for the exp), which move CE = −Σ pᵢ ln qᵢ by Σ pᵢ(|ln qᵢ| ρᵖᵢ + ρ^qᵢ)
 /// and KL = Σ pᵢ ln(pᵢ/qᵢ) by Σ pᵢ(|ln(pᵢ/qᵢ) + 1| ρᵖᵢ + ρ^qᵢ), to first order.
 struct Evaluation {
@@ -247,7 +247,11 @@ fn evaluate(probe: &Probe<'_>, of: Of, theta: &[f64]) -> Result<Evaluation, Chec
         Of::Kl => m.kl_divergence(&p, &q),
     }
     .map_err(failed("the measure"))?;
-    let mut error = 0.0;
+    let measure = match of {
+        Of::CrossEntropy => Measure::CrossEntropy,
+        Of::Kl => Measure::KlDivergence,
+    };
+    let mut error = contract(measure, &p, &q);
     let (mut max_ln_q, mut max_ln_p) = (0.0f64, 0.0f64);
     for i in 0..p.len() {
         max_ln_q = max_ln_q.max(q[i].ln().abs());
@@ -255,13 +259,8 @@ fn evaluate(probe: &Probe<'_>, of: Of, theta: &[f64]) -> Result<Evaluation, Chec
             max_ln_p = max_ln_p.max(p[i].ln().abs());
             let (lp, lq) = (p[i].ln(), q[i].ln());
             error += match of {
-                Of::CrossEntropy => {
-                    CONTRACT * (p[i] * lq).abs() + p[i] * (lq.abs() * rho_p[i] + rho_q[i])
-                }
-                Of::Kl => {
-                    CONTRACT * (p[i] * (lp - lq)).abs()
-                        + p[i] * ((lp - lq + 1.0).abs() * rho_p[i] + rho_q[i])
-                }
+                Of::CrossEntropy => p[i] * (lq.abs() * rho_p[i] + rho_q[i]),
+                Of::Kl => p[i] * ((lp - lq + 1.0).abs() * rho_p[i] + rho_q[i]),
             };
         }
     }
@@ -719,9 +718,11 @@ mod tests {
     /// at the contract's edge) against the exact measure at the exact
     /// p_θ = softmax(Aθ), q_θ = softmax(Bθ), on random cases.
     ///
-    /// Floor 2⁻³ (0.20 seen): at the edge the measure uses its 4u contract,
-    /// next to the inputs' part, which adds each entry's log-softmax bound
-    /// at its worst.
+    /// Floor 2⁻² (0.52 seen): at the edge the measure uses nearly all of its
+    /// allowance under the contract, which dominates the bound; the rest is
+    /// the inputs' part, which adds each entry's log-softmax bound at its
+    /// worst. (Under the former 4u·Σ|tᵢ| allowance the contract's share was
+    /// smaller and 0.20 was seen, floor 2⁻³.)
     #[test]
     fn an_evaluation_s_bound_covers_the_exact_measure() {
         use crate::measures::Reference;
@@ -729,13 +730,13 @@ mod tests {
         use crate::test_support::{AtTheEdge, BoundCheck, big};
         let mut cc = astro_float::Consts::new().expect("astro-float constants");
         let mut rng = bound_stream("moving-target-evaluation");
-        let mut check = BoundCheck::new("claim 7: an evaluation of CE, KL", 0.125);
+        let mut check = BoundCheck::new("claim 7: an evaluation of CE, KL", 0.25);
         for k in 0..100 {
             let (_, d, a, b, theta) = random_case(&mut rng, k);
             let exact_theta: Vec<_> = theta.iter().map(|&t| big(t)).collect();
             for of in [Of::CrossEntropy, Of::Kl] {
                 let exact = exact_measure(of, &a, &b, d, &exact_theta, &mut cc);
-                for m in [&AtTheEdge::CLAIMS as &dyn Implementation, &Reference] {
+                for m in [&AtTheEdge::KIT as &dyn Implementation, &Reference] {
                     let probe = Probe {
                         m,
                         target: Target::Teacher(&a),

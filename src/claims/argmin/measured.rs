@@ -514,7 +514,7 @@ mod tests {
                     fit("KL", &crate::models::objectives::SoftmaxKl(&obj), &start).unwrap(),
                 ),
             ] {
-                for m in [&Reference as &dyn Implementation, &AtTheEdge::CLAIMS] {
+                for m in [&Reference as &dyn Implementation, &AtTheEdge::KIT] {
                     let found = search(m, &obj, which, &start).unwrap();
                     most = most.max(found.evaluations);
                     let r = radius(found.gradient_bound, &fitted, rho);

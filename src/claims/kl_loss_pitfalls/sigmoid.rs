@@ -6,8 +6,9 @@ use crate::claims::failure::failed;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use crate::claims::harness::{CONTRACT, U, Worst};
+use crate::claims::harness::{U, Worst, contract};
 use crate::claims::{Counterexample, Implementation};
+use crate::measures::Measure;
 use crate::numerics::format::short;
 use crate::risk::torch_losses::{sigmoid_kl, sigmoid_kl_derivative};
 
@@ -36,13 +37,20 @@ fn decrease_bound(y: f64, (x1, x2): (f64, f64), difference: f64) -> f64 {
         + U * difference.abs()
 }
 
+/// The accuracy contract's allowance ([`contract`]) for the two-category
+/// KL((y, 1 − y)‖(x, 1 − x)) of the stored complements fl(1 − y), fl(1 − x).
+fn bernoulli_allowance(y: f64, x: f64) -> f64 {
+    contract(Measure::KlDivergence, &[y, 1.0 - y], &[x, 1.0 - x])
+}
+
 /// The bound on |KL((y, 1 − y)‖(x, 1 − x)) − (L + dropped)| for the sigmoid
-/// KL L = y·ln(y/x) and the dropped term (1 − y)·ln((1 − y)/(1 − x)): the
-/// measure's contract 4u(|L| + |dropped|), both terms' own errors (none for
-/// the dropped term when y = 1), the sum's u·|KL|.
-fn split_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64), full: f64) -> f64 {
+/// KL L = y·ln(y/x) and the dropped term (1 − y)·ln((1 − y)/(1 − x)), all
+/// three of the stored complements: the measure's allowance under the
+/// contract ([`bernoulli_allowance`]), both terms' own errors (none for the
+/// dropped term when y = 1), the sum's u·|KL|.
+fn split_bound((y, x): (f64, f64), full: f64) -> f64 {
     let (ny, nx) = (1.0 - y, 1.0 - x);
-    CONTRACT * (sigmoid.abs() + dropped.abs())
+    bernoulli_allowance(y, x)
         + sigmoid_kl_error(y, x)
         + if ny == 0.0 {
             0.0
@@ -53,21 +61,20 @@ fn split_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64), full: f64) ->
 }
 
 /// The bound on |KL((y, 1 − y)‖(x, 1 − x)) − y·ln(y/x)| were the two equal
-/// (the false statement (2)), with `sigmoid` = y·ln(y/x) and `dropped` =
-/// (1 − y)·ln((1 − y)/(1 − x)) as computed: the measure's contract
-/// 4u(|L| + |dropped|) over its two terms; the sigmoid KL's own error; and
+/// (the false statement (2)): the measure's allowance under
+/// the contract ([`bernoulli_allowance`]); the sigmoid KL's own error; and
 /// the stored complements a = fl(1 − y), b = fl(1 − x), each within u
 /// relative, which move a·ln(a/b) by u·a·(|ln(a/b)| + 1) + u·a (its
 /// derivatives ln(a/b) + 1 and −a/b), with 1.01 for second-order terms
 /// (none when y = 1: a = 0 exactly).
-fn bernoulli_bound((y, x): (f64, f64), (sigmoid, dropped): (f64, f64)) -> f64 {
+fn bernoulli_bound((y, x): (f64, f64)) -> f64 {
     let (ny, nx) = (1.0 - y, 1.0 - x);
     let complements = if ny == 0.0 {
         0.0
     } else {
         1.01 * U * ny * ((ny / nx).ln().abs() + 2.0)
     };
-    CONTRACT * (sigmoid.abs() + dropped.abs()) + sigmoid_kl_error(y, x) + complements
+    bernoulli_allowance(y, x) + sigmoid_kl_error(y, x) + complements
 }
 
 /// The false statement (2): the KL on one sigmoid probability, y·ln(y/x),
@@ -85,12 +92,11 @@ pub(super) fn sigmoid_is_bernoulli_kl(
     let full = m
         .kl_divergence(&[y, ny], &[x, nx])
         .map_err(failed("kl_divergence"))?;
-    let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
     w.close(
         "y·ln(y/x) against the two-category KL of (y, 1 − y) and (x, 1 − x)",
         sigmoid,
         full,
-        bernoulli_bound((y, x), (sigmoid, dropped)),
+        bernoulli_bound((y, x)),
     )
 }
 
@@ -137,7 +143,7 @@ pub(super) fn sigmoid_kl_decreases(
         .kl_divergence(&[y, ny], &[x1, nx])
         .map_err(failed("kl_divergence"))?;
     let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
-    let bound = split_bound((y, x1), (l1, dropped), full);
+    let bound = split_bound((y, x1), full);
     w.close(
         "two-category KL against sigmoid KL + (1 − y)·ln((1 − y)/(1 − x))",
         full,
@@ -145,12 +151,12 @@ pub(super) fn sigmoid_kl_decreases(
         bound,
     )?;
     // Gibbs for the pair: KL ≥ 0 up to the scaled form's mass term, here
-    // |Σ(y, 1 − y) − Σ(x, 1 − x)| ≤ 2u, plus the contract.
+    // |Σ(y, 1 − y) − Σ(x, 1 − x)| ≤ 2u, plus the contract's allowance.
     w.at_least(
         "two-category KL against 0, its value at x = y",
         full,
         0.0,
-        CONTRACT * (l1.abs() + dropped.abs()) + 2.0 * U,
+        bernoulli_allowance(y, x1) + 2.0 * U,
     )
 }
 
@@ -196,8 +202,8 @@ mod tests {
     /// Floors: 2⁻² for the sigmoid KL (0.59 seen: near x = y the quotient's
     /// rounding u becomes the logarithm's absolute error, of the bound's
     /// 2u·y); 2⁻² for the decrease (0.48 seen: three such errors and a
-    /// subtraction, some of them aligned); 2⁻² for the split (0.66 seen:
-    /// the edge KL uses its contract).
+    /// subtraction, some of them aligned); 2⁻² for the split (0.89 seen:
+    /// the edge KL uses nearly all of its allowance under the contract).
     #[test]
     fn sigmoid_bounds_cover_their_errors() {
         use crate::test_support::bounds::{bound_stream, uniform};
@@ -228,14 +234,12 @@ mod tests {
                 at,
             );
             let (ny, nx) = (1.0 - y, 1.0 - x1);
-            let full = AtTheEdge::CLAIMS
-                .kl_divergence(&[y, ny], &[x1, nx])
-                .unwrap();
+            let full = AtTheEdge::KIT.kl_divergence(&[y, ny], &[x1, nx]).unwrap();
             let dropped = if ny == 0.0 { 0.0 } else { ny * (ny / nx).ln() };
             let diff = big(full).sub(&big(l1 + dropped), P, RM);
             split.record(
                 error_of(0.0, &diff, &mut cc),
-                split_bound((y, x1), (l1, dropped), full),
+                split_bound((y, x1), full),
                 at,
             );
         }

@@ -1,0 +1,377 @@
+//! Claim 8 (a) on categorical data: the Brier risk is minimized by the
+//! MLE p̂ₙ with the Gini impurity as value, below the entropy H(p̂ₙ) (the
+//! measures under test); the 0–1 risk sees the model only through its argmax.
+
+use crate::claims::CheckFailure;
+use crate::claims::failure::{failed, failed_in};
+use crate::claims::harness::{U, Worst, contract};
+use crate::claims::{Counterexample, Implementation};
+use crate::measures::Measure;
+use crate::numerics::compensated_sum;
+use crate::numerics::format::first_eight as shown;
+use crate::numerics::gamma;
+use crate::risk::Loss;
+use crate::risk::empirical::{empirical_distribution, empirical_risk, label_counts};
+use crate::risk::loss::argmax;
+
+/// Bound on a computed Brier risk relative to its value r: per example,
+/// 1 − q_y (u) squared (3u in all), a compensated sum over K terms
+/// (2u + γ²_K); over the sample a compensated sum (2u + γ²ₙ) and /n (u).
+fn brier_error(categories: usize, n: usize, value: f64) -> f64 {
+    1.01 * (8.0 * U + gamma(categories).powi(2) + gamma(n).powi(2)) * value
+}
+
+/// The computed quantities of [`brier_case`] for a sample and a model q.
+struct BrierParts {
+    /// p̂ₙ, the stored counts/n.
+    p: Vec<f64>,
+    /// R_sq(q) and R_sq(p̂ₙ).
+    r_q: f64,
+    r_p: f64,
+    /// Σ(q − p̂)², compensated, and Σ|qₖ − p̂ₖ|·p̂ₖ.
+    distance: f64,
+    cross: f64,
+    /// Σp̂², compensated, and the Gini impurity 1 − Σp̂².
+    sum_sq: f64,
+    gini: f64,
+    /// Σp̂(1 − p̂) and ½Σp̂(1 − p̂)², compensated.
+    gini_direct: f64,
+    lower: f64,
+    /// R₀₁(q) and p̂ₙ(argmax q).
+    r01: f64,
+    top: f64,
+}
+
+fn brier_parts(sample: &[usize], q: &[f64]) -> Result<BrierParts, CheckFailure> {
+    let k = q.len();
+    let p = empirical_distribution(sample, k).map_err(failed("empirical_distribution"))?;
+    let risk =
+        |model: &[f64], loss| empirical_risk(sample, model, loss).map_err(failed("empirical_risk"));
+    let (r_q, r_p) = (risk(q, Loss::Squared)?, risk(&p, Loss::Squared)?);
+    let diffs: Vec<f64> = q.iter().zip(&p).map(|(a, b)| (a - b) * (a - b)).collect();
+    let squares: Vec<f64> = p.iter().map(|x| x * x).collect();
+    let sum_sq = compensated_sum(&squares);
+    let gini_terms: Vec<f64> = p.iter().map(|x| x * (1.0 - x)).collect();
+    let lower_terms: Vec<f64> = p
+        .iter()
+        .map(|x| 0.5 * x * ((1.0 - x) * (1.0 - x)))
+        .collect();
+    Ok(BrierParts {
+        r_q,
+        r_p,
+        distance: compensated_sum(&diffs),
+        cross: q.iter().zip(&p).map(|(a, b)| (a - b).abs() * b).sum(),
+        sum_sq,
+        gini: 1.0 - sum_sq,
+        gini_direct: compensated_sum(&gini_terms),
+        lower: compensated_sum(&lower_terms),
+        r01: risk(q, Loss::ZeroOne)?,
+        top: p[argmax(q)],
+        p,
+    })
+}
+
+/// What holds for the squared and 0–1 losses on categorical data.
+pub(super) fn brier_case(
+    m: &dyn Implementation,
+    sample: &[usize],
+    q: &[f64],
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let (n, k) = (sample.len(), q.len());
+    let b = brier_parts(sample, q)?;
+    let (r_q, r_p) = (b.r_q, b.r_p);
+
+    // R_sq(q) = Σₖ(qₖ − p*ₖ)² + 1 − Σₖp*ₖ² for the exact p* = counts/n (expand
+    // the square and average), for any vector q. With the stored p̂ = p*(1 + δ),
+    // |δ| ≤ u: R_sq(q) − R_sq(p̂) = Σ(q − p̂)² + 2Σ(q − p̂)(p̂ − p*), the last
+    // term at most 2u(1 + u)·Σ|qₖ − p̂ₖ|·p̂ₖ. So p̂ₙ, the MLE, minimizes it.
+    // Rounding: both risks; their difference (u); Σ(q − p̂)² (a difference
+    // and a square, 3u, and the compensated sum, 2u + γ²_K).
+    let bound = brier_gap_bound((k, n), (r_q, r_p), b.distance, b.cross);
+    w.at_least("R_sq(q) − R_sq(p̂ₙ)", r_q - r_p, 0.0, bound)?;
+    w.close(
+        "R_sq(q) − R_sq(p̂ₙ) − Σ(q − p̂ₙ)²",
+        r_q - r_p,
+        b.distance,
+        bound,
+    )?;
+
+    // Its value at the minimizer is the Gini impurity 1 − Σp̂²: from the
+    // identity, within Σ|p̂² − p*²| ≤ 2.01u·Σp̂², plus the roundings of R_sq(p̂),
+    // of Σp̂² (products u, sum 2u + γ²_K) and of 1 − Σp̂² (u).
+    w.close(
+        "R_sq(p̂ₙ) − (1 − Σp̂ₙ²)",
+        r_p,
+        b.gini,
+        gini_bound((k, n), r_p, b.sum_sq, b.gini),
+    )?;
+
+    // …which is not the NLL at the minimizer, H(p̂ₙ): termwise
+    // −ln x ≥ (1 − x) + (1 − x)²/2 on (0, 1] (the series of −ln(1 − y) has
+    // non-negative terms), so H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)² > 0 unless p̂ is
+    // a point mass. Slack: H within its contract allowance, Σp̂(1 − p̂)
+    // within 4u + γ²_K, ½Σp̂(1 − p̂)² within 7u + γ²_K, the difference u.
+    let h = m
+        .entropy(&b.p)
+        .map_err(failed_in("H(p̂ₙ) rejected a valid p̂ₙ"))?;
+    let allowance = contract(Measure::Entropy, &b.p, &[]);
+    let slack = entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), h - b.gini_direct);
+    w.at_least(
+        "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
+        h - b.gini_direct,
+        b.lower,
+        slack,
+    )?;
+
+    // The 0–1 risk sees q only through argmax q: R₀₁(q) = 1 − p̂ₙ(argmax q).
+    // R₀₁ is an exact count divided once (u·R₀₁); p̂ₖ is within u·p̂ₖ of the
+    // exact ratio; the subtraction rounds once (u·|1 − p̂ₖ|).
+    w.close(
+        "R₀₁(q) − (1 − p̂ₙ(argmax q))",
+        b.r01,
+        1.0 - b.top,
+        zero_one_bound(b.r01, b.top),
+    )
+}
+
+/// The bound on |R_sq(q) − R_sq(p̂) − Σ(q − p̂)²| for K categories and n
+/// examples: both risks' (`brier_error`), their difference u·|R_q − R_p|,
+/// Σ(q − p̂)² (a difference and a square, 3u, and the compensated sum,
+/// 2u + γ_K²) and the stored p̂'s 2.01u·Σ|qₖ − p̂ₖ|p̂ₖ (`cross`).
+fn brier_gap_bound(
+    (k, n): (usize, usize),
+    (r_q, r_p): (f64, f64),
+    distance: f64,
+    cross: f64,
+) -> f64 {
+    brier_error(k, n, r_q)
+        + brier_error(k, n, r_p)
+        + U * (r_q - r_p).abs()
+        + 1.01 * (5.0 * U + gamma(k).powi(2)) * distance
+        + 2.01 * U * cross
+}
+
+/// The bound on |R_sq(p̂) − (1 − Σp̂²)|: the risk's (`brier_error`), Σp̂²'s
+/// (products u, the compensated sum 2u + γ_K²), the subtraction's u·gini,
+/// and the stored p̂'s Σ|p̂² − p*²| ≤ 2.01u·Σp̂².
+fn gini_bound((k, n): (usize, usize), r_p: f64, sum_sq: f64, gini: f64) -> f64 {
+    brier_error(k, n, r_p)
+        + 1.01 * (3.0 * U + gamma(k).powi(2)) * sum_sq
+        + U * gini
+        + 2.01 * U * sum_sq
+}
+
+/// The slack of H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)²: H within its allowance
+/// under the accuracy contract (`entropy_allowance`, [`contract`] of p̂),
+/// Σp̂(1 − p̂) within 4u + γ_K², ½Σp̂(1 − p̂)² within 7u + γ_K², the
+/// difference u.
+fn entropy_gini_slack(
+    k: usize,
+    entropy_allowance: f64,
+    (gini, lower): (f64, f64),
+    difference: f64,
+) -> f64 {
+    entropy_allowance
+        + 1.01 * (4.0 * U + gamma(k).powi(2)) * gini
+        + 1.01 * (7.0 * U + gamma(k).powi(2)) * lower
+        + U * difference.abs()
+}
+
+/// The bound on |R₀₁(q) − (1 − p̂ₖ)| for k = argmax q: R₀₁ is an exact
+/// count divided once (u·R₀₁), p̂ₖ within u·p̂ₖ of the exact ratio, the
+/// subtraction u·|1 − p̂ₖ|.
+fn zero_one_bound(r01: f64, top: f64) -> f64 {
+    U * (r01 + top + (1.0 - top))
+}
+
+pub(super) fn show_brier(sample: &[usize], q: &[f64]) -> Counterexample {
+    let mut rows = vec![("n".to_string(), sample.len().to_string())];
+    if let Ok(counts) = label_counts(sample, q.len()) {
+        rows.push(("label counts".to_string(), shown(&counts)));
+    }
+    rows.push(("q".to_string(), shown(q)));
+    Counterexample {
+        summary: "the closed forms of the Brier and 0–1 risks fail on this sample".to_string(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
+
+    /// The Brier check's comparison with the entropy fails for an entropy
+    /// scaled by 0.8: on the sample (0, 1, 1), p̂ = (⅓, ⅔), H ≈ 0.637,
+    /// Σp̂(1 − p̂) = 4/9 and ½Σp̂(1 − p̂)² = 1/9, so H − 4/9 ≈ 0.192 clears
+    /// 1/9 while 0.8·H − 4/9 ≈ 0.065 does not.
+    #[test]
+    fn the_brier_check_fails_for_a_scaled_entropy() {
+        use crate::measures::Reference;
+        use crate::measures::planted::Affine;
+        let (sample, q) = ([0, 1, 1], [0.25, 0.75]);
+        assert_eq!(
+            brier_case(&Reference, &sample, &q, &mut Worst::new()),
+            Ok(())
+        );
+        let scaled = Affine {
+            entropy: (0.8, 0.0),
+            ..Affine::EXACT
+        };
+        assert_fails(
+            brier_case(&scaled, &sample, &q, &mut Worst::new()),
+            Comparison::AtLeast,
+            "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
+        );
+    }
+
+    /// Random samples (n = 1 … 40, and 200 one time in ten) on K = 2 … 8
+    /// categories, some categories unseen, and models q mild to steep.
+    fn random_brier_case(rng: &mut rand_chacha::ChaCha8Rng, case: usize) -> (Vec<usize>, Vec<f64>) {
+        use crate::test_support::bounds::{simplex, uniform};
+        use rand::RngExt;
+        let k = rng.random_range(2..=8usize);
+        let n = if case % 10 == 0 {
+            200
+        } else {
+            rng.random_range(1..=40usize)
+        };
+        let seen = if case % 3 == 0 { k - 1 } else { k };
+        let sample = (0..n).map(|_| rng.random_range(0..seen)).collect();
+        let spread = uniform(rng, 0.1, 4.0);
+        (sample, simplex(rng, k, spread))
+    }
+
+    /// The bounds of the Brier case's comparisons, on random samples and
+    /// models ([`random_brier_case`]), each against what it must cover:
+    ///
+    /// - `brier_gap_bound` and `gini_bound`: the distance between the two
+    ///   computed sides of R_sq(q) − R_sq(p̂) = Σ(q − p̂)² and of
+    ///   R_sq(p̂) = 1 − Σp̂², whose exact values differ only through the
+    ///   stored p̂ ≠ p* (a part of each bound); the distance is the exact
+    ///   difference of the f64 values.
+    /// - `entropy_gini_slack`: the computed (H − Σp̂(1 − p̂)) − ½Σp̂(1 − p̂)²
+    ///   against its exact value for the stored p̂ at 320 bits, with H from
+    ///   measures at the contract's edge and from the crate's own.
+    /// - `zero_one_bound`: R₀₁(q) against fl(1 − p̂ₖ), both from the exact
+    ///   1 − countₖ/n.
+    ///
+    /// Floors, each a power of two under the worst ratio seen: 2⁻³ for the
+    /// gap (0.18 seen: the bound adds both risks' worst cases, 1.01·(8u +
+    /// γ²) relative each, of which each risk uses a few u, and the two
+    /// errors partly cancel in the difference); 2⁻³ for the Gini value
+    /// (0.26 seen: the same for one risk, next to Σp̂²'s rounding); 2⁻¹ for
+    /// the entropy slack (1.00 seen: the edge entropy uses nearly all of its
+    /// allowance, the slack's main term); 2⁻¹ for the 0–1 risk (0.66 seen:
+    /// countₖ/n, 1 − p̂ₖ and the 0–1 risk's division each round by up to u
+    /// times their values, the bound's u·(R₀₁ + p̂ₖ + (1 − p̂ₖ))). A bound
+    /// loosened by the inverse of its floor fails.
+    #[test]
+    fn brier_case_bounds_cover_their_errors() {
+        use crate::measures::Reference;
+        use crate::test_support::bounds::bound_stream;
+        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big, error_of};
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("brier-case");
+        let mut gap = BoundCheck::new("claim 8: Brier gap to Σ(q − p̂)²", 0.125);
+        let mut gini = BoundCheck::new("claim 8: Brier risk at p̂ against 1 − Σp̂²", 0.125);
+        let mut slack = BoundCheck::new("claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)²", 0.5);
+        let mut zero_one = BoundCheck::new("claim 8: 0–1 risk against 1 − p̂ₖ", 0.5);
+        for case in 0..300 {
+            let (sample, q) = random_brier_case(&mut rng, case);
+            let (n, k) = (sample.len(), q.len());
+            let b = brier_parts(&sample, &q).unwrap();
+            let at = || format!("sample {sample:?}, q {q:?}");
+            let diff = big(b.r_q - b.r_p).sub(&big(b.distance), P, RM);
+            gap.record(
+                error_of(0.0, &diff, &mut cc),
+                brier_gap_bound((k, n), (b.r_q, b.r_p), b.distance, b.cross),
+                at,
+            );
+            gini.value(
+                b.r_p,
+                &big(b.gini),
+                gini_bound((k, n), b.r_p, b.sum_sq, b.gini),
+                &mut cc,
+                at,
+            );
+            // H(p̂) − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)² at 320 bits, the stored p̂ exact.
+            let mut exact = big(0.0);
+            for &x in b.p.iter().filter(|&&x| x > 0.0) {
+                let (xb, one_minus) = (big(x), big(1.0).sub(&big(x), P, RM));
+                let h = xb.mul(&xb.ln(P, RM, &mut cc), P, RM).neg();
+                let g = xb.mul(&one_minus, P, RM);
+                let l = g.mul(&one_minus, P, RM).div(&big(2.0), P, RM);
+                exact = exact.add(&h.sub(&g, P, RM).sub(&l, P, RM), P, RM);
+            }
+            let allowance = contract(Measure::Entropy, &b.p, &[]);
+            for m in [&AtTheEdge::KIT as &dyn Implementation, &Reference] {
+                let h = m.entropy(&b.p).unwrap();
+                let computed = big(h - b.gini_direct).sub(&big(b.lower), P, RM);
+                let err = error_of(0.0, &computed.sub(&exact, P, RM), &mut cc);
+                let bound =
+                    entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), h - b.gini_direct);
+                slack.record(err, bound, at);
+            }
+            let top = sample.iter().filter(|&&y| y == argmax(&q)).count();
+            let exact = big(1.0).sub(&big(top as f64).div(&big(n as f64), P, RM), P, RM);
+            let err = error_of(b.r01, &exact, &mut cc) + error_of(1.0 - b.top, &exact, &mut cc);
+            zero_one.record(err, zero_one_bound(b.r01, b.top), at);
+        }
+        gap.finish();
+        gini.finish();
+        slack.finish();
+        zero_one.finish();
+    }
+
+    /// The Brier risk's bound against the exact risk of the stored model
+    /// and sample, (1/n)·Σₛ Σₖ (qₖ − [k = yₛ])² at 320 bits, on random
+    /// models (K = 2 … 12, entries spread over e^±6) and samples (n = 1 …
+    /// 200): validity everywhere. Tightness: the computed risk carries a few
+    /// roundings of u relative, against a bound of 1.01·(8u + γ²_K + γ²ₙ);
+    /// 0.27 of it is reached (printed), and the floor is 2⁻³, so a bound
+    /// loosened by a factor of 8 fails. A zero risk (a point-mass model on
+    /// a constant sample) has a zero bound, and is exact.
+    #[test]
+    fn the_brier_bound_covers_the_exact_risk() {
+        use crate::risk::empirical::empirical_risk;
+        use crate::test_support::bounds::{bound_stream, simplex};
+        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use rand::RngExt;
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("brier-risk");
+        let mut check = BoundCheck::new("claim 8: Brier risk", 0.125);
+        for case in 0..200 {
+            let k = rng.random_range(2..=12usize);
+            let n = if case % 10 == 0 {
+                200
+            } else {
+                rng.random_range(1..=30usize)
+            };
+            let q = simplex(&mut rng, k, 6.0);
+            let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+            let computed = empirical_risk(&sample, &q, Loss::Squared).unwrap();
+            let mut exact = big(0.0);
+            for &y in &sample {
+                for (j, &qj) in q.iter().enumerate() {
+                    let d = big(qj).sub(&big(if j == y { 1.0 } else { 0.0 }), P, RM);
+                    exact = exact.add(&d.mul(&d, P, RM), P, RM);
+                }
+            }
+            let exact = exact.div(&big(n as f64), P, RM);
+            check.value(
+                computed,
+                &exact,
+                brier_error(k, n, computed),
+                &mut cc,
+                || format!("K = {k}, n = {n}, case {case}"),
+            );
+        }
+        check.finish();
+        let point_mass = [0.0, 1.0, 0.0];
+        let risk = empirical_risk(&[1, 1, 1], &point_mass, Loss::Squared).unwrap();
+        assert_eq!((risk, brier_error(3, 3, risk)), (0.0, 0.0));
+    }
+}

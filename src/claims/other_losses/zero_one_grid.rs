@@ -1,0 +1,238 @@
+//! Claim 8 (c): a minimizer of the 0–1 risk over a grid of models need not
+//! be a maximum-likelihood model of the grid, the likelihood read through
+//! the measures under test.
+
+use proptest::prelude::*;
+
+use super::{measured_nll, measured_nll_error};
+use crate::claims::failure::failed;
+use crate::claims::harness::Worst;
+use crate::claims::{CheckFailure, Counterexample, Implementation};
+use crate::measures::normalize;
+use crate::numerics::format::first_eight as shown;
+use crate::risk::Loss;
+use crate::risk::empirical::{empirical_distribution, empirical_risk, label_counts};
+
+/// The normalized model of positive integer weights.
+pub(super) fn model(weights: &[u32]) -> Vec<f64> {
+    let w: Vec<f64> = weights.iter().map(|&x| f64::from(x)).collect();
+    normalize(&w).expect("positive weights")
+}
+
+/// "q = [w₁/W, …]" for integer weights w with sum W.
+fn fractions(weights: &[u32]) -> String {
+    let total: u32 = weights.iter().sum();
+    let parts: Vec<String> = weights.iter().map(|w| format!("{w}/{total}")).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A sample, K categories, and the grid resolution G ≥ K.
+pub(super) type GridCase = (usize, u32, Vec<usize>);
+
+pub(super) fn arb_grid_case() -> BoxedStrategy<GridCase> {
+    (2usize..=4)
+        .prop_flat_map(|k| {
+            (
+                Just(k),
+                (k as u32)..=(k as u32 + 6),
+                proptest::collection::vec(0..k, 1..=12),
+            )
+        })
+        .boxed()
+}
+
+/// Every vector of `k` positive integers summing to `total`.
+fn compositions(k: usize, total: u32) -> Vec<Vec<u32>> {
+    if k == 1 {
+        return vec![vec![total]];
+    }
+    let mut out = Vec::new();
+    for first in 1..=total.saturating_sub(k as u32 - 1) {
+        for mut rest in compositions(k - 1, total - first) {
+            rest.insert(0, first);
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// One grid model: weights, 0–1 risk, NLL and the NLL's error bound.
+struct GridModel {
+    weights: Vec<u32>,
+    zero_one: f64,
+    nll: f64,
+    nll_error: f64,
+}
+
+/// The grid's models with their 0–1 risks (the crate's own count) and their
+/// NLLs through the measures under test ([`measured_nll`]: every example's
+/// one-hot label against the model), each NLL with its bound
+/// ([`measured_nll_error`]).
+fn grid_models(
+    m: &dyn Implementation,
+    k: usize,
+    total: u32,
+    sample: &[usize],
+) -> Result<Vec<GridModel>, CheckFailure> {
+    compositions(k, total)
+        .into_iter()
+        .map(|weights| {
+            let q = model(&weights);
+            let rows = vec![q; sample.len()];
+            let nll = measured_nll(m, sample, &rows)?;
+            Ok(GridModel {
+                zero_one: empirical_risk(sample, &rows[0], Loss::ZeroOne)
+                    .map_err(failed("empirical_risk"))?,
+                nll,
+                nll_error: measured_nll_error(sample, &rows, nll),
+                weights,
+            })
+        })
+        .collect()
+}
+
+/// The false statement on a finite family: every minimizer of the 0–1 risk
+/// over the grid {w/G : wₖ ≥ 1 integers, Σw = G} is a maximum-likelihood
+/// model of the grid, the likelihood through the measures under test.
+pub(super) fn zero_one_minimizers_are_mles(
+    m: &dyn Implementation,
+    (k, total, sample): &GridCase,
+    w: &mut Worst,
+) -> Result<(), CheckFailure> {
+    let grid = grid_models(m, *k, *total, sample)?;
+    let best_zero_one = grid
+        .iter()
+        .map(|g| g.zero_one)
+        .fold(f64::INFINITY, f64::min);
+    let Some(best) = grid.iter().min_by(|a, b| a.nll.total_cmp(&b.nll)) else {
+        return Ok(());
+    };
+    for g in grid.iter().filter(|g| g.zero_one == best_zero_one) {
+        // An MLE's measured NLL is within the two error bounds of the best.
+        w.close(
+            "NLL of a 0–1 minimizer − the grid's best NLL",
+            g.nll,
+            best.nll,
+            g.nll_error + best.nll_error,
+        )
+        .map_err(|e| e.prefixed(&format!("0–1 minimizer {}: ", fractions(&g.weights))))?;
+    }
+    Ok(())
+}
+
+pub(super) fn show_grid(m: &dyn Implementation, (k, total, sample): &GridCase) -> Counterexample {
+    let mut rows = Vec::new();
+    if let Ok(counts) = label_counts(sample, *k) {
+        rows.push(("(c) grid sample label counts".to_string(), shown(&counts)));
+    }
+    rows.push((
+        "(c) grid".to_string(),
+        format!("q = w/{total}, w ∈ ℕ₊^{k}, Σw = {total} (argmax ties go to the lowest index)"),
+    ));
+    if let Ok(grid) = grid_models(m, *k, *total, sample) {
+        let best_zero_one = grid
+            .iter()
+            .map(|g| g.zero_one)
+            .fold(f64::INFINITY, f64::min);
+        let minimizers: Vec<String> = grid
+            .iter()
+            .filter(|g| g.zero_one == best_zero_one)
+            .map(|g| format!("{} (NLL {:e})", fractions(&g.weights), g.nll))
+            .collect();
+        rows.push((
+            format!("(c) 0–1 minimizers (0–1 risk {best_zero_one})"),
+            minimizers.join(", "),
+        ));
+        if let Some(mle) = grid.iter().min_by(|a, b| a.nll.total_cmp(&b.nll)) {
+            rows.push((
+                "(c) grid MLE".to_string(),
+                format!(
+                    "{} (NLL {:e}, 0–1 risk {})",
+                    fractions(&mle.weights),
+                    mle.nll,
+                    mle.zero_one
+                ),
+            ));
+        }
+    }
+    if let Ok(p) = empirical_distribution(sample, *k) {
+        rows.push(("(c) p̂ₙ (the MLE over all q)".to_string(), shown(&p)));
+    }
+    Counterexample {
+        summary:
+            "a minimizer of the 0–1 risk over a grid of models whose NLL exceeds the grid MLE's"
+                .to_string(),
+        rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::Comparison;
+    use crate::claims::failure::assert_fails;
+
+    /// Both sides of the searched statement (c): on the grid of one model
+    /// (G = K) its 0–1 minimizer is its MLE; on G = 4 over two categories,
+    /// with the sample (0), the 0–1 minimizers include (½, ½), whose NLL
+    /// exceeds that of the grid MLE (¾, ¼).
+    #[test]
+    fn zero_one_minimizers_are_mles_on_some_grids_only() {
+        use crate::measures::Reference;
+        let mut w = Worst::new();
+        assert_eq!(
+            zero_one_minimizers_are_mles(&Reference, &(3, 3, vec![0, 2]), &mut w),
+            Ok(())
+        );
+        assert_eq!(w.comparisons(), 1);
+        assert_fails(
+            zero_one_minimizers_are_mles(&Reference, &(2, 4, vec![0]), &mut Worst::new()),
+            Comparison::Close,
+            "0–1 minimizer [2/4, 2/4]: NLL of a 0–1 minimizer − the grid's best NLL",
+        );
+    }
+
+    /// (c) reads the likelihood through the measures under test. On the
+    /// sample (0, 1, 1) and the grid {(⅓, ⅔), (⅔, ⅓)} the 0–1 minimizer
+    /// (⅓, ⅔) is the MLE (NLL (ln 3 + 2 ln 1.5)/3 ≈ 0.637 against
+    /// (ln 1.5 + 2 ln 3)/3 ≈ 0.868), for the crate's measures and for
+    /// measures at the edge of the contract. A cross-entropy that drops the
+    /// last category scores the label-1 examples 0, so the NLLs become
+    /// ln 3/3 ≈ 0.366 and ln 1.5/3 ≈ 0.135: the grid's MLE is now (⅔, ⅓) and
+    /// the statement fails on this input, where with the crate's own NLL it
+    /// could not.
+    #[test]
+    fn the_grid_statement_reads_the_measured_likelihood() {
+        use crate::measures::Reference;
+        use crate::measures::planted::{Bug, Planted};
+        use crate::test_support::AtTheEdge;
+        let case = (2, 3, vec![0, 1, 1]);
+        for m in [&Reference as &dyn Implementation, &AtTheEdge::KIT] {
+            assert_eq!(
+                zero_one_minimizers_are_mles(m, &case, &mut Worst::new()),
+                Ok(())
+            );
+        }
+        assert_fails(
+            zero_one_minimizers_are_mles(
+                &Planted::crate_with(Bug::Dropped),
+                &case,
+                &mut Worst::new(),
+            ),
+            Comparison::Close,
+            "0–1 minimizer [1/3, 2/3]: NLL of a 0–1 minimizer − the grid's best NLL",
+        );
+    }
+
+    #[test]
+    fn compositions_enumerate_the_grid() {
+        // C(G − 1, K − 1) compositions of G into K positive parts.
+        assert_eq!(compositions(2, 4), vec![vec![1, 3], vec![2, 2], vec![3, 1]]);
+        assert_eq!(compositions(3, 7).len(), 15);
+        assert!(
+            compositions(4, 9)
+                .iter()
+                .all(|w| w.iter().sum::<u32>() == 9)
+        );
+    }
+}
