@@ -19,6 +19,10 @@ use crate::numerics::U;
 /// mean bound = sum bound / R + u·|batchmean| + u₆₄·|total/R|
 /// ```
 ///
+/// with Σb over the rows of finite bound: a row whose exact value is ±∞
+/// (bound +∞, e.g. q = 0 < p) enters the reductions as its per-row value
+/// exactly, whatever that is (a clipped finite answer included).
+///
 /// The implementation's total is within Σb of the exact total plus its own
 /// plain summation over R rows, (R − 1)u times the magnitudes it sums
 /// (each |exact row| ≤ |vᵣ| + bᵣ); Σv is within Σb of the exact total too,
@@ -37,7 +41,12 @@ impl Expected {
         let u = precision.unit_roundoff();
         let total = v.iter().copied().collect::<NeumaierSum>().value();
         let abs_total: f64 = v.iter().map(|x| x.abs()).sum();
-        let b_total: f64 = b.iter().sum();
+        // A row whose exact value is ±∞ has the bound +∞: nothing bounds its
+        // per-row value, which must then enter the sum exactly as it is
+        // (its bound counts 0), so that the bound stays a number (not
+        // 2·∞ + 0·∞ = NaN at one row) and a sum that does not reproduce the
+        // row still fails.
+        let b_total: f64 = b.iter().filter(|x| x.is_finite()).sum();
         Expected {
             total,
             sum_bound: 2.0 * b_total
@@ -145,6 +154,57 @@ pub(super) fn reductions(c: &CheckRun<'_, '_>) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A one-row batch whose exact value is +∞ (q = 0 < p) answered with a
+    /// clipped finite value, as sklearn's `log_loss` and Keras do: the row's
+    /// bound is +∞, and (R − 1)·u·(Σ|v| + Σb) at R = 1 was 0·∞ = NaN, a
+    /// false alarm of the kit ("the bound NaN is not a non-negative
+    /// number") although the sum and the batchmean reproduce the per-row
+    /// value. A row of infinite bound now enters the reductions as its
+    /// per-row value exactly: the clipped answer passes, a sum that differs
+    /// from it (by 2⁻⁴⁰ relative, far above the 2u·|total| left) fails, and
+    /// so does one row of two that the sum reproduces wrongly.
+    #[test]
+    fn an_infinite_exact_row_is_reproduced_exactly_by_the_reductions() {
+        let (p, q) = (vec![vec![0.5, 0.5]], vec![vec![1.0, 0.0]]);
+        let b = row_bounds(Precision::F64, Op::CrossEntropy, &p, &q);
+        assert_eq!(b, [f64::INFINITY]);
+        // ½·(−ln 1) + ½·(−ln 10⁻⁷), the clipped CE.
+        let clipped = 0.5 * -(1e-7f64).ln();
+        let case = |sum: f64, mean: f64| {
+            let mut w = Worst::new();
+            let v = [clipped];
+            reduction_case(&mut w, Op::CrossEntropy, Precision::F64, &v, &b, sum, mean)
+        };
+        assert_eq!(case(clipped, clipped), Ok(()));
+        let off = clipped * (1.0 + 2f64.powi(-40));
+        assert!(case(off, clipped).is_err());
+        assert!(case(clipped, off).is_err());
+        // Two rows, one of them infinite: the finite row keeps its bound,
+        // the infinite one is reproduced exactly.
+        let (p2, q2) = (
+            vec![vec![0.5, 0.5], vec![0.25, 0.75]],
+            vec![vec![1.0, 0.0], vec![0.5, 0.5]],
+        );
+        let b2 = row_bounds(Precision::F64, Op::CrossEntropy, &p2, &q2);
+        assert!(b2[0].is_infinite() && b2[1].is_finite());
+        let v2 = [clipped, 2f64.ln()];
+        let total = clipped + 2f64.ln();
+        let run = |sum: f64| {
+            let mut w = Worst::new();
+            reduction_case(
+                &mut w,
+                Op::CrossEntropy,
+                Precision::F64,
+                &v2,
+                &b2,
+                sum,
+                sum / 2.0,
+            )
+        };
+        assert_eq!(run(total), Ok(()));
+        assert!(run(total + 1e-9).is_err());
+    }
 
     /// Implementations that meet the contract pass, and use most of the
     /// bounds: R = 1 … 12 exact row values xᵣ (of either sign, magnitudes
