@@ -271,59 +271,63 @@ mod tests {
     #[test]
     fn brier_case_bounds_cover_their_errors() {
         use crate::measures::Reference;
-        use crate::test_support::bounds::bound_stream;
-        use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big, error_of};
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("brier-case");
-        let mut gap = BoundCheck::new("claim 8: Brier gap to Σ(q − p̂)²", 0.125);
-        let mut gini = BoundCheck::new("claim 8: Brier risk at p̂ against 1 − Σp̂²", 0.125);
-        let mut slack = BoundCheck::new("claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)²", 0.5);
-        let mut zero_one = BoundCheck::new("claim 8: 0–1 risk against 1 − p̂ₖ", 0.5);
-        for case in 0..300 {
-            let (sample, q) = random_brier_case(&mut rng, case);
-            let (n, k) = (sample.len(), q.len());
-            let b = brier_parts(&sample, &q).unwrap();
-            let at = || format!("sample {sample:?}, q {q:?}");
-            let diff = big(b.r_q - b.r_p).sub(&big(b.distance), P, RM);
-            gap.record(
-                error_of(0.0, &diff, &mut cc),
-                brier_gap_bound((k, n), (b.r_q, b.r_p), b.distance, b.cross),
-                at,
-            );
-            gini.value(
-                b.r_p,
-                &big(b.gini),
-                gini_bound((k, n), b.r_p, b.sum_sq, b.gini),
-                &mut cc,
-                at,
-            );
-            // H(p̂) − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)² at 320 bits, the stored p̂ exact.
-            let mut exact = big(0.0);
-            for &x in b.p.iter().filter(|&&x| x > 0.0) {
-                let (xb, one_minus) = (big(x), big(1.0).sub(&big(x), P, RM));
-                let h = xb.mul(&xb.ln(P, RM, &mut cc), P, RM).neg();
-                let g = xb.mul(&one_minus, P, RM);
-                let l = g.mul(&one_minus, P, RM).div(&big(2.0), P, RM);
-                exact = exact.add(&h.sub(&g, P, RM).sub(&l, P, RM), P, RM);
-            }
-            let allowance = contract(Measure::Entropy, &b.p, &[]);
-            for m in [&AtTheEdge::KIT as &dyn Implementation, &Reference] {
-                let h = m.entropy(&b.p).unwrap();
-                let computed = big(h - b.gini_direct).sub(&big(b.lower), P, RM);
-                let err = error_of(0.0, &computed.sub(&exact, P, RM), &mut cc);
-                let bound =
-                    entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), h - b.gini_direct);
-                slack.record(err, bound, at);
-            }
-            let top = sample.iter().filter(|&&y| y == argmax(&q)).count();
-            let exact = big(1.0).sub(&big(top as f64).div(&big(n as f64), P, RM), P, RM);
-            let err = error_of(b.r01, &exact, &mut cc) + error_of(1.0 - b.top, &exact, &mut cc);
-            zero_one.record(err, zero_one_bound(b.r01, b.top), at);
-        }
-        gap.finish();
-        gini.finish();
-        slack.finish();
-        zero_one.finish();
+        use crate::test_support::bounds::bound_checks;
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big, error_of};
+        bound_checks(
+            "brier-case",
+            [
+                ("claim 8: Brier gap to Σ(q − p̂)²", 0.125),
+                ("claim 8: Brier risk at p̂ against 1 − Σp̂²", 0.125),
+                ("claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)²", 0.5),
+                ("claim 8: 0–1 risk against 1 − p̂ₖ", 0.5),
+            ],
+            300,
+            |case, rng, cc, [gap, gini, slack, zero_one]| {
+                let (sample, q) = random_brier_case(rng, case);
+                let (n, k) = (sample.len(), q.len());
+                let b = brier_parts(&sample, &q).unwrap();
+                let at = || format!("sample {sample:?}, q {q:?}");
+                let diff = big(b.r_q - b.r_p).sub(&big(b.distance), P, RM);
+                gap.record(
+                    error_of(0.0, &diff, cc),
+                    brier_gap_bound((k, n), (b.r_q, b.r_p), b.distance, b.cross),
+                    at,
+                );
+                gini.value(
+                    b.r_p,
+                    &big(b.gini),
+                    gini_bound((k, n), b.r_p, b.sum_sq, b.gini),
+                    cc,
+                    at,
+                );
+                // H(p̂) − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)² at 320 bits, the stored p̂ exact.
+                let mut exact = big(0.0);
+                for &x in b.p.iter().filter(|&&x| x > 0.0) {
+                    let (xb, one_minus) = (big(x), big(1.0).sub(&big(x), P, RM));
+                    let h = xb.mul(&xb.ln(P, RM, cc), P, RM).neg();
+                    let g = xb.mul(&one_minus, P, RM);
+                    let l = g.mul(&one_minus, P, RM).div(&big(2.0), P, RM);
+                    exact = exact.add(&h.sub(&g, P, RM).sub(&l, P, RM), P, RM);
+                }
+                let allowance = contract(Measure::Entropy, &b.p, &[]);
+                for m in [&AtTheEdge::KIT as &dyn Implementation, &Reference] {
+                    let h = m.entropy(&b.p).unwrap();
+                    let computed = big(h - b.gini_direct).sub(&big(b.lower), P, RM);
+                    let err = error_of(0.0, &computed.sub(&exact, P, RM), cc);
+                    let bound = entropy_gini_slack(
+                        k,
+                        allowance,
+                        (b.gini_direct, b.lower),
+                        h - b.gini_direct,
+                    );
+                    slack.record(err, bound, at);
+                }
+                let top = sample.iter().filter(|&&y| y == argmax(&q)).count();
+                let exact = big(1.0).sub(&big(top as f64).div(&big(n as f64), P, RM), P, RM);
+                let err = error_of(b.r01, &exact, cc) + error_of(1.0 - b.top, &exact, cc);
+                zero_one.record(err, zero_one_bound(b.r01, b.top), at);
+            },
+        );
     }
 
     /// The Brier risk's bound against the exact risk of the stored model
@@ -337,39 +341,36 @@ mod tests {
     #[test]
     fn the_brier_bound_covers_the_exact_risk() {
         use crate::risk::empirical::empirical_risk;
-        use crate::test_support::bounds::{bound_stream, simplex};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big};
+        use crate::test_support::bounds::{bound_checks, simplex};
+        use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("brier-risk");
-        let mut check = BoundCheck::new("claim 8: Brier risk", 0.125);
-        for case in 0..200 {
-            let k = rng.random_range(2..=12usize);
-            let n = if case % 10 == 0 {
-                200
-            } else {
-                rng.random_range(1..=30usize)
-            };
-            let q = simplex(&mut rng, k, 6.0);
-            let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
-            let computed = empirical_risk(&sample, &q, Loss::Squared).unwrap();
-            let mut exact = big(0.0);
-            for &y in &sample {
-                for (j, &qj) in q.iter().enumerate() {
-                    let d = big(qj).sub(&big(if j == y { 1.0 } else { 0.0 }), P, RM);
-                    exact = exact.add(&d.mul(&d, P, RM), P, RM);
+        bound_checks(
+            "brier-risk",
+            [("claim 8: Brier risk", 0.125)],
+            200,
+            |case, rng, cc, [check]| {
+                let k = rng.random_range(2..=12usize);
+                let n = if case % 10 == 0 {
+                    200
+                } else {
+                    rng.random_range(1..=30usize)
+                };
+                let q = simplex(rng, k, 6.0);
+                let sample: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+                let computed = empirical_risk(&sample, &q, Loss::Squared).unwrap();
+                let mut exact = big(0.0);
+                for &y in &sample {
+                    for (j, &qj) in q.iter().enumerate() {
+                        let d = big(qj).sub(&big(if j == y { 1.0 } else { 0.0 }), P, RM);
+                        exact = exact.add(&d.mul(&d, P, RM), P, RM);
+                    }
                 }
-            }
-            let exact = exact.div(&big(n as f64), P, RM);
-            check.value(
-                computed,
-                &exact,
-                brier_error(k, n, computed),
-                &mut cc,
-                || format!("K = {k}, n = {n}, case {case}"),
-            );
-        }
-        check.finish();
+                let exact = exact.div(&big(n as f64), P, RM);
+                check.value(computed, &exact, brier_error(k, n, computed), cc, || {
+                    format!("K = {k}, n = {n}, case {case}")
+                });
+            },
+        );
         let point_mass = [0.0, 1.0, 0.0];
         let risk = empirical_risk(&[1, 1, 1], &point_mass, Loss::Squared).unwrap();
         assert_eq!((risk, brier_error(3, 3, risk)), (0.0, 0.0));

@@ -240,95 +240,103 @@ mod tests {
     /// the inverse of its floor fails.
     #[test]
     fn gaussian_bounds_cover_their_errors() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, error_of};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, error_of};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("gaussian-case");
-        let mut mean_check = BoundCheck::new("claim 8: sample mean", 0.5);
-        let mut nll_check = BoundCheck::new("claim 8: Gaussian NLL", 0.25);
-        let mut rhs_check = BoundCheck::new("claim 8: c₀ + MSE/(2σ²)", 0.5);
-        let mut residual_check = BoundCheck::new("claim 8: mean residual at x̄", 0.25);
-        let mut mse_gap = BoundCheck::new("claim 8: MSE gap to (c − x̄)²", 0.25);
-        let mut nll_gap = BoundCheck::new("claim 8: NLL gap to (c − x̄)²/(2σ²)", 0.25);
-        for case in 0..200 {
-            let n = if case % 10 == 0 {
-                200
-            } else {
-                rng.random_range(1..=40usize)
-            };
-            let (offset, spread) = (uniform(&mut rng, -5.0, 5.0), uniform(&mut rng, 0.01, 3.0));
-            let sample: Vec<f64> = (0..n)
-                .map(|_| offset + spread * uniform(&mut rng, -1.0, 1.0))
-                .collect();
-            let (sigma, c) = (uniform(&mut rng, 0.2, 4.0), uniform(&mut rng, -6.0, 6.0));
-            let at = || format!("sample {sample:?}, σ {sigma}, c {c}");
-            let nb = big(n as f64);
-            let (mean, mean_abs) = sample_mean(&sample);
-            let exact_mean = sample
-                .iter()
-                .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
-                .div(&nb, P, RM);
-            let me = mean_error(n, mean, mean_abs);
-            mean_check.value(mean, &exact_mean, me, &mut cc, at);
-            let c0 = half_ln_two_pi_variance(sigma);
-            let two_var = 2.0 * (sigma * sigma);
-            let mut nll_errors = [0.0; 2];
-            let (mut nlls, mut mses) = ([0.0; 2], [0.0; 2]);
-            for (slot, center) in [c, mean].into_iter().enumerate() {
-                let nll = gaussian_nll(&sample, sigma, c0, center).unwrap();
-                let m = mse(&sample, center).unwrap();
-                let d = m / two_var;
-                let rhs = c0 + d;
-                let two_var_exact = big(2.0).mul(&big(sigma).mul(&big(sigma), P, RM), P, RM);
-                let exact = sample
+        bound_checks(
+            "gaussian-case",
+            [
+                ("claim 8: sample mean", 0.5),
+                ("claim 8: Gaussian NLL", 0.25),
+                ("claim 8: c₀ + MSE/(2σ²)", 0.5),
+                ("claim 8: mean residual at x̄", 0.25),
+                ("claim 8: MSE gap to (c − x̄)²", 0.25),
+                ("claim 8: NLL gap to (c − x̄)²/(2σ²)", 0.25),
+            ],
+            200,
+            |case,
+             rng,
+             cc,
+             [
+                mean_check,
+                nll_check,
+                rhs_check,
+                residual_check,
+                mse_gap,
+                nll_gap,
+            ]| {
+                let n = if case % 10 == 0 {
+                    200
+                } else {
+                    rng.random_range(1..=40usize)
+                };
+                let (offset, spread) = (uniform(rng, -5.0, 5.0), uniform(rng, 0.01, 3.0));
+                let sample: Vec<f64> = (0..n)
+                    .map(|_| offset + spread * uniform(rng, -1.0, 1.0))
+                    .collect();
+                let (sigma, c) = (uniform(rng, 0.2, 4.0), uniform(rng, -6.0, 6.0));
+                let at = || format!("sample {sample:?}, σ {sigma}, c {c}");
+                let nb = big(n as f64);
+                let (mean, mean_abs) = sample_mean(&sample);
+                let exact_mean = sample
                     .iter()
-                    .fold(big(0.0), |a, &x| {
-                        let r = big(x).sub(&big(center), P, RM);
-                        a.add(&r.mul(&r, P, RM), P, RM)
-                    })
-                    .div(&nb, P, RM)
-                    .div(&two_var_exact, P, RM)
-                    .add(&big(c0), P, RM);
-                nll_errors[slot] = gaussian_nll_error(n, c0, d, nll);
-                nll_check.value(nll, &exact, nll_errors[slot], &mut cc, at);
-                rhs_check.value(rhs, &exact, scaled_mse_error(n, d, rhs), &mut cc, at);
-                (nlls[slot], mses[slot]) = (nll, m);
-            }
-            let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
-            let spread_r = residuals.iter().map(|r| r.abs()).sum::<f64>() / n as f64;
-            let residual = compensated_sum(&residuals) / n as f64;
-            residual_check.record(
-                residual.abs(),
-                residual_bound(n, me, spread_r, residual),
-                at,
-            );
-            let gap = (c - mean) * (c - mean);
-            let distance = (c - mean).abs();
-            let diff = big(mses[0] - mses[1]).sub(&big(gap), P, RM);
-            mse_gap.record(
-                error_of(0.0, &diff, &mut cc),
-                mse_gap_bound(n, (mses[0], mses[1]), gap, (me, distance)),
-                at,
-            );
-            let diff = big(nlls[0] - nlls[1]).sub(&big(gap / two_var), P, RM);
-            nll_gap.record(
-                error_of(0.0, &diff, &mut cc),
-                nll_gap_bound(
-                    (nll_errors[0], nll_errors[1]),
-                    (nlls[0], nlls[1]),
-                    gap,
-                    two_var,
-                    (me, distance),
-                ),
-                at,
-            );
-        }
-        mean_check.finish();
-        nll_check.finish();
-        rhs_check.finish();
-        residual_check.finish();
-        mse_gap.finish();
-        nll_gap.finish();
+                    .fold(big(0.0), |a, &x| a.add(&big(x), P, RM))
+                    .div(&nb, P, RM);
+                let me = mean_error(n, mean, mean_abs);
+                mean_check.value(mean, &exact_mean, me, cc, at);
+                let c0 = half_ln_two_pi_variance(sigma);
+                let two_var = 2.0 * (sigma * sigma);
+                let mut nll_errors = [0.0; 2];
+                let (mut nlls, mut mses) = ([0.0; 2], [0.0; 2]);
+                for (slot, center) in [c, mean].into_iter().enumerate() {
+                    let nll = gaussian_nll(&sample, sigma, c0, center).unwrap();
+                    let m = mse(&sample, center).unwrap();
+                    let d = m / two_var;
+                    let rhs = c0 + d;
+                    let two_var_exact = big(2.0).mul(&big(sigma).mul(&big(sigma), P, RM), P, RM);
+                    let exact = sample
+                        .iter()
+                        .fold(big(0.0), |a, &x| {
+                            let r = big(x).sub(&big(center), P, RM);
+                            a.add(&r.mul(&r, P, RM), P, RM)
+                        })
+                        .div(&nb, P, RM)
+                        .div(&two_var_exact, P, RM)
+                        .add(&big(c0), P, RM);
+                    nll_errors[slot] = gaussian_nll_error(n, c0, d, nll);
+                    nll_check.value(nll, &exact, nll_errors[slot], cc, at);
+                    rhs_check.value(rhs, &exact, scaled_mse_error(n, d, rhs), cc, at);
+                    (nlls[slot], mses[slot]) = (nll, m);
+                }
+                let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
+                let spread_r = residuals.iter().map(|r| r.abs()).sum::<f64>() / n as f64;
+                let residual = compensated_sum(&residuals) / n as f64;
+                residual_check.record(
+                    residual.abs(),
+                    residual_bound(n, me, spread_r, residual),
+                    at,
+                );
+                let gap = (c - mean) * (c - mean);
+                let distance = (c - mean).abs();
+                let diff = big(mses[0] - mses[1]).sub(&big(gap), P, RM);
+                mse_gap.record(
+                    error_of(0.0, &diff, cc),
+                    mse_gap_bound(n, (mses[0], mses[1]), gap, (me, distance)),
+                    at,
+                );
+                let diff = big(nlls[0] - nlls[1]).sub(&big(gap / two_var), P, RM);
+                nll_gap.record(
+                    error_of(0.0, &diff, cc),
+                    nll_gap_bound(
+                        (nll_errors[0], nll_errors[1]),
+                        (nlls[0], nlls[1]),
+                        gap,
+                        two_var,
+                        (me, distance),
+                    ),
+                    at,
+                );
+            },
+        );
     }
 }

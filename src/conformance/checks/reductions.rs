@@ -226,86 +226,88 @@ mod tests {
     /// fails.
     #[test]
     fn reduction_bounds_cover_implementations_at_the_edge() {
-        use crate::test_support::bounds::{bound_stream, uniform};
-        use crate::test_support::{BoundCheck, PREC as P, RM, big, error_of};
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big, error_of};
         use rand::RngExt;
-        let mut cc = astro_float::Consts::new().expect("astro-float constants");
-        let mut rng = bound_stream("reductions");
-        let mut sums = BoundCheck::new("kit: reductions, sum", 0.5);
-        let mut means = BoundCheck::new("kit: reductions, batchmean", 0.5);
-        for k in 0..400 {
-            let precision = if k % 4 == 3 {
-                Precision::F64
-            } else {
-                Precision::F32
-            };
-            let u = precision.unit_roundoff();
-            let round = |x: f64| match precision {
-                Precision::F32 => f64::from(x as f32),
-                Precision::F64 => x,
-            };
-            let rows = rng.random_range(1..13usize);
-            let x: Vec<f64> = (0..rows)
-                .map(|_| {
-                    let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
-                    sign * 2f64.powf(uniform(&mut rng, -4.0, 4.0))
-                })
-                .collect();
-            let b: Vec<f64> = x
-                .iter()
-                .map(|xr| {
-                    (2f64.powf(uniform(&mut rng, -20.0, -14.0)) * xr.abs()).max(4.0 * u * xr.abs())
-                })
-                .collect();
-            let d: Vec<f64> = x
-                .iter()
-                .zip(&b)
-                .map(|(xr, br)| (br - 1.01 * u * xr.abs()) * (1.0 - 2f64.powi(-10)))
-                .collect();
-            let signs: Vec<f64> = (0..rows)
-                .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
-                .collect();
-            let v: Vec<f64> = (0..rows).map(|r| round(x[r] + signs[r] * d[r])).collect();
-            let again: Vec<f64> = (0..rows)
-                .map(|r| {
-                    let s = if k % 2 == 0 {
-                        -signs[r]
-                    } else if rng.random::<bool>() {
-                        1.0
-                    } else {
-                        -1.0
-                    };
-                    round(x[r] + s * d[r])
-                })
-                .collect();
-            for (r, (&vr, &ar)) in v.iter().zip(&again).enumerate() {
-                assert!(
-                    (vr - x[r]).abs() <= b[r] && (ar - x[r]).abs() <= b[r],
-                    "row {r}"
+        bound_checks(
+            "reductions",
+            [
+                ("kit: reductions, sum", 0.5),
+                ("kit: reductions, batchmean", 0.5),
+            ],
+            400,
+            |k, rng, cc, [sums, means]| {
+                let precision = if k % 4 == 3 {
+                    Precision::F64
+                } else {
+                    Precision::F32
+                };
+                let u = precision.unit_roundoff();
+                let round = |x: f64| match precision {
+                    Precision::F32 => f64::from(x as f32),
+                    Precision::F64 => x,
+                };
+                let rows = rng.random_range(1..13usize);
+                let x: Vec<f64> = (0..rows)
+                    .map(|_| {
+                        let sign = if rng.random::<bool>() { 1.0 } else { -1.0 };
+                        sign * 2f64.powf(uniform(rng, -4.0, 4.0))
+                    })
+                    .collect();
+                let b: Vec<f64> = x
+                    .iter()
+                    .map(|xr| {
+                        (2f64.powf(uniform(rng, -20.0, -14.0)) * xr.abs()).max(4.0 * u * xr.abs())
+                    })
+                    .collect();
+                let d: Vec<f64> = x
+                    .iter()
+                    .zip(&b)
+                    .map(|(xr, br)| (br - 1.01 * u * xr.abs()) * (1.0 - 2f64.powi(-10)))
+                    .collect();
+                let signs: Vec<f64> = (0..rows)
+                    .map(|_| if rng.random::<bool>() { 1.0 } else { -1.0 })
+                    .collect();
+                let v: Vec<f64> = (0..rows).map(|r| round(x[r] + signs[r] * d[r])).collect();
+                let again: Vec<f64> = (0..rows)
+                    .map(|r| {
+                        let s = if k % 2 == 0 {
+                            -signs[r]
+                        } else if rng.random::<bool>() {
+                            1.0
+                        } else {
+                            -1.0
+                        };
+                        round(x[r] + s * d[r])
+                    })
+                    .collect();
+                for (r, (&vr, &ar)) in v.iter().zip(&again).enumerate() {
+                    assert!(
+                        (vr - x[r]).abs() <= b[r] && (ar - x[r]).abs() <= b[r],
+                        "row {r}"
+                    );
+                }
+                let sum = again.iter().fold(0.0, |acc, &a| round(acc + a));
+                let mean = round(sum / rows as f64);
+                let at = || format!("{precision:?}, x {x:?}, b {b:?}, case {k}");
+                let e = Expected::new(precision, &v, &b);
+                let diff = big(sum).sub(&big(e.total), P, RM);
+                sums.record(error_of(0.0, &diff, cc), e.sum_bound, at);
+                let want = e.total / rows as f64;
+                let diff = big(mean).sub(&big(want), P, RM);
+                means.record(
+                    error_of(0.0, &diff, cc),
+                    e.mean_bound(precision, rows as f64, mean),
+                    at,
                 );
-            }
-            let sum = again.iter().fold(0.0, |acc, &a| round(acc + a));
-            let mean = round(sum / rows as f64);
-            let at = || format!("{precision:?}, x {x:?}, b {b:?}, case {k}");
-            let e = Expected::new(precision, &v, &b);
-            let diff = big(sum).sub(&big(e.total), P, RM);
-            sums.record(error_of(0.0, &diff, &mut cc), e.sum_bound, at);
-            let want = e.total / rows as f64;
-            let diff = big(mean).sub(&big(want), P, RM);
-            means.record(
-                error_of(0.0, &diff, &mut cc),
-                e.mean_bound(precision, rows as f64, mean),
-                at,
-            );
-            let mut w = Worst::new();
-            assert_eq!(
-                reduction_case(&mut w, Op::Entropy, precision, &v, &b, sum, mean),
-                Ok(()),
-                "{}",
-                at()
-            );
-        }
-        sums.finish();
-        means.finish();
+                let mut w = Worst::new();
+                assert_eq!(
+                    reduction_case(&mut w, Op::Entropy, precision, &v, &b, sum, mean),
+                    Ok(()),
+                    "{}",
+                    at()
+                );
+            },
+        );
     }
 }
