@@ -70,7 +70,36 @@ fn claim_7_moving_target_gradients_differ() {
     assert_open_searches(&v, &["measured gradients equal"]);
     // The shrunk case has the fewest classes and parameters.
     assert_eq!(row(&v, "C classes, d parameters"), "2, 1");
-    row(&v, "∇H(p_θ)");
+    // The shown numbers carry the refutation by themselves: ∇CE and ∇KL,
+    // each "value ± bound", differ by more than their bounds in some
+    // coordinate, and by ∇H(p_θ) (CE = H + KL) within the three bounds plus
+    // the display's rounding (six significant digits: 5e−6 relative, 1e−5 of
+    // each shown magnitude here for margin).
+    let bounded = |name: &str| -> Vec<(f64, f64)> {
+        let text = row(&v, name);
+        let inner = text.trim_start_matches('[').trim_end_matches(']');
+        inner
+            .split(", ")
+            .map(|entry| {
+                let (value, bound) = entry
+                    .split_once(" ± ")
+                    .unwrap_or_else(|| panic!("{name}: {entry:?} is not 'value ± bound'"));
+                (value.parse().unwrap(), bound.parse().unwrap())
+            })
+            .collect()
+    };
+    let (ce, kl, h) = (bounded("∇CE"), bounded("∇KL"), bounded("∇H(p_θ)"));
+    assert!(ce.len() == kl.len() && kl.len() == h.len() && !ce.is_empty());
+    let mut apart = false;
+    for ((c, k), e) in ce.iter().zip(&kl).zip(&h) {
+        let shown = 1e-5 * (c.0.abs() + k.0.abs() + e.0.abs());
+        assert!(
+            ((c.0 - k.0) - e.0).abs() <= c.1 + k.1 + e.1 + shown,
+            "∇CE − ∇KL ≠ ∇H: {c:?} {k:?} {e:?}"
+        );
+        apart |= (c.0 - k.0).abs() > c.1 + k.1 + 1e-5 * (c.0.abs() + k.0.abs());
+    }
+    assert!(apart, "∇CE and ∇KL within their bounds: {ce:?} {kl:?}");
 }
 
 #[test]
