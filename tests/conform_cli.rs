@@ -113,9 +113,20 @@ fn assert_caught(variant: &str, caught: &[&str], only: bool) {
     }
 }
 
-/// Asserts exit 2, nothing on stdout, and one stderr line with each needle.
+/// The lines of stderr that are the kit's own, not the program's passed on
+/// (prefixed `adapter: `).
+fn own_stderr(o: &Output) -> String {
+    stderr(o)
+        .lines()
+        .filter(|l| !l.starts_with("adapter: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Asserts exit 2, nothing on stdout, and one stderr line of the kit's own
+/// with each needle.
 fn assert_protocol_error(o: &Output, needles: &[&str]) {
-    let err = stderr(o);
+    let err = own_stderr(o);
     assert_eq!(
         o.status.code(),
         Some(2),
@@ -288,22 +299,120 @@ fn a_malformed_line_exits_2_naming_the_request() {
 
 #[test]
 fn a_dying_process_exits_2_with_its_last_words() {
+    let needles = [
+        "request 3 (",
+        "the process exited without answering",
+        "ZeroDivisionError",
+    ];
     let o = conform(&impls("dies"), &[]);
+    assert_protocol_error(&o, &needles);
+    // Its traceback was passed on as it came, before the kit's error line.
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("adapter: Traceback (most recent call last): ... ZeroDivisionError\n"),
+        "{err}"
+    );
+    // Kept, it is only in the error line.
+    let o = conform(&impls("dies"), &["--quiet-adapter"]);
+    assert_protocol_error(&o, &needles);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}
+
+/// The first answer is held to --startup-timeout, the others to --timeout:
+/// a start-up of 0.8 s passes with --timeout 0.4 and fails, exit 2 naming
+/// the option to raise, with --startup-timeout 0.3.
+#[test]
+fn a_slow_start_up_has_its_own_timeout() {
+    let slow = format!("{} 0.8", impls("slow-start"));
+    assert_passes(&slow, &["--timeout", "0.4", "--startup-timeout", "10"], &[]);
+    let start = Instant::now();
+    let o = conform(&slow, &["--timeout", "10", "--startup-timeout", "0.3"]);
     assert_protocol_error(
         &o,
         &[
-            "request 3 (",
-            "the process exited without answering",
-            "ZeroDivisionError",
+            "request 1 (entropy, none)",
+            "no answer within the start-up timeout of 0.3 s",
+            "raise --startup-timeout SECONDS",
         ],
     );
+    assert!(!stderr(&o).contains("raise --timeout"), "{}", stderr(&o));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// The program's stderr is passed on, each line prefixed, and stdout is the
+/// same as for a silent program; --quiet-adapter keeps its last 20 lines
+/// and shows them under the summary (in --json as "adapter_stderr").
+#[test]
+fn the_program_s_stderr_is_passed_on_or_kept() {
+    let quiet = impls("correct");
+    let chatty = impls("warns");
+    let o = conform(&chatty, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0],
+        "adapter: UserWarning: float64 is not enabled; arrays are truncated to float32"
+    );
+    assert_eq!(lines[1], "adapter: answering request 1");
+    assert!(lines.iter().all(|l| l.starts_with("adapter: ")), "{err}");
+    let requests = lines.len() - 1;
+    // The kit's own output is the silent program's, but for its name.
+    let silent = stdout(&conform(&quiet, &[]));
+    assert_eq!(stdout(&o).replace(&chatty, &quiet), silent);
+    let json = |cmd: &str, extra: &[&str]| {
+        let mut args = vec!["--json"];
+        args.extend(extra);
+        let o = conform(cmd, &args);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+        (o, v)
+    };
+    let (_, mut v) = json(&chatty, &[]);
+    v["implementation"] = quiet.clone().into();
+    assert_eq!(v, json(&quiet, &[]).1);
+
+    let o = conform(&chatty, &["--quiet-adapter"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let out: Vec<&str> = text.lines().collect();
+    assert!(
+        out[11].starts_with("11 passed, 0 failed, 0 skipped"),
+        "{text}"
+    );
+    assert_eq!(
+        out[12],
+        format!(
+            "adapter stderr, last 20 lines ({} earlier lines dropped):",
+            requests + 1 - 20
+        )
+    );
+    assert_eq!(out.len(), 13 + 20, "{text}");
+    assert_eq!(out[32], format!("  answering request {requests}"));
+    let (o, v) = json(&chatty, &["--quiet-adapter"]);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let kept = &v["adapter_stderr"];
+    assert_eq!(kept["dropped"], requests + 1 - 20, "{kept}");
+    assert_eq!(kept["lines"].as_array().map(Vec::len), Some(20), "{kept}");
 }
 
 #[test]
 fn a_silent_process_times_out_exits_2_and_is_killed() {
     let start = Instant::now();
     let o = conform(&impls("sleeps"), &["--timeout", "1"]);
-    assert_protocol_error(&o, &["request 3 (", "no answer within 1 s", "killed"]);
+    assert_protocol_error(
+        &o,
+        &[
+            "request 3 (",
+            "no answer within the per-answer timeout of 1 s",
+            "killed",
+            "raise --timeout SECONDS",
+        ],
+    );
     // The script sleeps 60 s: the harness neither waited for it nor for its exit.
     assert!(
         start.elapsed() < Duration::from_secs(20),

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Implementations for the `conform` tests, selected by the first argument.
 
-    python3 tests/conform_impls.py VARIANT
+    python3 tests/conform_impls.py VARIANT [SECONDS]
 
 `correct` is a plain textbook implementation (left-to-right sums, numpy-like
 log and exp); each other variant plants one realistic bug in it or breaks the
 protocol. Standard library only. The bugs mirror tests/conformance.rs.
+
+`slow-start SECONDS` is `correct` after a start-up of SECONDS (a cold import
+of a large library); `warns` is `correct` that writes a warning to stderr at
+start-up and a line per request.
 """
 import json
 import math
@@ -17,7 +21,7 @@ BUGS = {
     "correct", "swapped", "base2", "clipped", "no-zero-log", "softmax-log",
     "mean-elements", "dropped", "grad-sign", "grad-scale",
     "unsupported-grad", "inf-strings", "rejects",
-    "malformed", "dies", "sleeps",
+    "malformed", "dies", "sleeps", "slow-start", "warns",
 }
 if VARIANT not in BUGS:
     sys.exit(f"unknown variant {VARIANT!r}; one of {sorted(BUGS)}")
@@ -138,8 +142,16 @@ def as_strings(x):
     return x
 
 
+if VARIANT == "slow-start":
+    time.sleep(float(sys.argv[2]))
+if VARIANT == "warns":
+    print("UserWarning: float64 is not enabled; arrays are truncated to float32",
+          file=sys.stderr, flush=True)
+
 for line in sys.stdin:
     request = json.loads(line)
+    if VARIANT == "warns":
+        print(f"answering request {request['id']}", file=sys.stderr, flush=True)
     if request["id"] == 3 and VARIANT in ("malformed", "dies", "sleeps"):
         if VARIANT == "malformed":
             print('{"id": 3, "values": [0.5,', flush=True)

@@ -4,7 +4,7 @@
 //! The same bugs run over the process protocol in tests/conform_cli.rs.
 
 use logloss_proofs::claims::REQUIRED_RESOLUTION;
-use logloss_proofs::conformance::process::RequestRef;
+use logloss_proofs::conformance::process::{RequestRef, TimeoutKind};
 use logloss_proofs::conformance::{
     Answer, Breakdown, CHECKS, Config, ConformanceError, ConformanceReport, Implementation, Op,
     Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
@@ -367,6 +367,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
             op: Op::KlDivergence,
             reduction: Reduction::None,
         },
+        kind: TimeoutKind::PerAnswer,
         seconds: 10.0,
     };
     let err = run(
@@ -383,7 +384,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
     );
     assert_eq!(
         err.to_string(),
-        "request 9 (kl_divergence, none): no answer within 10 s; the process was killed (during the check agreement/kl_divergence)"
+        "request 9 (kl_divergence, none): no answer within the per-answer timeout of 10 s; the process was killed (during the check agreement/kl_divergence)"
     );
 }
 

@@ -1,12 +1,17 @@
 //! `logloss-proofs conform`: runs the conformance checks on another program.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use logloss_proofs::claims::DEFAULT_CASES;
+use logloss_proofs::conformance::process::{
+    DEFAULT_KEPT_STDERR_LINES, KeptStderr, SpawnOptions, StderrMode, TimeoutKind,
+};
 use logloss_proofs::conformance::{
-    self, CheckResult, Config, ConformanceReport, Outcome, Precision, ProcessImplementation,
+    self, CheckResult, Config, ConformanceError, ConformanceReport, Outcome, Precision,
+    ProcessImplementation, ProtocolError,
 };
 use logloss_proofs::seed::DEFAULT_SEED;
 use serde_json::{Value, json};
@@ -49,9 +54,18 @@ pub struct ConformArgs {
     /// The precision the program computes in; it sets the tolerances.
     #[arg(long, value_enum, default_value_t = PrecisionArg::F64)]
     precision: PrecisionArg,
-    /// Seconds to wait for each response before the program is killed.
+    /// Seconds to wait for each response after the first before the program
+    /// is killed.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_timeout)]
     timeout: f64,
+    /// Seconds to wait for the first response, which includes the program's
+    /// start-up (a cold `import torch` can take a minute).
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = parse_timeout)]
+    startup_timeout: f64,
+    /// Keep the program's stderr instead of passing it on line by line
+    /// (prefixed "adapter: "); its last 20 lines are shown under the summary.
+    #[arg(long)]
+    quiet_adapter: bool,
     /// Print one JSON object instead of one line per check.
     #[arg(long)]
     json: bool,
@@ -145,8 +159,10 @@ pub fn render_text(report: &ConformanceReport) -> String {
     out
 }
 
-/// One JSON object with the configuration, every check and the capabilities.
-pub fn render_json(report: &ConformanceReport) -> String {
+/// One JSON object with the configuration, every check and the
+/// capabilities, and under `--quiet-adapter` the kept lines of the program's
+/// stderr (`"adapter_stderr": {"lines": [...], "dropped": N}`).
+pub fn render_json(report: &ConformanceReport, kept: Option<&KeptStderr>) -> String {
     let checks: Vec<Value> = report
         .checks
         .iter()
@@ -181,7 +197,7 @@ pub fn render_json(report: &ConformanceReport) -> String {
         .iter()
         .map(|c| json!({"op": c.op.name(), "reduction": c.reduction.name(), "support": c.support.name()}))
         .collect();
-    json!({
+    let mut object = json!({
         "implementation": report.implementation,
         "seed": report.config.seed,
         "cases_per_check": report.config.cases,
@@ -189,23 +205,84 @@ pub fn render_json(report: &ConformanceReport) -> String {
         "passed": report.passed(),
         "checks": checks,
         "capabilities": capabilities,
-    })
-    .to_string()
-        + "\n"
+    });
+    if let (Some(kept), Some(map)) = (kept, object.as_object_mut()) {
+        map.insert(
+            "adapter_stderr".to_string(),
+            json!({"lines": kept.lines, "dropped": kept.dropped}),
+        );
+    }
+    object.to_string() + "\n"
+}
+
+/// The kept lines of the program's stderr, under the summary.
+fn render_kept_stderr(kept: &KeptStderr) -> String {
+    if kept.lines.is_empty() && kept.dropped == 0 {
+        return String::new();
+    }
+    let mut out = format!("adapter stderr, last {} lines", kept.lines.len());
+    if kept.dropped > 0 {
+        out.push_str(&format!(" ({} earlier lines dropped)", kept.dropped));
+    }
+    out.push_str(":\n");
+    for line in &kept.lines {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+/// The error of a run, with the option that allows more time when a timeout
+/// ran out.
+fn run_error(e: ConformanceError) -> CliError {
+    let kind = match &e {
+        ConformanceError::Broken { source, .. } => match source.downcast_ref::<ProtocolError>() {
+            Some(ProtocolError::Timeout { kind, .. }) => Some(*kind),
+            _ => None,
+        },
+        ConformanceError::NoCases => None,
+    };
+    match kind {
+        Some(TimeoutKind::Startup) => CliError::ConformTimeout {
+            source: e,
+            option: "--startup-timeout SECONDS",
+        },
+        Some(TimeoutKind::PerAnswer) => CliError::ConformTimeout {
+            source: e,
+            option: "--timeout SECONDS",
+        },
+        None => CliError::Conformance(e),
+    }
 }
 
 /// Runs `conform`; returns whether no check failed.
 pub fn run(args: &ConformArgs, out: &mut dyn Write) -> Result<bool, CliError> {
-    let timeout = Duration::from_secs_f64(args.timeout);
-    let imp = ProcessImplementation::spawn(&args.cmd, timeout)?;
-    let config = Config::new(args.seed, args.cases).with_precision(args.precision.into());
-    let report = conformance::run(&imp, &config)?;
-    // Shut the process down before writing, so its exit is part of the run.
-    drop(imp);
-    let text = if args.json {
-        render_json(&report)
+    let stderr = if args.quiet_adapter {
+        StderrMode::Keep(DEFAULT_KEPT_STDERR_LINES)
     } else {
-        render_text(&report)
+        StderrMode::Stream(Arc::new(|line: &str| {
+            // A closed or failing stderr loses the line, never the run.
+            let _ = writeln!(std::io::stderr().lock(), "adapter: {line}");
+        }))
+    };
+    let options = SpawnOptions::default()
+        .timeout(Duration::from_secs_f64(args.timeout))
+        .startup_timeout(Duration::from_secs_f64(args.startup_timeout))
+        .stderr(stderr);
+    let mut imp = ProcessImplementation::spawn(&args.cmd, options)?;
+    let config = Config::new(args.seed, args.cases).with_precision(args.precision.into());
+    let report = conformance::run(&imp, &config).map_err(run_error)?;
+    // Shut the process down before writing, so its exit (and its last words
+    // on stderr) are part of the run.
+    imp.shut_down();
+    let kept = args.quiet_adapter.then(|| imp.kept_stderr());
+    let text = if args.json {
+        render_json(&report, kept.as_ref())
+    } else {
+        let mut text = render_text(&report);
+        if let Some(kept) = &kept {
+            text.push_str(&render_kept_stderr(kept));
+        }
+        text
     };
     out.write_all(text.as_bytes()).map_err(CliError::Output)?;
     Ok(report.passed())

@@ -67,7 +67,7 @@ use crate::measures::Reduction;
 pub use crate::measures::{Answer, Breakdown, Implementation, Measure, Reference, Refusal};
 
 pub use checks::{CHECKS, run};
-pub use process::{ProcessImplementation, ProtocolError};
+pub use process::{ProcessImplementation, ProtocolError, SpawnOptions};
 
 /// An operation of the protocol and of [`Implementation`]: the four values
 /// of [`Implementation::rows`] (each a [`Measure`]) and the gradient.
