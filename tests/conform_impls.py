@@ -18,7 +18,7 @@ import time
 
 VARIANT = sys.argv[1] if len(sys.argv) > 1 else "correct"
 BUGS = {
-    "correct", "swapped", "base2", "clipped", "no-zero-log", "softmax-log",
+    "correct", "swapped", "base2", "clipped", "log-clamp", "no-zero-log", "softmax-log",
     "mean-elements", "dropped", "grad-sign", "grad-scale",
     "unsupported-grad", "inf-strings", "rejects",
     "malformed", "dies", "sleeps", "slow-start", "warns",
@@ -55,12 +55,19 @@ def clip(b):
     return min(max(b, 1e-7), 1.0) if VARIANT == "clipped" else b
 
 
+def log_q(b, ln=log):
+    # log-clamp: the logarithm of q clamped at -100, as PyTorch's
+    # binary_cross_entropy does, so q = 0 costs 100 per unit of p.
+    value = ln(b) if b > 0 else -math.inf
+    return max(value, -100.0) if VARIANT == "log-clamp" else value
+
+
 def entropy(p, _):
     return -sum(p[i] * log(p[i]) for i in categories(p) if keep(p[i]))
 
 
 def cross_entropy(p, q):
-    return -sum(p[i] * log(clip(q[i])) for i in categories(p) if keep(p[i]))
+    return -sum(p[i] * log_q(clip(q[i])) for i in categories(p) if keep(p[i]))
 
 
 def kl_divergence(p, q):
@@ -71,7 +78,7 @@ def kl_divergence(p, q):
     for i in categories(p):
         a, b = p[i], clip(q[i])
         if keep(a):
-            total += a * ((ln(a) if a > 0 else -math.inf) - (ln(b) if b > 0 else -math.inf))
+            total += a * ((ln(a) if a > 0 else -math.inf) - log_q(b, ln))
     return total
 
 
