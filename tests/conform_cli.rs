@@ -323,6 +323,20 @@ fn no_zero_log_handling_exits_1_naming_zero_semantics() {
             "{text}"
         );
     }
+    // One cause, all its checks on one line.
+    let text = stdout(&conform(&impls("no-zero-log"), &[]));
+    let cause = entries(&text)
+        .into_iter()
+        .find(|e| e.starts_with("one cause, "))
+        .map(|e| unwrapped(&e))
+        .expect("a line for the shared cause");
+    assert!(
+        cause.contains("checks: NaN where p has a zero (0·ln 0 evaluated as NaN, not taken as 0):"),
+        "{cause}"
+    );
+    for name in ["agreement/entropy", "zero-semantics", "identity"] {
+        assert!(cause.contains(name), "{cause}");
+    }
     let identity = unwrapped(entry_of(&failed, "identity"));
     assert!(
         identity.contains("got NaN (never agrees), want NaN (never agrees)"),
@@ -352,6 +366,8 @@ fn a_mean_over_elements_exits_1_naming_reductions_only() {
     let hints = reductions["hints"].as_array().expect("hints");
     assert_eq!(hints.len(), 1, "{hints:?}");
     assert_eq!(hints[0]["hint"], "mean-over-elements");
+    // One failure: no cause shared by several.
+    assert_eq!(v["root_causes"], serde_json::json!([]));
     assert!(hints[0]["categories"].as_u64() >= Some(2), "{hints:?}");
 }
 

@@ -4,6 +4,7 @@
 //! The same bugs run over the process protocol in tests/conform_cli.rs.
 
 use logloss_proofs::claims::REQUIRED_RESOLUTION;
+use logloss_proofs::conformance::diagnosis::{Cause, RootCause, root_causes};
 use logloss_proofs::conformance::process::{RequestRef, TimeoutKind};
 use logloss_proofs::conformance::{
     Answer, Breakdown, CHECKS, Config, ConformanceError, ConformanceReport, Hint, Implementation,
@@ -603,4 +604,28 @@ fn f32_arithmetic_at_f64_is_hinted_as_float32() {
             "{c:?}"
         );
     }
+}
+
+/// One bug that fails many checks reads as one cause: every failure of the
+/// NaN bug that shows a NaN on a case where p has a zero is grouped, and a
+/// run without failures has no causes.
+#[test]
+fn failures_sharing_a_cause_are_grouped() {
+    let r = report(&Planted::textbook_with(Bug::NoZeroLog), BUG_CASES);
+    let causes = root_causes(&r);
+    assert_eq!(causes[0].cause, Cause::NanWherePIsZero, "{causes:?}");
+    for name in ["agreement/entropy", "zero-semantics"] {
+        assert!(causes[0].checks.contains(&name), "{causes:?}");
+    }
+    // The swapped KL fails agreement on an ordinary case and zero-semantics
+    // on one where p = 0 < q (KL(q‖p) = +∞): two cases, one hint.
+    let swapped = root_causes(&report(&Planted::textbook_with(Bug::SwappedKl), BUG_CASES));
+    assert_eq!(
+        swapped,
+        [RootCause {
+            cause: Cause::Hinted(Hint::SwappedArguments),
+            checks: vec!["agreement/kl_divergence", "zero-semantics"],
+        }]
+    );
+    assert!(root_causes(&report(&Reference, 16)).is_empty());
 }

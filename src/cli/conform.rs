@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use logloss_proofs::claims::DEFAULT_CASES;
 use logloss_proofs::claims::{CheckFailure, Found};
+use logloss_proofs::conformance::diagnosis::{Cause, RootCause, root_causes};
 use logloss_proofs::conformance::process::{
     DEFAULT_KEPT_STDERR_LINES, KeptStderr, SpawnOptions, StderrMode, TimeoutKind,
 };
@@ -241,6 +242,40 @@ fn problem_text(f: &CheckFailure) -> String {
     }
 }
 
+/// A cause shared by several failures, as text.
+fn cause_text(cause: &Cause) -> String {
+    match cause {
+        Cause::NanWherePIsZero => {
+            "NaN where p has a zero (0·ln 0 evaluated as NaN, not taken as 0)".to_string()
+        }
+        Cause::Hinted(hint) => hint_text(hint),
+        Cause::SameCase(inputs) => {
+            let inputs: Vec<String> = inputs
+                .iter()
+                .map(|(name, rows)| format!("{name} = {}", rows_text(rows)))
+                .collect();
+            format!("the same shrunk case {}", inputs.join("; "))
+        }
+    }
+}
+
+fn cause_json(cause: &RootCause) -> Value {
+    let (name, detail) = match &cause.cause {
+        Cause::NanWherePIsZero => ("nan-where-p-is-zero", Value::Null),
+        Cause::Hinted(hint) => ("hint", hint_json(hint)),
+        Cause::SameCase(inputs) => (
+            "same-case",
+            Value::Object(
+                inputs
+                    .iter()
+                    .map(|(name, rows)| (name.clone(), rows_json(rows)))
+                    .collect(),
+            ),
+        ),
+    };
+    json!({"cause": name, "detail": detail, "checks": cause.checks})
+}
+
 /// A hint as text.
 fn hint_text(hint: &Hint) -> String {
     match hint {
@@ -277,8 +312,8 @@ fn hint_json(hint: &Hint) -> Value {
 }
 
 /// A line per check (wrapped at about 100 columns, continuation lines
-/// indented), under a failed check its problem, hints and shrunk case, then
-/// a summary line.
+/// indented), under a failed check its problem, hints and shrunk case; a
+/// line per cause that several failures share; then a summary line.
 pub fn render_text(report: &ConformanceReport) -> String {
     let width = report
         .checks
@@ -318,6 +353,17 @@ pub fn render_text(report: &ConformanceReport) -> String {
                 out.push_str(&detail("shrunk case", &inputs.join("; ")));
             }
         }
+    }
+    for cause in root_causes(report) {
+        let checks = cause.checks.join(", ");
+        let n = cause.checks.len();
+        out.push_str(&wrap(
+            &format!(
+                "one cause, {n} checks: {}: {checks}",
+                cause_text(&cause.cause)
+            ),
+            INDENT,
+        ));
     }
     let count = |name: &str| {
         report
@@ -389,6 +435,7 @@ pub fn render_json(report: &ConformanceReport, kept: Option<&KeptStderr>) -> Str
         "precision": report.config.precision.name(),
         "passed": report.passed(),
         "checks": checks,
+        "root_causes": root_causes(report).iter().map(cause_json).collect::<Vec<_>>(),
         "capabilities": capabilities,
     });
     if let (Some(kept), Some(map)) = (kept, object.as_object_mut()) {

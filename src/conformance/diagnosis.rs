@@ -19,12 +19,15 @@
 //! On a case with little mass where q = 0 the numbers fix no ε, and no clip
 //! is hinted (a dropped category where q = 0 answers finite too).
 //!
+//! [`root_causes`] groups the failures of a run that share a cause, so one
+//! bug that fails seven checks reads as one cause.
+//!
 //! A hint is a lead, not a verdict: two bugs may share a signature (at
 //! R = n, a mean over elements and a sum not divided by the rows both give
 //! a ratio), and then both hints are given.
 
 use super::checks::tolerance::{condition, value_bound};
-use super::{Op, Precision};
+use super::{ConformanceReport, Op, Outcome, Precision};
 use crate::claims::{CheckFailure, Found};
 use crate::measures;
 use crate::numerics::U;
@@ -266,6 +269,85 @@ fn clip_level(precision: Precision, op: Op, got: f64, p: &[f64], q: &[f64]) -> O
     let slack = (2.0 * b + 2.0 * U * got.abs()) / lost;
     let level = (got - value) / lost;
     (slack <= LEVEL_SLACK && level > 0.0 && level.is_finite()).then_some(level)
+}
+
+/// What several failed checks of a run have in common.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cause {
+    /// A NaN answered on a case where p has a zero: 0·ln 0 evaluated as
+    /// 0·(−∞) = NaN rather than taken as 0.
+    NanWherePIsZero,
+    /// The same hint (by [`Hint::name`]); the first check's.
+    Hinted(Hint),
+    /// The same shrunk case.
+    SameCase(Vec<(String, Vec<Vec<f64>>)>),
+}
+
+/// A cause and the checks whose failures share it, in the run's order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RootCause {
+    /// What the failures have in common.
+    pub cause: Cause,
+    /// The failed checks, by name.
+    pub checks: Vec<&'static str>,
+}
+
+/// The failed checks of `report` grouped by what they share: each failure
+/// goes to the first of its NaN where p has a zero, its first hint, or its
+/// shrunk case; only groups of two checks or more are returned, largest
+/// first (then in the order of the run).
+///
+/// # Example
+/// ```
+/// use logloss_proofs::conformance::diagnosis::{Cause, root_causes};
+/// use logloss_proofs::conformance::{run, Config};
+/// use logloss_proofs::measures::planted::{Bug, Planted};
+/// let report = run(&Planted::textbook_with(Bug::NoZeroLog), &Config::new(1, 16)).unwrap();
+/// let causes = root_causes(&report);
+/// assert_eq!(causes[0].cause, Cause::NanWherePIsZero);
+/// assert!(causes[0].checks.len() >= 2);
+/// ```
+pub fn root_causes(report: &ConformanceReport) -> Vec<RootCause> {
+    let mut groups: Vec<RootCause> = Vec::new();
+    for check in &report.checks {
+        let Outcome::Failed(case) = &check.outcome else {
+            continue;
+        };
+        let nan = match case.failure.found {
+            Found::Exceeds { got, want, .. } => got.is_nan() || want.is_nan(),
+            Found::Below { value, .. } | Found::Above { value, .. } => value.is_nan(),
+            _ => false,
+        };
+        let p_has_zero = case
+            .inputs
+            .iter()
+            .filter(|(name, _)| name.starts_with('p'))
+            .any(|(_, rows)| rows.iter().flatten().any(|&x| x == 0.0));
+        let cause = if nan && p_has_zero {
+            Cause::NanWherePIsZero
+        } else if let Some(&hint) = case.hints.first() {
+            Cause::Hinted(hint)
+        } else if !case.inputs.is_empty() {
+            Cause::SameCase(case.inputs.clone())
+        } else {
+            continue;
+        };
+        let same = |c: &Cause| match (c, &cause) {
+            (Cause::Hinted(a), Cause::Hinted(b)) => a.name() == b.name(),
+            (a, b) => a == b,
+        };
+        match groups.iter_mut().find(|g| same(&g.cause)) {
+            Some(group) => group.checks.push(check.name),
+            None => groups.push(RootCause {
+                cause,
+                checks: vec![check.name],
+            }),
+        }
+    }
+    groups.retain(|g| g.checks.len() >= 2);
+    // A stable sort: equal sizes keep the run's order.
+    groups.sort_by_key(|g| std::cmp::Reverse(g.checks.len()));
+    groups
 }
 
 #[cfg(test)]
