@@ -46,6 +46,15 @@ pub enum CliError {
     /// exit, or no answer in time (the message names the request).
     #[error("{0}")]
     Conformance(#[from] ConformanceError),
+    /// The program under `conform` gave no answer in time: the error, and
+    /// the option that allows it longer.
+    #[error("{source}; to wait longer, raise {option}")]
+    ConformTimeout {
+        /// The run's error, naming the request and the timeout.
+        source: ConformanceError,
+        /// The option, e.g. `--startup-timeout SECONDS`.
+        option: &'static str,
+    },
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

@@ -51,6 +51,40 @@ fn conform(cmd: &str, extra: &[&str]) -> Output {
     run(&args)
 }
 
+/// The text's entries: a line that does not start with a space, with the
+/// indented lines after it (a wrapped line's continuation, or a failed
+/// check's problem, hints and case).
+fn entries(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        match out.last_mut() {
+            Some(entry) if line.starts_with(' ') => {
+                entry.push('\n');
+                entry.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+/// An entry's wrapped lines joined into one, one space at each break.
+fn unwrapped(entry: &str) -> String {
+    entry.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}
+
+/// Asserts that no line of the text is longer than 100 characters (the
+/// kit's output wraps at 100).
+fn assert_wrapped(text: &str) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} characters: {line}",
+            line.chars().count()
+        );
+    }
+}
+
 /// Asserts exit 0 with every check passed or (for `skipped`) skipped.
 fn assert_passes(cmd: &str, extra: &[&str], skipped: &[&str]) -> String {
     let o = conform(cmd, extra);
@@ -61,28 +95,37 @@ fn assert_passes(cmd: &str, extra: &[&str], skipped: &[&str]) -> String {
         "{cmd}: stdout {text}; stderr {}",
         stderr(&o)
     );
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 12, "one line per check and a summary: {text}");
+    assert_wrapped(&text);
+    let entries = entries(&text);
+    assert_eq!(
+        entries.len(),
+        12,
+        "one entry per check and a summary: {text}"
+    );
     // The summary names the implementation by the command that runs it.
     assert!(
-        lines[11].contains(&format!(": {cmd} (seed ")),
+        unwrapped(&entries[11]).contains(&format!(": {cmd} (seed ")),
         "the summary names {cmd}: {}",
-        lines[11]
+        entries[11]
     );
-    for line in &lines[..11] {
-        let name = line.split_whitespace().nth(1).unwrap_or_default();
+    for entry in &entries[..11] {
+        let name = entry.split_whitespace().nth(1).unwrap_or_default();
         if skipped.contains(&name) {
-            assert!(line.starts_with("skipped "), "{line}");
+            assert!(entry.starts_with("skipped "), "{entry}");
+            // Nothing was compared, so no case counts.
+            let words: Vec<&str> = entry.split_whitespace().collect();
+            assert_eq!(words[2..4], ["cases", "0"], "{entry}");
         } else {
-            assert!(line.starts_with("ok "), "{line}");
+            assert!(entry.starts_with("ok "), "{entry}");
         }
     }
     text
 }
 
-/// Asserts exit 1 and a FAILED line for each check in `caught` (and, when
-/// `only`, for no other), each with its shrunk case.
-fn assert_caught(variant: &str, caught: &[&str], only: bool) {
+/// Asserts exit 1 and a FAILED entry for each check in `caught` (and, when
+/// `only`, for no other), each with its problem and shrunk case; returns
+/// the failed entries.
+fn assert_caught(variant: &str, caught: &[&str], only: bool) -> Vec<String> {
     let o = conform(&impls(variant), &[]);
     let text = stdout(&o);
     assert_eq!(
@@ -91,31 +134,53 @@ fn assert_caught(variant: &str, caught: &[&str], only: bool) {
         "{variant}: stdout {text}; stderr {}",
         stderr(&o)
     );
-    let failed: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("FAILED "))
-        .map(|l| l.split_whitespace().nth(1).unwrap_or_default())
+    assert_wrapped(&text);
+    let failed: Vec<String> = entries(&text)
+        .into_iter()
+        .filter(|e| e.starts_with("FAILED "))
+        .collect();
+    let names: Vec<&str> = failed
+        .iter()
+        .map(|e| e.split_whitespace().nth(1).unwrap_or_default())
         .collect();
     for name in caught {
-        assert!(
-            failed.contains(name),
-            "{variant} should fail {name}: {text}"
-        );
+        assert!(names.contains(name), "{variant} should fail {name}: {text}");
     }
     if only {
-        assert_eq!(failed, caught, "{variant}: {text}");
+        assert_eq!(names, caught, "{variant}: {text}");
     }
-    for line in text.lines().filter(|l| l.starts_with("FAILED ")) {
+    for entry in &failed {
         assert!(
-            line.contains("  problem: ") && line.contains("  shrunk case: p = [["),
-            "{line}"
+            entry.contains("\n        problem: ")
+                && entry.contains("\n        shrunk case: p = [["),
+            "{entry}"
         );
     }
+    failed
 }
 
-/// Asserts exit 2, nothing on stdout, and one stderr line with each needle.
+/// The entry of the check `name` among failed entries.
+fn entry_of<'a>(failed: &'a [String], name: &str) -> &'a str {
+    failed
+        .iter()
+        .find(|e| e.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("no entry for {name}: {failed:?}"))
+}
+
+/// The lines of stderr that are the kit's own, not the program's passed on
+/// (prefixed `adapter: `).
+fn own_stderr(o: &Output) -> String {
+    stderr(o)
+        .lines()
+        .filter(|l| !l.starts_with("adapter: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Asserts exit 2, nothing on stdout, and one stderr line of the kit's own
+/// with each needle.
 fn assert_protocol_error(o: &Output, needles: &[&str]) {
-    let err = stderr(o);
+    let err = own_stderr(o);
     assert_eq!(
         o.status.code(),
         Some(2),
@@ -179,11 +244,25 @@ fn an_unsupported_gradient_is_skipped_and_exits_0() {
 
 #[test]
 fn swapped_arguments_exit_1_naming_agreement_and_the_identity() {
-    assert_caught(
+    let failed = assert_caught(
         "swapped",
         &["agreement/kl_divergence", "identity", "zero-semantics"],
         false,
     );
+    let kl = unwrapped(entry_of(&failed, "agreement/kl_divergence"));
+    assert!(
+        kl.contains("hint: got = KL(q‖p): the arguments swapped"),
+        "{kl}"
+    );
+}
+
+/// A hint is printed for the failure it explains, and nowhere else.
+fn assert_hint(failed: &[String], check: &str, hint: &str) {
+    for entry in failed {
+        let has = unwrapped(entry).contains(hint);
+        let name = entry.split_whitespace().nth(1).unwrap_or_default();
+        assert_eq!(has, name == check, "{hint:?} on {name}: {entry}");
+    }
 }
 
 #[test]
@@ -193,19 +272,75 @@ fn base_2_mixed_with_nats_exits_1_naming_the_identity() {
 
 #[test]
 fn clipped_probabilities_exit_1_naming_zero_semantics() {
-    assert_caught(
+    let failed = assert_caught(
         "clipped",
         &["zero-semantics", "agreement/cross_entropy"],
         false,
     );
+    // The script clips q to [1e-7, 1]; the case has a third of its mass at
+    // q = 0, which fixes ε far within the two digits shown.
+    let zero = unwrapped(entry_of(&failed, "zero-semantics"));
+    assert!(
+        zero.contains(
+            "hint: finite where the exact value is +∞, as if q were clipped to ε ≈ 1.0e-7"
+        ),
+        "{zero}"
+    );
+}
+
+#[test]
+fn a_log_clamped_at_minus_100_exits_1_with_its_hint() {
+    let failed = assert_caught("log-clamp", &["zero-semantics"], false);
+    let zero = unwrapped(entry_of(&failed, "zero-semantics"));
+    assert!(
+        zero.contains("hint: finite where the exact value is +∞, each category with q = 0 < p adding 100·p: the logarithm clamped at −100"),
+        "{zero}"
+    );
+    for entry in &failed {
+        assert!(!unwrapped(entry).contains("clipped to ε"), "{entry}");
+    }
 }
 
 #[test]
 fn no_zero_log_handling_exits_1_naming_zero_semantics() {
-    assert_caught(
+    let failed = assert_caught(
         "no-zero-log",
-        &["zero-semantics", "agreement/entropy"],
+        &["zero-semantics", "agreement/entropy", "identity"],
         false,
+    );
+    let entropy = unwrapped(entry_of(&failed, "agreement/entropy"));
+    assert!(
+        entropy.contains("problem: entropy of row 0: got NaN (never agrees), want 0e0"),
+        "{entropy}"
+    );
+    // Every NaN a failure shows says that it never agrees, so NaN against
+    // NaN does not read as agreement.
+    for entry in &failed {
+        let text = unwrapped(entry);
+        assert_eq!(
+            text.matches("NaN").count(),
+            text.matches("NaN (never agrees)").count(),
+            "{text}"
+        );
+    }
+    // One cause, all its checks on one line.
+    let text = stdout(&conform(&impls("no-zero-log"), &[]));
+    let cause = entries(&text)
+        .into_iter()
+        .find(|e| e.starts_with("one cause, "))
+        .map(|e| unwrapped(&e))
+        .expect("a line for the shared cause");
+    assert!(
+        cause.contains("checks: NaN where p has a zero (0·ln 0 evaluated as NaN, not taken as 0):"),
+        "{cause}"
+    );
+    for name in ["agreement/entropy", "zero-semantics", "identity"] {
+        assert!(cause.contains(name), "{cause}");
+    }
+    let identity = unwrapped(entry_of(&failed, "identity"));
+    assert!(
+        identity.contains("got NaN (never agrees), want NaN (never agrees)"),
+        "{identity}"
     );
 }
 
@@ -216,7 +351,24 @@ fn softmax_then_log_exits_1_naming_stability() {
 
 #[test]
 fn a_mean_over_elements_exits_1_naming_reductions_only() {
-    assert_caught("mean-elements", &["reductions"], true);
+    let failed = assert_caught("mean-elements", &["reductions"], true);
+    let text = unwrapped(&failed[0]);
+    assert!(
+        text.contains("the categories: a mean over all elements (reduction='mean')"),
+        "{text}"
+    );
+    let o = conform(&impls("mean-elements"), &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    let reductions = v["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "reductions"))
+        .expect("the reductions check");
+    let hints = reductions["hints"].as_array().expect("hints");
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    assert_eq!(hints[0]["hint"], "mean-over-elements");
+    // One failure: no cause shared by several.
+    assert_eq!(v["root_causes"], serde_json::json!([]));
+    assert!(hints[0]["categories"].as_u64() >= Some(2), "{hints:?}");
 }
 
 #[test]
@@ -226,8 +378,14 @@ fn a_dropped_category_exits_1_naming_permutation() {
 
 #[test]
 fn gradients_of_the_wrong_sign_or_scale_exit_1_naming_gradient_only() {
-    assert_caught("grad-sign", &["gradient"], true);
-    assert_caught("grad-scale", &["gradient"], true);
+    let sign = assert_caught("grad-sign", &["gradient"], true);
+    assert!(!sign[0].contains("hint:"), "{}", sign[0]);
+    let scale = assert_caught("grad-scale", &["gradient"], true);
+    assert_hint(
+        &scale,
+        "gradient",
+        "the rows: the sum not divided by the rows",
+    );
 }
 
 #[test]
@@ -235,7 +393,8 @@ fn a_rejected_valid_input_is_a_failure_not_a_protocol_error() {
     let o = conform(&impls("rejects"), &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("rejected a valid input: ValueError: q must be strictly positive"),
+        unwrapped(&stdout(&o))
+            .contains("rejected a valid input: ValueError: q must be strictly positive"),
         "{}",
         stdout(&o)
     );
@@ -260,6 +419,7 @@ fn json_output_lists_every_check_with_its_case() {
             "{c}"
         );
         assert_eq!(c["case"].is_object(), failed, "{c}");
+        assert_eq!(c["hints"], serde_json::json!([]), "{c}");
         assert_eq!(c["problem"].is_string(), failed, "{c}");
     }
     let gradient = checks.iter().find(|c| c["name"] == "gradient").unwrap();
@@ -288,22 +448,133 @@ fn a_malformed_line_exits_2_naming_the_request() {
 
 #[test]
 fn a_dying_process_exits_2_with_its_last_words() {
+    let needles = [
+        "request 3 (",
+        "the process exited without answering",
+        "ZeroDivisionError",
+    ];
     let o = conform(&impls("dies"), &[]);
+    assert_protocol_error(&o, &needles);
+    // Its traceback was passed on as it came, before the kit's error line.
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("adapter: Traceback (most recent call last): ... ZeroDivisionError\n"),
+        "{err}"
+    );
+    // Kept, it is only in the error line.
+    let o = conform(&impls("dies"), &["--quiet-adapter"]);
+    assert_protocol_error(&o, &needles);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}
+
+/// The first answer is held to --startup-timeout, the others to --timeout:
+/// a start-up of 0.8 s passes with --timeout 0.4 and fails, exit 2 naming
+/// the option to raise, with --startup-timeout 0.3.
+#[test]
+fn a_slow_start_up_has_its_own_timeout() {
+    let slow = format!("{} 0.8", impls("slow-start"));
+    assert_passes(&slow, &["--timeout", "0.4", "--startup-timeout", "10"], &[]);
+    let start = Instant::now();
+    let o = conform(&slow, &["--timeout", "10", "--startup-timeout", "0.3"]);
     assert_protocol_error(
         &o,
         &[
-            "request 3 (",
-            "the process exited without answering",
-            "ZeroDivisionError",
+            "request 1 (entropy, none)",
+            "no answer within the start-up timeout of 0.3 s",
+            "raise --startup-timeout SECONDS",
         ],
     );
+    assert!(!stderr(&o).contains("raise --timeout"), "{}", stderr(&o));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// The program's stderr is passed on, each line prefixed, and stdout is the
+/// same as for a silent program; --quiet-adapter keeps its last 20 lines
+/// and shows them under the summary (in --json as "adapter_stderr").
+#[test]
+fn the_program_s_stderr_is_passed_on_or_kept() {
+    let quiet = impls("correct");
+    let chatty = impls("warns");
+    let o = conform(&chatty, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0],
+        "adapter: UserWarning: float64 is not enabled; arrays are truncated to float32"
+    );
+    assert_eq!(lines[1], "adapter: answering request 1");
+    assert!(lines.iter().all(|l| l.starts_with("adapter: ")), "{err}");
+    let requests = lines.len() - 1;
+    // The kit's own output is the silent program's, but for its name (which
+    // may wrap the summary elsewhere).
+    let silent = stdout(&conform(&quiet, &[]));
+    let same = |text: &str| {
+        entries(text)
+            .iter()
+            .map(|e| unwrapped(e))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(same(&stdout(&o).replace(&chatty, &quiet)), same(&silent));
+    let json = |cmd: &str, extra: &[&str]| {
+        let mut args = vec!["--json"];
+        args.extend(extra);
+        let o = conform(cmd, &args);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+        (o, v)
+    };
+    let (_, mut v) = json(&chatty, &[]);
+    v["implementation"] = quiet.clone().into();
+    assert_eq!(v, json(&quiet, &[]).1);
+
+    let o = conform(&chatty, &["--quiet-adapter"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let out: Vec<&str> = text.lines().collect();
+    let at = out
+        .iter()
+        .position(|l| l.starts_with("adapter stderr, "))
+        .expect("the kept lines under the summary");
+    assert!(
+        entries(&out[..at].join("\n"))
+            .last()
+            .is_some_and(|e| e.starts_with("11 passed, 0 failed, 0 skipped")),
+        "the summary just above: {text}"
+    );
+    assert_eq!(
+        out[at],
+        format!(
+            "adapter stderr, last 20 lines ({} earlier lines dropped):",
+            requests + 1 - 20
+        )
+    );
+    assert_eq!(out.len(), at + 1 + 20, "{text}");
+    assert_eq!(out[at + 20], format!("  answering request {requests}"));
+    let (o, v) = json(&chatty, &["--quiet-adapter"]);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let kept = &v["adapter_stderr"];
+    assert_eq!(kept["dropped"], requests + 1 - 20, "{kept}");
+    assert_eq!(kept["lines"].as_array().map(Vec::len), Some(20), "{kept}");
 }
 
 #[test]
 fn a_silent_process_times_out_exits_2_and_is_killed() {
     let start = Instant::now();
     let o = conform(&impls("sleeps"), &["--timeout", "1"]);
-    assert_protocol_error(&o, &["request 3 (", "no answer within 1 s", "killed"]);
+    assert_protocol_error(
+        &o,
+        &[
+            "request 3 (",
+            "no answer within the per-answer timeout of 1 s",
+            "killed",
+            "raise --timeout SECONDS",
+        ],
+    );
     // The script sleeps 60 s: the harness neither waited for it nor for its exit.
     assert!(
         start.elapsed() < Duration::from_secs(20),

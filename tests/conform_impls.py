@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Implementations for the `conform` tests, selected by the first argument.
 
-    python3 tests/conform_impls.py VARIANT
+    python3 tests/conform_impls.py VARIANT [SECONDS]
 
 `correct` is a plain textbook implementation (left-to-right sums, numpy-like
 log and exp); each other variant plants one realistic bug in it or breaks the
 protocol. Standard library only. The bugs mirror tests/conformance.rs.
+
+`slow-start SECONDS` is `correct` after a start-up of SECONDS (a cold import
+of a large library); `warns` is `correct` that writes a warning to stderr at
+start-up and a line per request.
 """
 import json
 import math
@@ -14,10 +18,10 @@ import time
 
 VARIANT = sys.argv[1] if len(sys.argv) > 1 else "correct"
 BUGS = {
-    "correct", "swapped", "base2", "clipped", "no-zero-log", "softmax-log",
+    "correct", "swapped", "base2", "clipped", "log-clamp", "no-zero-log", "softmax-log",
     "mean-elements", "dropped", "grad-sign", "grad-scale",
     "unsupported-grad", "inf-strings", "rejects",
-    "malformed", "dies", "sleeps",
+    "malformed", "dies", "sleeps", "slow-start", "warns",
 }
 if VARIANT not in BUGS:
     sys.exit(f"unknown variant {VARIANT!r}; one of {sorted(BUGS)}")
@@ -51,12 +55,19 @@ def clip(b):
     return min(max(b, 1e-7), 1.0) if VARIANT == "clipped" else b
 
 
+def log_q(b, ln=log):
+    # log-clamp: the logarithm of q clamped at -100, as PyTorch's
+    # binary_cross_entropy does, so q = 0 costs 100 per unit of p.
+    value = ln(b) if b > 0 else -math.inf
+    return max(value, -100.0) if VARIANT == "log-clamp" else value
+
+
 def entropy(p, _):
     return -sum(p[i] * log(p[i]) for i in categories(p) if keep(p[i]))
 
 
 def cross_entropy(p, q):
-    return -sum(p[i] * log(clip(q[i])) for i in categories(p) if keep(p[i]))
+    return -sum(p[i] * log_q(clip(q[i])) for i in categories(p) if keep(p[i]))
 
 
 def kl_divergence(p, q):
@@ -67,7 +78,7 @@ def kl_divergence(p, q):
     for i in categories(p):
         a, b = p[i], clip(q[i])
         if keep(a):
-            total += a * ((ln(a) if a > 0 else -math.inf) - (ln(b) if b > 0 else -math.inf))
+            total += a * ((ln(a) if a > 0 else -math.inf) - log_q(b, ln))
     return total
 
 
@@ -138,8 +149,16 @@ def as_strings(x):
     return x
 
 
+if VARIANT == "slow-start":
+    time.sleep(float(sys.argv[2]))
+if VARIANT == "warns":
+    print("UserWarning: float64 is not enabled; arrays are truncated to float32",
+          file=sys.stderr, flush=True)
+
 for line in sys.stdin:
     request = json.loads(line)
+    if VARIANT == "warns":
+        print(f"answering request {request['id']}", file=sys.stderr, flush=True)
     if request["id"] == 3 and VARIANT in ("malformed", "dies", "sleeps"):
         if VARIANT == "malformed":
             print('{"id": 3, "values": [0.5,', flush=True)

@@ -4,13 +4,16 @@
 //! The same bugs run over the process protocol in tests/conform_cli.rs.
 
 use logloss_proofs::claims::REQUIRED_RESOLUTION;
-use logloss_proofs::conformance::process::RequestRef;
+use logloss_proofs::conformance::diagnosis::{Cause, RootCause, root_causes};
+use logloss_proofs::conformance::process::{RequestRef, TimeoutKind};
 use logloss_proofs::conformance::{
-    Answer, Breakdown, CHECKS, Config, ConformanceError, ConformanceReport, Implementation, Op,
-    Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
+    Answer, Breakdown, CHECKS, Config, ConformanceError, ConformanceReport, Hint, Implementation,
+    Op, Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
 };
 use logloss_proofs::measures::planted::{Bug, Planted};
-use logloss_proofs::measures::{Measure, Reduced, Reduction, Rows};
+use logloss_proofs::measures::{
+    Arithmetic, Measure, Reduced, Reduction, Rows, contract_bound, contract_condition,
+};
 use logloss_proofs::seed::DEFAULT_SEED;
 
 /// Cases per check for the runs that must pass: half the default, which
@@ -367,6 +370,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
             op: Op::KlDivergence,
             reduction: Reduction::None,
         },
+        kind: TimeoutKind::PerAnswer,
         seconds: 10.0,
     };
     let err = run(
@@ -383,7 +387,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
     );
     assert_eq!(
         err.to_string(),
-        "request 9 (kl_divergence, none): no answer within 10 s; the process was killed (during the check agreement/kl_divergence)"
+        "request 9 (kl_divergence, none): no answer within the per-answer timeout of 10 s; the process was killed (during the check agreement/kl_divergence)"
     );
 }
 
@@ -396,4 +400,232 @@ fn runs_replay_exactly_from_the_seed_and_need_a_case() {
         run(&Reference, &Config::new(5, 0)).unwrap_err(),
         ConformanceError::NoCases
     );
+}
+
+/// The hints of every failing check of a report, by check.
+fn hints(report: &ConformanceReport) -> Vec<(&'static str, Vec<Hint>)> {
+    report
+        .checks
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            Outcome::Failed(case) if !case.hints.is_empty() => Some((c.name, case.hints.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The names of the hints in a report, each once, sorted.
+fn hint_names(report: &ConformanceReport) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = hints(report)
+        .iter()
+        .flat_map(|(_, h)| h.iter().map(Hint::name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Each planted bug whose numbers have a signature gets its hint, on the
+/// check that catches it, and no other hint; the bugs without one (and
+/// the textbook and the crate, which fail nothing) get none.
+#[test]
+fn each_planted_bug_gets_its_own_hint_and_no_other() {
+    let expected: [(Bug, &[&str]); 11] = [
+        (Bug::None, &[]),
+        (Bug::SwappedKl, &["swapped-arguments"]),
+        (Bug::Base2Kl, &[]),
+        (Bug::Base2CrossEntropy, &[]),
+        (Bug::Clipped, &["clipped-q"]),
+        (Bug::NoZeroLog, &[]),
+        (Bug::SoftmaxLog, &[]),
+        (Bug::MeanElements, &["mean-over-elements"]),
+        (Bug::Dropped, &[]),
+        (Bug::GradSign, &[]),
+        (Bug::GradScale, &["not-divided-by-rows"]),
+    ];
+    for (bug, names) in expected {
+        let r = report(&Planted::textbook_with(bug), BUG_CASES);
+        assert_eq!(hint_names(&r), names, "{bug:?}: {:?}", hints(&r));
+    }
+    assert!(hints(&report(&Reference, BUG_CASES)).is_empty());
+    let on = |bug, check: &str| {
+        let r = report(&Planted::textbook_with(bug), BUG_CASES);
+        match &r.check(check).expect("the check ran").outcome {
+            Outcome::Failed(case) => case.hints.clone(),
+            other => panic!("{bug:?}: {check} {other:?}"),
+        }
+    };
+    assert_eq!(
+        on(Bug::SwappedKl, "agreement/kl_divergence"),
+        [Hint::SwappedArguments]
+    );
+    let mean = on(Bug::MeanElements, "reductions");
+    assert!(
+        matches!(mean.as_slice(), [Hint::MeanOverElements { categories }] if *categories >= 2),
+        "{mean:?}"
+    );
+    let scale = on(Bug::GradScale, "gradient");
+    assert!(
+        matches!(scale.as_slice(), [Hint::NotDividedByRows { rows }] if *rows >= 2),
+        "{scale:?}"
+    );
+}
+
+/// The clip's ε is read back from the value: the planted bug clips q to
+/// [1e−7, 1]. The estimate exp(−(got − F)/P₀) moves by a relative δ ≈
+/// (|δgot| + |δF|)/P₀ for errors δ in the two sums, each within the accuracy
+/// contract's bound b for the row with q clipped (a plain sum is within
+/// it): the tolerance is 2b/P₀, times 1.01 for exp(δ) − 1 over δ. Where the
+/// case has too little mass at q = 0 to fix ε, nothing is hinted.
+#[test]
+fn a_clipped_q_is_hinted_with_the_epsilon_it_was_clipped_to() {
+    let r = report(&Planted::textbook_with(Bug::Clipped), BUG_CASES);
+    let mut estimates = 0;
+    for c in r.failed() {
+        let Outcome::Failed(case) = &c.outcome else {
+            unreachable!("failed")
+        };
+        for hint in &case.hints {
+            let Hint::ClippedQ { epsilon: e } = hint else {
+                continue;
+            };
+            estimates += 1;
+            let (ps, qs) = (&case.inputs[0].1, &case.inputs[1].1);
+            // The row the estimate is read from: the first with q = 0 < p.
+            let (p, q) = ps
+                .iter()
+                .zip(qs)
+                .find(|(p, q)| p.iter().zip(q.iter()).any(|(&a, &b)| a > 0.0 && b == 0.0))
+                .expect("a row with q = 0 < p");
+            let clipped: Vec<f64> = q.iter().map(|&b| b.max(1e-7)).collect();
+            let lost: f64 = p
+                .iter()
+                .zip(q)
+                .filter(|&(_, &b)| b == 0.0)
+                .map(|(a, _)| a)
+                .sum();
+            let measure = if c.name.contains("kl") || case.message.starts_with("kl") {
+                Measure::KlDivergence
+            } else {
+                Measure::CrossEntropy
+            };
+            let b = contract_bound(
+                Arithmetic::F64,
+                measure,
+                p.len(),
+                contract_condition(measure, p, &clipped),
+            );
+            let tol = 1.01 * 2.0 * b / lost;
+            assert!(
+                (e / 1e-7 - 1.0).abs() <= tol,
+                "{}: ε {e:e}, tolerance {tol:e}, case {case:?}",
+                c.name
+            );
+        }
+    }
+    assert!(estimates > 0, "no ε estimated: {:?}", hints(&r));
+}
+
+/// The cross-entropy and KL with ln q clamped at −100, as PyTorch's
+/// binary_cross_entropy clamps it; everything else the crate's.
+struct LogClamp;
+
+impl LogClamp {
+    fn row(measure: Measure, p: &[f64], q: &[f64]) -> f64 {
+        let clamp = |b: f64| b.ln().max(-100.0);
+        let terms = p.iter().zip(q).filter(|&(&a, _)| a > 0.0);
+        match measure {
+            Measure::CrossEntropy => -terms.map(|(&a, &b)| a * clamp(b)).sum::<f64>(),
+            Measure::KlDivergence => terms.map(|(&a, &b)| a * (a.ln() - clamp(b))).sum(),
+            _ => unreachable!("only CE and KL are clamped"),
+        }
+    }
+}
+
+impl Implementation for LogClamp {
+    fn name(&self) -> String {
+        "ln q clamped at -100".to_string()
+    }
+    fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
+        if !matches!(m, Measure::CrossEntropy | Measure::KlDivergence) {
+            return Reference.rows(m, p, s, r);
+        }
+        let v: Vec<f64> = p.iter().zip(s).map(|(a, b)| Self::row(m, a, b)).collect();
+        let total: f64 = v.iter().sum();
+        Ok(match r {
+            Reduction::None => Reduced::PerRow(v),
+            Reduction::Sum => Reduced::Total(total),
+            Reduction::BatchMean => Reduced::Total(total / p.len() as f64),
+        })
+    }
+    fn cross_entropy_logits_grad_rows(
+        &self,
+        p: &Rows,
+        logits: &Rows,
+        reduction: Reduction,
+    ) -> Answer<Vec<Vec<f64>>> {
+        Reference.cross_entropy_logits_grad_rows(p, logits, reduction)
+    }
+}
+
+#[test]
+fn a_log_clamped_at_minus_100_is_hinted_as_such() {
+    let r = report(&LogClamp, BUG_CASES);
+    let found = hints(&r);
+    // zero-semantics puts a third of a row's mass or more where q = 0,
+    // which fixes the level; a shrunk agreement case may put almost none
+    // there, and then nothing is hinted.
+    let zero = r.check("zero-semantics").unwrap();
+    assert!(
+        matches!(&zero.outcome, Outcome::Failed(case) if case.hints == [Hint::LogClampedAt100]),
+        "{zero:?}"
+    );
+    for (check, h) in &found {
+        assert!(h == &[Hint::LogClampedAt100], "{check}: {h:?}");
+    }
+}
+
+/// f32 arithmetic checked at f64: its agreement failures are hinted as
+/// float32, and nothing else is.
+#[test]
+fn f32_arithmetic_at_f64_is_hinted_as_float32() {
+    let r = run(&TextbookF32, &Config::new(DEFAULT_SEED, BUG_CASES)).unwrap();
+    assert_eq!(hint_names(&r), ["float32"], "{:?}", hints(&r));
+    for op in [
+        "entropy",
+        "cross_entropy",
+        "kl_divergence",
+        "cross_entropy_logits",
+    ] {
+        let name = format!("agreement/{op}");
+        let c = r.check(&name).unwrap();
+        assert!(
+            matches!(&c.outcome, Outcome::Failed(case) if case.hints == [Hint::Float32]),
+            "{c:?}"
+        );
+    }
+}
+
+/// One bug that fails many checks reads as one cause: every failure of the
+/// NaN bug that shows a NaN on a case where p has a zero is grouped, and a
+/// run without failures has no causes.
+#[test]
+fn failures_sharing_a_cause_are_grouped() {
+    let r = report(&Planted::textbook_with(Bug::NoZeroLog), BUG_CASES);
+    let causes = root_causes(&r);
+    assert_eq!(causes[0].cause, Cause::NanWherePIsZero, "{causes:?}");
+    for name in ["agreement/entropy", "zero-semantics"] {
+        assert!(causes[0].checks.contains(&name), "{causes:?}");
+    }
+    // The swapped KL fails agreement on an ordinary case and zero-semantics
+    // on one where p = 0 < q (KL(q‖p) = +∞): two cases, one hint.
+    let swapped = root_causes(&report(&Planted::textbook_with(Bug::SwappedKl), BUG_CASES));
+    assert_eq!(
+        swapped,
+        [RootCause {
+            cause: Cause::Hinted(Hint::SwappedArguments),
+            checks: vec!["agreement/kl_divergence", "zero-semantics"],
+        }]
+    );
+    assert!(root_causes(&report(&Reference, 16)).is_empty());
 }

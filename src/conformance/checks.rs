@@ -20,11 +20,12 @@ use std::cell::{Cell, RefCell};
 
 use proptest::prelude::*;
 
+use super::diagnosis::diagnose;
 use super::{
     Answer, Breakdown, Capability, CheckResult, Config, ConformanceError, ConformanceReport,
     FailingCase, Implementation, Op, Outcome, Precision, Refusal, Support,
 };
-use crate::claims::{Context, PropertyRun, Resolution, Worst, property};
+use crate::claims::{CheckFailure, Context, PropertyRun, Resolution, Worst, property};
 use crate::measures::{Reduced, Reduction};
 use agreement::agreement;
 use extremes::{stability, zero_semantics};
@@ -204,7 +205,7 @@ impl CheckRun<'_, '_> {
     /// It runs as the part "proptest", on the stream of [`CheckRun::part`].
     fn pairs_part<F>(&self, strategy: BoxedStrategy<PairRows>, second: &str, test: F) -> Part
     where
-        F: Fn(&Rows, &Rows, &mut Worst) -> Result<(), String>,
+        F: Fn(&Rows, &Rows, &mut Worst) -> Result<(), CheckFailure>,
     {
         let precision = self.precision();
         self.part(
@@ -223,7 +224,7 @@ impl CheckRun<'_, '_> {
     fn part<S, F, D>(&self, part: &str, strategy: S, test: F, show: D) -> Part
     where
         S: Strategy,
-        F: Fn(&S::Value, &mut Worst) -> Result<(), String>,
+        F: Fn(&S::Value, &mut Worst) -> Result<(), CheckFailure>,
         D: Fn(&S::Value) -> Inputs,
     {
         let name = format!("conformance/{}/{part}", self.name);
@@ -233,12 +234,16 @@ impl CheckRun<'_, '_> {
             worst_error_ratio: run.worst_error_ratio,
             resolution: run.resolution,
             comparisons: run.comparisons,
-            failure: run.failure.map(|(message, value)| {
+            failure: run.failure.map(|(failure, value)| {
+                let inputs = show(&value);
+                let hints = diagnose(self.name, self.precision(), &failure, &inputs);
                 (
-                    message.clone(),
+                    failure.clone(),
                     FailingCase {
-                        message: message.to_string(),
-                        inputs: show(&value),
+                        message: failure.to_string(),
+                        failure,
+                        hints,
+                        inputs,
                     },
                 )
             }),
@@ -397,8 +402,11 @@ impl CheckRun<'_, '_> {
             if let Some(reason) = part.aborted {
                 // The strategies never reject, so an abort is a harness fault:
                 // reported as a failure, never read as a pass.
+                let failure = CheckFailure::gave_up(&reason);
                 result.outcome = Outcome::Failed(FailingCase {
-                    message: format!("the property runner gave up: {reason}"),
+                    message: failure.to_string(),
+                    failure,
+                    hints: Vec::new(),
                     inputs: Vec::new(),
                 });
             } else if let Some((_, case)) = part.failure {
@@ -406,7 +414,9 @@ impl CheckRun<'_, '_> {
             }
         }
         if result.outcome == Outcome::Passed && !self.answered.get() {
+            // Nothing was compared: no case counts.
             result.outcome = Outcome::Skipped;
+            result.cases = 0;
         }
         result
     }

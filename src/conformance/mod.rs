@@ -58,6 +58,7 @@
 //! ```
 
 pub mod checks;
+pub mod diagnosis;
 pub mod json;
 pub mod process;
 
@@ -67,7 +68,8 @@ use crate::measures::Reduction;
 pub use crate::measures::{Answer, Breakdown, Implementation, Measure, Reference, Refusal};
 
 pub use checks::{CHECKS, run};
-pub use process::{ProcessImplementation, ProtocolError};
+pub use diagnosis::Hint;
+pub use process::{ProcessImplementation, ProtocolError, SpawnOptions};
 
 /// An operation of the protocol and of [`Implementation`]: the four values
 /// of [`Implementation::rows`] (each a [`Measure`]) and the gradient.
@@ -277,11 +279,17 @@ pub struct Capability {
     pub support: Support,
 }
 
-/// The input of a failing case after shrinking, as named batches of rows.
+/// The input of a failing case after shrinking, as named batches of rows,
+/// with the failure as data and the hints its numbers support.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailingCase {
-    /// The failure, naming the operation, the row and the bound.
+    /// The failure, naming the operation, the row and the bound: `failure`
+    /// rendered.
     pub message: String,
+    /// The failure as data: what was compared and the numbers found.
+    pub failure: crate::claims::CheckFailure,
+    /// Likely causes read from the numbers ([`diagnosis`]); often none.
+    pub hints: Vec<Hint>,
     /// The inputs in order, e.g. `("p", rows)`, `("q", rows)`; a permutation
     /// is one row of indices.
     pub inputs: Vec<(String, Vec<Vec<f64>>)>,

@@ -26,13 +26,19 @@
 //! answer within the timeout. The process is then killed and reaped, and
 //! every later call returns the same error at once, so a broken
 //! implementation never makes the harness wait twice.
+//!
+//! The first answer has its own, longer timeout ([`SpawnOptions::startup_timeout`]):
+//! it includes the program's start-up (importing a large library can take a
+//! minute). What the program writes to its standard error is never part of
+//! the protocol: it is passed on line by line as it arrives, or kept (the
+//! last lines) for the caller to show ([`StderrMode`]).
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -41,8 +47,124 @@ use super::json::{number, parse_line};
 use super::{Answer, Breakdown, Implementation, Measure, Op, Refusal};
 use crate::measures::{Reduced, Reduction, Rows};
 
-/// The default time allowed for each answer.
+/// The default time allowed for each answer after the first.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default time allowed for the first answer, which includes the
+/// program's start-up.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How many lines of the program's standard error [`StderrMode::Keep`] keeps
+/// by default.
+pub const DEFAULT_KEPT_STDERR_LINES: usize = 20;
+
+/// Which of the two timeouts ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutKind {
+    /// The first answer's ([`SpawnOptions::startup_timeout`]), which includes
+    /// the program's start-up.
+    Startup,
+    /// Every later answer's ([`SpawnOptions::timeout`]).
+    PerAnswer,
+}
+
+impl TimeoutKind {
+    /// `"start-up"` or `"per-answer"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeoutKind::Startup => "start-up",
+            TimeoutKind::PerAnswer => "per-answer",
+        }
+    }
+}
+
+/// What becomes of the lines the program writes to its standard error.
+#[derive(Clone)]
+pub enum StderrMode {
+    /// Each line (without its line ending) is passed to the function as it
+    /// arrives, from a thread of its own.
+    Stream(Arc<dyn Fn(&str) + Send + Sync>),
+    /// The last `n` lines are kept, and the number of earlier lines dropped
+    /// counted ([`ProcessImplementation::kept_stderr`]).
+    Keep(usize),
+}
+
+impl fmt::Debug for StderrMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StderrMode::Stream(_) => f.write_str("Stream(..)"),
+            StderrMode::Keep(n) => f.debug_tuple("Keep").field(n).finish(),
+        }
+    }
+}
+
+/// How [`ProcessImplementation::spawn`] runs the program: its two timeouts
+/// and what becomes of its standard error.
+///
+/// The default: [`DEFAULT_STARTUP_TIMEOUT`] (120 s) for the first answer,
+/// [`DEFAULT_TIMEOUT`] (10 s) for each later one, and the last
+/// [`DEFAULT_KEPT_STDERR_LINES`] (20) lines of standard error kept.
+///
+/// # Example
+/// ```
+/// use std::time::Duration;
+/// use logloss_proofs::conformance::process::{SpawnOptions, StderrMode};
+/// let options = SpawnOptions::default()
+///     .startup_timeout(Duration::from_secs(300))
+///     .timeout(Duration::from_secs(5))
+///     .stderr(StderrMode::Stream(std::sync::Arc::new(|line: &str| eprintln!("adapter: {line}"))));
+/// assert_eq!(options.startup_timeout, Duration::from_secs(300));
+/// assert_eq!(options.timeout, Duration::from_secs(5));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SpawnOptions {
+    /// The time allowed for each answer after the first.
+    pub timeout: Duration,
+    /// The time allowed for the first answer, counted from when its request
+    /// is sent (just after the program is started).
+    pub startup_timeout: Duration,
+    /// What becomes of the program's standard error.
+    pub stderr: StderrMode,
+}
+
+impl Default for SpawnOptions {
+    fn default() -> Self {
+        SpawnOptions {
+            timeout: DEFAULT_TIMEOUT,
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
+            stderr: StderrMode::Keep(DEFAULT_KEPT_STDERR_LINES),
+        }
+    }
+}
+
+impl SpawnOptions {
+    /// The same options with `timeout` for each answer after the first.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        SpawnOptions { timeout, ..self }
+    }
+
+    /// The same options with `startup_timeout` for the first answer.
+    pub fn startup_timeout(self, startup_timeout: Duration) -> Self {
+        SpawnOptions {
+            startup_timeout,
+            ..self
+        }
+    }
+
+    /// The same options with standard error handled by `stderr`.
+    pub fn stderr(self, stderr: StderrMode) -> Self {
+        SpawnOptions { stderr, ..self }
+    }
+}
+
+/// The lines of standard error kept under [`StderrMode::Keep`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptStderr {
+    /// The last lines, oldest first, without their line endings.
+    pub lines: Vec<String>,
+    /// How many earlier lines were dropped to keep within the limit.
+    pub dropped: u64,
+}
 
 /// Which request a protocol error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,11 +222,18 @@ pub enum ProtocolError {
         /// The last line it wrote to its standard error, if any.
         stderr: Option<String>,
     },
-    /// No answer within the timeout; the process was killed.
-    #[error("{request}: no answer within {seconds} s; the process was killed")]
+    /// No answer within the timeout; the process was killed. The first
+    /// answer is held to the start-up timeout, every later one to the
+    /// per-answer timeout.
+    #[error(
+        "{request}: no answer within the {} timeout of {seconds} s; the process was killed",
+        kind.name()
+    )]
     Timeout {
         /// The unanswered request.
         request: RequestRef,
+        /// Which timeout ran out.
+        kind: TimeoutKind,
         /// The timeout, in seconds.
         seconds: f64,
     },
@@ -253,23 +382,36 @@ struct State {
 /// gives it a moment to exit, then kills and reaps it.
 pub struct ProcessImplementation {
     command: String,
-    timeout: Duration,
+    options: SpawnOptions,
     state: Mutex<State>,
-    stderr_tail: Arc<Mutex<Option<String>>>,
+    stderr: Arc<Mutex<StderrLog>>,
+    stderr_reader: Option<JoinHandle<()>>,
+}
+
+/// What the standard-error thread has seen: the last non-blank line (for
+/// error messages) and, under [`StderrMode::Keep`], the kept lines.
+#[derive(Debug, Default)]
+struct StderrLog {
+    last: Option<String>,
+    kept: std::collections::VecDeque<String>,
+    dropped: u64,
 }
 
 impl fmt::Debug for ProcessImplementation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProcessImplementation")
             .field("command", &self.command)
-            .field("timeout", &self.timeout)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
 
 impl ProcessImplementation {
     /// Starts `command` (split by [`split_command`]) with piped standard
-    /// streams; each answer must arrive within `timeout`.
+    /// streams, run as `options` say: the first answer must arrive within
+    /// `options.startup_timeout` of its request, each later one within
+    /// `options.timeout`; standard error is streamed or kept by
+    /// `options.stderr`.
     ///
     /// # Errors
     /// [`ProtocolError::BadCommand`] or [`ProtocolError::Spawn`].
@@ -277,13 +419,16 @@ impl ProcessImplementation {
     /// # Example
     /// ```no_run
     /// use logloss_proofs::conformance::{run, Config, ProcessImplementation};
-    /// use logloss_proofs::conformance::process::DEFAULT_TIMEOUT;
-    /// let imp = ProcessImplementation::spawn("python3 examples/conform_adapter.py", DEFAULT_TIMEOUT)?;
+    /// use logloss_proofs::conformance::process::SpawnOptions;
+    /// let imp = ProcessImplementation::spawn(
+    ///     "python3 examples/conform_adapter.py",
+    ///     SpawnOptions::default(),
+    /// )?;
     /// let report = run(&imp, &Config::new(7, 32))?;
     /// assert!(report.passed());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn spawn(command: &str, timeout: Duration) -> Result<Self, ProtocolError> {
+    pub fn spawn(command: &str, options: SpawnOptions) -> Result<Self, ProtocolError> {
         let words = split_command(command)?;
         let mut child = Command::new(&words[0])
             .args(&words[1..])
@@ -310,12 +455,13 @@ impl ProcessImplementation {
         let (requests, request_rx) = mpsc::channel::<String>();
         thread::spawn(move || write_requests(stdin, request_rx));
         thread::spawn(move || read_lines(stdout, event_tx));
-        let stderr_tail = Arc::new(Mutex::new(None));
-        let tail = Arc::clone(&stderr_tail);
-        thread::spawn(move || keep_last_line(stderr, tail));
+        let log = Arc::new(Mutex::new(StderrLog::default()));
+        let thread_log = Arc::clone(&log);
+        let mode = options.stderr.clone();
+        let stderr_reader = thread::spawn(move || read_stderr(stderr, &mode, &thread_log));
         Ok(ProcessImplementation {
             command: command.to_string(),
-            timeout,
+            options,
             state: Mutex::new(State {
                 live: Some(Live {
                     child,
@@ -325,13 +471,74 @@ impl ProcessImplementation {
                 next_id: 1,
                 broken: None,
             }),
-            stderr_tail,
+            stderr: log,
+            stderr_reader: Some(stderr_reader),
         })
     }
 
-    /// The timeout per answer.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
+    /// The options it runs with.
+    pub fn options(&self) -> &SpawnOptions {
+        &self.options
+    }
+
+    /// The lines of standard error kept so far under [`StderrMode::Keep`]
+    /// (none under [`StderrMode::Stream`]). The program's last lines may
+    /// still be on their way until it has exited: [`shut_down`](Self::shut_down)
+    /// first to have them all.
+    pub fn kept_stderr(&self) -> KeptStderr {
+        let log = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        KeptStderr {
+            lines: log.kept.iter().cloned().collect(),
+            dropped: log.dropped,
+        }
+    }
+
+    /// Closes the program's input, gives it a second to exit by itself, then
+    /// kills and reaps it, and waits (up to half a second) for the rest of
+    /// its standard error. Later calls fail as after a breakdown. Dropping
+    /// does the same.
+    pub fn shut_down(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(Live {
+            mut child,
+            requests,
+            events,
+        }) = state.live.take()
+        {
+            // Closing the input lets a well-behaved adapter finish by itself.
+            drop(requests);
+            drop(events);
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < deadline {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            reap(&mut child);
+        }
+        if state.broken.is_none() {
+            state.broken = Some(ProtocolError::Read {
+                request: RequestRef {
+                    id: state.next_id,
+                    op: Op::Entropy,
+                    reduction: Reduction::None,
+                },
+                reason: "the process was shut down".to_string(),
+            });
+        }
+        // The reader ends at the end of the stream, which comes when the
+        // process (and any child of it holding the stream) has exited; it is
+        // not waited for longer, so a lingering grandchild cannot hang us.
+        if let Some(reader) = self.stderr_reader.take() {
+            let deadline = Instant::now() + Duration::from_millis(500);
+            while !reader.is_finished() && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(5));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
+        }
     }
 
     /// Sends one request and returns the parsed response object, or the
@@ -383,7 +590,12 @@ impl ProcessImplementation {
         // a write fails: the process has closed its input, and its output will
         // say the rest (a closed stream, or silence until the timeout).
         let _ = live.requests.send(line);
-        let deadline = Instant::now() + self.timeout;
+        let (kind, timeout) = if request.id == 1 {
+            (TimeoutKind::Startup, self.options.startup_timeout)
+        } else {
+            (TimeoutKind::PerAnswer, self.options.timeout)
+        };
+        let deadline = Instant::now() + timeout;
         let remaining = deadline.saturating_duration_since(Instant::now());
         match live.events.recv_timeout(remaining) {
             Ok(Event::Line(line)) => Ok(line),
@@ -398,7 +610,8 @@ impl ProcessImplementation {
             }
             Err(RecvTimeoutError::Timeout) => Err(ProtocolError::Timeout {
                 request,
-                seconds: self.timeout.as_secs_f64(),
+                kind,
+                seconds: timeout.as_secs_f64(),
             }),
         }
     }
@@ -406,9 +619,10 @@ impl ProcessImplementation {
     fn last_stderr_line(&self) -> Option<String> {
         // The stderr thread may still be reading the process's last words.
         thread::sleep(Duration::from_millis(20));
-        self.stderr_tail
+        self.stderr
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .last
             .clone()
     }
 
@@ -554,25 +768,7 @@ impl Implementation for ProcessImplementation {
 
 impl Drop for ProcessImplementation {
     fn drop(&mut self) {
-        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
-        if let Some(Live {
-            mut child,
-            requests,
-            events,
-        }) = state.live.take()
-        {
-            // Closing the input lets a well-behaved adapter finish by itself.
-            drop(requests);
-            drop(events);
-            let deadline = Instant::now() + Duration::from_secs(1);
-            while Instant::now() < deadline {
-                match child.try_wait() {
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
-            reap(&mut child);
-        }
+        self.shut_down();
     }
 }
 
@@ -630,12 +826,33 @@ fn read_lines(stdout: impl std::io::Read, events: Sender<Event>) {
     }
 }
 
-fn keep_last_line(stderr: impl std::io::Read, tail: Arc<Mutex<Option<String>>>) {
-    let reader = BufReader::new(stderr);
-    for line in reader.lines() {
-        let Ok(line) = line else { return };
+/// Reads standard error to its end: each line streamed or kept as `mode`
+/// says, and the last non-blank one remembered for error messages. Bytes
+/// that are not UTF-8 are replaced, never a reason to stop reading.
+fn read_stderr(stderr: impl std::io::Read, mode: &StderrMode, log: &Mutex<StderrLog>) {
+    let mut reader = BufReader::new(stderr);
+    let mut bytes = Vec::new();
+    loop {
+        bytes.clear();
+        match reader.read_until(b'\n', &mut bytes) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let line = text.trim_end_matches(['\n', '\r']);
+        if let StderrMode::Stream(sink) = mode {
+            sink(line);
+        }
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
         if !line.trim().is_empty() {
-            *tail.lock().unwrap_or_else(|e| e.into_inner()) = Some(line);
+            log.last = Some(line.to_string());
+        }
+        if let StderrMode::Keep(limit) = *mode {
+            log.kept.push_back(line.to_string());
+            while log.kept.len() > limit {
+                log.kept.pop_front();
+                log.dropped += 1;
+            }
         }
     }
 }
@@ -716,6 +933,33 @@ mod tests {
         assert_eq!(seen, ["a", "b", "last"]);
         assert!(rx.recv().is_err(), "an event after Closed");
         reader.join().expect("the reader thread returns");
+    }
+
+    /// Kept: the last `limit` lines, earlier ones counted as dropped, blank
+    /// lines kept but never the "last words"; streamed: every line, in order,
+    /// without its ending, invalid UTF-8 replaced rather than ending the read.
+    #[test]
+    fn stderr_is_kept_bounded_or_streamed_in_order() {
+        let input: &[u8] = b"one\ntwo\r\n\nthree\xff\nfour";
+        let log = Mutex::new(StderrLog::default());
+        read_stderr(input, &StderrMode::Keep(3), &log);
+        let log = log.into_inner().unwrap();
+        assert_eq!(log.kept, ["", "three\u{fffd}", "four"]);
+        assert_eq!(log.dropped, 2);
+        assert_eq!(log.last.as_deref(), Some("four"));
+
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let mode = StderrMode::Stream(Arc::new(move |line: &str| {
+            sink.lock().unwrap().push(line.to_string());
+        }));
+        let log = Mutex::new(StderrLog::default());
+        read_stderr(input, &mode, &log);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["one", "two", "", "three\u{fffd}", "four"]
+        );
+        assert!(log.lock().unwrap().kept.is_empty());
     }
 
     #[test]

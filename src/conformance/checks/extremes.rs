@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use super::inputs::{
     PairRows, Rows, arb_logit_rows, harness_fault, pair_row, prepared, shown_pairs, split,
 };
-use super::tolerance::{against_exact, exact_rows, row_bounds};
+use super::tolerance::{against_exact, exact_rows, mismatch, row_bounds};
 use super::{CheckRun, Part};
 use crate::conformance::{Op, Precision};
 use crate::measures::{Reduction, normalize};
@@ -68,7 +68,7 @@ pub(super) fn zero_semantics(c: &CheckRun<'_, '_>) -> Vec<Part> {
                         "{} of row {r} (a category with {kind}; exact {e:e})",
                         op.name()
                     );
-                    w.require(!g.is_nan(), || format!("{what}: got NaN"))?;
+                    w.require(!g.is_nan(), || mismatch(&what, g, e, b))?;
                     against_exact(w, &what, g, e, b)?;
                 }
             }
@@ -118,7 +118,8 @@ pub(super) fn stability(c: &CheckRun<'_, '_>) -> Vec<Part> {
                         return Err(format!(
                             "cross_entropy_logits_grad of row {r} with |z| up to 1e4: entry {i} is {:e}, not finite",
                             row[i]
-                        ));
+                        )
+                        .into());
                     }
                 }
             }

@@ -18,7 +18,7 @@
 //! 2·Σᵣ bᵣ plus the rounding of a sum over R rows, (R − 1)·u·Σᵣ|vᵣ|.
 
 use super::inputs::harness_fault;
-use crate::claims::{CheckFailure, Worst};
+use crate::claims::{CheckFailure, Comparison, Found, Worst};
 use crate::conformance::{Op, Precision};
 use crate::measures::{
     self, Arithmetic, Measure, Reduced, Reduction, contract_bound, contract_condition,
@@ -27,7 +27,7 @@ use crate::measures::{
 use crate::numerics::U;
 
 /// The crate's exact per-row values of `op`.
-pub(super) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<Vec<f64>, String> {
+pub(crate) fn exact_rows(op: Op, p: &[Vec<f64>], second: &[Vec<f64>]) -> Result<Vec<f64>, String> {
     let reduced = match op {
         Op::Entropy => measures::entropy_rows(p, Reduction::None),
         Op::CrossEntropy => measures::cross_entropy_rows(p, second, Reduction::None),
@@ -109,9 +109,8 @@ pub(super) fn against_exact(
     bound: f64,
 ) -> Result<(), CheckFailure> {
     if exact.is_infinite() {
-        return w.require(got == exact, || {
-            format!("{what}: got {got:e}, want {exact:e}")
-        });
+        // An infinity is matched exactly: the bound is 0.
+        return w.require(got == exact, || mismatch(what, got, exact, 0.0));
     }
     w.close(what, got, exact, bound + 2.0 * U * exact.abs())
 }
@@ -126,9 +125,20 @@ pub(super) fn consistent(
     bound: f64,
 ) -> Result<(), CheckFailure> {
     if !(a.is_finite() && b.is_finite()) {
-        return w.require(a == b, || format!("{what}: {a:e} against {b:e}"));
+        return w.require(a == b, || mismatch(what, a, b, bound));
     }
     w.close(what, a, b, bound)
+}
+
+/// A requirement that `got` equal `want` (an infinity, or a NaN that never
+/// equals anything), failed: kept as numbers, so it is rendered, and
+/// diagnosed, as any comparison is.
+pub(super) fn mismatch(what: &str, got: f64, want: f64, bound: f64) -> CheckFailure {
+    CheckFailure {
+        comparison: Comparison::Require,
+        what: what.to_string(),
+        found: Found::Exceeds { got, want, bound },
+    }
 }
 
 #[cfg(test)]
