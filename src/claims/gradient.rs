@@ -495,6 +495,7 @@ mod tests {
     use super::*;
     use crate::claims::Comparison;
     use crate::claims::failure::assert_fails;
+    use crate::test_support::bounds::exact_log_softmax;
 
     /// The checks on the measures under test fail for planted bugs, at
     /// p = (0.2, 0.3, 0.5) and z = (0.1, −0.4, 0.7): a KL scaled by 1 + 2⁻⁸
@@ -518,18 +519,6 @@ mod tests {
             Comparison::Close,
             "measured KL: ∂/∂z0 by central differences (h = ",
         );
-    }
-
-    /// ln softmax(z) at 320 bits, the f64 z exact: (zᵢ − max z) − ln Σⱼe^(zⱼ − max z).
-    fn exact_log_softmax(z: &[f64], cc: &mut astro_float::Consts) -> Vec<astro_float::BigFloat> {
-        use crate::test_support::{PREC as P, RM, big};
-        let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let shifted: Vec<_> = z.iter().map(|&x| big(x).sub(&big(top), P, RM)).collect();
-        let sum = shifted
-            .iter()
-            .fold(big(0.0), |a, x| a.add(&x.exp(P, RM, cc), P, RM));
-        let ln_sum = sum.ln(P, RM, cc);
-        shifted.iter().map(|x| x.sub(&ln_sum, P, RM)).collect()
     }
 
     /// Random (p, z): 2 to 8 entries, p with a zero in a third of the cases,

@@ -138,6 +138,17 @@ pub(crate) fn bound_checks<const N: usize>(
     }
 }
 
+/// ln softmax(z) at 320 bits, the f64 z exact: (zᵢ − max z) − ln Σⱼe^(zⱼ − max z).
+pub(crate) fn exact_log_softmax(z: &[f64], cc: &mut Consts) -> Vec<BigFloat> {
+    let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let shifted: Vec<_> = z.iter().map(|&x| big(x).sub(&big(top), PREC, RM)).collect();
+    let sum = shifted
+        .iter()
+        .fold(big(0.0), |a, x| a.add(&x.exp(PREC, RM, cc), PREC, RM));
+    let ln_sum = sum.ln(PREC, RM, cc);
+    shifted.iter().map(|x| x.sub(&ln_sum, PREC, RM)).collect()
+}
+
 /// A uniform draw from [lo, hi).
 pub(crate) fn uniform(rng: &mut impl rand::Rng, lo: f64, hi: f64) -> f64 {
     use rand::RngExt;
