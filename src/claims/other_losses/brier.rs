@@ -266,8 +266,11 @@ mod tests {
     /// the entropy slack (1.00 seen: the edge entropy uses nearly all of its
     /// allowance, the slack's main term); 2⁻¹ for the 0–1 risk (0.66 seen:
     /// countₖ/n, 1 − p̂ₖ and the 0–1 risk's division each round by up to u
-    /// times their values, the bound's u·(R₀₁ + p̂ₖ + (1 − p̂ₖ))). A bound
-    /// loosened by the inverse of its floor fails.
+    /// times their values, the bound's u·(R₀₁ + p̂ₖ + (1 − p̂ₖ))); 2⁻³ for the
+    /// slack's Gini parts, with H correctly rounded in place of a measure at
+    /// the edge so that they carry the slack (0.29 seen: both sums are
+    /// compensated and use a fraction of their 4u and 7u). A bound loosened
+    /// by the inverse of its floor fails.
     #[test]
     fn brier_case_bounds_cover_their_errors() {
         use crate::measures::Reference;
@@ -280,9 +283,13 @@ mod tests {
                 ("claim 8: Brier risk at p̂ against 1 − Σp̂²", 0.125),
                 ("claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)²", 0.5),
                 ("claim 8: 0–1 risk against 1 − p̂ₖ", 0.5),
+                (
+                    "claim 8: the slack's Gini parts, H correctly rounded",
+                    0.125,
+                ),
             ],
             300,
-            |case, rng, cc, [gap, gini, slack, zero_one]| {
+            |case, rng, cc, [gap, gini, slack, zero_one, gini_parts]| {
                 let (sample, q) = random_brier_case(rng, case);
                 let (n, k) = (sample.len(), q.len());
                 let b = brier_parts(&sample, &q).unwrap();
@@ -322,6 +329,18 @@ mod tests {
                     );
                     slack.record(err, bound, at);
                 }
+                // The same with H correctly rounded (within u·|H|, given as
+                // its allowance), so that the Gini sums' own terms of the
+                // slack, which the edge's allowance dwarfs above, carry it.
+                let h_exact = b.p.iter().filter(|&&x| x > 0.0).fold(big(0.0), |a, &x| {
+                    a.sub(&big(x).mul(&big(x).ln(P, RM, cc), P, RM), P, RM)
+                });
+                let h = crate::test_support::to_f64(&h_exact, cc);
+                let computed = big(h - b.gini_direct).sub(&big(b.lower), P, RM);
+                let err = error_of(0.0, &computed.sub(&exact, P, RM), cc);
+                let bound =
+                    entropy_gini_slack(k, U * h.abs(), (b.gini_direct, b.lower), h - b.gini_direct);
+                gini_parts.record(err, bound, at);
                 let top = sample.iter().filter(|&&y| y == argmax(&q)).count();
                 let exact = big(1.0).sub(&big(top as f64).div(&big(n as f64), P, RM), P, RM);
                 let err = error_of(b.r01, &exact, cc) + error_of(1.0 - b.top, &exact, cc);
