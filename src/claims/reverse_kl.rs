@@ -451,6 +451,18 @@ mod tests {
         e.iter().map(|v| v.div(&sum, P, RM)).collect()
     }
 
+    /// KL(a‖b) = Σ aᵢ·ln(aᵢ/bᵢ) at 320 bits.
+    fn kl_exact(
+        a: &[astro_float::BigFloat],
+        b: &[astro_float::BigFloat],
+        cc: &mut astro_float::Consts,
+    ) -> astro_float::BigFloat {
+        use crate::test_support::{PREC as P, RM, big};
+        a.iter().zip(b).fold(big(0.0), |s, (ai, bi)| {
+            s.add(&ai.mul(&ai.div(bi, P, RM).ln(P, RM, cc), P, RM), P, RM)
+        })
+    }
+
     /// Random points (3 to 24, spread over up to ±6), Gaussians of random
     /// location and scale (0.2 to 3), a random target p on the points.
     fn random_setting(
@@ -520,13 +532,6 @@ mod tests {
         let mut forward = BoundCheck::new("claim 6: forward slack", 0.25);
         let mut reverse = BoundCheck::new("claim 6: reverse slack", 0.25);
         let m = &AtTheEdge::KIT;
-        let kl_exact = |a: &[astro_float::BigFloat],
-                        b: &[astro_float::BigFloat],
-                        cc: &mut astro_float::Consts| {
-            a.iter().zip(b).fold(big(0.0), |s, (ai, bi)| {
-                s.add(&ai.mul(&ai.div(bi, P, RM).ln(P, RM, cc), P, RM), P, RM)
-            })
-        };
         for _ in 0..60 {
             let (x, p, gf, gr) = random_setting(&mut rng);
             let (qf, qr) = (
@@ -581,13 +586,6 @@ mod tests {
         use crate::test_support::bounds::{bound_checks, simplex, uniform};
         use crate::test_support::{PREC as P, RM, big, error_of};
         use rand::RngExt;
-        let kl_exact = |a: &[astro_float::BigFloat],
-                        b: &[astro_float::BigFloat],
-                        cc: &mut astro_float::Consts| {
-            a.iter().zip(b).fold(big(0.0), |s, (ai, bi)| {
-                s.add(&ai.mul(&ai.div(bi, P, RM).ln(P, RM, cc), P, RM), P, RM)
-            })
-        };
         bound_checks(
             "reverse-q-roundings",
             [
@@ -657,13 +655,6 @@ mod tests {
     fn reverse_shift_covers_the_certificate_box() {
         use crate::test_support::bounds::{bound_checks, uniform};
         use crate::test_support::{PREC as P, RM, big, error_of};
-        let kl_exact = |a: &[astro_float::BigFloat],
-                        b: &[astro_float::BigFloat],
-                        cc: &mut astro_float::Consts| {
-            a.iter().zip(b).fold(big(0.0), |s, (ai, bi)| {
-                s.add(&ai.mul(&ai.div(bi, P, RM).ln(P, RM, cc), P, RM), P, RM)
-            })
-        };
         bound_checks(
             "reverse-shift-box",
             [("claim 6: KL(q‖p) over the certificate's box", 2f64.powi(-4))],
