@@ -80,9 +80,11 @@ pub enum Found {
 /// exceeds the bound …"` for [`Found::Exceeds`], `"{what}: … is below … by
 /// more than the slack …"` for [`Found::Below`], `"{what}: … exceeds its
 /// bound …"` for [`Found::Above`], `"{what}: the bound (or slack) … is not a
-/// non-negative number"` for an invalid tolerance, every number in `{:e}`;
-/// a [`Found::Message`] is rendered as it stands (it usually begins with
-/// `what`).
+/// non-negative number"` for an invalid tolerance, every number in `{:e}`,
+/// a NaN value as "NaN (never agrees)"; a comparison with an infinite side
+/// as "got …, want … exactly" (or "within …"), since an infinite value is
+/// met exactly or not at all; a [`Found::Message`] is rendered as it stands
+/// (it usually begins with `what`).
 ///
 /// # Example
 /// ```
@@ -204,10 +206,31 @@ pub(crate) fn assert_fails(
     failure
 }
 
+/// A compared number as a failure shows it: NaN equals nothing, itself
+/// included, so it says so rather than reading like agreement.
+fn shown(x: f64) -> String {
+    if x.is_nan() {
+        "NaN (never agrees)".to_string()
+    } else {
+        format!("{x:e}")
+    }
+}
+
 impl fmt::Display for CheckFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = &self.what;
         match &self.found {
+            Found::Exceeds { got, want, .. } if got.is_nan() || want.is_nan() => {
+                write!(f, "{what}: got {}, want {}", shown(*got), shown(*want))
+            }
+            // An infinite value is met exactly or not at all: no error to show.
+            Found::Exceeds { got, want, bound } if got.is_infinite() || want.is_infinite() => {
+                if *bound == 0.0 || bound.is_infinite() {
+                    write!(f, "{what}: got {got:e}, want {want:e} exactly")
+                } else {
+                    write!(f, "{what}: got {got:e}, want {want:e} within {bound:e}")
+                }
+            }
             Found::Exceeds { got, want, bound } => write!(
                 f,
                 "{what}: got {got:e}, want {want:e}, error {:e} exceeds the bound {bound:e}",
@@ -219,10 +242,11 @@ impl fmt::Display for CheckFailure {
                 slack,
             } => write!(
                 f,
-                "{what}: {value:e} is below {floor:e} by more than the slack {slack:e}"
+                "{what}: {} is below {floor:e} by more than the slack {slack:e}",
+                shown(*value)
             ),
             Found::Above { value, ceiling } => {
-                write!(f, "{what}: {value:e} exceeds its bound {ceiling:e}")
+                write!(f, "{what}: {} exceeds its bound {ceiling:e}", shown(*value))
             }
             Found::InvalidBound(bound) => {
                 write!(
@@ -319,6 +343,32 @@ mod tests {
                 "x: the slack NaN is not a non-negative number",
             ),
             (f(Found::Message("as it stands".into())), "as it stands"),
+            // A NaN never agrees, even with a NaN: it says so.
+            (
+                f(Found::Exceeds {
+                    got: f64::NAN,
+                    want: f64::NAN,
+                    bound: 1.0,
+                }),
+                "x: got NaN (never agrees), want NaN (never agrees)",
+            ),
+            (
+                f(Found::Below {
+                    value: f64::NAN,
+                    floor: 2.0,
+                    slack: 0.5,
+                }),
+                "x: NaN (never agrees) is below 2e0 by more than the slack 5e-1",
+            ),
+            // An infinite value is met exactly or not at all.
+            (
+                f(Found::Exceeds {
+                    got: 34.5,
+                    want: f64::INFINITY,
+                    bound: f64::INFINITY,
+                }),
+                "x: got 3.45e1, want inf exactly",
+            ),
         ];
         for (failure, text) in cases {
             assert_eq!(failure.to_string(), text);
