@@ -86,6 +86,14 @@ fn assert_caught(bug: Bug, caught: &[&str], only: bool) {
     }
 }
 
+/// The protocol names of the four value operations, each with its own
+/// `agreement/…` check.
+const VALUE_OPS: [&str; 4] = [
+    "entropy",
+    "cross_entropy",
+    "kl_divergence",
+    "cross_entropy_logits",
+];
 #[test]
 fn the_crate_s_own_measures_pass_every_check() {
     let r = report(&Reference, PASS_CASES);
@@ -276,12 +284,7 @@ fn f32_arithmetic_passes_at_f32_precision_and_fails_agreement_at_f64() {
     };
     assert_all_pass(&at(Precision::F32));
     let f64_report = at(Precision::F64);
-    for op in [
-        "entropy",
-        "cross_entropy",
-        "kl_divergence",
-        "cross_entropy_logits",
-    ] {
+    for op in VALUE_OPS {
         let name = format!("agreement/{op}");
         assert!(
             failed(&f64_report).contains(&name.as_str()),
@@ -591,12 +594,7 @@ fn a_log_clamped_at_minus_100_is_hinted_as_such() {
 fn f32_arithmetic_at_f64_is_hinted_as_float32() {
     let r = run(&TextbookF32, &Config::new(DEFAULT_SEED, BUG_CASES)).unwrap();
     assert_eq!(hint_names(&r), ["float32"], "{:?}", hints(&r));
-    for op in [
-        "entropy",
-        "cross_entropy",
-        "kl_divergence",
-        "cross_entropy_logits",
-    ] {
+    for op in VALUE_OPS {
         let name = format!("agreement/{op}");
         let c = r.check(&name).unwrap();
         assert!(

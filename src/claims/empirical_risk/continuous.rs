@@ -187,14 +187,7 @@ pub(super) fn continuous_case(
     // u(½ln 2π + 2|ln σ| + |c₀|) (the constant, ln within 1 ULP, the sum);
     // each term c₀ + zᵢ²/2 adds 5u·zᵢ²/2 (z = (x − μ)/σ in 2u, squared in 5u)
     // and u·|term|; the compensated sum u + γ²ₙ of Σ|terms|; the division u·|NLL|.
-    let half_sq: Vec<f64> = sample
-        .iter()
-        .map(|&x| {
-            let z = (x - mu) / sigma;
-            0.5 * z * z
-        })
-        .collect();
-    let mean_half_sq = compensated_sum(&half_sq) / n as f64;
+    let mean_half_sq = mean_half_square(sample, mu, sigma);
     let nll_error = normal_nll_error(n, ln_sigma, c0, mean_half_sq, nll);
 
     let mut sorted = sample.to_vec();
@@ -285,6 +278,19 @@ pub(super) fn show_continuous(
         ),
         rows,
     }
+}
+
+/// (1/n)·Σ zᵢ²/2 with zᵢ = (xᵢ − μ)/σ, compensated: the part of a normal
+/// sample's mean NLL that the NLL's rounding bound scales with.
+fn mean_half_square(sample: &[f64], mu: f64, sigma: f64) -> f64 {
+    let half_sq: Vec<f64> = sample
+        .iter()
+        .map(|&x| {
+            let z = (x - mu) / sigma;
+            0.5 * z * z
+        })
+        .collect();
+    compensated_sum(&half_sq) / sample.len() as f64
 }
 
 #[cfg(test)]
@@ -386,14 +392,7 @@ mod tests {
                 -(c0 + 0.5 * (z * z))
             })
             .unwrap();
-            let half_sq: Vec<f64> = sample
-                .iter()
-                .map(|&x| {
-                    let z = (x - mu) / sigma;
-                    0.5 * z * z
-                })
-                .collect();
-            let mean_half_sq = compensated_sum(&half_sq) / n as f64;
+            let mean_half_sq = mean_half_square(&sample, mu, sigma);
             let c0_exact = half_ln_2pi.add(&big(sigma).ln(P, RM, &mut cc), P, RM);
             let mut sum = big(0.0);
             for &x in &sample {
