@@ -153,9 +153,12 @@ pub(crate) fn diagnose(
     }
     let row_second = |r: usize| second.get(r).map_or(&[][..], Vec::as_slice);
 
-    // Where the exact value is +∞ a finite answer is read as a clip (below):
-    // a tiny mass where q = 0 makes any clip, and often KL(q‖p), match.
-    if op == Op::KlDivergence && want.is_finite() && swapped(precision, got, p, second) {
+    // KL(q‖p) is one number the answer must match within its bound; a clip
+    // (below) fits any finite answer where the exact value is +∞ and one
+    // category has q = 0 < p, its ε being free. So a swap is looked for
+    // first, and where it matches no clip is read.
+    let is_swapped = op == Op::KlDivergence && swapped(precision, got, p, second);
+    if is_swapped {
         hints.push(Hint::SwappedArguments);
     }
     // A float32 result converted to f64 is an f32 number, which a value
@@ -182,7 +185,10 @@ pub(crate) fn diagnose(
             hints.push(Hint::Float32);
         }
     }
-    if want == f64::INFINITY && got.is_finite() && matches!(op, Op::CrossEntropy | Op::KlDivergence)
+    if want == f64::INFINITY
+        && got.is_finite()
+        && !is_swapped
+        && matches!(op, Op::CrossEntropy | Op::KlDivergence)
     {
         let mut rows = (0..p.len()).filter(|&r| {
             let sr = row_second(r);
@@ -432,5 +438,25 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Infinite exact KL, finite answer equal to KL(q‖p): a swap, not a
+    /// clip (which any finite answer would fit with some ε). p = (½, ½),
+    /// q = (1, 0): KL(q‖p) = 1·ln(1/½) = ln 2, formed here with one rounding
+    /// (within the 2⁻⁵²·|value| the hint allows for the crate's own error).
+    /// ln 2 · (1 + 10⁻⁶) is neither a swap nor far enough from the clip
+    /// levels to be unread: it is read as a clip.
+    #[test]
+    fn a_swap_is_read_before_a_clip_where_the_value_is_infinite() {
+        let case = inputs(&[&[0.5, 0.5]], &[&[1.0, 0.0]]);
+        let hints = |got: f64| {
+            let f = exceeds("kl_divergence of row 0", got, f64::INFINITY, 0.0);
+            diagnose("zero-semantics", Precision::F64, &f, &case)
+        };
+        assert_eq!(hints(std::f64::consts::LN_2), [Hint::SwappedArguments]);
+        assert!(matches!(
+            hints(std::f64::consts::LN_2 * (1.0 + 1e-6)).as_slice(),
+            [Hint::ClippedQ { .. }]
+        ));
     }
 }
