@@ -1,6 +1,6 @@
 //! The command-line tool's one error type.
 
-use logloss_proofs::conformance::{ConformanceError, ProtocolError};
+use logloss_proofs::conformance::{ConformanceError, ProtocolError, ShapeError};
 use logloss_proofs::measures::MeasureError;
 use logloss_proofs::measures::npy::NpyError;
 
@@ -51,10 +51,21 @@ pub enum CliError {
     #[error("{source}; to wait longer, raise {option}")]
     ConformTimeout {
         /// The run's error, naming the request and the timeout.
-        source: ConformanceError,
+        source: Box<dyn std::error::Error + Send + Sync>,
         /// The option, e.g. `--startup-timeout SECONDS`.
         option: &'static str,
     },
+    /// The program under `conform` broke off at the opening `hello` (it
+    /// exited or wrote a malformed line): written before the `hello`, it
+    /// must still answer an operation it does not know.
+    #[error(
+        "{0}; the program must answer the opening hello, like any operation it does not know, with one line such as {{\"id\": 0}} or {{\"id\": 0, \"error\": \"unknown op\"}}"
+    )]
+    Hello(ProtocolError),
+    /// The batch shapes asked for cannot be used, or the program's declared
+    /// domain shares none with them.
+    #[error("batch shapes: {0}")]
+    Shapes(#[from] ShapeError),
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

@@ -338,35 +338,6 @@ pub fn arb_pair_of(n: usize) -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
     prop_oneof![5 => independent, 3 => near_equal, 1 => equal].boxed()
 }
 
-/// A number of categories for batches sent to another process: mostly small,
-/// sometimes up to 1024. Like [`arb_categories`] below 257; the long tail
-/// stops at 1024 rather than 10⁴ because every entry of a case crosses a pipe
-/// as JSON, both ways, and a 10⁴-entry tail made up nine tenths of that
-/// traffic. 1024 terms still put the summation allowance (n − 1)u of the
-/// conformance tolerances a thousand times above its small-n value.
-pub fn arb_batch_categories() -> BoxedStrategy<usize> {
-    prop_oneof![
-        8 => 1usize..=16,
-        3 => 17usize..=256,
-        1 => 257usize..=1024,
-    ]
-    .boxed()
-}
-
-/// The most entries a batch from [`arb_rows`] holds: rows × categories ≤ 10⁴,
-/// the largest single row [`arb_categories`] draws.
-pub const MAX_BATCH_ENTRIES: usize = 10_000;
-
-/// A batch of 1 to 4 rows drawn from `row`, fewer when the rows are long, so
-/// that rows × `n` stays within [`MAX_BATCH_ENTRIES`]. Shrinking removes rows.
-pub fn arb_rows<T: std::fmt::Debug + Clone + 'static>(
-    n: usize,
-    row: BoxedStrategy<T>,
-) -> BoxedStrategy<Vec<T>> {
-    let max_rows = (MAX_BATCH_ENTRIES / n.max(1)).clamp(1, 4);
-    proptest::collection::vec(row, 1..=max_rows).boxed()
-}
-
 /// A permutation of 0..n (uniform shuffles; shrinking undoes swaps, towards
 /// the identity).
 pub fn arb_permutation(n: usize) -> BoxedStrategy<Vec<usize>> {
@@ -416,9 +387,6 @@ mod tests {
         assert!(n.contains(&1));
         assert!(n.iter().any(|&k| (17..=256).contains(&k)));
         assert!(n.iter().any(|&k| k > 256));
-        let b = draws("batch categories", arb_batch_categories(), 600);
-        assert!(b.iter().all(|&k| (1..=1024).contains(&k)));
-        assert!(b.iter().any(|&k| k > 256));
     }
 
     #[test]
@@ -502,19 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn batches_respect_their_entry_budget_and_permutations_permute() {
-        for n in [1, 3, 2_500, 10_000] {
-            for rows in draws("rows", arb_rows(n, arb_distribution_of(n)), 40) {
-                assert!((1..=4).contains(&rows.len()));
-                assert!(rows.len() * n <= MAX_BATCH_ENTRIES || rows.len() == 1);
-                assert!(rows.iter().all(|r| r.len() == n));
-            }
-        }
-        assert!(
-            draws("rows", arb_rows(3, arb_distribution_of(3)), 100)
-                .iter()
-                .any(|r| r.len() == 4)
-        );
+    fn permutations_permute() {
         let perms = draws("permutations", arb_permutation(6), 100);
         for perm in &perms {
             let mut sorted = perm.clone();

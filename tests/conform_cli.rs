@@ -152,7 +152,7 @@ fn assert_caught(variant: &str, caught: &[&str], only: bool) -> Vec<String> {
     for entry in &failed {
         assert!(
             entry.contains("\n        problem: ")
-                && entry.contains("\n        shrunk case: p = [["),
+                && unwrapped(entry).contains("shrunk case: p = [["),
             "{entry}"
         );
     }
@@ -479,7 +479,7 @@ fn a_slow_start_up_has_its_own_timeout() {
     assert_protocol_error(
         &o,
         &[
-            "request 1 (entropy, none)",
+            "request 0 (hello)",
             "no answer within the start-up timeout of 0.3 s",
             "raise --startup-timeout SECONDS",
         ],
@@ -507,19 +507,22 @@ fn the_program_s_stderr_is_passed_on_or_kept() {
         lines[0],
         "adapter: UserWarning: float64 is not enabled; arrays are truncated to float32"
     );
-    assert_eq!(lines[1], "adapter: answering request 1");
+    assert_eq!(lines[1], "adapter: answering request 0");
     assert!(lines.iter().all(|l| l.starts_with("adapter: ")), "{err}");
+    // The warning, then one line per request: the hello (id 0) and 1, 2, ….
     let requests = lines.len() - 1;
     // The kit's own output is the silent program's, but for its name (which
     // may wrap the summary elsewhere).
     let silent = stdout(&conform(&quiet, &[]));
-    let same = |text: &str| {
+    // Compared unwrapped: where the summary wraps depends on the length of
+    // the command's path, and the wrap may fall inside the command.
+    let same = |text: &str, cmd: &str| {
         entries(text)
             .iter()
-            .map(|e| unwrapped(e))
+            .map(|e| unwrapped(e).replace(cmd, &quiet))
             .collect::<Vec<_>>()
     };
-    assert_eq!(same(&stdout(&o).replace(&chatty, &quiet)), same(&silent));
+    assert_eq!(same(&stdout(&o), &chatty), same(&silent, &quiet));
     let json = |cmd: &str, extra: &[&str]| {
         let mut args = vec!["--json"];
         args.extend(extra);
@@ -554,7 +557,10 @@ fn the_program_s_stderr_is_passed_on_or_kept() {
         )
     );
     assert_eq!(out.len(), at + 1 + 20, "{text}");
-    assert_eq!(out[at + 20], format!("  answering request {requests}"));
+    assert_eq!(
+        out[at + 20],
+        format!("  answering request {}", requests - 1)
+    );
     let (o, v) = json(&chatty, &["--quiet-adapter"]);
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
     let kept = &v["adapter_stderr"];
@@ -596,4 +602,96 @@ fn a_missing_program_and_bad_options_exit_2() {
     assert_protocol_error(&o, &["--precision"]);
     let o = conform(&impls("correct"), &["--timeout", "0"]);
     assert_protocol_error(&o, &["--timeout"]);
+}
+
+/// A program that declares `categories: [2]` in its hello (and rejects any
+/// other size) is asked about 2 categories only, and passes; asking for a
+/// size outside its domain explicitly is an error before any check runs.
+#[test]
+fn a_declared_domain_is_kept_to() {
+    let binary = impls("binary-only");
+    let text = assert_passes(&binary, &[], &[]);
+    assert!(
+        unwrapped(&text).contains("categories {2}, rows {1, 2, 4})"),
+        "{text}"
+    );
+    let o = conform(&binary, &["--categories", "3,5"]);
+    assert_protocol_error(
+        &o,
+        &["batch shapes: the implementation accepts categories [2], none of the [3, 5] asked for"],
+    );
+}
+
+/// Cases a program declines (`"scope": "case"`) are skipped and counted,
+/// not failed: a metric that refuses one-hot targets still passes, and
+/// the checks that asked say in how many cases it declined.
+#[test]
+fn declined_cases_are_counted_not_failed() {
+    let o = conform(&impls("one-label"), &["--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    let declined = |name: &str| {
+        v["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["name"] == name))
+            .and_then(|c| c["declined"].as_u64())
+            .unwrap_or_else(|| panic!("no check {name}: {v}"))
+    };
+    // One-hot targets are a share of the drawn rows (every row at 1
+    // category, and the strategies' point masses), so some cases of the
+    // checks asking for cross-entropy are declined, and only theirs.
+    assert!(declined("agreement/cross_entropy") > 0, "{v}");
+    assert!(declined("identity") > 0, "{v}");
+    assert_eq!(declined("agreement/entropy"), 0, "{v}");
+    assert_eq!(declined("agreement/kl_divergence"), 0, "{v}");
+    let text = stdout(&conform(&impls("one-label"), &[]));
+    assert!(
+        unwrapped(&text).contains("declined by the program in"),
+        "{text}"
+    );
+}
+
+/// A program written without the hello, which dies on it, ends the run with
+/// exit 2 and one line saying what it must answer.
+#[test]
+fn a_program_that_dies_on_the_hello_is_told_what_to_answer() {
+    let o = conform(&impls("no-hello"), &[]);
+    assert_protocol_error(
+        &o,
+        &[
+            "request 0 (hello): the process exited",
+            "must answer the opening hello",
+        ],
+    );
+}
+
+/// --categories and --rows set the shapes, shown in the summary and in
+/// --json; sizes out of range are a usage error before the program starts.
+#[test]
+fn categories_and_rows_options_set_the_shapes() {
+    let o = conform(
+        &impls("correct"),
+        &["--categories", "4,2,4", "--rows", "3", "--json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(
+        v["shapes"],
+        serde_json::json!({"categories": [2, 4], "rows": [3]})
+    );
+    for (args, needle) in [
+        (
+            ["--categories", "0"],
+            "batch shapes: categories[0] = 0 is out of range",
+        ),
+        (
+            ["--rows", "2,20000"],
+            "batch shapes: rows[1] = 20000 is out of range",
+        ),
+        (["--categories", "x"], "invalid value 'x'"),
+    ] {
+        let o = conform(&impls("correct"), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
 }

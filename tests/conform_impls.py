@@ -10,6 +10,13 @@ protocol. Standard library only. The bugs mirror tests/conformance.rs.
 `slow-start SECONDS` is `correct` after a start-up of SECONDS (a cold import
 of a large library); `warns` is `correct` that writes a warning to stderr at
 start-up and a line per request.
+
+Every variant answers the opening `hello` without declaring a domain, except:
+`binary-only` declares `categories: [2]` and rejects any other size (so it
+passes only if the kit keeps to the domain); `one-label` declines, case by
+case, cross-entropy on batches with a one-hot target row, as a metric that
+needs two labels does; `no-hello` is a program written without the `hello`
+that dies on it.
 """
 import json
 import math
@@ -22,6 +29,7 @@ BUGS = {
     "mean-elements", "dropped", "grad-sign", "grad-scale",
     "unsupported-grad", "inf-strings", "rejects",
     "malformed", "dies", "sleeps", "slow-start", "warns",
+    "binary-only", "one-label", "no-hello",
 }
 if VARIANT not in BUGS:
     sys.exit(f"unknown variant {VARIANT!r}; one of {sorted(BUGS)}")
@@ -121,7 +129,14 @@ FUNCTIONS = {
 
 
 def answer(request):
+    if request["op"] == "hello" and VARIANT != "no-hello":
+        return {"domain": {"categories": [2]}} if VARIANT == "binary-only" else {}
     op, p, reduction = request["op"], request["p"], request["reduction"]
+    if VARIANT == "binary-only" and any(len(row) != 2 for row in p):
+        return {"error": f"ValueError: expected 2 classes, got {len(p[0])}"}
+    one_hot = any(max(row) == 1.0 for row in p)
+    if VARIANT == "one-label" and op == "cross_entropy" and one_hot:
+        return {"error": "unsupported", "scope": "case"}
     second = request.get("q") or request.get("logits") or [None] * len(p)
     if VARIANT == "rejects" and op == "kl_divergence":
         return {"error": "ValueError: q must be strictly positive"}

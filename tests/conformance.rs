@@ -5,10 +5,10 @@
 
 use logloss_proofs::claims::REQUIRED_RESOLUTION;
 use logloss_proofs::conformance::diagnosis::{Cause, RootCause, root_causes};
-use logloss_proofs::conformance::process::{RequestRef, TimeoutKind};
+use logloss_proofs::conformance::process::{Asked, RequestRef, TimeoutKind};
 use logloss_proofs::conformance::{
     Answer, Breakdown, CHECKS, Config, ConformanceError, ConformanceReport, Hint, Implementation,
-    Op, Outcome, Precision, ProtocolError, Reference, Refusal, Support, run,
+    Op, Outcome, Precision, ProtocolError, Reference, Refusal, Shapes, Support, run,
 };
 use logloss_proofs::measures::planted::{Bug, Planted};
 use logloss_proofs::measures::{
@@ -370,8 +370,7 @@ fn a_broken_implementation_stops_the_run_naming_the_check_and_request() {
     let timeout = ProtocolError::Timeout {
         request: RequestRef {
             id: 9,
-            op: Op::KlDivergence,
-            reduction: Reduction::None,
+            asked: Asked::Op(Op::KlDivergence, Reduction::None),
         },
         kind: TimeoutKind::PerAnswer,
         seconds: 10.0,
@@ -626,4 +625,110 @@ fn failures_sharing_a_cause_are_grouped() {
         }]
     );
     assert!(root_causes(&report(&Reference, 16)).is_empty());
+}
+
+/// The crate's measures, recording the shape (rows, categories) of every
+/// batch asked about, of both arguments.
+struct Recording(std::sync::Mutex<std::collections::BTreeSet<(usize, usize)>>);
+
+impl Recording {
+    fn new() -> Self {
+        Recording(std::sync::Mutex::new(std::collections::BTreeSet::new()))
+    }
+    fn note(&self, batches: [&Rows; 2]) {
+        let mut seen = self.0.lock().unwrap();
+        for b in batches.into_iter().filter(|b| !b.is_empty()) {
+            for row in b {
+                seen.insert((b.len(), row.len()));
+            }
+        }
+    }
+    fn shapes(&self) -> Vec<(usize, usize)> {
+        self.0.lock().unwrap().iter().copied().collect()
+    }
+}
+
+impl Implementation for Recording {
+    fn name(&self) -> String {
+        "recording".to_string()
+    }
+    fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
+        self.note([p, s]);
+        Reference.rows(m, p, s, r)
+    }
+    fn cross_entropy_logits_grad_rows(
+        &self,
+        p: &Rows,
+        z: &Rows,
+        r: Reduction,
+    ) -> Answer<Vec<Vec<f64>>> {
+        self.note([p, z]);
+        Reference.cross_entropy_logits_grad_rows(p, z, r)
+    }
+}
+
+/// Every batch of a run, in every check, has a shape from the run's sets
+/// (so a library that compiles per shape compiles at most |rows| ×
+/// |categories| times per operation), and a run of the default length
+/// reaches most of them. Each row of a batch has the batch's length.
+#[test]
+fn every_batch_has_a_shape_from_the_run_s_sets() {
+    for shapes in [Shapes::default(), Shapes::new(&[2, 7], &[3]).unwrap()] {
+        let imp = Recording::new();
+        let r = run(
+            &imp,
+            &Config::new(DEFAULT_SEED, PASS_CASES).with_shapes(shapes.clone()),
+        )
+        .unwrap();
+        assert_all_pass(&r);
+        let seen = imp.shapes();
+        for &(rows, n) in &seen {
+            assert!(
+                shapes.rows().contains(&rows) && shapes.categories().contains(&n),
+                "{rows} × {n} outside {shapes}"
+            );
+        }
+        assert!(seen.len() * 4 >= shapes.count() * 3, "{seen:?} of {shapes}");
+    }
+}
+
+/// A program that declines (case by case) every batch with a one-hot
+/// target row, as a metric that needs two labels does.
+struct DeclinesOneHot;
+
+impl Implementation for DeclinesOneHot {
+    fn name(&self) -> String {
+        "declines one-hot targets".to_string()
+    }
+    fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
+        if p.iter().any(|row| row.contains(&1.0)) {
+            return Err(Refusal::DeclinedCase);
+        }
+        Reference.rows(m, p, s, r)
+    }
+}
+
+/// Declined cases are counted in the checks that asked, and fail nothing:
+/// one-hot rows are common enough (every row on one category) that each
+/// value check meets some, and a check whose every case was declined would
+/// be skipped, not passed.
+#[test]
+fn declined_cases_are_counted_and_fail_nothing() {
+    let r = report(&DeclinesOneHot, PASS_CASES);
+    assert!(r.passed(), "{:?}", failed(&r));
+    for op in VALUE_OPS {
+        let c = r.check(&format!("agreement/{op}")).unwrap();
+        assert!(c.declined > 0 && c.declined < c.cases, "{c:?}");
+    }
+    let all = Shapes::new(&[1], &[1]).unwrap();
+    let r = run(
+        &DeclinesOneHot,
+        &Config::new(DEFAULT_SEED, 16).with_shapes(all),
+    )
+    .unwrap();
+    let c = r.check("agreement/entropy").unwrap();
+    assert_eq!(
+        (&c.outcome, c.cases, c.declined),
+        (&Outcome::Skipped, 0, 16)
+    );
 }

@@ -12,8 +12,8 @@ use logloss_proofs::conformance::process::{
     DEFAULT_KEPT_STDERR_LINES, KeptStderr, SpawnOptions, StderrMode, TimeoutKind,
 };
 use logloss_proofs::conformance::{
-    self, CheckResult, Config, ConformanceError, ConformanceReport, Hint, Outcome, Precision,
-    ProcessImplementation, ProtocolError,
+    self, CheckResult, Config, ConformanceError, ConformanceReport, Domain, Hint, Outcome,
+    Precision, ProcessImplementation, ProtocolError, Shapes,
 };
 use logloss_proofs::seed::DEFAULT_SEED;
 use serde_json::{Value, json};
@@ -64,6 +64,15 @@ pub struct ConformArgs {
     /// start-up (a cold `import torch` can take a minute).
     #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = parse_timeout)]
     startup_timeout: f64,
+    /// The numbers of categories batches are drawn with, comma-separated
+    /// [default: 1,2,3,5,8,32,257,1024]. Each distinct (rows, categories)
+    /// shape costs a library that compiles per shape (JAX) a compilation.
+    #[arg(long, value_name = "N,N,…", value_delimiter = ',')]
+    categories: Option<Vec<usize>>,
+    /// The numbers of rows batches are drawn with, comma-separated
+    /// [default: 1,2,4].
+    #[arg(long, value_name = "N,N,…", value_delimiter = ',')]
+    rows: Option<Vec<usize>>,
     /// Keep the program's stderr instead of passing it on line by line
     /// (prefixed "adapter: "); its last 20 lines are shown under the summary.
     #[arg(long)]
@@ -298,6 +307,13 @@ pub fn render_text(report: &ConformanceReport) -> String {
             "{mark} {:<width$}  cases {:>6}  worst error/bound {:.3e}  resolution {:.3e} rel, {:.3e} abs",
             c.name, c.cases, c.worst_error_ratio, c.resolution.relative, c.resolution.absolute
         );
+        if c.declined > 0 {
+            line.push_str(&format!(
+                "  declined by the program in {} case{}",
+                c.declined,
+                if c.declined == 1 { "" } else { "s" }
+            ));
+        }
         if !c.unsupported.is_empty() {
             line.push_str(&format!("  unsupported: {}", unsupported_text(c)));
         }
@@ -337,14 +353,15 @@ pub fn render_text(report: &ConformanceReport) -> String {
     };
     out.push_str(&wrap(
         &format!(
-            "{} passed, {} failed, {} skipped: {} (seed {}, {} cases per check, {})",
+            "{} passed, {} failed, {} skipped: {} (seed {}, {} cases per check, {}, {})",
             count("passed"),
             count("failed"),
             count("skipped"),
             report.implementation,
             report.config.seed,
             report.config.cases,
-            report.config.precision.name()
+            report.config.precision.name(),
+            report.config.shapes
         ),
         INDENT,
     ));
@@ -377,6 +394,7 @@ pub fn render_json(report: &ConformanceReport, kept: Option<&KeptStderr>) -> Str
                 "description": c.description,
                 "outcome": c.outcome.name(),
                 "cases": c.cases,
+                "declined": c.declined,
                 "worst_error_ratio": number(c.worst_error_ratio),
                 "resolution": resolution(c.resolution),
                 "unsupported": c.unsupported.iter().map(|(op, r)| json!({"op": op.name(), "reduction": r.name()})).collect::<Vec<_>>(),
@@ -396,6 +414,10 @@ pub fn render_json(report: &ConformanceReport, kept: Option<&KeptStderr>) -> Str
         "seed": report.config.seed,
         "cases_per_check": report.config.cases,
         "precision": report.config.precision.name(),
+        "shapes": {
+            "categories": report.config.shapes.categories(),
+            "rows": report.config.shapes.rows(),
+        },
         "passed": report.passed(),
         "checks": checks,
         "root_causes": root_causes(report).iter().map(cause_json).collect::<Vec<_>>(),
@@ -426,27 +448,61 @@ fn render_kept_stderr(kept: &KeptStderr) -> String {
     out
 }
 
+/// The option that allows more time, when a protocol error is a timeout.
+fn timeout_option(e: Option<&ProtocolError>) -> Option<&'static str> {
+    match e {
+        Some(ProtocolError::Timeout { kind, .. }) => Some(match kind {
+            TimeoutKind::Startup => "--startup-timeout SECONDS",
+            TimeoutKind::PerAnswer => "--timeout SECONDS",
+        }),
+        _ => None,
+    }
+}
+
 /// The error of a run, with the option that allows more time when a timeout
 /// ran out.
 fn run_error(e: ConformanceError) -> CliError {
-    let kind = match &e {
-        ConformanceError::Broken { source, .. } => match source.downcast_ref::<ProtocolError>() {
-            Some(ProtocolError::Timeout { kind, .. }) => Some(*kind),
-            _ => None,
-        },
+    let protocol = match &e {
+        ConformanceError::Broken { source, .. } => source.downcast_ref::<ProtocolError>(),
         ConformanceError::NoCases => None,
     };
-    match kind {
-        Some(TimeoutKind::Startup) => CliError::ConformTimeout {
-            source: e,
-            option: "--startup-timeout SECONDS",
-        },
-        Some(TimeoutKind::PerAnswer) => CliError::ConformTimeout {
-            source: e,
-            option: "--timeout SECONDS",
+    match timeout_option(protocol) {
+        Some(option) => CliError::ConformTimeout {
+            source: Box::new(e),
+            option,
         },
         None => CliError::Conformance(e),
     }
+}
+
+/// The error of the `hello`: with the option that allows more time when the
+/// start-up timeout ran out, and with what the program must answer when it
+/// exited or wrote a malformed line.
+fn hello_error(e: ProtocolError) -> CliError {
+    match timeout_option(Some(&e)) {
+        Some(option) => CliError::ConformTimeout {
+            source: Box::new(e),
+            option,
+        },
+        None => match e {
+            ProtocolError::Exited { .. } | ProtocolError::Malformed { .. } => CliError::Hello(e),
+            e => CliError::Protocol(e),
+        },
+    }
+}
+
+/// The shapes to draw: those asked for (or the defaults), cut down to the
+/// program's declared domain.
+fn shapes(args: &ConformArgs, domain: Option<&Domain>) -> Result<Shapes, CliError> {
+    let default = Shapes::default();
+    let asked = Shapes::new(
+        args.categories.as_deref().unwrap_or(default.categories()),
+        args.rows.as_deref().unwrap_or(default.rows()),
+    )?;
+    Ok(match domain {
+        Some(domain) => asked.within(domain, (args.categories.is_some(), args.rows.is_some()))?,
+        None => asked,
+    })
 }
 
 /// Runs `conform`; returns whether no check failed.
@@ -463,8 +519,14 @@ pub fn run(args: &ConformArgs, out: &mut dyn Write) -> Result<bool, CliError> {
         .timeout(Duration::from_secs_f64(args.timeout))
         .startup_timeout(Duration::from_secs_f64(args.startup_timeout))
         .stderr(stderr);
+    // The shapes asked for are checked before the program starts.
+    shapes(args, None)?;
     let mut imp = ProcessImplementation::spawn(&args.cmd, options)?;
-    let config = Config::new(args.seed, args.cases).with_precision(args.precision.into());
+    let precision = args.precision.into();
+    let domain = imp.hello(precision).map_err(hello_error)?;
+    let config = Config::new(args.seed, args.cases)
+        .with_precision(precision)
+        .with_shapes(shapes(args, domain.as_ref())?);
     let report = conformance::run(&imp, &config).map_err(run_error)?;
     // Shut the process down before writing, so its exit (and its last words
     // on stderr) are part of the run.

@@ -23,7 +23,7 @@ use proptest::prelude::*;
 use super::diagnosis::diagnose;
 use super::{
     Answer, Breakdown, Capability, CheckResult, Config, ConformanceError, ConformanceReport,
-    FailingCase, Implementation, Op, Outcome, Precision, Refusal, Support,
+    FailingCase, Implementation, Op, Outcome, Precision, Refusal, Shapes, Support,
 };
 use crate::claims::{CheckFailure, Context, PropertyRun, Resolution, Worst, property};
 use crate::measures::{Reduced, Reduction};
@@ -116,7 +116,7 @@ pub fn run(
         imp,
         support: RefCell::new(Vec::new()),
         broken: RefCell::new(None),
-        config: *config,
+        config: config.clone(),
     };
     let bodies: [fn(&CheckRun<'_, '_>) -> Vec<Part>; 11] = [
         |c| agreement(c, Op::Entropy),
@@ -138,6 +138,8 @@ pub fn run(
             name,
             unsupported: RefCell::new(Vec::new()),
             answered: Cell::new(false),
+            declined: Cell::new(0),
+            declined_now: Cell::new(false),
         };
         let parts = body(&check);
         if let Some(source) = subject.broken.borrow().clone() {
@@ -163,7 +165,7 @@ pub fn run(
         .collect();
     Ok(ConformanceReport {
         implementation: imp.name(),
-        config: *config,
+        config: config.clone(),
         checks,
         capabilities,
     })
@@ -184,6 +186,11 @@ struct CheckRun<'s, 'a> {
     name: &'static str,
     unsupported: RefCell<Vec<(Op, Reduction)>>,
     answered: Cell<bool>,
+    /// Cases in which the implementation declined a request
+    /// ([`Refusal::DeclinedCase`]), before any failure.
+    declined: Cell<u64>,
+    /// Whether it declined one in the case running now.
+    declined_now: Cell<bool>,
 }
 
 /// The result of one property of a check.
@@ -192,6 +199,10 @@ type Part = PropertyRun<FailingCase>;
 impl CheckRun<'_, '_> {
     fn precision(&self) -> Precision {
         self.subject.config.precision
+    }
+
+    fn shapes(&self) -> &Shapes {
+        &self.subject.config.shapes
     }
 
     fn context(&self) -> Context<'static> {
@@ -228,7 +239,21 @@ impl CheckRun<'_, '_> {
         D: Fn(&S::Value) -> Inputs,
     {
         let name = format!("conformance/{}/{part}", self.name);
-        let run = property(&self.context(), &name, strategy, test);
+        // Declined cases are counted until the first failure; the runs that
+        // shrink it are not cases of the run.
+        let failed = Cell::new(false);
+        let counted = |value: &S::Value, w: &mut Worst| {
+            self.declined_now.set(false);
+            let result = test(value, w);
+            if failed.get() {
+            } else if result.is_err() {
+                failed.set(true);
+            } else if self.declined_now.get() {
+                self.declined.set(self.declined.get() + 1);
+            }
+            result
+        };
+        let run = property(&self.context(), &name, strategy, counted);
         PropertyRun {
             cases: run.cases,
             worst_error_ratio: run.worst_error_ratio,
@@ -252,7 +277,7 @@ impl CheckRun<'_, '_> {
     }
 
     /// Calls the implementation. `Ok(None)`: the operation is unsupported at
-    /// this reduction (recorded), or the implementation is broken (recorded
+    /// this reduction (recorded), declined for this case (counted), or the implementation is broken (recorded
     /// once for the whole run, which stops after this check). `Err`: a rejection,
     /// a failure of the check.
     fn ask<T>(
@@ -278,6 +303,10 @@ impl CheckRun<'_, '_> {
                 self.subject
                     .set_support(op, reduction, Support::Unsupported);
                 self.note_unsupported(op, reduction);
+                Ok(None)
+            }
+            Err(Refusal::DeclinedCase) => {
+                self.declined_now.set(true);
                 Ok(None)
             }
             Err(Refusal::Rejected(reason)) => Err(format!(
@@ -391,6 +420,7 @@ impl CheckRun<'_, '_> {
             worst_error_ratio: 0.0,
             resolution: Resolution::default(),
             unsupported: self.unsupported.borrow().clone(),
+            declined: self.declined.get(),
         };
         for part in parts {
             result.cases += part.cases;

@@ -14,7 +14,11 @@
 //! Each check draws its inputs from the crate's proptest strategies through
 //! the claims' property runner, so `seed` reproduces every case,
 //! and the first failing case of a check is shrunk by proptest to the fewest
-//! rows, then the fewest categories, that still fail. The names are stable:
+//! rows, then the fewest categories, that still fail. Every batch sent has a
+//! shape (rows, categories) from the run's fixed sets ([`Shapes`], in
+//! [`Config::shapes`]), shrinking included, so an implementation that
+//! compiles per shape compiles a bounded number of times. The names are
+//! stable:
 //!
 //! | check | what must hold |
 //! |---|---|
@@ -61,6 +65,7 @@ pub mod checks;
 pub mod diagnosis;
 pub mod json;
 pub mod process;
+pub mod shapes;
 
 use std::fmt;
 
@@ -70,6 +75,7 @@ pub use crate::measures::{Answer, Breakdown, Implementation, Measure, Reference,
 pub use checks::{CHECKS, run};
 pub use diagnosis::Hint;
 pub use process::{ProcessImplementation, ProtocolError, SpawnOptions};
+pub use shapes::{Domain, ShapeError, Shapes};
 
 /// An operation of the protocol and of [`Implementation`]: the four values
 /// of [`Implementation::rows`] (each a [`Measure`]) and the gradient.
@@ -220,7 +226,7 @@ impl Precision {
 }
 
 /// What a run checks with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// The seed every random stream is derived from (with the check's name).
     pub seed: u64,
@@ -228,21 +234,30 @@ pub struct Config {
     pub cases: u32,
     /// The implementation's arithmetic.
     pub precision: Precision,
+    /// The numbers of categories and rows batches are drawn with.
+    pub shapes: Shapes,
 }
 
 impl Config {
-    /// `cases` cases per check at `seed`, in f64.
+    /// `cases` cases per check at `seed`, in f64, with the default
+    /// [`Shapes`].
     pub fn new(seed: u64, cases: u32) -> Self {
         Config {
             seed,
             cases,
             precision: Precision::F64,
+            shapes: Shapes::default(),
         }
     }
 
     /// The same configuration at another precision.
     pub fn with_precision(self, precision: Precision) -> Self {
         Config { precision, ..self }
+    }
+
+    /// The same configuration with other batch shapes.
+    pub fn with_shapes(self, shapes: Shapes) -> Self {
+        Config { shapes, ..self }
     }
 }
 
@@ -338,6 +353,10 @@ pub struct CheckResult {
     /// Operations the check would have used but the implementation does not
     /// offer (at the named reduction).
     pub unsupported: Vec<(Op, Reduction)>,
+    /// Of the cases, those in which the implementation declined at least one
+    /// request for that input ([`Refusal::DeclinedCase`]): what it did
+    /// answer in them was checked, the rest skipped.
+    pub declined: u64,
 }
 
 /// Everything a run found: plain data, rendered by the caller.

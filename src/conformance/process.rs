@@ -1,9 +1,14 @@
 //! An [`Implementation`] in another process, over a line-based JSON protocol.
 //!
 //! The command is started once. Each call writes one request line to its
-//! standard input and reads one response line from its standard output:
+//! standard input and reads one response line from its standard output. The
+//! conversation opens with a `hello` ([`ProcessImplementation::hello`]),
+//! which names the precision and lets the program declare the batch shapes
+//! it accepts:
 //!
 //! ```text
+//! → {"id": 0, "op": "hello", "protocol": 2, "precision": "f64"}
+//! ← {"id": 0, "domain": {"categories": [2]}}
 //! → {"id": 1, "op": "cross_entropy", "p": [[0.5, 0.5]], "q": [[0.9, 0.1]], "reduction": "none"}
 //! ← {"id": 1, "values": [1.203972804325936]}
 //! → {"id": 2, "op": "kl_divergence", "p": [[0.5, 0.5]], "q": [[0.9, 0.1]], "reduction": "sum"}
@@ -18,8 +23,10 @@
 //! gradient always `"values"`: one row of numbers per row. Non-finite numbers
 //! are the strings `"inf"`, `"-inf"`, `"nan"` or the literals `Infinity`,
 //! `-Infinity`, `NaN` (see [`json`](super::json)). `{"error": "unsupported"}`
-//! marks an operation as not offered; any other error text is a rejection of
-//! a valid input, a check failure.
+//! marks an operation as not offered, and `{"error": "unsupported", "scope":
+//! "case"}` declines this one input ([`Refusal::DeclinedCase`]: the case is
+//! skipped and counted); any other error text is a rejection of a valid
+//! input, a check failure.
 //!
 //! Every other departure is a [`ProtocolError`] that ends the run: a line
 //! that is not JSON or has the wrong id or shape, the process exiting, or no
@@ -44,37 +51,52 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::json::{number, parse_line};
-use super::{Answer, Breakdown, Implementation, Measure, Op, Refusal};
+use super::{Answer, Breakdown, Domain, Implementation, Measure, Op, Refusal};
 use crate::measures::{Reduced, Reduction, Rows};
 
 mod command;
 mod options;
 pub use command::split_command;
+/// The protocol's version, sent in the `hello`: 2 added the `hello` and the
+/// case-scoped `"unsupported"`.
+pub const PROTOCOL: u32 = 2;
+
 pub use options::{
     DEFAULT_KEPT_STDERR_LINES, DEFAULT_STARTUP_TIMEOUT, DEFAULT_TIMEOUT, KeptStderr, SpawnOptions,
     StderrMode, TimeoutKind,
 };
 
+/// What a request asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// The opening `hello`, which tells the program the precision and lets
+    /// it declare its [`Domain`].
+    Hello,
+    /// An operation at a reduction.
+    Op(Op, Reduction),
+}
+
 /// Which request a protocol error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestRef {
-    /// The request's id (1, 2, … in the order sent).
+    /// The request's id: 0 for the `hello`, then 1, 2, … in the order sent.
     pub id: u64,
-    /// Its operation.
-    pub op: Op,
-    /// Its reduction.
-    pub reduction: Reduction,
+    /// What it asked for.
+    pub asked: Asked,
 }
 
 impl fmt::Display for RequestRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "request {} ({}, {})",
-            self.id,
-            self.op.name(),
-            self.reduction.name()
-        )
+        match self.asked {
+            Asked::Hello => write!(f, "request {} (hello)", self.id),
+            Asked::Op(op, reduction) => write!(
+                f,
+                "request {} ({}, {})",
+                self.id,
+                op.name(),
+                reduction.name()
+            ),
+        }
     }
 }
 
@@ -136,6 +158,9 @@ pub enum ProtocolError {
         /// The line (shortened to 120 characters), quoted.
         line: String,
     },
+    /// The process was shut down by the caller; no request can be answered.
+    #[error("the process was shut down")]
+    ShutDown,
     /// Reading from the process failed.
     #[error("{request}: cannot read the response: {reason}")]
     Read {
@@ -184,6 +209,9 @@ struct Live {
 struct State {
     live: Option<Live>,
     next_id: u64,
+    /// Whether an answer has arrived: until one has, the start-up timeout
+    /// applies.
+    answered: bool,
     broken: Option<ProtocolError>,
 }
 
@@ -281,6 +309,7 @@ impl ProcessImplementation {
                     events,
                 }),
                 next_id: 1,
+                answered: false,
                 broken: None,
             }),
             stderr: log,
@@ -330,14 +359,7 @@ impl ProcessImplementation {
             reap(&mut child);
         }
         if state.broken.is_none() {
-            state.broken = Some(ProtocolError::Read {
-                request: RequestRef {
-                    id: state.next_id,
-                    op: Op::Entropy,
-                    reduction: Reduction::None,
-                },
-                reason: "the process was shut down".to_string(),
-            });
+            state.broken = Some(ProtocolError::ShutDown);
         }
         // The reader ends at the end of the stream, which comes when the
         // process (and any child of it holding the stream) has exited; it is
@@ -353,56 +375,103 @@ impl ProcessImplementation {
         }
     }
 
-    /// Sends one request and returns the parsed response object, or the
-    /// protocol error that ended the process.
+    /// Opens the conversation: sends `{"id": 0, "op": "hello", "protocol":
+    /// 2, "precision": "f64"}` and returns the [`Domain`] the program
+    /// declares in `{"id": 0, "domain": {"categories": [2], "rows": [1, 4]}}`
+    /// (either list may be left out). An answer without `"domain"`, or with
+    /// any `"error"`, declares none: a program written before the `hello`
+    /// answers an unknown operation with an error, and stays usable. Call it
+    /// before any other request, or not at all; its answer is held to the
+    /// start-up timeout.
+    ///
+    /// # Errors
+    /// A [`ProtocolError`] as for any request, [`ProtocolError::Malformed`]
+    /// for a `"domain"` that is not an object of arrays of positive integers.
+    pub fn hello(&self, precision: super::Precision) -> Result<Option<Domain>, ProtocolError> {
+        let (request, value, line) = self.exchange(Asked::Hello, |_| {
+            format!(
+                r#"{{"id":0,"op":"hello","protocol":{PROTOCOL},"precision":"{}"}}"#,
+                precision.name()
+            )
+        })?;
+        let object = value
+            .as_object()
+            .filter(|o| o.get("id").and_then(Value::as_u64) == Some(0));
+        let Some(object) = object else {
+            return Err(self.fail(
+                request,
+                "not a JSON object with \"id\": 0".to_string(),
+                &line,
+            ));
+        };
+        if object.contains_key("error") {
+            return Ok(None);
+        }
+        match object.get("domain") {
+            None => Ok(None),
+            Some(domain) => read_domain(domain)
+                .map(Some)
+                .map_err(|reason| self.fail(request, reason, &line)),
+        }
+    }
+
+    /// Sends one request line, built from its reference, and returns the
+    /// parsed response object, or the protocol error that ended the process.
+    /// Requests of operations get ids 1, 2, …; the `hello` has id 0.
     fn exchange(
         &self,
-        op: Op,
-        p: &Rows,
-        second: Option<&[Vec<f64>]>,
-        reduction: Reduction,
-    ) -> Answer<(RequestRef, Value, String)> {
+        asked: Asked,
+        build: impl FnOnce(RequestRef) -> String,
+    ) -> Result<(RequestRef, Value, String), ProtocolError> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = &state.broken {
-            return Err(Refusal::Broken(Breakdown::new(e.clone())));
+            return Err(e.clone());
         }
-        let request = RequestRef {
-            id: state.next_id,
-            op,
-            reduction,
+        let id = match asked {
+            Asked::Hello => 0,
+            Asked::Op(..) => {
+                state.next_id += 1;
+                state.next_id - 1
+            }
         };
-        state.next_id += 1;
-        let line = request_line(request, p, second);
+        let request = RequestRef { id, asked };
+        let first = !state.answered;
         let result = match state.live.as_mut() {
-            Some(live) => self.await_response(live, request, line),
+            Some(live) => self.await_response(live, request, first, build(request)),
             // Unreachable in practice: `live` is only taken when `broken` is set.
             None => Err(ProtocolError::Read {
                 request,
                 reason: "the process was already shut down".to_string(),
             }),
         };
-        match result {
-            Ok(line) => match parse_line(&line) {
+        let parsed = result.and_then(|line| {
+            state.answered = true;
+            match parse_line(&line) {
                 Ok(value) => Ok((request, value, line)),
-                Err(e) => {
-                    Err(self.break_down(&mut state, malformed(request, e.to_string(), &line)))
-                }
-            },
-            Err(e) => Err(self.break_down(&mut state, e)),
-        }
+                Err(e) => Err(malformed(request, e.to_string(), &line)),
+            }
+        });
+        parsed.map_err(|e| self.break_down(&mut state, e))
+    }
+
+    /// Ends the process for a malformed answer and returns the error.
+    fn fail(&self, request: RequestRef, reason: String, line: &str) -> ProtocolError {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.break_down(&mut state, malformed(request, reason, line))
     }
 
     fn await_response(
         &self,
         live: &mut Live,
         request: RequestRef,
+        first: bool,
         line: String,
     ) -> Result<String, ProtocolError> {
         // A send fails only if the writer thread has ended, which it does when
         // a write fails: the process has closed its input, and its output will
         // say the rest (a closed stream, or silence until the timeout).
         let _ = live.requests.send(line);
-        let (kind, timeout) = if request.id == 1 {
+        let (kind, timeout) = if first {
             (TimeoutKind::Startup, self.options.startup_timeout)
         } else {
             (TimeoutKind::PerAnswer, self.options.timeout)
@@ -439,17 +508,16 @@ impl ProcessImplementation {
     }
 
     /// Records the error, kills and reaps the process, and returns the error.
-    fn break_down(&self, state: &mut State, error: ProtocolError) -> Refusal {
+    fn break_down(&self, state: &mut State, error: ProtocolError) -> ProtocolError {
         if let Some(mut live) = state.live.take() {
             reap(&mut live.child);
         }
         state.broken = Some(error.clone());
-        Refusal::Broken(Breakdown::new(error))
+        error
     }
 
     fn malformed_shape(&self, request: RequestRef, reason: String, line: &str) -> Refusal {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        self.break_down(&mut state, malformed(request, reason, line))
+        broken(self.fail(request, reason, line))
     }
 
     /// The answer's payload: `Ok(value)` or the refusal it states.
@@ -460,7 +528,11 @@ impl ProcessImplementation {
         second: Option<&[Vec<f64>]>,
         reduction: Reduction,
     ) -> Answer<(RequestRef, Value, String)> {
-        let (request, value, line) = self.exchange(op, p, second, reduction)?;
+        let (request, value, line) = self
+            .exchange(Asked::Op(op, reduction), |request| {
+                request_line(request.id, op, reduction, p, second)
+            })
+            .map_err(broken)?;
         let shape = |reason: String| self.malformed_shape(request, reason, &line);
         let Some(object) = value.as_object() else {
             return Err(shape("not a JSON object".to_string()));
@@ -471,7 +543,9 @@ impl ProcessImplementation {
             None => return Err(shape("no integer \"id\"".to_string())),
         }
         if let Some(error) = object.get("error") {
+            let scope = object.get("scope").and_then(Value::as_str);
             return match error.as_str() {
+                Some("unsupported") if scope == Some("case") => Err(Refusal::DeclinedCase),
                 Some("unsupported") => Err(Refusal::Unsupported),
                 Some(text) => Err(Refusal::Rejected(text.to_string())),
                 None => Err(shape("\"error\" is not a string".to_string())),
@@ -683,23 +757,67 @@ struct RequestLine<'a> {
 
 /// The request as one line of JSON. Inputs are finite, so every number is a
 /// plain JSON number in its shortest round-trip form.
-fn request_line(request: RequestRef, p: &Rows, second: Option<&[Vec<f64>]>) -> String {
-    let (q, logits) = match request.op.second_argument() {
+fn request_line(
+    id: u64,
+    op: Op,
+    reduction: Reduction,
+    p: &Rows,
+    second: Option<&[Vec<f64>]>,
+) -> String {
+    let (q, logits) = match op.second_argument() {
         Some("logits") => (None, second),
         Some(_) => (second, None),
         None => (None, None),
     };
     let line = RequestLine {
-        id: request.id,
-        op: request.op.name(),
+        id,
+        op: op.name(),
         p,
         q,
         logits,
-        reduction: request.reduction.name(),
+        reduction: reduction.name(),
     };
     // Serializing plain numbers and strings cannot fail; an empty object
     // would be answered as malformed, never silently accepted.
     serde_json::to_string(&line).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// A refusal for a process that can no longer answer.
+fn broken(error: ProtocolError) -> Refusal {
+    Refusal::Broken(Breakdown::new(error))
+}
+
+/// Reads a declared domain: an object whose `"categories"` and `"rows"`, if
+/// present, are arrays of positive integers.
+fn read_domain(value: &Value) -> Result<Domain, String> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| "\"domain\" is not an object".to_string())?;
+    let sizes = |name: &str| -> Result<Option<Vec<usize>>, String> {
+        let Some(list) = object.get(name) else {
+            return Ok(None);
+        };
+        let items = list
+            .as_array()
+            .ok_or_else(|| format!("\"domain\".{name} is not an array"))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.as_u64()
+                    .filter(|&n| n > 0)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        format!("\"domain\".{name}[{i}] = {x} is not a positive integer")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    };
+    Ok(Domain {
+        categories: sizes("categories")?,
+        rows: sizes("rows")?,
+    })
 }
 
 #[cfg(test)]
@@ -708,20 +826,19 @@ mod tests {
 
     #[test]
     fn requests_name_the_second_argument_by_operation() {
-        let r = |op| RequestRef {
-            id: 7,
-            op,
-            reduction: Reduction::Sum,
+        let r = |op| (7, op, Reduction::Sum);
+        let line_of = |(id, op, reduction): (u64, Op, Reduction), p, second| {
+            request_line(id, op, reduction, p, second)
         };
         let p = vec![vec![0.5, 0.5]];
-        let line = request_line(r(Op::Entropy), &p, None);
+        let line = line_of(r(Op::Entropy), &p, None);
         assert_eq!(
             line,
             r#"{"id":7,"op":"entropy","p":[[0.5,0.5]],"reduction":"sum"}"#
         );
-        let line = request_line(r(Op::KlDivergence), &p, Some(&p));
+        let line = line_of(r(Op::KlDivergence), &p, Some(&p));
         assert!(line.contains(r#""q":[[0.5,0.5]]"#) && !line.contains("logits"));
-        let line = request_line(r(Op::CrossEntropyLogitsGrad), &p, Some(&p));
+        let line = line_of(r(Op::CrossEntropyLogitsGrad), &p, Some(&p));
         assert!(line.contains(r#""logits":[[0.5,0.5]]"#) && !line.contains("\"q\""));
     }
 

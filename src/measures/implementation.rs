@@ -31,6 +31,13 @@ pub enum Refusal {
     /// it are reported as skipped, not failed.
     #[error("unsupported")]
     Unsupported,
+    /// The operation is offered, but not for this input (a binary-only loss
+    /// asked about three categories, a metric that refuses a batch with one
+    /// label): the conformance kit skips the case and counts it, neither a
+    /// failure nor a reason to skip the operation. The claims, which run the
+    /// crate's own measures on every input they draw, treat it as a failure.
+    #[error("unsupported for this input")]
+    DeclinedCase,
     /// The implementation reported an error for its input, with its reason
     /// (for the crate's own measures, the [`MeasureError`]'s message). On a
     /// valid input it is a failure of the check that asked.

@@ -9,9 +9,9 @@ use crate::conformance::Op;
 pub(super) fn agreement(c: &CheckRun<'_, '_>, op: Op) -> Vec<Part> {
     let precision = c.precision();
     let (strategy, second) = match op {
-        Op::CrossEntropyLogits => (arb_logit_rows(), "logits"),
-        Op::Entropy => (arb_pair_rows(), ""),
-        _ => (arb_pair_rows(), "q"),
+        Op::CrossEntropyLogits => (arb_logit_rows(c.shapes()), "logits"),
+        Op::Entropy => (arb_pair_rows(c.shapes()), ""),
+        _ => (arb_pair_rows(c.shapes()), "q"),
     };
     let run = c.part(
         "proptest",

@@ -4,16 +4,18 @@
 use proptest::prelude::*;
 
 use super::inputs::{
-    PairRows, Rows, arb_logit_rows, harness_fault, pair_row, prepared, shown_pairs, split,
+    PairRows, Rows, arb_logit_rows, harness_fault, pair_row, prepared, rows_of, shown_pairs, split,
 };
 use super::tolerance::{against_exact, exact_rows, mismatch, row_bounds};
 use super::{CheckRun, Part};
 use crate::conformance::{Op, Precision};
 use crate::measures::{Reduction, normalize};
-use crate::strategies::{arb_batch_categories, arb_rows};
 
-/// Rows of ((p, q), index of a category to insert).
-pub(super) type ZeroRows = [((Vec<f64>, Vec<f64>), usize)];
+/// Rows of ((p, q), index of a category to insert, kind of zero 0, 1 or 2).
+pub(super) type ZeroRows = [((Vec<f64>, Vec<f64>), usize, usize)];
+
+/// The kinds of zero row, by number.
+const ZERO_KINDS: [&str; 3] = ["p = 0 < q", "p = q = 0", "q = 0 < p"];
 
 /// Inserts `value` at `index`.
 pub(super) fn inserted(row: &[f64], index: usize, value: f64) -> Vec<f64> {
@@ -22,24 +24,34 @@ pub(super) fn inserted(row: &[f64], index: usize, value: f64) -> Vec<f64> {
     v
 }
 
-/// The zero-semantics batch: for each (p, q) and index k, three rows on n + 1
-/// categories with a new category at k (where it is positive, it enters with
-/// a uniform share 1/(n + 1) and the row is renormalized):
-/// A: p₍ₖ₎ = 0 < q₍ₖ₎ (0·ln 0 in H and in KL's p·ln p);
-/// B: p₍ₖ₎ = q₍ₖ₎ = 0 (0·ln 0 everywhere);
-/// C: p₍ₖ₎ > 0 = q₍ₖ₎ (CE = KL = +∞).
+/// The zero-semantics batch: for each (p, q) on n − 1 categories, index k
+/// and kind, one row on n categories with a new category at k (where it is
+/// positive, it enters with a uniform share 1/n and the row is
+/// renormalized), of kind
+/// 0: p₍ₖ₎ = 0 < q₍ₖ₎ (0·ln 0 in H and in KL's p·ln p);
+/// 1: p₍ₖ₎ = q₍ₖ₎ = 0 (0·ln 0 everywhere);
+/// 2: p₍ₖ₎ > 0 = q₍ₖ₎ (CE = KL = +∞).
+///
+/// The batch keeps the shape (rows, n) the run drew, so it is one of the
+/// run's shapes.
 pub(super) fn zero_rows(precision: Precision, rows: &ZeroRows) -> Result<(Rows, Rows), String> {
-    let mut ps = Vec::with_capacity(3 * rows.len());
-    let mut qs = Vec::with_capacity(3 * rows.len());
-    for ((p, q), k) in rows {
+    let mut ps = Vec::with_capacity(rows.len());
+    let mut qs = Vec::with_capacity(rows.len());
+    for ((p, q), k, kind) in rows {
         let (p, q) = (prepared(precision, p)?, prepared(precision, q)?);
         let weight = 1.0 / (p.len() as f64 + 1.0);
-        let p0 = inserted(&p, *k, 0.0);
-        let q0 = inserted(&q, *k, 0.0);
-        let q_plus = normalize(&inserted(&q, *k, weight)).map_err(|e| harness_fault(&e))?;
-        let p_plus = normalize(&inserted(&p, *k, weight)).map_err(|e| harness_fault(&e))?;
-        ps.extend([p0.clone(), p0, prepared(precision, &p_plus)?]);
-        qs.extend([prepared(precision, &q_plus)?, q0.clone(), q0]);
+        let zero = |row: &[f64]| inserted(row, *k, 0.0);
+        let share = |row: &[f64]| -> Result<Vec<f64>, String> {
+            let row = normalize(&inserted(row, *k, weight)).map_err(|e| harness_fault(&e))?;
+            prepared(precision, &row)
+        };
+        let (p, q) = match kind {
+            0 => (zero(&p), share(&q)?),
+            1 => (zero(&p), zero(&q)),
+            _ => (share(&p)?, zero(&q)),
+        };
+        ps.push(p);
+        qs.push(q);
     }
     Ok((ps, qs))
 }
@@ -48,8 +60,22 @@ pub(super) fn zero_rows(precision: Precision, rows: &ZeroRows) -> Result<(Rows, 
 /// values; +∞ required exactly where q = 0 < p.
 pub(super) fn zero_semantics(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
-    let strategy = arb_batch_categories()
-        .prop_flat_map(|n| arb_rows(n, (pair_row(n), 0..=n).boxed()))
+    // A zero needs a second category: the sizes of 2 and more.
+    let categories: Vec<usize> = c
+        .shapes()
+        .categories()
+        .iter()
+        .copied()
+        .filter(|&n| n >= 2)
+        .collect();
+    if categories.is_empty() {
+        return Vec::new();
+    }
+    let strategy = (
+        proptest::sample::select(c.shapes().rows().to_vec()),
+        proptest::sample::select(categories),
+    )
+        .prop_flat_map(|(rows, n)| rows_of(rows, (pair_row(n - 1), 0..n, 0..3usize).boxed()))
         .boxed();
     let run = c.part(
         "proptest",
@@ -63,7 +89,7 @@ pub(super) fn zero_semantics(c: &CheckRun<'_, '_>) -> Vec<Part> {
                 };
                 let bounds = row_bounds(precision, op, &p, &q);
                 for (r, ((&g, &e), &b)) in got.iter().zip(&exact).zip(&bounds).enumerate() {
-                    let kind = ["p = 0 < q", "p = q = 0", "q = 0 < p"][r % 3];
+                    let kind = ZERO_KINDS[rows[r].2];
                     let what = format!(
                         "{} of row {r} (a category with {kind}; exact {e:e})",
                         op.name()
@@ -102,7 +128,7 @@ pub(super) fn stability(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
     let run = c.part(
         "proptest",
-        arb_logit_rows(),
+        arb_logit_rows(c.shapes()),
         |rows, w| {
             let (p, z) = split(precision, &scaled_logits(rows), false)?;
             if let Some(v) = c.per_row(Op::CrossEntropyLogits, &p, &z)? {
@@ -135,14 +161,15 @@ mod tests {
     use super::*;
     use crate::numerics::U;
 
-    /// The zero rows for p = (½, ½), q = (¼, ¾) and k = 1: the new category
-    /// enters with 1/3 where it is positive, then the row is renormalized:
-    /// (¼, ⅓, ¾)·¾ = (3/16, ¼, 9/16) and (½, ⅓, ½)·¾ = (3/8, ¼, 3/8).
-    /// 1/3 rounds, the sum 4/3 rounds and each division rounds: the entries
-    /// are within 3u of these fractions.
+    /// The zero rows for p = (½, ½), q = (¼, ¾) and k = 1, one of each kind:
+    /// the new category enters with 1/3 where it is positive, then the row is
+    /// renormalized: (¼, ⅓, ¾)·¾ = (3/16, ¼, 9/16) and (½, ⅓, ½)·¾ =
+    /// (3/8, ¼, 3/8). 1/3 rounds, the sum 4/3 rounds and each division
+    /// rounds: the entries are within 3u of these fractions.
     #[test]
     fn zero_rows_insert_a_uniform_share_and_renormalize() {
-        let rows = [((vec![0.5, 0.5], vec![0.25, 0.75]), 1)];
+        let pq = (vec![0.5, 0.5], vec![0.25, 0.75]);
+        let rows = [(pq.clone(), 1, 0), (pq.clone(), 1, 1), (pq, 1, 2)];
         let (ps, qs) = zero_rows(Precision::F64, &rows).unwrap();
         let close = |got: &[f64], want: [f64; 3]| {
             assert_eq!(got.len(), 3);

@@ -10,7 +10,7 @@ use crate::measures::reference_gradient;
 /// batchmean).
 pub(super) fn gradient(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
-    let run = c.pairs_part(arb_logit_rows(), "logits", |p, z, w| {
+    let run = c.pairs_part(arb_logit_rows(c.shapes()), "logits", |p, z, w| {
         for reduction in REDUCTIONS {
             let Some(g) = c.gradient(p, z, reduction)? else {
                 continue;

@@ -12,7 +12,7 @@ use crate::numerics::compensated_sum;
 /// `identity`: CE = H + KL among the implementation's own answers.
 pub(super) fn identity(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
-    let run = c.pairs_part(arb_pair_rows(), "q", |p, q, w| {
+    let run = c.pairs_part(arb_pair_rows(c.shapes()), "q", |p, q, w| {
         let Some(h) = c.per_row(Op::Entropy, p, q)? else {
             return Ok(());
         };
@@ -51,19 +51,16 @@ pub(super) fn input_shift(precision: Precision, p: &[f64], q: &[f64]) -> f64 {
     precision.input_roundoff() * (compensated_sum(p) + compensated_sum(q))
 }
 
-/// `gibbs`: KL ≥ the scaled Gibbs–Pinsker floor, and KL(p‖p) = 0; one request
-/// of 2R rows, (pᵣ, qᵣ) then (pᵣ, pᵣ).
+/// `gibbs`: KL ≥ the scaled Gibbs–Pinsker floor, and KL(p‖p) = 0; two
+/// requests of the batch's shape, (pᵣ, qᵣ) and (pᵣ, pᵣ).
 pub(super) fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
-    let run = c.pairs_part(arb_pair_rows(), "q", |p, q, w| {
-        let rows = p.len();
-        let both_p: Vec<Vec<f64>> = p.iter().chain(p).cloned().collect();
-        let q_then_p: Vec<Vec<f64>> = q.iter().chain(p).cloned().collect();
-        let Some(kl) = c.per_row(Op::KlDivergence, &both_p, &q_then_p)? else {
+    let run = c.pairs_part(arb_pair_rows(c.shapes()), "q", |p, q, w| {
+        let Some(kl) = c.per_row(Op::KlDivergence, p, q)? else {
             return Ok(());
         };
-        let bounds = row_bounds(precision, Op::KlDivergence, &both_p, &q_then_p);
-        for r in 0..rows {
+        let bounds = row_bounds(precision, Op::KlDivergence, p, q);
+        for r in 0..p.len() {
             let g = gibbs_floor(&p[r], &q[r]);
             let (floor, slack) = (g.floor(), g.slack());
             let moved = input_shift(precision, &p[r], &q[r]);
@@ -74,14 +71,13 @@ pub(super) fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
                 bounds[r] + slack + moved,
             )?;
         }
-        for r in 0..rows {
+        let Some(self_kl) = c.per_row(Op::KlDivergence, p, p)? else {
+            return Ok(());
+        };
+        let bounds = row_bounds(precision, Op::KlDivergence, p, p);
+        for (r, (&kl, &b)) in self_kl.iter().zip(&bounds).enumerate() {
             // Every term of KL(p‖p) is pᵢ·ln 1 = 0: within its bound of 0.
-            w.close(
-                &format!("row {r}: KL(p‖p)"),
-                kl[rows + r],
-                0.0,
-                bounds[rows + r],
-            )?;
+            w.close(&format!("row {r}: KL(p‖p)"), kl, 0.0, b)?;
         }
         Ok(())
     });

@@ -4,11 +4,9 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use crate::conformance::Precision;
+use crate::conformance::{Precision, Shapes};
 use crate::measures::{MeasureError, normalize};
-use crate::strategies::{
-    arb_batch_categories, arb_distribution_of, arb_logits_of, arb_pair_of, arb_rows,
-};
+use crate::strategies::{arb_distribution_of, arb_logits_of, arb_pair_of};
 
 /// Named input batches of a failing case.
 pub(super) type Inputs = Vec<(String, Vec<Vec<f64>>)>;
@@ -19,15 +17,34 @@ pub(super) type Rows = Vec<Vec<f64>>;
 /// Rows of (p, q) on a shared number of categories.
 pub(super) type PairRows = Vec<(Vec<f64>, Vec<f64>)>;
 
+/// A batch shape (rows, categories), each drawn from the run's fixed set
+/// ([`Shapes`]), so a run sends at most |rows| × |categories| distinct
+/// shapes. Shrinking moves each to a smaller member of its set, rows first.
+pub(super) fn arb_shape(shapes: &Shapes) -> BoxedStrategy<(usize, usize)> {
+    (
+        proptest::sample::select(shapes.rows().to_vec()),
+        proptest::sample::select(shapes.categories().to_vec()),
+    )
+        .boxed()
+}
+
+/// `count` rows drawn from `row`.
+pub(super) fn rows_of<T: std::fmt::Debug + Clone + 'static>(
+    count: usize,
+    row: BoxedStrategy<T>,
+) -> BoxedStrategy<Vec<T>> {
+    proptest::collection::vec(row, count).boxed()
+}
+
 /// One row (p, q) on `n` categories.
 ///
 /// Shrinking order: a failing batch first loses rows, then categories (the
-/// number n shrinks and proptest draws fresh rows at each smaller n), and
-/// the values inside a row are not shrunk one by one. Element-wise shrinking
-/// takes tens of steps per entry, each a call to the implementation (a round
-/// trip to a process), and spent the harness's 4096-step budget on rows of a
-/// hundred entries before n ever shrank; n and rows are what make a case
-/// small enough to read.
+/// sizes shrink within the run's sets and proptest draws fresh rows at each
+/// smaller shape), and the values inside a row are not shrunk one by one.
+/// Element-wise shrinking takes tens of steps per entry, each a call to the
+/// implementation (a round trip to a process), and spent the harness's
+/// 4096-step budget on rows of a hundred entries before n ever shrank; n and
+/// rows are what make a case small enough to read.
 pub(super) fn pair_row(n: usize) -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
     arb_pair_of(n).no_shrink().boxed()
 }
@@ -39,19 +56,15 @@ pub(super) fn logit_row(n: usize) -> BoxedStrategy<(Vec<f64>, Vec<f64>)> {
         .boxed()
 }
 
-pub(super) fn arb_pair_rows() -> BoxedStrategy<PairRows> {
-    arb_batch_categories()
-        .prop_flat_map(|n| arb_rows(n, pair_row(n)))
+pub(super) fn arb_pair_rows(shapes: &Shapes) -> BoxedStrategy<PairRows> {
+    arb_shape(shapes)
+        .prop_flat_map(|(rows, n)| rows_of(rows, pair_row(n)))
         .boxed()
 }
 
-pub(super) fn arb_logit_rows_of(n: usize) -> BoxedStrategy<PairRows> {
-    arb_rows(n, logit_row(n))
-}
-
-pub(super) fn arb_logit_rows() -> BoxedStrategy<PairRows> {
-    arb_batch_categories()
-        .prop_flat_map(arb_logit_rows_of)
+pub(super) fn arb_logit_rows(shapes: &Shapes) -> BoxedStrategy<PairRows> {
+    arb_shape(shapes)
+        .prop_flat_map(|(rows, n)| rows_of(rows, logit_row(n)))
         .boxed()
 }
 

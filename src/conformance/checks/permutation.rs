@@ -4,35 +4,30 @@
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::inputs::{Inputs, PairRows, arb_logit_rows_of, pair_row, shown_pairs, split};
+use super::inputs::{
+    Inputs, PairRows, arb_shape, logit_row, pair_row, rows_of, shown_pairs, split,
+};
 use super::tolerance::{consistent, gradient_bounds, row_bounds};
 use super::{CheckRun, Part};
-use crate::conformance::{Op, Precision};
+use crate::conformance::{Op, Precision, Shapes};
 use crate::measures::Reduction;
-use crate::strategies::{arb_batch_categories, arb_permutation, arb_rows};
+use crate::strategies::arb_permutation;
 
 /// Applies a permutation: row'[j] = row[perm[j]].
 pub(super) fn permuted(row: &[f64], perm: &[usize]) -> Vec<f64> {
     perm.iter().map(|&j| row[j]).collect()
 }
 
-/// The batch followed by its permuted copy.
-pub(super) fn with_permuted(rows: &[Vec<f64>], perm: &[usize]) -> Vec<Vec<f64>> {
-    rows.iter()
-        .cloned()
-        .chain(rows.iter().map(|r| permuted(r, perm)))
-        .collect()
+/// Every row of the batch permuted.
+pub(super) fn all_permuted(rows: &[Vec<f64>], perm: &[usize]) -> Vec<Vec<f64>> {
+    rows.iter().map(|r| permuted(r, perm)).collect()
 }
 
-pub(super) fn arb_permuted(logits: bool) -> BoxedStrategy<(PairRows, Vec<usize>)> {
-    arb_batch_categories()
-        .prop_flat_map(move |n| {
-            let rows = if logits {
-                arb_logit_rows_of(n)
-            } else {
-                arb_rows(n, pair_row(n))
-            };
-            (rows, arb_permutation(n))
+pub(super) fn arb_permuted(shapes: &Shapes, logits: bool) -> BoxedStrategy<(PairRows, Vec<usize>)> {
+    arb_shape(shapes)
+        .prop_flat_map(move |(count, n)| {
+            let row = if logits { logit_row(n) } else { pair_row(n) };
+            (rows_of(count, row), arb_permutation(n))
         })
         .boxed()
 }
@@ -50,21 +45,25 @@ pub(super) fn shown_permuted(
     inputs
 }
 
-/// `permutation`: one request of 2R rows per operation, the batch and the
-/// batch with its categories permuted.
+/// `permutation`: two requests per operation, the batch and the batch with
+/// its categories permuted (two requests of the batch's shape, not one of
+/// twice its rows, so the run sends no shape beyond its sets).
 pub(super) fn permutation(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
     let values = |ops: &'static [Op], logits: bool| {
         let second = if logits { "logits" } else { "q" };
         c.part(
             if logits { "logits" } else { "probabilities" },
-            arb_permuted(logits),
+            arb_permuted(c.shapes(), logits),
             move |(rows, perm), w| {
                 let (p, s) = split(precision, rows, !logits)?;
-                let (pp, sp) = (with_permuted(&p, perm), with_permuted(&s, perm));
+                let (pp, sp) = (all_permuted(&p, perm), all_permuted(&s, perm));
                 let r_count = p.len();
                 for &op in ops {
-                    let Some(v) = c.per_row(op, &pp, &sp)? else {
+                    let Some(original) = c.per_row(op, &p, &s)? else {
+                        continue;
+                    };
+                    let Some(moved) = c.per_row(op, &pp, &sp)? else {
                         continue;
                     };
                     let b = row_bounds(precision, op, &p, &s);
@@ -72,14 +71,16 @@ pub(super) fn permutation(c: &CheckRun<'_, '_>) -> Vec<Part> {
                         consistent(
                             w,
                             &format!("{} of row {r}, categories permuted", op.name()),
-                            v[r_count + r],
-                            v[r],
+                            moved[r],
+                            original[r],
                             2.0 * b[r],
                         )?;
                     }
                 }
                 if logits {
-                    if let Some(g) = c.gradient(&pp, &sp, Reduction::None)? {
+                    let original = c.gradient(&p, &s, Reduction::None)?;
+                    let moved = c.gradient(&pp, &sp, Reduction::None)?;
+                    if let (Some(g), Some(gp)) = (original, moved) {
                         for r in 0..r_count {
                             let b = gradient_bounds(precision, &p[r], &s[r], r_count, Reduction::None);
                             for (j, &from) in perm.iter().enumerate() {
@@ -88,7 +89,7 @@ pub(super) fn permutation(c: &CheckRun<'_, '_>) -> Vec<Part> {
                                     &format!(
                                         "cross_entropy_logits_grad of row {r}, entry {j} of the permuted row (entry {from} of the original)"
                                     ),
-                                    g[r_count + r][j],
+                                    gp[r][j],
                                     g[r][from],
                                     2.0 * b[from],
                                 )?;

@@ -106,7 +106,7 @@ pub(super) fn reductions(c: &CheckRun<'_, '_>) -> Vec<Part> {
     let precision = c.precision();
     let run = c.part(
         "proptest",
-        (arb_pair_rows(), arb_logit_rows()),
+        (arb_pair_rows(c.shapes()), arb_logit_rows(c.shapes())),
         |(pairs, logits), w| {
             let (p, q) = split(precision, pairs, true)?;
             let (pl, z) = split(precision, logits, false)?;
