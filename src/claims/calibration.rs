@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use statrs::function::beta::beta_reg;
 
 use crate::estimators::budget::z_two_sided;
-use crate::estimators::{Expected, GapConfig, estimate_gap, estimate_kl};
+use crate::estimators::{Expected, GapConfig, Shard, estimate_gap, estimate_kl};
 
 /// The confidence of the Clopper–Pearson interval around each observed rate.
 pub const INTERVAL_CONFIDENCE: f64 = 0.999;
@@ -50,6 +50,17 @@ pub enum CalibrationError {
     /// Fewer than one seed.
     #[error("seeds = 0: at least one seed is needed")]
     NoSeeds,
+    /// Merged counts that are not one per check, or count more false
+    /// failures than seeds.
+    #[error("false-failure counts {counts:?} for {checks} checks of {seeds} seeds each")]
+    WrongCounts {
+        /// The counts given.
+        counts: Vec<u64>,
+        /// The number of checks.
+        checks: usize,
+        /// Seeds per check.
+        seeds: u64,
+    },
 }
 
 /// Solves f(x) = target for increasing f on [0, 1] by bisection to the last bit.
@@ -181,19 +192,59 @@ pub const CHECKS: [(&str, Check); 7] = [
 /// # Errors
 /// [`CalibrationError`] for a level outside (0, 1) or zero seeds.
 pub fn calibrate(seeds: u64, level: f64) -> Result<Calibration, CalibrationError> {
+    let counts = calibrate_shard(seeds, level, Shard::WHOLE)?;
+    finish_calibration(seeds, level, &counts)
+}
+
+fn validate(seeds: u64, level: f64) -> Result<(), CalibrationError> {
     if !(level > 0.0 && level < 1.0) {
         return Err(CalibrationError::BadLevel(level));
     }
     if seeds == 0 {
         return Err(CalibrationError::NoSeeds);
     }
+    Ok(())
+}
+
+/// The false failures of each check (in the order of [`CHECKS`]) over the
+/// seeds of `shard` among 0..`seeds` ([`Shard::units`]): the part of
+/// [`calibrate`]'s work one machine of many does. The counts of all shards
+/// add up to the whole run's.
+///
+/// # Errors
+/// As [`calibrate`].
+pub fn calibrate_shard(seeds: u64, level: f64, shard: Shard) -> Result<Vec<u64>, CalibrationError> {
+    validate(seeds, level)?;
+    let mine: Vec<u64> = shard.units(seeds).collect();
+    Ok(CHECKS
+        .iter()
+        .map(|&(_, check)| mine.par_iter().filter(|&&s| check(s, level)).count() as u64)
+        .collect())
+}
+
+/// The calibration from the false failures of each check over all
+/// `seeds` seeds (the sums of [`calibrate_shard`]'s counts).
+///
+/// # Errors
+/// As [`calibrate`], and [`CalibrationError::WrongCounts`] unless there is
+/// one count per check, each at most `seeds`.
+pub fn finish_calibration(
+    seeds: u64,
+    level: f64,
+    counts: &[u64],
+) -> Result<Calibration, CalibrationError> {
+    validate(seeds, level)?;
+    if counts.len() != CHECKS.len() || counts.iter().any(|&k| k > seeds) {
+        return Err(CalibrationError::WrongCounts {
+            counts: counts.to_vec(),
+            checks: CHECKS.len(),
+            seeds,
+        });
+    }
     let checks = CHECKS
         .iter()
-        .map(|&(id, check)| {
-            let false_failures = (0..seeds)
-                .into_par_iter()
-                .filter(|&s| check(s, level))
-                .count() as u64;
+        .zip(counts)
+        .map(|(&(id, _), &false_failures)| {
             let (ci_low, ci_high) = clopper_pearson(false_failures, seeds, INTERVAL_CONFIDENCE);
             CalibrationCheck {
                 id,

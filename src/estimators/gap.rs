@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use super::sampler::Sampler;
+use super::shard::Shard;
 use super::spec::{Model, SpecError, Truth};
 use super::stats::{Interval, RunningStats};
 use super::theory::{Theory, check_compatible, theory};
@@ -14,6 +15,19 @@ use crate::seed;
 /// Replicates per chunk: each chunk has its own ChaCha stream, so results do
 /// not depend on how chunks are spread over threads.
 pub(crate) const CHUNK: u64 = 256;
+
+/// Chunks per block. A block is the unit of work of a [`Shard`]: its chunks
+/// are folded in order into the block's statistics, and the blocks in order
+/// into the run's.
+const BLOCK_CHUNKS: u64 = 16;
+
+/// Replicates per block (the last block of a run may hold fewer): 4096.
+pub const GAP_BLOCK_REPLICATES: u64 = CHUNK * BLOCK_CHUNKS;
+
+/// The number of blocks of a run of `reps` replicates.
+pub fn gap_blocks(reps: u64) -> u64 {
+    reps.div_ceil(GAP_BLOCK_REPLICATES)
+}
 
 /// What to estimate.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +61,14 @@ pub enum GapError {
     /// The level is outside (0, 1).
     #[error("level = {0} must be in (0, 1)")]
     BadLevel(f64),
+    /// Merged statistics that do not cover the run's blocks.
+    #[error("{got} blocks of statistics for a run of {expected}")]
+    WrongBlockCount {
+        /// Blocks given.
+        got: u64,
+        /// Blocks in the run.
+        expected: u64,
+    },
     /// A measure rejected a fitted distribution (a bug: fits are distributions).
     #[error("internal: {0}")]
     Measure(#[from] MeasureError),
@@ -195,16 +217,23 @@ fn categorical_replicate(counts: &[u64], p: &[f64], alpha: f64) -> Result<Replic
     })
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct ChunkStats {
-    gap: RunningStats,
-    raw: RunningStats,
-    excess_risk: RunningStats,
-    estimation: RunningStats,
-    optimism: RunningStats,
+/// The mergeable statistics of one block of replicates (or of a run): a
+/// summary per estimated quantity. What a shard of `gap` stores.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GapBlock {
+    /// Estimation excess + optimism (the control-variate gap).
+    pub gap: RunningStats,
+    /// The raw gap R(θ̂) − R̂(θ̂).
+    pub raw: RunningStats,
+    /// KL(p‖q_θ̂).
+    pub excess_risk: RunningStats,
+    /// R(θ̂) − R(θ₀).
+    pub estimation: RunningStats,
+    /// R̂(θ₀) − R̂(θ̂).
+    pub optimism: RunningStats,
 }
 
-impl ChunkStats {
+impl GapBlock {
     fn push(&mut self, r: Replicate) {
         self.raw.push(r.raw_gap);
         self.gap.push(r.estimation_excess + r.optimism);
@@ -213,12 +242,35 @@ impl ChunkStats {
         self.optimism.push(r.optimism);
     }
 
-    fn merge(&mut self, o: &ChunkStats) {
+    fn merge(&mut self, o: &GapBlock) {
         self.gap.merge(&o.gap);
         self.raw.merge(&o.raw);
         self.excess_risk.merge(&o.excess_risk);
         self.estimation.merge(&o.estimation);
         self.optimism.merge(&o.optimism);
+    }
+
+    /// The five summaries with their names, in a fixed order.
+    pub fn named(&self) -> [(&'static str, &RunningStats); 5] {
+        [
+            ("gap", &self.gap),
+            ("raw", &self.raw),
+            ("excess_risk", &self.excess_risk),
+            ("estimation", &self.estimation),
+            ("optimism", &self.optimism),
+        ]
+    }
+
+    /// The summary named `name` (one of [`GapBlock::named`]'s), to fill.
+    pub fn named_mut(&mut self, name: &str) -> Option<&mut RunningStats> {
+        match name {
+            "gap" => Some(&mut self.gap),
+            "raw" => Some(&mut self.raw),
+            "excess_risk" => Some(&mut self.excess_risk),
+            "estimation" => Some(&mut self.estimation),
+            "optimism" => Some(&mut self.optimism),
+            _ => None,
+        }
     }
 }
 
@@ -227,11 +279,11 @@ fn run_chunk(
     sampler: &Sampler,
     approx: f64,
     chunk: u64,
-) -> Result<ChunkStats, MeasureError> {
+) -> Result<GapBlock, MeasureError> {
     let mut rng = seed::stream(config.seed, "gap", chunk);
     let first = chunk * CHUNK;
     let last = (first + CHUNK).min(config.reps);
-    let mut stats = ChunkStats::default();
+    let mut stats = GapBlock::default();
     let mut x = vec![0.0; config.n];
     for _ in first..last {
         let r = match (&config.model, &config.truth, sampler) {
@@ -283,10 +335,13 @@ fn run_chunk(
 /// coefficient 1, exact here because its mean is known to be 0), `gap_raw`
 /// keeps it. Both estimate the same expectation.
 ///
-/// Replicates are split into chunks of 256 (a fixed size, not the thread count) with their own streams and
-/// merged in chunk order, so the result depends only on the configuration,
-/// never on the number of threads. `progress` is called with the number of
-/// replicates done after each chunk (from any thread).
+/// Replicates are split into chunks of 256 (a fixed size, not the thread
+/// count) with their own streams; chunks are folded in order into blocks of
+/// 16 ([`GAP_BLOCK_REPLICATES`]) and blocks in order into the result, so the
+/// result depends only on the configuration, never on the number of threads,
+/// and blocks computed apart ([`gap_shard`]) merge into the same bits
+/// ([`finish_gap`]). `progress` is called with the number of replicates
+/// done after each chunk (from any thread).
 ///
 /// # Errors
 /// [`GapError`] for n < 2, reps < 2, a level outside (0, 1), or a model that
@@ -308,6 +363,11 @@ pub fn estimate_gap(
     config: &GapConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<GapEstimate, GapError> {
+    let blocks = gap_shard(config, Shard::WHOLE, progress)?;
+    finish_gap(config, &blocks)
+}
+
+fn validate(config: &GapConfig) -> Result<Theory, GapError> {
     if config.n < 2 {
         return Err(GapError::TooFewPoints(config.n));
     }
@@ -318,22 +378,85 @@ pub fn estimate_gap(
         return Err(GapError::BadLevel(config.level));
     }
     check_compatible(config.model, &config.truth)?;
-    let theory = theory(config.model, &config.truth, config.n)?;
+    Ok(theory(config.model, &config.truth, config.n)?)
+}
+
+/// The statistics of the blocks of `shard` ([`Shard::units`] of
+/// [`gap_blocks`]), in block order: the part of [`estimate_gap`]'s work one
+/// machine of many does. Each block is computed exactly as in the whole run.
+///
+/// # Errors
+/// As [`estimate_gap`].
+///
+/// # Example
+/// ```
+/// use logloss_proofs::estimators::{estimate_gap, finish_gap, gap_shard, GapConfig, Shard};
+/// let config = GapConfig {
+///     model: "normal".parse()?, truth: "normal:0,1".parse()?,
+///     n: 20, reps: 10_000, seed: 7, level: 0.95,
+/// };
+/// let (a, b) = (gap_shard(&config, "0/2".parse()?, &|_| {})?, gap_shard(&config, "1/2".parse()?, &|_| {})?);
+/// // Blocks 0 and 2 in the first shard, block 1 in the second: interleaved, they are the run's.
+/// let blocks = [a[0], b[0], a[1]];
+/// assert_eq!(finish_gap(&config, &blocks)?, estimate_gap(&config, &|_| {})?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn gap_shard(
+    config: &GapConfig,
+    shard: Shard,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<GapBlock>, GapError> {
+    let theory = validate(config)?;
     let sampler = Sampler::new(&config.truth);
     let chunks = config.reps.div_ceil(CHUNK);
+    let blocks: Vec<u64> = shard.units(gap_blocks(config.reps)).collect();
+    let chunk_ids: Vec<u64> = blocks
+        .iter()
+        .flat_map(|&b| b * BLOCK_CHUNKS..((b + 1) * BLOCK_CHUNKS).min(chunks))
+        .collect();
     let done = std::sync::atomic::AtomicU64::new(0);
-    let parts: Vec<Result<ChunkStats, MeasureError>> = (0..chunks)
+    let parts: Vec<(u64, Result<GapBlock, MeasureError>)> = chunk_ids
         .into_par_iter()
         .map(|c| {
             let r = run_chunk(config, &sampler, theory.approximation_error, c);
             let reps_done = ((c + 1) * CHUNK).min(config.reps) - c * CHUNK;
             progress(done.fetch_add(reps_done, std::sync::atomic::Ordering::Relaxed) + reps_done);
-            r
+            (c, r)
         })
         .collect();
-    let mut total = ChunkStats::default();
-    for part in parts {
-        total.merge(&part?);
+    let mut out = vec![GapBlock::default(); blocks.len()];
+    // Chunks come in block order and, within a block, in chunk order.
+    let mut slot = 0;
+    for (c, part) in parts {
+        while blocks[slot] != c / BLOCK_CHUNKS {
+            slot += 1;
+        }
+        out[slot].merge(&part?);
+    }
+    Ok(out)
+}
+
+/// The estimate from the statistics of every block of the run, in block
+/// order (`blocks[b]` is block b): the blocks are folded in order, as
+/// [`estimate_gap`] does, so blocks computed on different machines give the
+/// same bits as one run.
+///
+/// # Errors
+/// As [`estimate_gap`] for the configuration, and
+/// [`GapError::WrongBlockCount`] unless there are exactly
+/// [`gap_blocks`]`(config.reps)` blocks.
+pub fn finish_gap(config: &GapConfig, blocks: &[GapBlock]) -> Result<GapEstimate, GapError> {
+    let theory = validate(config)?;
+    let expected = gap_blocks(config.reps);
+    if blocks.len() as u64 != expected {
+        return Err(GapError::WrongBlockCount {
+            got: blocks.len() as u64,
+            expected,
+        });
+    }
+    let mut total = GapBlock::default();
+    for block in blocks {
+        total.merge(block);
     }
     let level = config.level;
     let variance_reduction = total.raw.variance() / total.gap.variance();

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use super::sampler::Sampler;
+use super::shard::Shard;
 use super::spec::Truth;
 use super::stats::RunningStats;
 use crate::measures::continuous::{Continuous, ContinuousError, kl_divergence};
@@ -10,6 +11,21 @@ use crate::seed;
 
 /// Samples per chunk (each chunk has its own stream).
 const CHUNK: u64 = 65_536;
+
+/// Chunks per block, the unit of work of a [`Shard`].
+const BLOCK_CHUNKS: u64 = 4;
+
+/// Samples per block (the last block of a run may hold fewer): 262 144.
+pub const KL_BLOCK_SAMPLES: u64 = CHUNK * BLOCK_CHUNKS;
+
+/// The number of blocks of a run of `samples` samples.
+pub fn kl_blocks(samples: u64) -> u64 {
+    samples.div_ceil(KL_BLOCK_SAMPLES)
+}
+
+/// The mergeable statistics of one block of samples (or of a run): the
+/// summaries of k1, k2 and k3. What a shard of `kl-estimators` stores.
+pub type KlBlock = [RunningStats; 3];
 
 /// An error in a KL-estimator configuration.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -30,6 +46,14 @@ pub enum KlEstimatorError {
     /// Fewer than 2 samples.
     #[error("samples = {0} is too small: at least 2 are needed")]
     TooFewSamples(u64),
+    /// Merged statistics that do not cover the run's blocks.
+    #[error("{got} blocks of statistics for a run of {expected}")]
+    WrongBlockCount {
+        /// Blocks given.
+        got: u64,
+        /// Blocks in the run.
+        expected: u64,
+    },
 }
 
 fn to_continuous(which: &'static str, t: &Truth) -> Result<Continuous, KlEstimatorError> {
@@ -101,7 +125,10 @@ fn summarize(s: &RunningStats, kl: f64) -> KlEstimate {
 ///
 /// k3 adds the zero-mean control variate r − 1 (E_from\[r\] = 1) to k1, which
 /// makes it non-negative and, for close distributions, far less variable.
-/// Samples come from the streams (seed, "kl-estimators", chunk).
+/// Samples come from the streams (seed, "kl-estimators", chunk); chunks are
+/// folded in order into blocks ([`KL_BLOCK_SAMPLES`]) and blocks in order
+/// into the result, so blocks computed apart ([`kl_shard`]) merge into the
+/// same bits ([`finish_kl`]).
 ///
 /// # Errors
 /// [`KlEstimatorError`] for an unsupported family, families that differ, or
@@ -122,14 +149,43 @@ pub fn estimate_kl(
     samples: u64,
     seed: u64,
 ) -> Result<KlEstimates, KlEstimatorError> {
+    let blocks = kl_shard(from, to, samples, seed, Shard::WHOLE)?;
+    finish_kl(from, to, samples, seed, &blocks)
+}
+
+fn validate(
+    from: &Truth,
+    to: &Truth,
+    samples: u64,
+) -> Result<(Continuous, Continuous), KlEstimatorError> {
     if samples < 2 {
         return Err(KlEstimatorError::TooFewSamples(samples));
     }
-    let (p, q) = (to_continuous("from", from)?, to_continuous("to", to)?);
-    let true_kl = kl_divergence(&p, &q)?;
+    Ok((to_continuous("from", from)?, to_continuous("to", to)?))
+}
+
+/// The statistics of the blocks of `shard` ([`Shard::units`] of
+/// [`kl_blocks`]), in block order: the part of [`estimate_kl`]'s work one
+/// machine of many does.
+///
+/// # Errors
+/// As [`estimate_kl`].
+pub fn kl_shard(
+    from: &Truth,
+    to: &Truth,
+    samples: u64,
+    seed: u64,
+    shard: Shard,
+) -> Result<Vec<KlBlock>, KlEstimatorError> {
+    let (p, q) = validate(from, to, samples)?;
     let sampler = Sampler::new(from);
     let chunks = samples.div_ceil(CHUNK);
-    let parts: Vec<[RunningStats; 3]> = (0..chunks)
+    let blocks: Vec<u64> = shard.units(kl_blocks(samples)).collect();
+    let chunk_ids: Vec<u64> = blocks
+        .iter()
+        .flat_map(|&b| b * BLOCK_CHUNKS..((b + 1) * BLOCK_CHUNKS).min(chunks))
+        .collect();
+    let parts: Vec<(u64, KlBlock)> = chunk_ids
         .into_par_iter()
         .map(|c| {
             let mut rng = seed::stream(seed, "kl-estimators", c);
@@ -141,14 +197,52 @@ pub fn estimate_kl(
                 s[1].push(0.5 * ln_r * ln_r);
                 s[2].push(ln_r.exp_m1() - ln_r);
             }
-            s
+            (c, s)
         })
         .collect();
-    let mut total = [RunningStats::new(); 3];
-    for part in &parts {
-        for (t, p) in total.iter_mut().zip(part) {
-            t.merge(p);
+    let mut out = vec![[RunningStats::new(); 3]; blocks.len()];
+    // Chunks come in block order and, within a block, in chunk order.
+    let mut slot = 0;
+    for (c, part) in &parts {
+        while blocks[slot] != c / BLOCK_CHUNKS {
+            slot += 1;
         }
+        merge(&mut out[slot], part);
+    }
+    Ok(out)
+}
+
+fn merge(total: &mut KlBlock, part: &KlBlock) {
+    for (t, p) in total.iter_mut().zip(part) {
+        t.merge(p);
+    }
+}
+
+/// The estimates from the statistics of every block of the run, in block
+/// order, folded as [`estimate_kl`] folds them.
+///
+/// # Errors
+/// As [`estimate_kl`], and [`KlEstimatorError::WrongBlockCount`] unless
+/// there are exactly [`kl_blocks`]`(samples)` blocks.
+pub fn finish_kl(
+    from: &Truth,
+    to: &Truth,
+    samples: u64,
+    seed: u64,
+    blocks: &[KlBlock],
+) -> Result<KlEstimates, KlEstimatorError> {
+    let (p, q) = validate(from, to, samples)?;
+    let expected = kl_blocks(samples);
+    if blocks.len() as u64 != expected {
+        return Err(KlEstimatorError::WrongBlockCount {
+            got: blocks.len() as u64,
+            expected,
+        });
+    }
+    let true_kl = kl_divergence(&p, &q)?;
+    let mut total = [RunningStats::new(); 3];
+    for block in blocks {
+        merge(&mut total, block);
     }
     Ok(KlEstimates {
         true_kl,

@@ -16,13 +16,21 @@ pub mod budget;
 mod gap;
 mod kl_samples;
 mod sampler;
+mod shard;
 mod spec;
 mod stats;
 mod theory;
 
 pub use alias::AliasTable;
-pub use gap::{Estimate, GapConfig, GapError, GapEstimate, estimate_gap};
-pub use kl_samples::{KlEstimate, KlEstimates, KlEstimatorError, estimate_kl};
+pub use gap::{
+    Estimate, GAP_BLOCK_REPLICATES, GapBlock, GapConfig, GapError, GapEstimate, estimate_gap,
+    finish_gap, gap_blocks, gap_shard,
+};
+pub use kl_samples::{
+    KL_BLOCK_SAMPLES, KlBlock, KlEstimate, KlEstimates, KlEstimatorError, estimate_kl, finish_kl,
+    kl_blocks, kl_shard,
+};
+pub use shard::{Shard, ShardError};
 pub use spec::{Model, Moments, SpecError, Truth};
-pub use stats::{Interval, RunningStats, t_quantile};
+pub use stats::{Interval, PartsError, RunningStats, t_quantile};
 pub use theory::{Expected, Theory, theory};

@@ -65,6 +65,47 @@ impl RunningStats {
         self.count += other.count;
     }
 
+    /// The summary as its four numbers (count, mean, Σ(x − mean)², +∞
+    /// count), which [`RunningStats::from_parts`] restores bit for bit: what a
+    /// shard file stores.
+    ///
+    /// ```
+    /// use logloss_proofs::estimators::RunningStats;
+    /// let mut a = RunningStats::new();
+    /// for x in [0.1, 0.7, f64::INFINITY] { a.push(x); }
+    /// let (count, mean, m2, infinite) = a.to_parts();
+    /// assert_eq!(RunningStats::from_parts(count, mean, m2, infinite), Ok(a));
+    /// assert!(RunningStats::from_parts(2, 0.4, -1.0, 0).is_err());
+    /// ```
+    pub fn to_parts(&self) -> (u64, f64, f64, u64) {
+        (self.count, self.mean, self.m2, self.infinite)
+    }
+
+    /// A summary from its four numbers.
+    ///
+    /// # Errors
+    /// [`PartsError`] for a non-finite mean, a negative or non-finite sum of
+    /// squares, or a mean or sum of squares other than 0 with no finite
+    /// values: numbers no run of [`RunningStats::push`] and
+    /// [`RunningStats::merge`] produces.
+    pub fn from_parts(count: u64, mean: f64, m2: f64, infinite: u64) -> Result<Self, PartsError> {
+        if !mean.is_finite() {
+            return Err(PartsError::Mean(mean));
+        }
+        if !(m2.is_finite() && m2 >= 0.0) {
+            return Err(PartsError::SumOfSquares(m2));
+        }
+        if count == 0 && (mean != 0.0 || m2 != 0.0) {
+            return Err(PartsError::Empty { mean, m2 });
+        }
+        Ok(RunningStats {
+            count,
+            mean,
+            m2,
+            infinite,
+        })
+    }
+
     /// Finite values seen.
     pub fn count(&self) -> u64 {
         self.count
@@ -138,6 +179,25 @@ impl RunningStats {
             level,
         }
     }
+}
+
+/// Why four numbers are not a [`RunningStats`].
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum PartsError {
+    /// The mean is not finite.
+    #[error("mean = {0} is not finite")]
+    Mean(f64),
+    /// The sum of squared deviations is negative or not finite.
+    #[error("sum of squares = {0} is not a non-negative number")]
+    SumOfSquares(f64),
+    /// No finite values, but a mean or sum of squares other than 0.
+    #[error("count = 0 with mean = {mean} and sum of squares = {m2}: both must be 0")]
+    Empty {
+        /// The mean given.
+        mean: f64,
+        /// The sum of squares given.
+        m2: f64,
+    },
 }
 
 /// The quantile t_{(1+level)/2} of Student's t with `dof` degrees of freedom
