@@ -66,6 +66,10 @@ pub enum CliError {
     /// domain shares none with them.
     #[error("batch shapes: {0}")]
     Shapes(#[from] ShapeError),
+    /// Shard files that cannot be written, read or merged: the message names
+    /// the file or files.
+    #[error("{0}")]
+    Shards(String),
     /// Writing the output failed (other than a closed pipe).
     #[error("cannot write output: {0}")]
     Output(std::io::Error),

@@ -3,14 +3,18 @@
 use std::io::Write;
 
 use clap::Args;
+use std::path::PathBuf;
+
 use logloss_proofs::estimators::{
-    Estimate, Expected, GapConfig, GapEstimate, Model, Truth, estimate_gap,
+    Estimate, Expected, GAP_BLOCK_REPLICATES, GapConfig, GapEstimate, Model, Shard, Truth,
+    finish_gap, gap_blocks, gap_shard,
 };
 use logloss_proofs::seed::DEFAULT_SEED;
 use serde_json::{Value, json};
 
 use super::json::number;
 use super::progress::Progress;
+use super::shards::ShardFile;
 use crate::error::CliError;
 
 /// Arguments of `gap`.
@@ -37,6 +41,15 @@ pub struct GapArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Compute only shard I of N: the blocks b of 4096 replicates with
+    /// b mod N = I. Needs --out; `merge` combines the N files into exactly
+    /// this command's output without --shard.
+    #[arg(long, value_name = "I/N", requires = "out")]
+    shard: Option<Shard>,
+    /// Write the mergeable statistics of the run (or of its --shard) to
+    /// FILE, instead of printing the estimate.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 fn expected(e: Option<Expected>) -> Value {
@@ -151,26 +164,101 @@ pub fn render_text(e: &GapEstimate) -> String {
     out
 }
 
+fn usage<E: std::fmt::Display>(e: E) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+impl GapArgs {
+    fn config(&self) -> Result<GapConfig, CliError> {
+        Ok(GapConfig {
+            model: self.model.parse::<Model>().map_err(usage)?,
+            truth: self.truth.parse::<Truth>().map_err(usage)?,
+            n: self.n,
+            reps: self.reps,
+            seed: self.seed,
+            level: self.level,
+        })
+    }
+
+    /// The run's configuration as a shard file records it, once the
+    /// model and truth are known to parse.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] for a model or truth that does not parse.
+    pub fn checked_config_json(&self) -> Result<Value, CliError> {
+        self.config()?;
+        Ok(self.config_json())
+    }
+
+    /// The run's configuration as a shard file records it.
+    fn config_json(&self) -> Value {
+        json!({
+            "model": self.model, "truth": self.truth, "n": self.n,
+            "reps": self.reps, "seed": self.seed, "level": self.level,
+        })
+    }
+}
+
+/// The configuration a shard file recorded.
+///
+/// # Errors
+/// [`CliError::Shards`] for a configuration that is not a gap run's.
+pub fn config_from(config: &serde_json::Map<String, Value>) -> Result<GapConfig, CliError> {
+    let bad = |what: &str| CliError::Shards(format!("the shards' gap configuration: {what}"));
+    let text = |k: &str| config.get(k).and_then(Value::as_str).ok_or_else(|| bad(k));
+    let int = |k: &str| config.get(k).and_then(Value::as_u64).ok_or_else(|| bad(k));
+    Ok(GapConfig {
+        model: text("model")?.parse().map_err(usage)?,
+        truth: text("truth")?.parse().map_err(usage)?,
+        n: usize::try_from(int("n")?).map_err(|_| bad("n"))?,
+        reps: int("reps")?,
+        seed: int("seed")?,
+        level: config
+            .get("level")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| bad("level"))?,
+    })
+}
+
+/// The estimate as text or JSON.
+pub fn render(estimate: &GapEstimate, as_json: bool) -> String {
+    if as_json {
+        render_json(estimate)
+    } else {
+        render_text(estimate)
+    }
+}
+
+/// Merges the blocks of a whole run into its estimate.
+///
+/// # Errors
+/// [`CliError::Usage`] for a configuration the estimator rejects.
+pub fn finish(
+    config: &GapConfig,
+    blocks: &[logloss_proofs::estimators::GapBlock],
+) -> Result<GapEstimate, CliError> {
+    finish_gap(config, blocks).map_err(usage)
+}
+
 /// Runs `gap`.
 pub fn run(args: &GapArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let bad = |e: logloss_proofs::estimators::SpecError| CliError::Usage(e.to_string());
-    let config = GapConfig {
-        model: args.model.parse::<Model>().map_err(bad)?,
-        truth: args.truth.parse::<Truth>().map_err(bad)?,
-        n: args.n,
-        reps: args.reps,
-        seed: args.seed,
-        level: args.level,
-    };
-    let progress = Progress::new(config.reps);
-    let estimate = estimate_gap(&config, &|done| progress.update(done))
-        .map_err(|e| CliError::Usage(e.to_string()));
+    let config = args.config()?;
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let blocks = gap_blocks(config.reps);
+    // The replicates of the shard's blocks (the last block may be short).
+    let reps = shard
+        .units(blocks)
+        .map(|b| ((b + 1) * GAP_BLOCK_REPLICATES).min(config.reps) - b * GAP_BLOCK_REPLICATES)
+        .sum();
+    let progress = Progress::new(reps);
+    let computed = gap_shard(&config, shard, &|done| progress.update(done)).map_err(usage);
     progress.finish();
-    let estimate = estimate?;
-    let text = if args.json {
-        render_json(&estimate)
-    } else {
-        render_text(&estimate)
-    };
-    out.write_all(text.as_bytes()).map_err(CliError::Output)
+    let computed = computed?;
+    if let Some(path) = &args.out {
+        let file = ShardFile::gap(args.config_json(), shard, blocks, &computed);
+        return file.write(path).map_err(Into::into);
+    }
+    let estimate = finish(&config, &computed)?;
+    out.write_all(render(&estimate, args.json).as_bytes())
+        .map_err(CliError::Output)
 }

@@ -3,11 +3,16 @@
 use std::io::Write;
 
 use clap::Args;
-use logloss_proofs::estimators::{KlEstimate, KlEstimates, Truth, estimate_kl};
+use std::path::PathBuf;
+
+use logloss_proofs::estimators::{
+    KlBlock, KlEstimate, KlEstimates, Shard, Truth, finish_kl, kl_blocks, kl_shard,
+};
 use logloss_proofs::seed::DEFAULT_SEED;
 use serde_json::{Value, json};
 
 use super::json::number;
+use super::shards::ShardFile;
 use crate::error::CliError;
 
 /// Arguments of `kl-estimators`.
@@ -28,6 +33,15 @@ pub struct KlArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Compute only shard I of N: the blocks b of 262 144 samples with
+    /// b mod N = I. Needs --out; `merge` combines the N files into exactly
+    /// this command's output without --shard.
+    #[arg(long, value_name = "I/N", requires = "out")]
+    shard: Option<Shard>,
+    /// Write the mergeable statistics of the run (or of its --shard) to
+    /// FILE, instead of printing the estimates.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 fn estimator_json(k: &KlEstimate) -> Value {
@@ -76,11 +90,101 @@ pub fn run(args: &KlArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
     let from: Truth = args.from.parse().map_err(|e| usage(&e))?;
     let to: Truth = args.to.parse().map_err(|e| usage(&e))?;
-    let e = estimate_kl(&from, &to, args.samples, args.seed).map_err(|e| usage(&e))?;
-    let text = if args.json {
-        render_json(&args.from, &args.to, &e)
-    } else {
-        render_text(&args.from, &args.to, &e)
-    };
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let blocks = kl_shard(&from, &to, args.samples, args.seed, shard).map_err(|e| usage(&e))?;
+    if let Some(path) = &args.out {
+        let file = ShardFile::kl(args.config_json(), shard, kl_blocks(args.samples), &blocks);
+        return file.write(path).map_err(Into::into);
+    }
+    let text = finish(
+        &args.from,
+        &args.to,
+        args.samples,
+        args.seed,
+        &blocks,
+        args.json,
+    )?;
     out.write_all(text.as_bytes()).map_err(CliError::Output)
+}
+
+/// The output of the run from the blocks of the whole run, as text or JSON.
+///
+/// # Errors
+/// [`CliError::Usage`] for a configuration the estimators reject.
+pub fn finish(
+    from: &str,
+    to: &str,
+    samples: u64,
+    seed: u64,
+    blocks: &[KlBlock],
+    as_json: bool,
+) -> Result<String, CliError> {
+    let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
+    let (f, t): (Truth, Truth) = (
+        from.parse().map_err(|e| usage(&e))?,
+        to.parse().map_err(|e| usage(&e))?,
+    );
+    let e = finish_kl(&f, &t, samples, seed, blocks).map_err(|e| usage(&e))?;
+    Ok(render(from, to, &e, as_json))
+}
+
+/// The estimates of a run from a shard file's configuration and the
+/// blocks of the whole run: (from, to, estimates).
+///
+/// # Errors
+/// [`CliError::Shards`] for a configuration that is not a KL run's.
+pub fn estimates_from(
+    config: &serde_json::Map<String, Value>,
+    blocks: &[KlBlock],
+) -> Result<(String, String, KlEstimates), CliError> {
+    let bad = |k: &str| CliError::Shards(format!("the shards' kl-estimators configuration: {k}"));
+    let text = |k: &str| config.get(k).and_then(Value::as_str).ok_or_else(|| bad(k));
+    let int = |k: &str| config.get(k).and_then(Value::as_u64).ok_or_else(|| bad(k));
+    let (from, to) = (text("from")?, text("to")?);
+    let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
+    let (f, t): (Truth, Truth) = (
+        from.parse().map_err(|e| usage(&e))?,
+        to.parse().map_err(|e| usage(&e))?,
+    );
+    let e = finish_kl(&f, &t, int("samples")?, int("seed")?, blocks).map_err(|e| usage(&e))?;
+    Ok((from.to_string(), to.to_string(), e))
+}
+
+/// Merges shard files of `kl-estimators` into the run's output.
+///
+/// # Errors
+/// As [`estimates_from`].
+pub fn merged(
+    config: &serde_json::Map<String, Value>,
+    blocks: &[KlBlock],
+    as_json: bool,
+) -> Result<String, CliError> {
+    let (from, to, e) = estimates_from(config, blocks)?;
+    Ok(render(&from, &to, &e, as_json))
+}
+
+fn render(from: &str, to: &str, e: &KlEstimates, as_json: bool) -> String {
+    if as_json {
+        render_json(from, to, e)
+    } else {
+        render_text(from, to, e)
+    }
+}
+
+impl KlArgs {
+    /// The run's configuration as a shard file records it, once the
+    /// distributions are known to parse.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] for a distribution that does not parse.
+    pub fn checked_config_json(&self) -> Result<Value, CliError> {
+        let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
+        self.from.parse::<Truth>().map_err(|e| usage(&e))?;
+        self.to.parse::<Truth>().map_err(|e| usage(&e))?;
+        Ok(self.config_json())
+    }
+
+    fn config_json(&self) -> Value {
+        json!({"from": self.from, "to": self.to, "samples": self.samples, "seed": self.seed})
+    }
 }

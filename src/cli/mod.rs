@@ -7,8 +7,11 @@ pub mod gap;
 pub mod json;
 pub mod kl;
 pub mod measure;
+pub mod merge;
 pub mod progress;
 pub mod report;
+pub mod shards;
+pub mod study;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +43,10 @@ pub enum Command {
     Calibrate(calibrate::CalibrateArgs),
     /// Check another program's entropy, cross-entropy and KL (a JSON-lines protocol over stdin/stdout).
     Conform(conform::ConformArgs),
+    /// Combine the shard files of one gap, kl-estimators or calibrate run into exactly its output.
+    Merge(merge::MergeArgs),
+    /// Plan, check and merge a grid of sharded gap or kl-estimators runs (for GNU parallel or Slurm).
+    Study(study::StudyArgs),
 }
 
 /// How a command ended, when it did not fail outright.
@@ -59,6 +66,20 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
         Command::KlEstimators(args) => kl::run(&args, out).map(|()| Finished::Ok),
         Command::Report(args) => report::run(&args, out).map(|()| Finished::Ok),
         Command::Calibrate(args) => calibrate::run(&args, out).map(|all| {
+            if all {
+                Finished::Ok
+            } else {
+                Finished::Failures
+            }
+        }),
+        Command::Study(args) => study::run(&args, out).map(|all| {
+            if all {
+                Finished::Ok
+            } else {
+                Finished::Failures
+            }
+        }),
+        Command::Merge(args) => merge::run(&args, out).map(|all| {
             if all {
                 Finished::Ok
             } else {

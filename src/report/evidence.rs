@@ -367,6 +367,65 @@ fn scaled(n: usize, e: &Estimate) -> (f64, f64, f64) {
     (k * e.mean, k * e.interval.low, k * e.interval.high)
 }
 
+/// The point of a gap series for one estimate (at its n): the scaled gap
+/// and its interval, the excess risk, and Takeuchi's prediction of it.
+pub fn gap_point(e: crate::estimators::GapEstimate) -> GapPoint {
+    let n = e.config.n;
+    let k = n as f64;
+    GapPoint {
+        n,
+        scaled_gap: scaled(n, &e.gap),
+        scaled_raw: (k * e.gap_raw.mean, k * e.gap_raw.std_error),
+        excess_risk: (
+            e.excess_risk.mean,
+            e.excess_risk.interval.low,
+            e.excess_risk.interval.high,
+        ),
+        variance_reduction: e.variance_reduction,
+        scaled_exact: e.theory.exact_gap.map(|x| match x {
+            Expected::Finite(v) => k * v,
+            Expected::Infinite => f64::INFINITY,
+        }),
+        infinite_fraction: e.gap_raw.infinite_fraction,
+        infinite_risk_fraction: e.excess_risk.infinite_fraction,
+        // Takeuchi: E[KL(p‖q_θ̂)] = KL(p‖q_θ₀) + E[R(θ̂) − R(θ₀)], and the
+        // second term is tr(J⁻¹K)/(2n) + o(1/n).
+        predicted_excess_risk: match e.theory.exact_excess_risk {
+            Some(Expected::Infinite) => None,
+            _ => e
+                .theory
+                .takeuchi_trace
+                .map(|tr| e.theory.approximation_error + tr / (2.0 * k)),
+        },
+        estimate: e,
+    }
+}
+
+/// A gap series from its points (at least one, in increasing n): the
+/// model's theory (d, tr(J⁻¹K), KL(p‖q_θ₀)) is the first point's.
+///
+/// # Panics
+/// If `points` is empty.
+pub fn gap_series(
+    model: &str,
+    truth: &str,
+    label: &str,
+    well_specified: bool,
+    points: Vec<GapPoint>,
+) -> GapSeries {
+    let theory = &points[0].estimate.theory;
+    GapSeries {
+        model: model.to_string(),
+        truth: truth.to_string(),
+        label: label.to_string(),
+        well_specified,
+        parameters: theory.parameters,
+        takeuchi_trace: theory.takeuchi_trace,
+        approximation_error: theory.approximation_error,
+        points,
+    }
+}
+
 /// Runs everything at `seed` and `budget`.
 ///
 /// # Errors
@@ -395,47 +454,9 @@ pub fn collect(
                 seed,
                 level,
             };
-            let e = estimate_gap(&config, &|_| {})?;
-            let k = n as f64;
-            points.push(GapPoint {
-                n,
-                scaled_gap: scaled(n, &e.gap),
-                scaled_raw: (k * e.gap_raw.mean, k * e.gap_raw.std_error),
-                excess_risk: (
-                    e.excess_risk.mean,
-                    e.excess_risk.interval.low,
-                    e.excess_risk.interval.high,
-                ),
-                variance_reduction: e.variance_reduction,
-                scaled_exact: e.theory.exact_gap.map(|x| match x {
-                    Expected::Finite(v) => k * v,
-                    Expected::Infinite => f64::INFINITY,
-                }),
-                infinite_fraction: e.gap_raw.infinite_fraction,
-                infinite_risk_fraction: e.excess_risk.infinite_fraction,
-                // Takeuchi: E[KL(p‖q_θ̂)] = KL(p‖q_θ₀) + E[R(θ̂) − R(θ₀)], and the
-                // second term is tr(J⁻¹K)/(2n) + o(1/n).
-                predicted_excess_risk: match e.theory.exact_excess_risk {
-                    Some(Expected::Infinite) => None,
-                    _ => e
-                        .theory
-                        .takeuchi_trace
-                        .map(|tr| e.theory.approximation_error + tr / (2.0 * k)),
-                },
-                estimate: e,
-            });
+            points.push(gap_point(estimate_gap(&config, &|_| {})?));
         }
-        let theory = &points[0].estimate.theory;
-        gap.push(GapSeries {
-            model: model.to_string(),
-            truth: truth.to_string(),
-            label: label.to_string(),
-            well_specified: *well_specified,
-            parameters: theory.parameters,
-            takeuchi_trace: theory.takeuchi_trace,
-            approximation_error: theory.approximation_error,
-            points,
-        });
+        gap.push(gap_series(model, truth, label, *well_specified, points));
     }
     progress(Stage::KlEstimators);
     let mut kl = Vec::new();

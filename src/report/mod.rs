@@ -28,6 +28,31 @@ pub struct RenderError {
     pub message: String,
 }
 
+/// A gap study's page and picture: the Markdown (which shows the picture
+/// as `picture`) and the SVG, in the style of the report's risk-gap page.
+/// `sizes` are the study's n values, ascending.
+///
+/// # Errors
+/// [`RenderError`] if the picture cannot be drawn.
+pub fn gap_study(
+    title: &str,
+    series: &[evidence::GapSeries],
+    sizes: &[usize],
+    picture: &str,
+) -> Result<(String, String), RenderError> {
+    let svg = svg::gap_series_plot(series, sizes).map_err(|message| RenderError {
+        file: picture.to_string(),
+        message,
+    })?;
+    Ok((markdown::gap_study_page(title, series, picture), svg))
+}
+
+/// A KL-estimator study's page, in the style of the report's
+/// kl-estimators page.
+pub fn kl_study(title: &str, runs: &[(String, String, crate::estimators::KlEstimates)]) -> String {
+    markdown::kl_study_page(title, runs)
+}
+
 /// Renders every report file from the evidence.
 ///
 /// The output depends only on the evidence: no timestamps, fixed number

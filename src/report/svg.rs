@@ -24,11 +24,25 @@ fn finite_max(values: impl Iterator<Item = f64>) -> f64 {
 /// series' Takeuchi tr(J⁻¹K), and a dotted line at Akaike's d for the
 /// misspecified series, where the two differ.
 pub fn gap_plot(e: &Evidence) -> Result<String, String> {
-    let shown: Vec<&crate::report::evidence::GapSeries> = e
-        .gap
+    gap_series_plot(&e.gap, &crate::report::evidence::GAP_SIZES)
+}
+
+/// [`gap_plot`]'s picture for any gap series, with a tick at each of `sizes`
+/// (ascending, at least one) and the axis spanning them.
+pub fn gap_series_plot(
+    series: &[crate::report::evidence::GapSeries],
+    sizes: &[usize],
+) -> Result<String, String> {
+    let shown: Vec<&crate::report::evidence::GapSeries> = series
         .iter()
         .filter(|g| g.points.iter().all(|p| p.scaled_gap.0.is_finite()))
         .collect();
+    let (first, last) = (
+        *sizes.first().ok_or("no sizes")? as f64,
+        *sizes.last().ok_or("no sizes")? as f64,
+    );
+    // The span of the sizes, widened by a fifth at each end on the log scale.
+    let (x_low, x_high) = (first / 1.25, last * 1.25);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1000, 600)).into_drawing_area();
@@ -39,10 +53,7 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                 .map(|p| p.scaled_gap.2)
                 .chain(g.takeuchi_trace)
         })) * 1.15;
-        let ticks: Vec<f64> = crate::report::evidence::GAP_SIZES
-            .iter()
-            .map(|&n| n as f64)
-            .collect();
+        let ticks: Vec<f64> = sizes.iter().map(|&n| n as f64).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 "how optimistic the training loss is: n × E[R(θ̂) − R̂ₙ(θ̂)] against n",
@@ -52,7 +63,7 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(
-                (20f64..1250f64).log_scale().with_key_points(ticks),
+                (x_low..x_high).log_scale().with_key_points(ticks),
                 0f64..y_max.max(1.0),
             )
             .map_err(|x| x.to_string())?;
@@ -97,7 +108,7 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
             if let Some(tr) = g.takeuchi_trace {
                 chart
                     .draw_series(DashedLineSeries::new(
-                        vec![(20.0, tr), (1250.0, tr)],
+                        vec![(x_low, tr), (x_high, tr)],
                         6,
                         4,
                         color.stroke_width(1),
@@ -108,7 +119,7 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                 let d = g.parameters as f64;
                 chart
                     .draw_series(DashedLineSeries::new(
-                        vec![(20.0, d), (1250.0, d)],
+                        vec![(x_low, d), (x_high, d)],
                         2,
                         3,
                         color.stroke_width(2),
@@ -127,7 +138,7 @@ pub fn gap_plot(e: &Evidence) -> Result<String, String> {
                     format!(
                         "dotted: Akaike's d = {d}, wrong for the misspecified fits; dashed: Takeuchi's tr(J⁻¹K) of each fit"
                     ),
-                    (21.0, y_max.max(1.0) * 0.04),
+                    (x_low * 1.05, y_max.max(1.0) * 0.04),
                     ("sans-serif", 13),
                 )))
                 .map_err(|x| x.to_string())?;

@@ -10,7 +10,7 @@ mod training;
 pub use appendix::{appendix, calibration};
 pub use claim_pages::{argmin, identities, where_they_differ};
 pub use index::index;
-pub use studies::{kl_estimators, risk_gap};
+pub use studies::{gap_study_page, kl_estimators, kl_study_page, risk_gap};
 pub use training::training;
 
 use crate::claims::{Expectation, Outcome, Verdict};

@@ -2,10 +2,12 @@
 //! and kl-estimators.md (k1, k2, k3 against the closed-form KL).
 
 use super::{header, percent};
+use crate::estimators::KlEstimates;
 use crate::report::evidence::{Evidence, GapSeries};
 use crate::report::format::{fixed, interval, sci};
 
-fn gap_table(series: &GapSeries) -> String {
+/// The table of one gap series: a row per n.
+pub fn gap_table(series: &GapSeries) -> String {
     let mut s = String::from(
         "| n | n·E[gap] | 95% interval | raw n·E[gap] ± s.e. | variance reduction | exact n·E[gap] | E[KL(p‖q_θ̂)] | infinite gap | infinite true risk |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|\n",
     );
@@ -116,20 +118,7 @@ pub fn kl_estimators(e: &Evidence) -> String {
          ![bias and spread of k1, k2, k3](kl-estimators.svg)\n\n",
     );
     for (from, to, k) in &e.kl {
-        s.push_str(&format!(
-            "## KL(`{from}` ‖ `{to}`) = {} (closed form)\n\n| estimator | mean | standard error | bias / KL | std / KL |\n|---|---:|---:|---:|---:|\n",
-            sci(k.true_kl)
-        ));
-        for (name, est) in [("k1", &k.k1), ("k2", &k.k2), ("k3", &k.k3)] {
-            s.push_str(&format!(
-                "| {name} | {} | {} | {} | {} |\n",
-                sci(est.mean),
-                sci(est.std_error),
-                sci(est.bias_over_kl),
-                sci(est.std_over_kl)
-            ));
-        }
-        s.push('\n');
+        s.push_str(&kl_table(from, to, k));
     }
     let g = &e.estimator_gradients;
     s.push_str(&format!(
@@ -154,5 +143,59 @@ pub fn kl_estimators(e: &Evidence) -> String {
         fixed(g.kl_gradient, 4),
         fixed(g.reverse_gradient, 4),
     ));
+    s
+}
+
+/// One KL pair's section: its closed form and a row per estimator.
+fn kl_table(from: &str, to: &str, k: &KlEstimates) -> String {
+    let mut s = format!(
+        "## KL(`{from}` ‖ `{to}`) = {} (closed form)\n\n| estimator | mean | standard error | bias / KL | std / KL |\n|---|---:|---:|---:|---:|\n",
+        sci(k.true_kl)
+    );
+    for (name, est) in [("k1", &k.k1), ("k2", &k.k2), ("k3", &k.k3)] {
+        s.push_str(&format!(
+            "| {name} | {} | {} | {} | {} |\n",
+            sci(est.mean),
+            sci(est.std_error),
+            sci(est.bias_over_kl),
+            sci(est.std_over_kl)
+        ));
+    }
+    s.push('\n');
+    s
+}
+
+/// The page of a gap study: per series, its theory and the table of the
+/// risk-gap page, and the picture `picture`.
+pub fn gap_study_page(title: &str, series: &[GapSeries], picture: &str) -> String {
+    let mut s = format!(
+        "# {title}\n\nn·E[gap] is n times the expected true-risk gap E[R(θ̂) − R̂ₙ(θ̂)], \
+         estimated with the control variate; intervals are Student-t intervals at each \
+         run's level. Akaike predicts d and Takeuchi tr(J⁻¹K) for n·E[gap] as n grows.\n\n\
+         ![n·E[gap] against n]({picture})\n\n"
+    );
+    for g in series {
+        s.push_str(&format!(
+            "## {}\n\nd = {}, Takeuchi tr(J⁻¹K) = {}, KL(p‖q_θ₀) = {}\n\n",
+            g.label,
+            g.parameters,
+            g.takeuchi_trace.map_or("∞".to_string(), |t| fixed(t, 4)),
+            sci(g.approximation_error)
+        ));
+        s.push_str(&gap_table(g));
+        s.push('\n');
+    }
+    s
+}
+
+/// The page of a KL-estimator study: one section per run.
+pub fn kl_study_page(title: &str, runs: &[(String, String, KlEstimates)]) -> String {
+    let mut s = format!(
+        "# {title}\n\nk1 = −ln r, k2 = (ln r)²/2 and k3 = (r − 1) − ln r, with r = q(x)/p(x) \
+         for samples x of p, against the closed-form KL(p‖q).\n\n"
+    );
+    for (from, to, k) in runs {
+        s.push_str(&kl_table(from, to, k));
+    }
     s
 }
