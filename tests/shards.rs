@@ -11,14 +11,8 @@ use std::path::{Path, PathBuf};
 
 use binary::{run, stderr, stdout};
 
-/// A fresh folder under the target directory for one test's files.
 fn folder(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("shards")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a folder for the test");
-    dir
+    binary::scratch_folder("shards", name)
 }
 
 /// Runs the binary and returns its stdout, asserting `status`.

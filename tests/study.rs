@@ -21,12 +21,7 @@ use binary::{run, stderr, stdout};
 const BIN: &str = env!("CARGO_BIN_EXE_logloss-proofs");
 
 fn folder(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("study")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a folder for the test");
-    dir
+    binary::scratch_folder("study", name)
 }
 
 /// Two gap points (n = 10 and 30, 9000 replicates: three blocks) and two

@@ -58,6 +58,18 @@ pub enum Finished {
     Failures,
 }
 
+impl Finished {
+    /// `Ok` when the command found nothing contrary to what it checks,
+    /// `Failures` otherwise.
+    fn from_success(success: bool) -> Self {
+        if success {
+            Finished::Ok
+        } else {
+            Finished::Failures
+        }
+    }
+}
+
 /// Runs a parsed command, writing its output to `out`.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError> {
     match cli.command {
@@ -65,42 +77,12 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<Finished, CliError>
         Command::Gap(args) => gap::run(&args, out).map(|()| Finished::Ok),
         Command::KlEstimators(args) => kl::run(&args, out).map(|()| Finished::Ok),
         Command::Report(args) => report::run(&args, out).map(|()| Finished::Ok),
-        Command::Calibrate(args) => calibrate::run(&args, out).map(|all| {
-            if all {
-                Finished::Ok
-            } else {
-                Finished::Failures
-            }
-        }),
-        Command::Study(args) => study::run(&args, out).map(|all| {
-            if all {
-                Finished::Ok
-            } else {
-                Finished::Failures
-            }
-        }),
-        Command::Merge(args) => merge::run(&args, out).map(|all| {
-            if all {
-                Finished::Ok
-            } else {
-                Finished::Failures
-            }
-        }),
-        Command::Check(args) => check::run(&args, out).map(|all| {
-            if all {
-                Finished::Ok
-            } else {
-                Finished::Failures
-            }
-        }),
+        Command::Calibrate(args) => calibrate::run(&args, out).map(Finished::from_success),
+        Command::Study(args) => study::run(&args, out).map(Finished::from_success),
+        Command::Merge(args) => merge::run(&args, out).map(Finished::from_success),
+        Command::Check(args) => check::run(&args, out).map(Finished::from_success),
         // All checks passed (or were skipped as unsupported) → 0; a check
         // failed → 1; a protocol error is a CliError → 2.
-        Command::Conform(args) => conform::run(&args, out).map(|passed| {
-            if passed {
-                Finished::Ok
-            } else {
-                Finished::Failures
-            }
-        }),
+        Command::Conform(args) => conform::run(&args, out).map(Finished::from_success),
     }
 }
