@@ -6,9 +6,10 @@
 Convention shown: the documented way, and its clipping is the library's.
 keras.losses.CategoricalCrossentropy takes probabilities (from_logits=False)
 or logits (from_logits=True); keras.losses.KLDivergence takes probabilities.
-Keras clips probabilities into [epsilon, 1 - epsilon] (keras.config.epsilon(),
-1e-7) before taking logarithms, so CE and KL are finite where q = 0 < p and
-move where an entry is below 1e-7: that is Keras's result, not this file's.
+CategoricalCrossentropy clips q into [eps, 1 - eps] and KLDivergence clips
+both p and q into [eps, 1], eps = keras.config.epsilon() = 1e-7, before the
+logarithm: CE and KL are finite where q = 0 < p, and move wherever an entry
+lies beyond the clip. That is Keras's result, not this file's.
 reduction=None gives one loss per row, "sum" the sum and
 "sum_over_batch_size" the sum divided by the rows. Keras has no entropy
 loss, so entropy is answered as unsupported; the gradient is jax.grad of
@@ -53,17 +54,17 @@ def answer(request):
     if op == "kl_divergence":
         loss = keras.losses.KLDivergence(reduction=reduction, dtype=dtype)
         return answered(loss(p, keras.ops.convert_to_tensor(request["q"], dtype=dtype)))
-    z = keras.ops.convert_to_tensor(request.get("logits", []), dtype=dtype)
+    if op not in ("cross_entropy_logits", "cross_entropy_logits_grad"):
+        raise Unsupported()  # entropy: Keras has no loss for it
+    z = keras.ops.convert_to_tensor(request["logits"], dtype=dtype)
     loss = keras.losses.CategoricalCrossentropy(
         from_logits=True, reduction=reduction, dtype=dtype
     )
     if op == "cross_entropy_logits":
         return answered(loss(p, z))
-    if op == "cross_entropy_logits_grad":
-        # Under 'none' the gradient is that of the per-row losses' sum.
-        grad = jax.grad(lambda z: keras.ops.sum(loss(p, z)))(z)
-        return {"values": keras.ops.convert_to_numpy(grad).tolist()}
-    raise Unsupported()
+    # Under 'none' the gradient is that of the per-row losses' sum.
+    grad = jax.grad(lambda z: keras.ops.sum(loss(p, z)))(z)
+    return {"values": keras.ops.convert_to_numpy(grad).tolist()}
 
 
 serve(answer, start)
