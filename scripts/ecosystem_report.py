@@ -63,10 +63,10 @@ ADAPTERS = [
     Adapter("torch", "PyTorch", "torch_adapter.py", [], ["torch"],
             "F.cross_entropy (probability targets), F.kl_div (log-probs), "
             "torch.special.entr, autograd"),
-    Adapter("jax-optax", "JAX + optax", "jax_adapter.py", [], ["jax", "optax"],
+    Adapter("jax-optax", "JAX (optax losses)", "jax_adapter.py", [], ["jax", "optax"],
             "optax.softmax_cross_entropy(ln q, p), optax.kl_divergence(ln q, p), "
             "jax.scipy.special.entr, jax.grad"),
-    Adapter("jax-special", "JAX, jax.scipy.special", "jax_adapter.py", ["special"],
+    Adapter("jax-special", "JAX (jax.scipy.special)", "jax_adapter.py", ["special"],
             ["jax", "optax"],
             "jax.scipy.special xlogy and rel_entr for q; optax.softmax_cross_entropy "
             "for logits; jax.grad"),
@@ -141,7 +141,7 @@ def make_venv(venv, skip):
     if not os.path.exists(python):
         run([sys.executable, "-m", "venv", venv])
     wanted = [p for p in PACKAGES if p not in skip]
-    run(["nice", python, "-m", "pip", "install", "--upgrade", *wanted])
+    run(["nice", python, "-m", "pip", "install", "--quiet", *wanted])
 
 
 def versions(python):
@@ -339,6 +339,14 @@ def render(record):
       f"seed {record['seed']}, per-answer timeout {record['timeout']:g} s, on a shared "
       "2-core machine (wall times are noisy).")
     w("")
+    shapes = shape_lines(adapters, reports)
+    if shapes:
+        w(shapes[0])
+        w("")
+        for line in shapes[1:]:
+            w(line)
+        if len(shapes) > 1:
+            w("")
     w("## Versions")
     w("")
     w("| package | version |")
@@ -415,7 +423,7 @@ def render(record):
                     continue
                 mark = {"passed": "ok", "failed": "FAILED", "skipped": "skipped"}[c["outcome"]]
                 if c.get("declined"):
-                    mark += f" ({c['declined']} of {c['cases']} declined)"
+                    mark += f" ({declined_text(c)})"
                 parts.append(mark)
             line.append(" · ".join(parts))
         w("| " + " | ".join(line) + " |")
@@ -467,6 +475,40 @@ def render(record):
         w(line)
     w("")
     return "\n".join(md)
+
+
+def shape_lines(adapters, reports):
+    """The batch shapes the runs drew from: the common sets, then any run
+    whose declared domain narrowed them."""
+    def sets(rep):
+        sh = rep.get("shapes") or {}
+        return tuple(sh.get("categories") or []), tuple(sh.get("rows") or [])
+
+    seen = [(a, p, sets(reports[(a.key, p)])) for a in adapters for p in PRECISIONS
+            if reports.get((a.key, p)) and reports[(a.key, p)].get("shapes")]
+    if not seen:
+        return []
+    counts = {}
+    for _, _, s in seen:
+        counts[s] = counts.get(s, 0) + 1
+    common = max(counts, key=lambda s: (counts[s], s))
+
+    def text(s):
+        return (f"categories {{{', '.join(map(str, s[0]))}}}, "
+                f"rows {{{', '.join(map(str, s[1]))}}}")
+
+    lines = [f"Batch shapes drawn from: {text(common)}."]
+    for a, p, s in seen:
+        if s != common:
+            lines.append(f"- {a.label} at {p}, within its declared domain: {text(s)}.")
+    return lines
+
+
+def declined_text(c):
+    """How many cases a check's program declined, out of how many."""
+    if c["cases"] >= c["declined"] > 0:
+        return f"{c['declined']} of {c['cases']} declined"
+    return f"declined in {c['declined']} cases"
 
 
 def order(key_precision):
@@ -558,16 +600,20 @@ def advice(adapters, reports, all_findings):
                      "entry lies beyond the clip: a training objective, not a measurement of "
                      "CE or KL.")
     for a in adapters:
+        taken = []
         for p in PRECISIONS:
             rep = reports.get((a.key, p))
-            declined = [c for c in rep["checks"] if c.get("declined")] if rep else []
-            if not declined:
-                continue
-            worst = max(declined, key=lambda c: c["declined"] / max(c["cases"], 1))
-            lines.append(f"- {a.label} at {p} declined inputs it does not take in "
-                         f"{len(declined)} checks, at most {worst['declined']} of "
-                         f"{worst['cases']} cases (`{worst['name']}`); its findings above "
-                         "come from the cases it took.")
+            agreement = [c for c in rep["checks"] if c["name"].startswith("agreement/")
+                         and c.get("declined")] if rep else []
+            taken += [f"{c['cases'] - c['declined']} of {c['cases']} cases of `{c['name']}` "
+                      f"at {p}" for c in agreement]
+        if taken:
+            own = [fid for fid, b, _, _ in all_findings if b.key == a.key]
+            lines.append(f"- {a.label} declined the inputs it does not take and answered "
+                         f"{'; '.join(taken)}. "
+                         + (f"Its findings ({', '.join(own)}) come from those."
+                            if own else "No check failed on the cases it took, which is all "
+                            "these runs can say of it."))
     if unexplained:
         ids = ", ".join(f"{fid} ({a.label})" for fid, a in unexplained)
         lines.append(f"- Not accounted for by a documented behaviour: {ids}.")
