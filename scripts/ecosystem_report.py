@@ -406,7 +406,9 @@ def render(record):
     w("")
     w("Each cell: the outcome at f64 · at f32 (`ok`, `FAILED`, `skipped`: every operation "
       "it needs not offered). Where the library refused some inputs, the cases it declined "
-      "follow in parentheses.")
+      "follow in parentheses. \"tolerance ∞\": some comparison of the check had an infinite "
+      "bound and so accepted any answer (the bounds grow with |ln q|, and are infinite where "
+      "q = 0 < p and the answer is finite); the check passed without judging those rows.")
     w("")
     names = check_names(reports)
     w("| check | " + " | ".join(a.label for a in adapters) + " |")
@@ -424,6 +426,8 @@ def render(record):
                 mark = {"passed": "ok", "failed": "FAILED", "skipped": "skipped"}[c["outcome"]]
                 if c.get("declined"):
                     mark += f" ({declined_text(c)})"
+                if "inf" in (c["resolution"]["relative"], c["resolution"]["absolute"]):
+                    mark += " (tolerance ∞)"
                 parts.append(mark)
             line.append(" · ".join(parts))
         w("| " + " | ".join(line) + " |")
