@@ -129,13 +129,29 @@ fn base_2_mixed_with_nats_is_caught_by_agreement_and_the_identity() {
     );
 }
 
+/// Clipping q is caught by zero-semantics and agreement, and by gibbs and
+/// permutation too: where q = 0 < p the exact value is +∞ and the derived
+/// bound infinite, so only +∞ is accepted there (a finite, clipped KL such
+/// as Keras's once passed both with an infinite tolerance).
 #[test]
-fn clipped_probabilities_are_caught_by_zero_semantics() {
+fn clipped_probabilities_are_caught_wherever_the_value_is_infinite() {
     assert_caught(
         Bug::Clipped,
-        &["zero-semantics", "agreement/cross_entropy"],
+        &[
+            "zero-semantics",
+            "agreement/cross_entropy",
+            "gibbs",
+            "permutation",
+        ],
         false,
     );
+    // No check of a correct implementation allows an infinite tolerance.
+    for c in &report(&Reference, BUG_CASES).checks {
+        assert!(
+            c.resolution.relative.is_finite() && c.resolution.absolute.is_finite(),
+            "{c:?}"
+        );
+    }
 }
 
 #[test]
@@ -614,14 +630,14 @@ fn failures_sharing_a_cause_are_grouped() {
     for name in ["agreement/entropy", "zero-semantics"] {
         assert!(causes[0].checks.contains(&name), "{causes:?}");
     }
-    // The swapped KL fails agreement on an ordinary case and zero-semantics
-    // on one where p = 0 < q (KL(q‖p) = +∞): two cases, one hint.
+    // The swapped KL fails agreement on an ordinary case, and zero-semantics
+    // and permutation where one side is +∞ and KL(q‖p) is not: one hint.
     let swapped = root_causes(&report(&Planted::textbook_with(Bug::SwappedKl), BUG_CASES));
     assert_eq!(
         swapped,
         [RootCause {
             cause: Cause::Hinted(Hint::SwappedArguments),
-            checks: vec!["agreement/kl_divergence", "zero-semantics"],
+            checks: vec!["agreement/kl_divergence", "zero-semantics", "permutation"],
         }]
     );
     assert!(root_causes(&report(&Reference, 16)).is_empty());
@@ -731,4 +747,31 @@ fn declined_cases_are_counted_and_fail_nothing() {
         (&c.outcome, c.cases, c.declined),
         (&Outcome::Skipped, 0, 16)
     );
+}
+
+/// The crate's measures without the logits operations.
+struct NoLogits;
+
+impl Implementation for NoLogits {
+    fn name(&self) -> String {
+        "no logits".to_string()
+    }
+    fn rows(&self, m: Measure, p: &Rows, s: &Rows, r: Reduction) -> Answer<Reduced> {
+        if m == Measure::CrossEntropyLogits {
+            return Err(Refusal::Unsupported);
+        }
+        Reference.rows(m, p, s, r)
+    }
+}
+
+/// A part of a check in which nothing was answered counts no cases: the
+/// permutation check's logits part, for an implementation without logits,
+/// adds nothing to the probabilities part's cases.
+#[test]
+fn cases_count_only_what_was_answered() {
+    let with = report(&NoGradient, 16);
+    let without = report(&NoLogits, 16);
+    assert_eq!(with.check("permutation").unwrap().cases, 32);
+    let c = without.check("permutation").unwrap();
+    assert_eq!((c.cases, &c.outcome), (16, &Outcome::Passed), "{c:?}");
 }

@@ -140,6 +140,7 @@ pub fn run(
             answered: Cell::new(false),
             declined: Cell::new(0),
             declined_now: Cell::new(false),
+            answered_now: Cell::new(false),
         };
         let parts = body(&check);
         if let Some(source) = subject.broken.borrow().clone() {
@@ -191,6 +192,8 @@ struct CheckRun<'s, 'a> {
     declined: Cell<u64>,
     /// Whether it declined one in the case running now.
     declined_now: Cell<bool>,
+    /// Whether it answered one in the case running now.
+    answered_now: Cell<bool>,
 }
 
 /// The result of one property of a check.
@@ -240,22 +243,32 @@ impl CheckRun<'_, '_> {
     {
         let name = format!("conformance/{}/{part}", self.name);
         // Declined cases are counted until the first failure; the runs that
-        // shrink it are not cases of the run.
+        // shrink it are not cases of the run. A case counts as checked only
+        // if the implementation answered something in it: not one it
+        // declined entirely, and none of a part whose operations are all
+        // unsupported.
         let failed = Cell::new(false);
+        let unchecked = Cell::new(0u64);
         let counted = |value: &S::Value, w: &mut Worst| {
             self.declined_now.set(false);
+            self.answered_now.set(false);
             let result = test(value, w);
             if failed.get() {
             } else if result.is_err() {
                 failed.set(true);
-            } else if self.declined_now.get() {
-                self.declined.set(self.declined.get() + 1);
+            } else {
+                if self.declined_now.get() {
+                    self.declined.set(self.declined.get() + 1);
+                }
+                if !self.answered_now.get() {
+                    unchecked.set(unchecked.get() + 1);
+                }
             }
             result
         };
         let run = property(&self.context(), &name, strategy, counted);
         PropertyRun {
-            cases: run.cases,
+            cases: run.cases - unchecked.get().min(run.cases),
             worst_error_ratio: run.worst_error_ratio,
             resolution: run.resolution,
             comparisons: run.comparisons,
@@ -297,6 +310,7 @@ impl CheckRun<'_, '_> {
             Ok(value) => {
                 self.subject.set_support(op, reduction, Support::Supported);
                 self.answered.set(true);
+                self.answered_now.set(true);
                 Ok(Some(value))
             }
             Err(Refusal::Unsupported) => {

@@ -11,11 +11,16 @@ use super::{CheckRun, Part};
 use crate::conformance::{Op, Precision};
 use crate::measures::{Reduction, normalize};
 
-/// Rows of ((p, q), index of a category to insert, kind of zero 0, 1 or 2).
+/// Rows of ((p, q), index of a category to insert, kind of zero 0 to 3).
 pub(super) type ZeroRows = [((Vec<f64>, Vec<f64>), usize, usize)];
 
 /// The kinds of zero row, by number.
-const ZERO_KINDS: [&str; 3] = ["p = 0 < q", "p = q = 0", "q = 0 < p"];
+const ZERO_KINDS: [&str; 4] = [
+    "p = 0 < q",
+    "p = q = 0",
+    "q = 0 < p",
+    "q = 0 < p = 1 (a one-hot target on a category of probability 0)",
+];
 
 /// Inserts `value` at `index`.
 pub(super) fn inserted(row: &[f64], index: usize, value: f64) -> Vec<f64> {
@@ -30,7 +35,9 @@ pub(super) fn inserted(row: &[f64], index: usize, value: f64) -> Vec<f64> {
 /// renormalized), of kind
 /// 0: p₍ₖ₎ = 0 < q₍ₖ₎ (0·ln 0 in H and in KL's p·ln p);
 /// 1: p₍ₖ₎ = q₍ₖ₎ = 0 (0·ln 0 everywhere);
-/// 2: p₍ₖ₎ > 0 = q₍ₖ₎ (CE = KL = +∞).
+/// 2: p₍ₖ₎ > 0 = q₍ₖ₎ (CE = KL = +∞);
+/// 3: p = eₖ, one-hot at k, and q₍ₖ₎ = 0 (CE = KL = +∞ for a hard label:
+///    the case a metric that takes labels, and clips q, meets).
 ///
 /// The batch keeps the shape (rows, n) the run drew, so it is one of the
 /// run's shapes.
@@ -48,7 +55,12 @@ pub(super) fn zero_rows(precision: Precision, rows: &ZeroRows) -> Result<(Rows, 
         let (p, q) = match kind {
             0 => (zero(&p), share(&q)?),
             1 => (zero(&p), zero(&q)),
-            _ => (share(&p)?, zero(&q)),
+            2 => (share(&p)?, zero(&q)),
+            _ => {
+                let mut hot = vec![0.0; p.len() + 1];
+                hot[(*k).min(p.len())] = 1.0;
+                (hot, zero(&q))
+            }
         };
         ps.push(p);
         qs.push(q);
@@ -75,7 +87,7 @@ pub(super) fn zero_semantics(c: &CheckRun<'_, '_>) -> Vec<Part> {
         proptest::sample::select(c.shapes().rows().to_vec()),
         proptest::sample::select(categories),
     )
-        .prop_flat_map(|(rows, n)| rows_of(rows, (pair_row(n - 1), 0..n, 0..3usize).boxed()))
+        .prop_flat_map(|(rows, n)| rows_of(rows, (pair_row(n - 1), 0..n, 0..4usize).boxed()))
         .boxed();
     let run = c.part(
         "proptest",

@@ -2,7 +2,7 @@
 //! implementation's own answers.
 
 use super::inputs::arb_pair_rows;
-use super::tolerance::{consistent, row_bounds};
+use super::tolerance::{consistent, mismatch, row_bounds};
 use super::{CheckRun, Part};
 use crate::claims::gibbs_floor;
 use crate::conformance::{Op, Precision};
@@ -64,6 +64,19 @@ pub(super) fn gibbs(c: &CheckRun<'_, '_>) -> Vec<Part> {
             let g = gibbs_floor(&p[r], &q[r]);
             let (floor, slack) = (g.floor(), g.slack());
             let moved = input_shift(precision, &p[r], &q[r]);
+            if bounds[r].is_infinite() {
+                // q = 0 < p: the exact value is +∞, and only +∞ is within
+                // the contract.
+                w.require(kl[r] == f64::INFINITY, || {
+                    mismatch(
+                        &format!("row {r}: KL(p‖q) (exact value +∞)"),
+                        kl[r],
+                        f64::INFINITY,
+                        bounds[r],
+                    )
+                })?;
+                continue;
+            }
             w.at_least(
                 &format!("row {r}: KL(p‖q) against P·ln(P/Q) + (P/2)‖p/P − q/Q‖₁²"),
                 kl[r],

@@ -116,7 +116,11 @@ pub(super) fn against_exact(
 }
 
 /// Compares two of the implementation's own answers that must agree: equal
-/// infinities, or finite values within `bound`; NaN never agrees.
+/// infinities, or finite values within `bound`; NaN never agrees. An
+/// infinite `bound` comes only from a row whose exact value is +∞ (a
+/// category with q = 0 < p makes the condition infinite): there both
+/// answers must be +∞, since a finite answer is outside the contract and no
+/// bound on its consistency can be derived.
 pub(super) fn consistent(
     w: &mut Worst,
     what: &str,
@@ -124,6 +128,14 @@ pub(super) fn consistent(
     b: f64,
     bound: f64,
 ) -> Result<(), CheckFailure> {
+    if bound.is_infinite() {
+        w.require(a == f64::INFINITY, || {
+            mismatch(&format!("{what} (exact value +∞)"), a, f64::INFINITY, bound)
+        })?;
+        return w.require(b == f64::INFINITY, || {
+            mismatch(&format!("{what} (exact value +∞)"), b, f64::INFINITY, bound)
+        });
+    }
     if !(a.is_finite() && b.is_finite()) {
         return w.require(a == b, || mismatch(what, a, b, bound));
     }

@@ -48,7 +48,8 @@ pub fn appendix(e: &Evidence) -> String {
     s.push_str(
         "\n## The other pages of the appendix\n\n\
          - [calibration.md](calibration.md): the statistical tests' error budget, calibration and power.\n\
-         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py`; the only file with timings).\n\
+         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py`).\n\
+         - [ecosystem.md](ecosystem.md): which libraries' loss calls agree with the exact values, through the conformance kit (written by `scripts/ecosystem_report.py`). With performance.md, the only files with timings.\n\
          - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py`).\n\
          - [bounds.md](bounds.md): each rounding-error bound against 320-bit references, with its worst observed ratio (written by `scripts/bounds_report.py`).\n\n",
     );

@@ -69,7 +69,8 @@ pub fn index(e: &Evidence) -> String {
          ## Appendix: how far to trust the harness\n\n\
          - [appendix.md](appendix.md): for each claim, the cases run, the worst error against its derived bound, the resolution and the test that checks it; what the run cost.\n\
          - [calibration.md](calibration.md): the statistical tests' error budget, calibration and power.\n\
-         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run; the only file with timings).\n\
+         - [performance.md](performance.md): what the measures and estimators cost, next to numpy and scipy (written by `scripts/performance_report.py` from a benchmark run).\n\
+         - [ecosystem.md](ecosystem.md): which of PyTorch, JAX/optax, scikit-learn, Keras, numpy and scipy agree with the exact values, call by call, in f64 and f32 (written by `scripts/ecosystem_report.py` from conformance runs). With performance.md, the only files with timings.\n\
          - [mutation.md](mutation.md): how many deliberate bugs the tests catch (written by `scripts/mutation_report.py` from cargo-mutants runs).\n\
          - [bounds.md](bounds.md): each rounding-error bound the checks use, against 320-bit references: its worst observed error/bound ratio and the floor its test requires (written by `scripts/bounds_report.py`).\n",
     );
