@@ -147,10 +147,14 @@ fn difference_is_entropy_gradient(case: &Case, w: &mut Worst) -> Result<(), Chec
         .map_err(failed("gradients"))?;
     for j in 0..case.dim {
         let diff = g.cross_entropy.value[j] - g.kl_divergence.value[j];
-        let bound = g.cross_entropy.error[j]
-            + g.kl_divergence.error[j]
-            + g.entropy.error[j]
-            + U * diff.abs();
+        let bound = gradient_difference_bound(
+            [
+                g.cross_entropy.error[j],
+                g.kl_divergence.error[j],
+                g.entropy.error[j],
+            ],
+            diff,
+        );
         w.close(
             &format!("∂CE/∂θ{j} − ∂KL/∂θ{j} against ∂H/∂θ{j}"),
             diff,
@@ -159,6 +163,13 @@ fn difference_is_entropy_gradient(case: &Case, w: &mut Worst) -> Result<(), Chec
         )?;
     }
     Ok(())
+}
+
+/// The bound on |fl(c − k) − h| for c, k, h within `errors` = [e_c, e_k,
+/// e_h] of exact C, K, H with C − K = H: the three errors add, whatever their
+/// signs, and the subtraction rounds by u·|fl(c − k)|.
+fn gradient_difference_bound(errors: [f64; 3], diff: f64) -> f64 {
+    errors[0] + errors[1] + errors[2] + U * diff.abs()
 }
 
 /// Which measure a finite difference differentiates.
@@ -562,6 +573,51 @@ mod tests {
     use super::*;
     use crate::claims::Comparison;
     use crate::claims::failure::assert_fails;
+
+    /// The difference bound covers errors of every sign and is tight where
+    /// they add up. Exact C, K with K ≤ C ≤ 2K (so H = C − K is exact, by
+    /// Sterbenz's lemma) are each moved by a few thousand ulps of H in
+    /// either direction; every subtraction below is then between numbers
+    /// within a factor 2 of each other, hence exact, so the errors and the
+    /// residual |fl(c − k) − h| are computed without rounding. The bound
+    /// must cover the residual for all eight signs, and exceed it by at most
+    /// u·|fl(c − k)| (plus its own last rounding) when the errors add up.
+    #[test]
+    fn the_gradient_difference_bound_covers_errors_of_every_sign() {
+        use rand::RngExt;
+        let mut rng = crate::seed::stream(crate::seed::DEFAULT_SEED, "difference bound", 0);
+        for _ in 0..500 {
+            let big_c: f64 = rng.random_range(1.0..2.0);
+            let big_k = big_c * rng.random_range(0.55..0.95);
+            let big_h = big_c - big_k;
+            let ulp = f64::EPSILON * big_h;
+            let moves: [f64; 3] = std::array::from_fn(|_| ulp * rng.random_range(1..4096) as f64);
+            for signs in 0..8 {
+                let s = |bit: i32| if signs >> bit & 1 == 1 { 1.0 } else { -1.0 };
+                let (c, k, h) = (
+                    big_c + s(0) * moves[0],
+                    big_k + s(1) * moves[1],
+                    big_h + s(2) * moves[2],
+                );
+                let errors = [(c - big_c).abs(), (k - big_k).abs(), (h - big_h).abs()];
+                let diff = c - k;
+                let residual = (diff - h).abs();
+                let bound = gradient_difference_bound(errors, diff);
+                assert!(
+                    residual <= bound,
+                    "{residual:e} > {bound:e} at signs {signs}"
+                );
+                // c up, k down, h down: the three errors add.
+                if signs == 0b001 {
+                    assert_eq!(residual, errors.iter().sum::<f64>());
+                    // The errors are multiples of ulps ≥ 2⁻⁵⁷ and their
+                    // sums exact; the last addition, of u·|diff|, rounds by
+                    // at most u·bound.
+                    assert!(bound - residual <= U * diff.abs() + U * bound);
+                }
+            }
+        }
+    }
 
     /// Three classes, one parameter θ = 0.7, a teacher A = (1, −½, ¼)ᵀ and a
     /// student B = (½, 2, −1)ᵀ.

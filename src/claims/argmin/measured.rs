@@ -477,6 +477,41 @@ mod tests {
     /// search ends within [`CAP`] values (it returns an error otherwise);
     /// a radius that certifies nothing (κ ≥ 1) is counted, not compared.
     ///
+    /// The radius is +∞ wherever the module's bound has no finite value:
+    /// κ ≥ 1 (κ = 2ρ·G̃·e^{2ρ·err}/λ, here 2G̃ with ρ = 1, err = 0, λ = 1),
+    /// a curvature floor λ ≤ 0, or κ NaN; with κ = ½ it is finite.
+    #[test]
+    fn the_radius_is_infinite_where_no_ball_is_certified() {
+        use crate::models::Certificate;
+        let fit = |lambda: f64| NewtonFit {
+            theta: vec![0.0],
+            iterations: 0,
+            gradient_norm: 0.0,
+            certificate: Certificate {
+                gradient_norm: 0.0,
+                hessian_lower_bound: lambda,
+                ball_radius: 0.0,
+                curvature_on_ball: lambda,
+                parameter_error: 0.0,
+            },
+        };
+        for (g, lambda) in [
+            (0.5, 1.0),
+            (1.0, 1.0),
+            (0.1, 0.0),
+            (0.1, -1.0),
+            (f64::NAN, 1.0),
+        ] {
+            assert_eq!(
+                radius(g, &fit(lambda), 1.0),
+                f64::INFINITY,
+                "G {g}, λ {lambda}"
+            );
+        }
+        let r = radius(0.25, &fit(1.0), 1.0);
+        assert!(r.is_finite() && r > 0.0, "{r}");
+    }
+
     /// Floor 2⁻⁶ (2⁻⁴·³ seen): the certificate can show no gradient below
     /// about √(2e₀Lⱼ), the least a difference of values within e₀ resolves,
     /// while stage 1's Newton steps on the finite-difference model end far
