@@ -290,9 +290,9 @@ impl CheckRun<'_, '_> {
     }
 
     /// Calls the implementation. `Ok(None)`: the operation is unsupported at
-    /// this reduction (recorded), declined for this case (counted), or the implementation is broken (recorded
-    /// once for the whole run, which stops after this check). `Err`: a rejection,
-    /// a failure of the check.
+    /// this reduction (recorded), declined for this case (counted), or the
+    /// implementation is broken (recorded once for the whole run, which
+    /// stops after this check). `Err`: a rejection, a failure of the check.
     fn ask<T>(
         &self,
         op: Op,

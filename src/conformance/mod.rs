@@ -341,7 +341,9 @@ pub struct CheckResult {
     pub description: &'static str,
     /// Passed, failed (with the shrunk case) or skipped.
     pub outcome: Outcome,
-    /// Cases that passed before the first failure (all of them if none failed).
+    /// Cases checked: those that passed before the first failure (all of
+    /// them if none failed), less those in which the implementation answered
+    /// nothing (every request declined or unsupported).
     pub cases: u64,
     /// The largest |error| / bound over the passing cases (below 1 means
     /// every comparison was within its bound).
