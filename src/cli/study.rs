@@ -461,7 +461,7 @@ fn merge(study: &Study, dir: &Path, out: &mut dyn Write) -> Result<(), CliError>
             let c = gap::config_from(config)?;
             let e = gap::finish(&c, &merged.gap_blocks())?;
             let json = gap::render_json(&e);
-            gap_points.push((point.args.clone(), e));
+            gap_points.push(e);
             json
         } else {
             let (from, to, e) = kl::estimates_from(config, &merged.kl_blocks())?;
@@ -510,7 +510,7 @@ fn merge(study: &Study, dir: &Path, out: &mut dyn Write) -> Result<(), CliError>
 /// The gap series of a study: one per model, truth, replicates and level,
 /// its points in increasing n; and the study's n values.
 fn gap_series_of(
-    points: Vec<(Vec<String>, logloss_proofs::estimators::GapEstimate)>,
+    points: Vec<logloss_proofs::estimators::GapEstimate>,
 ) -> (Vec<logloss_proofs::report::evidence::GapSeries>, Vec<usize>) {
     let mut groups: Vec<(
         String,
@@ -518,7 +518,7 @@ fn gap_series_of(
         String,
         Vec<logloss_proofs::estimators::GapEstimate>,
     )> = Vec::new();
-    for (_, e) in points {
+    for e in points {
         let c = &e.config;
         let label = format!(
             "{} fitted to {} ({} replicates, {}% intervals)",
