@@ -255,7 +255,9 @@ fn one_row<I: Implementation + ?Sized>(
 /// ```
 ///
 /// and under `batchmean` that bound divided by R, plus u·|gᵢ|/R for the
-/// division.
+/// division, plus η: the quotient can itself fall below the smallest normal
+/// number and be flushed to zero (XLA on CPU flushes subnormal results), an
+/// absolute error of up to η that the division by R does not shrink.
 ///
 /// Methods take `&self`, and an implementation is `Sync` (the claims run
 /// cases on several threads): one with state (a process, a cache) keeps it
@@ -606,7 +608,8 @@ pub fn contract_gradient_bounds(
             let b = qi * (zi.abs() + abs_max) + pi;
             let bound = 1.01 * (u + extra_unit) * a + 2.0 * u_in * b + 2.0 * eta;
             match reduction {
-                Reduction::BatchMean => (bound + u * (qi - pi).abs()) / rows as f64,
+                // The quotient may underflow and be flushed: η after it.
+                Reduction::BatchMean => (bound + u * (qi - pi).abs()) / rows as f64 + eta,
                 Reduction::None | Reduction::Sum => bound,
             }
         })
@@ -743,6 +746,26 @@ pub(crate) fn rows_from_values(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A batchmean gradient entry whose quotient underflows f32's normal
+    /// range is flushed to 0 by XLA on CPU (a real answer of JAX at 2000
+    /// cases): p = (1, 0), z = (0, −85), so g₂ = softmax(z)₂ ≈ e⁻⁸⁵ ≈
+    /// 1.2e−37, a normal f32, and g₂/16 ≈ 7.5e−39 below f32's smallest
+    /// normal 1.18e−38. The flushed 0 must be within the f32 bound, and the
+    /// same answer far from the quotient (1e−30) must not be.
+    #[test]
+    fn a_batchmean_gradient_flushed_to_zero_is_within_the_f32_bound() {
+        let (p, z, rows) = ([1.0, 0.0], [0.0, -85.0], 16);
+        let q = super::super::softmax(&z).unwrap();
+        let exact = (q[1] - p[1]) / rows as f64;
+        assert!(
+            exact > 0.0 && exact < f64::from(f32::MIN_POSITIVE),
+            "{exact:e}"
+        );
+        let b = contract_gradient_bounds(Arithmetic::F32, &p, &z, rows, Reduction::BatchMean, 0.0);
+        assert!((0.0 - exact).abs() <= b[1], "{exact:e} > {:e}", b[1]);
+        assert!((1e-30 - exact).abs() > b[1], "{:e}", b[1]);
+    }
 
     #[test]
     fn the_reference_gradient_divides_by_rows_under_batchmean() {
