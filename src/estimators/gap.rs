@@ -363,8 +363,10 @@ pub fn estimate_gap(
     config: &GapConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<GapEstimate, GapError> {
-    let blocks = gap_shard(config, Shard::WHOLE, progress)?;
-    finish_gap(config, &blocks)
+    // The theory is computed once, for the run and its summary.
+    let theory = validate(config)?;
+    let blocks = shard_blocks(config, &theory, Shard::WHOLE, progress)?;
+    finish_blocks(config, theory, &blocks)
 }
 
 fn validate(config: &GapConfig) -> Result<Theory, GapError> {
@@ -407,6 +409,15 @@ pub fn gap_shard(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<GapBlock>, GapError> {
     let theory = validate(config)?;
+    shard_blocks(config, &theory, shard, progress)
+}
+
+fn shard_blocks(
+    config: &GapConfig,
+    theory: &Theory,
+    shard: Shard,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<GapBlock>, GapError> {
     let sampler = Sampler::new(&config.truth);
     let chunks = config.reps.div_ceil(CHUNK);
     let blocks: Vec<u64> = shard.units(gap_blocks(config.reps)).collect();
@@ -447,6 +458,14 @@ pub fn gap_shard(
 /// [`gap_blocks`]`(config.reps)` blocks.
 pub fn finish_gap(config: &GapConfig, blocks: &[GapBlock]) -> Result<GapEstimate, GapError> {
     let theory = validate(config)?;
+    finish_blocks(config, theory, blocks)
+}
+
+fn finish_blocks(
+    config: &GapConfig,
+    theory: Theory,
+    blocks: &[GapBlock],
+) -> Result<GapEstimate, GapError> {
     let expected = gap_blocks(config.reps);
     if blocks.len() as u64 != expected {
         return Err(GapError::WrongBlockCount {
