@@ -119,13 +119,24 @@ pub fn finish(
     blocks: &[KlBlock],
     as_json: bool,
 ) -> Result<String, CliError> {
+    let e = estimates(from, to, samples, seed, blocks)?;
+    Ok(render(from, to, &e, as_json))
+}
+
+/// The estimates from the blocks of the whole run.
+fn estimates(
+    from: &str,
+    to: &str,
+    samples: u64,
+    seed: u64,
+    blocks: &[KlBlock],
+) -> Result<KlEstimates, CliError> {
     let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
     let (f, t): (Truth, Truth) = (
         from.parse().map_err(|e| usage(&e))?,
         to.parse().map_err(|e| usage(&e))?,
     );
-    let e = finish_kl(&f, &t, samples, seed, blocks).map_err(|e| usage(&e))?;
-    Ok(render(from, to, &e, as_json))
+    finish_kl(&f, &t, samples, seed, blocks).map_err(|e| usage(&e))
 }
 
 /// The estimates of a run from a shard file's configuration and the
@@ -141,12 +152,7 @@ pub fn estimates_from(
     let text = |k: &str| config.get(k).and_then(Value::as_str).ok_or_else(|| bad(k));
     let int = |k: &str| config.get(k).and_then(Value::as_u64).ok_or_else(|| bad(k));
     let (from, to) = (text("from")?, text("to")?);
-    let usage = |e: &dyn std::fmt::Display| CliError::Usage(e.to_string());
-    let (f, t): (Truth, Truth) = (
-        from.parse().map_err(|e| usage(&e))?,
-        to.parse().map_err(|e| usage(&e))?,
-    );
-    let e = finish_kl(&f, &t, int("samples")?, int("seed")?, blocks).map_err(|e| usage(&e))?;
+    let e = estimates(from, to, int("samples")?, int("seed")?, blocks)?;
     Ok((from.to_string(), to.to_string(), e))
 }
 
