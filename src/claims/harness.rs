@@ -440,6 +440,19 @@ mod tests {
         let mut total = Worst::new();
         total.absorb(&w);
         assert_eq!((total.ratio(), total.resolution()), (w.ratio(), r));
+        // A record of approximation allowances alone (a minimizer's radius)
+        // widens the full figures, not the rounding ones, and brings its
+        // ratio and comparisons.
+        let mut local = Worst::new();
+        local.close("i", 4.0, 5.0, 2.5).unwrap(); // ratio 0.4, 2.5/5 relative
+        local.close("j", 0.0, 0.5, 0.75).unwrap(); // ratio 2/3, absolute 0.75
+        let mut approx = Worst::new();
+        approx.close("k", 100.0, 100.0, 1.0).unwrap(); // 1/100 relative
+        approx.absorb_approximate(&local);
+        let a = approx.resolution();
+        assert_eq!((a.relative, a.absolute), (0.5, 0.75));
+        assert_eq!((a.rounding_relative, a.rounding_absolute), (0.01, 0.0));
+        assert_eq!((approx.ratio(), approx.comparisons()), (2.0 / 3.0, 3));
         let mut w = Worst::new();
         assert!(w.close("h", 1.0, 1.0, f64::NAN).is_err());
         let r = w.resolution();
