@@ -76,25 +76,54 @@ impl Levels {
 }
 
 /// Per-example derivatives of the Brier loss (σ(s) − y)² in the score s,
-/// rᵢ = 2(σᵢ − yᵢ)σᵢσ(−sᵢ), with bounds ρᵢ on their rounding: each sigmoid
-/// within εᵢ = 1.01(6u + ζᵢe^ζᵢ) relative (its own 6u, and the score's
-/// rounding ζᵢ, which moves ln σ by at most ζᵢ); σ − y within σεᵢ + u|σ − y|;
-/// the products 2u more relative: ρᵢ = 1.01(2σσ'(σεᵢ + u|σ − y|) + |rᵢ|(2εᵢ + 2u)).
+/// rᵢ = 2(σᵢ − yᵢ)σᵢσ(−sᵢ), with bounds ρᵢ on their rounding
+/// ([`brier_derivative`]).
 fn brier_derivatives(f: &LogisticNll, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let (s, zeta) = f.scores(theta);
     s.iter()
         .zip(&zeta)
         .zip(f.targets())
         .map(|((&si, &zi), &yi)| {
-            let (p, q) = (sigmoid(si), sigmoid(-si));
-            let a = p - yi;
-            let r = 2.0 * a * p * q;
-            let eps = 1.01 * (6.0 * U + zi * zi.exp());
-            let rho =
-                1.01 * (2.0 * p * q * (p * eps + U * a.abs()) + r.abs() * (2.0 * eps + 2.0 * U));
-            (r, rho)
+            let d = brier_derivative(si, zi, yi);
+            (d.r, d.rho)
         })
         .unzip()
+}
+
+/// One example's Brier derivative and its parts, each with its bound
+/// against its exact value at the exact score.
+struct BrierDerivative {
+    /// a = σ(s) − y, within `a_error`.
+    a: f64,
+    a_error: f64,
+    /// r = 2a·σ(s)σ(−s), within `rho`.
+    r: f64,
+    rho: f64,
+}
+
+/// The derivative r = 2(σ(s) − y)σ(s)σ(−s) at a computed score s within ζ
+/// of the exact one, and its bound ρ. Each sigmoid is within
+/// ε = 1.01(6u + ζe^ζ) relative of its exact value (its own 6u, and the
+/// score's rounding ζ, which moves ln σ by at most ζ); a = σ − y within
+/// [`brier_residual`]; the products 2u more relative:
+/// ρ = 1.01(2σσ'·e_a + |r|(2ε + 2u)), e_a the residual's bound.
+fn brier_derivative(s: f64, zeta: f64, y: f64) -> BrierDerivative {
+    let (p, q) = (sigmoid(s), sigmoid(-s));
+    let eps = 1.01 * (6.0 * U + zeta * zeta.exp());
+    let (a, a_error) = brier_residual(p, eps, y);
+    let r = 2.0 * a * p * q;
+    let rho = 1.01 * (2.0 * p * q * a_error + r.abs() * (2.0 * eps + 2.0 * U));
+    BrierDerivative { a, a_error, r, rho }
+}
+
+/// The residual a = fl(σ − y) of a computed σ within ε relative of the
+/// exact σ*, and its bound against σ* − y: σ's error, at most ε·σ* ≤
+/// ε·σ/(1 − ε), and the subtraction's rounding, at most u·|a| (exact for
+/// y = 0, and for y = 1 when σ ≥ ½): 1.01·(σ·ε + u·|a|), the 1.01 for
+/// 1/(1 − ε).
+fn brier_residual(p: f64, eps: f64, y: f64) -> (f64, f64) {
+    let a = p - y;
+    (a, 1.01 * (p * eps + U * a.abs()))
 }
 
 /// A bound on the Brier risk's Hessian in norm: per example
@@ -457,5 +486,108 @@ mod tests {
             (BRIER_CURVATURE / 5.0..=BRIER_CURVATURE).contains(&worst),
             "{worst}"
         );
+    }
+    /// The Brier derivative's bounds against 320 bits ([`brier_derivative`],
+    /// at the scores and their bounds ζ as [`LogisticNll`] computes them):
+    /// the residual σ(s) − y against σ(s*) − y, and r against
+    /// 2(σ(s*) − y)σ(s*)σ(−s*), s* = θ·x exact. Inputs: θ uniform in ±10²
+    /// (entrywise ±10), six rows (1, x) with x uniform in ±3 (scores up to
+    /// about ±40, where σ or σ(−s) falls to 10⁻¹⁷), labels 0 or 1.
+    ///
+    /// Floors: 2⁻¹ for the residual (0.63 seen) and 2⁻² for r (0.42
+    /// seen). Where |s| is large the score's rounding carries both: the dot
+    /// product rounds by up to u·(|θ₁x| + |s|), near ζ = γ₂·Σ|θⱼxⱼ| when
+    /// |θ₀| ≪ |θ₁x|, and moves the smaller of σ(s), σ(−s) by that much
+    /// relative: at y = 0, s ≪ 0, a = σ(s) carries it whole against the
+    /// bound's σ·ε, and r ≈ 2σ(s)² twice against ρ's three ε. Where y = 1
+    /// and σ < ½ the subtraction σ − 1 rounds by up to u·|a|, the rest of
+    /// the residual's bound: without that term the bound falls below the
+    /// error there. A bound loosened by the inverse of its floor fails.
+    #[test]
+    fn brier_derivatives_are_within_their_bounds() {
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, big};
+        use rand::RngExt;
+        bound_checks(
+            "brier-derivative",
+            [
+                ("claim 8: Brier residual σ(s) − y", 0.5),
+                ("claim 8: Brier derivative 2(σ − y)σσ′", 0.25),
+            ],
+            300,
+            |_, rng, cc, [residual, derivative]| {
+                let theta = [uniform(rng, -10.0, 10.0), uniform(rng, -10.0, 10.0)];
+                let rows: Vec<Vec<f64>> =
+                    (0..6).map(|_| vec![1.0, uniform(rng, -3.0, 3.0)]).collect();
+                let labels: Vec<f64> = (0..6)
+                    .map(|_| f64::from(rng.random_range(0..=1u8)))
+                    .collect();
+                let f = LogisticNll::new(&rows, &labels).unwrap();
+                let (scores, zeta) = f.scores(&theta);
+                for i in 0..rows.len() {
+                    let (s, y) = (scores[i], labels[i]);
+                    let d = brier_derivative(s, zeta[i], y);
+                    let exact_s =
+                        big(theta[0]).add(&big(theta[1]).mul(&big(rows[i][1]), P, RM), P, RM);
+                    let one = big(1.0);
+                    let e = exact_s.neg().exp(P, RM, cc);
+                    let sigma = one.div(&one.add(&e, P, RM), P, RM);
+                    let a = sigma.sub(&big(y), P, RM);
+                    let r = big(2.0).mul(&a, P, RM).mul(&sigma, P, RM).mul(
+                        &one.sub(&sigma, P, RM),
+                        P,
+                        RM,
+                    );
+                    let at = || format!("θ {theta:?}, x {}, y {y}, s {s}", rows[i][1]);
+                    residual.value(d.a, &a, d.a_error, cc, at);
+                    derivative.value(d.r, &r, d.rho, cc, at);
+                }
+            },
+        );
+    }
+
+    /// What the counterexample shows of the data, against an independent
+    /// count of [`Levels::data`]'s rows: per level xⱼ = j − 1, the numbers of
+    /// labels 0 and 1, and the frequency of 1 next to the fitted σ(θ̂·x).
+    /// The counts are chosen so that no level's total equals the product of
+    /// its counts (a frequency over zeros·ones would differ).
+    #[test]
+    fn the_shown_levels_count_the_data() {
+        use crate::numerics::format::short;
+        let case = Levels {
+            zeros: vec![1, 3, 2],
+            ones: vec![3, 1, 4],
+        };
+        let (x, y) = case.data();
+        let mut counts = [[0u32; 2]; 3];
+        for (row, &label) in x.iter().zip(&y) {
+            counts[(row[1] + 1.0) as usize][usize::from(label == 1.0)] += 1;
+        }
+        let shown = show_levels(&case);
+        let value = |name: &str| {
+            shown
+                .rows
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("no row {name}"))
+        };
+        let data: Vec<String> = counts
+            .iter()
+            .enumerate()
+            .map(|(j, [zeros, ones])| format!("x = {}: {zeros} × 0, {ones} × 1", j as f64 - 1.0))
+            .collect();
+        assert_eq!(value("(b) data (intercept and x)"), data.join("; "));
+        let frequencies = value("(b) frequency of 1 vs σ(θ̂·x), per level");
+        let parts: Vec<&str> = frequencies.split("; ").collect();
+        assert_eq!(parts.len(), 3, "{frequencies}");
+        for (part, [zeros, ones]) in parts.iter().zip(counts) {
+            let freq = f64::from(ones) / f64::from(zeros + ones);
+            assert!(
+                part.starts_with(&format!("{} vs ", short(freq))),
+                "{part} against {ones}/{}",
+                zeros + ones
+            );
+        }
     }
 }
