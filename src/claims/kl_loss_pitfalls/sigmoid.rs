@@ -63,18 +63,31 @@ fn split_bound((y, x): (f64, f64), full: f64) -> f64 {
 /// The bound on |KL((y, 1 − y)‖(x, 1 − x)) − y·ln(y/x)| were the two equal
 /// (the false statement (2)): the measure's allowance under
 /// the contract ([`bernoulli_allowance`]); the sigmoid KL's own error; and
-/// the stored complements a = fl(1 − y), b = fl(1 − x), each within u
-/// relative, which move a·ln(a/b) by u·a·(|ln(a/b)| + 1) + u·a (its
-/// derivatives ln(a/b) + 1 and −a/b), with 1.01 for second-order terms
-/// (none when y = 1: a = 0 exactly).
+/// the stored complements' ([`complements_error`]).
 fn bernoulli_bound((y, x): (f64, f64)) -> f64 {
+    bernoulli_allowance(y, x) + sigmoid_kl_error(y, x) + complements_error(y, x)
+}
+
+/// |a·ln(a/b) − (1 − y)·ln((1 − y)/(1 − x))| for the stored complements
+/// a = fl(1 − y), b = fl(1 − x), each within u relative of the exact one:
+/// a·ln(a/b) has the derivatives ln(a/b) + 1 in a and −a/b in b, so the
+/// two roundings move it by at most u·a·(|ln(a/b)| + 1) + u·a; 1.01 for
+/// second-order terms. Zero when y = 1 (a = 0 exactly).
+fn complements_error(y: f64, x: f64) -> f64 {
     let (ny, nx) = (1.0 - y, 1.0 - x);
-    let complements = if ny == 0.0 {
+    if ny == 0.0 {
         0.0
     } else {
         1.01 * U * ny * ((ny / nx).ln().abs() + 2.0)
-    };
-    bernoulli_allowance(y, x) + sigmoid_kl_error(y, x) + complements
+    }
+}
+
+/// The slack of KL((y, 1 − y)‖(x, 1 − x)) ≥ 0 for the stored complements:
+/// the scaled form's mass term, |Σ(y, 1 − y) − Σ(x, 1 − x)| ≤ 2u (one
+/// rounding of each complement, by at most u), plus the contract's
+/// allowance ([`bernoulli_allowance`]).
+fn gibbs_slack(y: f64, x: f64) -> f64 {
+    bernoulli_allowance(y, x) + 2.0 * U
 }
 
 /// The false statement (2): the KL on one sigmoid probability, y·ln(y/x),
@@ -156,7 +169,7 @@ pub(super) fn sigmoid_kl_decreases(
         "two-category KL against 0, its value at x = y",
         full,
         0.0,
-        bernoulli_allowance(y, x1) + 2.0 * U,
+        gibbs_slack(y, x1),
     )
 }
 
@@ -246,5 +259,105 @@ mod tests {
         value.finish();
         decrease.finish();
         split.finish();
+    }
+    /// (1 − y)·ln((1 − y)/(1 − x)) at 320 bits for the f64 y and x: the
+    /// dropped term with exact complements.
+    fn exact_dropped(y: f64, x: f64, cc: &mut astro_float::Consts) -> astro_float::BigFloat {
+        use crate::test_support::{PREC as P, RM, big};
+        let (ny, nx) = (big(1.0).sub(&big(y), P, RM), big(1.0).sub(&big(x), P, RM));
+        if ny.is_zero() {
+            return big(0.0);
+        }
+        ny.mul(&ny.div(&nx, P, RM).ln(P, RM, cc), P, RM)
+    }
+
+    /// The bounds of the false statement (2) and of Gibbs for the pair,
+    /// against 320 bits:
+    ///
+    /// - `complements_error`: a·ln(a/b) for the stored a = fl(1 − y),
+    ///   b = fl(1 − x) against the dropped term with exact complements
+    ///   ([`exact_dropped`]), on y and x just below ½ (y, x = ½ − j·2⁻⁵⁴,
+    ///   j odd, where 1 − y needs one bit more than [½, 1) holds and rounds
+    ///   by u relative; j ≡ 1 and 3 mod 4 round in opposite directions), on
+    ///   y, x log-uniform over 10⁻³ … ½ (both complements rounded), and on
+    ///   y ∈ (0, 1), x ∈ (0, 1) uniform;
+    /// - `bernoulli_bound`: the exact difference of the measured KL (at the
+    ///   contract's edge) and the computed y·ln(y/x), against the exact
+    ///   dropped term, which the false statement says is 0, on the claim's
+    ///   inputs (y and x on the twentieths, every pair);
+    /// - `gibbs_slack`: how far below 0 the measured KL at the edge falls,
+    ///   at x = y on the twentieths and on random y (the stored vectors
+    ///   equal, so the exact KL is 0), and at x = y(1 ± 10⁻⁹).
+    ///
+    /// Floors: 2⁻¹ for the complements (0.99 seen): where a and b round
+    /// by u in opposite directions and a ≈ b, the error is 2u·a of the
+    /// bound's 2.02u·a, the first-order bound reached; 2⁻¹ for the
+    /// statement's bound (0.90 seen: the edge KL uses nearly all of its
+    /// allowance, the bound's largest term); 2⁻¹ for the Gibbs slack (0.93
+    /// seen: at x = y the edge KL, 0 exactly, is moved down by nearly its
+    /// allowance, of the slack's allowance + 2u). A bound loosened by the
+    /// inverse of its floor fails.
+    #[test]
+    fn bernoulli_bounds_cover_their_errors() {
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{AtTheEdge, PREC as P, RM, big, error_of};
+        use rand::RngExt;
+        let grid: Vec<(f64, f64)> = (1..=20u32)
+            .flat_map(|a| (1..20u32).map(move |b| (f64::from(a) / 20.0, f64::from(b) / 20.0)))
+            .collect();
+        bound_checks(
+            "bernoulli-kl",
+            [
+                ("claim 9: stored complements in the dropped term", 0.5),
+                ("claim 9: y·ln(y/x) against the two-category KL", 0.5),
+                ("claim 9: two-category KL against 0", 0.5),
+            ],
+            grid.len(),
+            |case, rng, cc, [complements, statement, gibbs]| {
+                let (y, x) = match case % 3 {
+                    0 => {
+                        let mut below_half = || {
+                            0.5 - (2 * rng.random_range(0..1u64 << 20) + 1) as f64 * 2f64.powi(-54)
+                        };
+                        (below_half(), below_half())
+                    }
+                    1 => (
+                        10f64.powf(uniform(rng, -3.0, -0.302)),
+                        10f64.powf(uniform(rng, -3.0, -0.302)),
+                    ),
+                    _ => (uniform(rng, 0.0, 1.0), uniform(rng, 0.0, 1.0)),
+                };
+                let (a, b) = (1.0 - y, 1.0 - x);
+                let stored = big(a).mul(&big(a).div(&big(b), P, RM).ln(P, RM, cc), P, RM);
+                let err = error_of(0.0, &stored.sub(&exact_dropped(y, x, cc), P, RM), cc);
+                complements.record(err, complements_error(y, x), || format!("y {y:e}, x {x:e}"));
+
+                let (y, x) = grid[case];
+                let full = AtTheEdge::KIT
+                    .kl_divergence(&[y, 1.0 - y], &[x, 1.0 - x])
+                    .unwrap();
+                let sigmoid = sigmoid_kl(y, x).unwrap();
+                let measured = big(full).sub(&big(sigmoid), P, RM);
+                let err = error_of(0.0, &measured.sub(&exact_dropped(y, x, cc), P, RM), cc);
+                statement.record(err, bernoulli_bound((y, x)), || format!("y {y}, x {x}"));
+
+                let y = if case % 2 == 0 {
+                    y
+                } else {
+                    uniform(rng, 1e-3, 1.0)
+                };
+                for x in [y, y * (1.0 + 1e-9), y * (1.0 - 1e-9)]
+                    .into_iter()
+                    .filter(|&x| x <= 1.0)
+                {
+                    let full = AtTheEdge::KIT
+                        .kl_divergence(&[y, 1.0 - y], &[x, 1.0 - x])
+                        .unwrap();
+                    gibbs.record((-full).max(0.0), gibbs_slack(y, x), || {
+                        format!("y {y:e}, x {x:e}")
+                    });
+                }
+            },
+        );
     }
 }
