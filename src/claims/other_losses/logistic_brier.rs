@@ -83,37 +83,30 @@ fn brier_derivatives(f: &LogisticNll, theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
     s.iter()
         .zip(&zeta)
         .zip(f.targets())
-        .map(|((&si, &zi), &yi)| {
-            let d = brier_derivative(si, zi, yi);
-            (d.r, d.rho)
-        })
+        .map(|((&si, &zi), &yi)| brier_derivative(si, zi, yi))
         .unzip()
 }
 
-/// One example's Brier derivative and its parts, each with its bound
-/// against its exact value at the exact score.
-struct BrierDerivative {
-    /// a = σ(s) − y, within `a_error`.
-    a: f64,
-    a_error: f64,
-    /// r = 2a·σ(s)σ(−s), within `rho`.
-    r: f64,
-    rho: f64,
-}
-
 /// The derivative r = 2(σ(s) − y)σ(s)σ(−s) at a computed score s within ζ
-/// of the exact one, and its bound ρ. Each sigmoid is within
-/// ε = 1.01(6u + ζe^ζ) relative of its exact value (its own 6u, and the
-/// score's rounding ζ, which moves ln σ by at most ζ); a = σ − y within
-/// [`brier_residual`]; the products 2u more relative:
-/// ρ = 1.01(2σσ'·e_a + |r|(2ε + 2u)), e_a the residual's bound.
-fn brier_derivative(s: f64, zeta: f64, y: f64) -> BrierDerivative {
+/// of the exact one, and its bound ρ. Each sigmoid is within ε
+/// ([`sigmoid_error`]) relative of its exact value; a = σ − y within
+/// [`brier_residual`]'s e_a; the products 2u more relative:
+/// ρ = 1.01(2σσ'·e_a + |r|(2ε + 2u)).
+fn brier_derivative(s: f64, zeta: f64, y: f64) -> (f64, f64) {
     let (p, q) = (sigmoid(s), sigmoid(-s));
-    let eps = 1.01 * (6.0 * U + zeta * zeta.exp());
+    let eps = sigmoid_error(zeta);
     let (a, a_error) = brier_residual(p, eps, y);
     let r = 2.0 * a * p * q;
     let rho = 1.01 * (2.0 * p * q * a_error + r.abs() * (2.0 * eps + 2.0 * U));
-    BrierDerivative { a, a_error, r, rho }
+    (r, rho)
+}
+
+/// The relative error of σ(s) at a computed score within ζ of the exact
+/// one: ε = 1.01(6u + ζe^ζ), the sigmoid's own 6u and the score's
+/// rounding, which moves ln σ by at most ζ (|d ln σ/ds| = σ(−s) ≤ 1), so σ
+/// by at most e^ζ − 1 ≤ ζe^ζ relative.
+fn sigmoid_error(zeta: f64) -> f64 {
+    1.01 * (6.0 * U + zeta * zeta.exp())
 }
 
 /// The residual a = fl(σ − y) of a computed σ within ε relative of the
@@ -526,7 +519,9 @@ mod tests {
                 let (scores, zeta) = f.scores(&theta);
                 for i in 0..rows.len() {
                     let (s, y) = (scores[i], labels[i]);
-                    let d = brier_derivative(s, zeta[i], y);
+                    let (a_computed, a_error) =
+                        brier_residual(sigmoid(s), sigmoid_error(zeta[i]), y);
+                    let (r_computed, rho) = brier_derivative(s, zeta[i], y);
                     let exact_s =
                         big(theta[0]).add(&big(theta[1]).mul(&big(rows[i][1]), P, RM), P, RM);
                     let one = big(1.0);
@@ -539,8 +534,8 @@ mod tests {
                         RM,
                     );
                     let at = || format!("θ {theta:?}, x {}, y {y}, s {s}", rows[i][1]);
-                    residual.value(d.a, &a, d.a_error, cc, at);
-                    derivative.value(d.r, &r, d.rho, cc, at);
+                    residual.value(a_computed, &a, a_error, cc, at);
+                    derivative.value(r_computed, &r, rho, cc, at);
                 }
             },
         );
