@@ -90,25 +90,17 @@ fn fits(m: f64, s: f64, w: f64, k: usize) -> Result<Fits, CheckFailure> {
 /// fit θ_f = (μ, σ) and the exact forward minimizer θ*, which its
 /// certificate puts within |Δμ| ≤ e_μ, |Δσ| ≤ e_σ.
 ///
-/// Derivation: with sᵢ = −(xᵢ − μ)²/(2σ²) and ln qᵢ = sᵢ − ln Σⱼ e^{sⱼ},
-/// dKL(q‖p) = Σ dqᵢ·(ln(qᵢ/pᵢ) + 1) = Σ qᵢ·d ln qᵢ·ln(qᵢ/pᵢ) (Σ dqᵢ = 0),
-/// and |d ln qᵢ| = |dsᵢ − E_q[ds]| ≤ 2·max|ds|. Over the box,
-/// |xᵢ − μ'| ≤ R + e_μ (R = maxᵢ|xᵢ − μ|) and σ' ≥ σ − e_σ, so every sᵢ
-/// moves by at most Δ = e_μ(R + e_μ)/(σ − e_σ)² + e_σ(R + e_μ)²/(σ − e_σ)³,
-/// and every ln qᵢ by at most 2Δ. Hence
-/// |KL(q_θ*‖p) − KL(q_θf‖p)| ≤ 2Δ·(max_{qᵢ>0}|ln(qᵢ/pᵢ)| + maxᵢ εᵢ + 2Δ),
+/// Derivation: with ln q′ᵢ = ln qᵢ + δᵢ over the box, |δᵢ| ≤ M
+/// ([`log_q_move`]), KL(q′‖p) − KL(q‖p) = Σ(q′ᵢ − qᵢ)·ln(qᵢ/pᵢ) + KL(q′‖q),
+/// where Σ|q′ᵢ − qᵢ| ≤ e^M − 1 and 0 ≤ KL(q′‖q) ≤ χ²(q′‖q) ≤ (e^M − 1)².
+/// Hence
+/// |KL(q_θ*‖p) − KL(q_θf‖p)| ≤ M·(max_{qᵢ>0}|ln(qᵢ/pᵢ)| + maxᵢ εᵢ + M),
 /// with εᵢ the stored q's relative rounding (its logarithm's error); entries
-/// that underflow to 0 at θ_f stay below 2⁻¹⁰⁷⁴e^{2Δ} and add at most
-/// K·10⁻³⁰⁰. The factor 1.01 covers the rounding of the bound itself.
+/// that underflow to 0 at θ_f stay below 2⁻¹⁰⁷⁴e^M and add at most
+/// K·10⁻³⁰⁰. The factor 1.01 covers (e^M − 1) ≤ 1.01M (and its square)
+/// at these tiny M, and the rounding of the bound itself.
 fn reverse_shift_within_certificate(points: &[f64], p: &[f64], q: &[f64], fit: &Fit) -> f64 {
-    let (mu, sigma) = (fit.gaussian.mu, fit.gaussian.sigma);
-    let (e_mu, e_sigma) = (fit.mu_error, fit.sigma_error);
-    let reach = points.iter().map(|x| (x - mu).abs()).fold(0.0, f64::max) + e_mu;
-    let low = sigma - e_sigma;
-    if low <= 0.0 {
-        return f64::INFINITY;
-    }
-    let delta = e_mu * reach / (low * low) + e_sigma * reach * reach / (low * low * low);
+    let moved = log_q_move(points, fit);
     let log_ratio = q
         .iter()
         .zip(p)
@@ -118,7 +110,34 @@ fn reverse_shift_within_certificate(points: &[f64], p: &[f64], q: &[f64], fit: &
     let rounding = q_rounding(points, fit.gaussian)
         .into_iter()
         .fold(0.0, f64::max);
-    1.01 * (2.0 * delta * (log_ratio + rounding + 2.0 * delta)) + points.len() as f64 * 1e-300
+    1.01 * (moved * (log_ratio + rounding + moved)) + points.len() as f64 * 1e-300
+}
+
+/// M ≥ maxᵢ |ln q′ᵢ − ln qᵢ| for q′ the discretized Gaussian at any (μ′, σ′)
+/// of the certificate's box |μ′ − μ| ≤ e_μ, |σ′ − σ| ≤ e_σ around the fit's
+/// (μ, σ), and q the one at (μ, σ); +∞ when the box reaches σ′ ≤ 0.
+///
+/// With sᵢ = −(xᵢ − μ)²/(2σ²) and ln qᵢ = sᵢ − ln Σⱼ e^{sⱼ},
+/// d ln qᵢ = dsᵢ − E_q[ds], at most maxⱼ dsⱼ − minⱼ dsⱼ in size. Of ds,
+/// the part (xⱼ − μ′)/σ′²·dμ spans at most 2R′/σ₋²·|dμ| (points on both
+/// sides) and the part (xⱼ − μ′)²/σ′³·dσ, of one sign for every j, at most
+/// R′²/σ₋³·|dσ|, with R′ = maxᵢ|xᵢ − μ| + e_μ ≥ |xᵢ − μ′| and
+/// σ₋ = σ − e_σ ≤ σ′ over the box. Integrated along the segment to (μ′, σ′):
+///
+/// ```text
+/// M = 2e_μR′/σ₋² + e_σR′²/σ₋³
+/// ```
+///
+/// (rounding: relative, a few u, far inside the 1.01 of its use).
+fn log_q_move(points: &[f64], fit: &Fit) -> f64 {
+    let (mu, sigma) = (fit.gaussian.mu, fit.gaussian.sigma);
+    let (e_mu, e_sigma) = (fit.mu_error, fit.sigma_error);
+    let reach = points.iter().map(|x| (x - mu).abs()).fold(0.0, f64::max) + e_mu;
+    let low = sigma - e_sigma;
+    if low <= 0.0 {
+        return f64::INFINITY;
+    }
+    2.0 * e_mu * reach / (low * low) + e_sigma * reach * reach / (low * low * low)
 }
 
 /// The false statement, for one case, through the measures under test: if
@@ -646,8 +665,8 @@ mod tests {
     /// after rounding, in half the cases), for boxes of half-widths 10⁻¹²σ
     /// to 10⁻⁵σ around random Gaussians, targets and points.
     ///
-    /// Floor 2⁻⁴ (0.15 seen): the bound moves every ln qᵢ by the box's
-    /// worst 2Δ, taken at the farthest point and the smallest σ, and weighs
+    /// Floor 2⁻⁴ (0.17 seen): the bound moves every ln qᵢ by the box's
+    /// worst M ([`log_q_move`]), taken at the farthest point, and weighs
     /// it by the largest |ln(qᵢ/pᵢ)|, while the KL moves by a q-weighted
     /// average of those moves, which partly cancel. A bound that drops its
     /// log-ratio term (keeps only the roundings) fails validity.
@@ -666,19 +685,7 @@ mod tests {
                     width * uniform(rng, 0.1, 1.0),
                     width * uniform(rng, 0.1, 1.0),
                 );
-                let fit = Fit {
-                    gaussian: g,
-                    objective: 0.0,
-                    mu_error: e_mu,
-                    sigma_error: e_sigma,
-                    gradient_norm: 0.0,
-                    gradient_noise: 0.0,
-                    min_eigenvalue: 1.0,
-                    max_eigenvalue: 1.0,
-                    radius: 0.0,
-                    iterations: 0,
-                    start: g,
-                };
+                let fit = boxed_fit(g, e_mu, e_sigma);
                 let corner = |rng: &mut rand_chacha::ChaCha8Rng| {
                     if k % 2 == 0 {
                         if uniform(rng, -1.0, 1.0) < 0.0 {
@@ -703,6 +710,117 @@ mod tests {
                     reverse_shift_within_certificate(&x, &p, &q, &fit),
                     || format!("x {x:?}, p {p:?}, {g:?} to {moved:?}"),
                 );
+            },
+        );
+    }
+
+    /// A fit of (μ, σ) with the certificate's box of half-widths e_μ, e_σ,
+    /// its other fields unused by the bounds checked here.
+    fn boxed_fit(g: Gaussian, e_mu: f64, e_sigma: f64) -> Fit {
+        Fit {
+            gaussian: g,
+            objective: 0.0,
+            mu_error: e_mu,
+            sigma_error: e_sigma,
+            gradient_norm: 0.0,
+            gradient_noise: 0.0,
+            min_eigenvalue: 1.0,
+            max_eigenvalue: 1.0,
+            radius: 0.0,
+            iterations: 0,
+            start: g,
+        }
+    }
+
+    /// [`log_q_move`] covers the largest move of ln qᵢ from the fit (μ, σ)
+    /// to the corners of the certificate's box (shrunk by 10⁻³ so that μ′,
+    /// σ′ stay inside after rounding), both discretized Gaussians exact at
+    /// 320 bits. Three kinds of cases, with scales R of the points from
+    /// 10⁻² to 10² (so a term with a wrong power of R is seen) and box
+    /// half-widths from 10⁻¹²σ to 10⁻⁵σ:
+    ///
+    /// - a μ box (e_σ = 0), one point at μ − R and n = 4 to 20 at μ + R:
+    ///   E_q[x] is near μ + R(n − 1)/(n + 1), so the lone point's ln q moves
+    ///   by 2R·e_μ/σ²·n/(n + 1), 0.8 to 0.95 of its term;
+    /// - a σ box (e_μ = 0), points at μ and one at μ + R, R/σ from 4 to 30:
+    ///   q sits at μ, and the far point's ln q moves by nearly R²e_σ/σ³, its
+    ///   whole term;
+    /// - both, on random settings: where σ is small against the points'
+    ///   spread, q sits near μ and the farthest point's ln q moves by nearly
+    ///   both parts (they add at the corner of matching signs), less the
+    ///   pull of E_q[ds] on the μ part.
+    ///
+    /// One check per kind, each floor 2⁻¹ (0.95, 1.00 and 0.97 seen): each
+    /// part is reached to within n/(n + 1) and e/σ, so a bound that takes
+    /// either part twice fails its kind's floor.
+    #[test]
+    fn log_q_move_covers_the_move_over_the_box() {
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use crate::test_support::{PREC as P, RM, error_of};
+        use rand::RngExt;
+        bound_checks(
+            "reverse-log-q-move",
+            [
+                ("claim 6: move of ln qᵢ over a μ box", 0.5),
+                ("claim 6: move of ln qᵢ over a σ box", 0.5),
+                ("claim 6: move of ln qᵢ over a random box", 0.5),
+            ],
+            60,
+            |k, rng, cc, checks| {
+                let range = 10f64.powf(uniform(rng, -2.0, 2.0));
+                let relative = 10f64.powf(-uniform(rng, 5.0, 12.0));
+                let (x, g, e_mu, e_sigma) = match k % 3 {
+                    0 => {
+                        let g = Gaussian {
+                            mu: uniform(rng, -1.0, 1.0),
+                            sigma: range * uniform(rng, 0.2, 3.0),
+                        };
+                        let n = rng.random_range(4..21usize);
+                        let mut x = vec![g.mu - range];
+                        x.extend(std::iter::repeat_n(g.mu + range, n));
+                        (x, g, g.sigma * relative, 0.0)
+                    }
+                    1 => {
+                        let g = Gaussian {
+                            mu: uniform(rng, -1.0, 1.0),
+                            sigma: range / uniform(rng, 4.0, 30.0),
+                        };
+                        let n = rng.random_range(1..6usize);
+                        let mut x = vec![g.mu; n];
+                        x.push(g.mu + range);
+                        (x, g, 0.0, g.sigma * relative)
+                    }
+                    _ => {
+                        let (x, _, g, _) = random_setting(rng);
+                        let x: Vec<f64> = x.iter().map(|v| v * range).collect();
+                        let g = Gaussian {
+                            mu: g.mu * range,
+                            sigma: g.sigma * range,
+                        };
+                        let (a, b) = (uniform(rng, 0.1, 1.0), uniform(rng, 0.1, 1.0));
+                        (x, g, g.sigma * relative * a, g.sigma * relative * b)
+                    }
+                };
+                let ln_q = |g: Gaussian, cc: &mut astro_float::Consts| {
+                    exact_gaussian(&x, g, cc)
+                        .iter()
+                        .map(|v| v.ln(P, RM, cc))
+                        .collect::<Vec<_>>()
+                };
+                let at_fit = ln_q(g, cc);
+                let mut most = 0.0f64;
+                for (sm, ss) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+                    let corner = Gaussian {
+                        mu: g.mu + 0.999 * sm * e_mu,
+                        sigma: g.sigma + 0.999 * ss * e_sigma,
+                    };
+                    for (a, b) in ln_q(corner, cc).iter().zip(&at_fit) {
+                        most = most.max(error_of(0.0, &a.sub(b, P, RM), cc));
+                    }
+                }
+                checks[k % 3].record(most, log_q_move(&x, &boxed_fit(g, e_mu, e_sigma)), || {
+                    format!("x {x:?}, {g:?}, e_μ {e_mu:e}, e_σ {e_sigma:e}")
+                });
             },
         );
     }
