@@ -321,10 +321,7 @@ fn compass_stage(
                 }
                 // The displacement actually polled, within u of the computed one.
                 let delta = (x - theta[j]).abs();
-                b = b.max(
-                    ((e0 + et) / (delta * (1.0 - U)) + curvature[j] * delta * (1.0 + U) / 2.0)
-                        * (1.0 + 4.0 * U),
-                );
+                b = b.max(poll_bound(e0, et, delta, curvature[j]));
             }
             if let Some((ft, et, x)) = best {
                 theta[j] = x;
@@ -349,6 +346,18 @@ fn compass_stage(
             }
         }
     }
+}
+
+/// The bound bⱼ ≥ |∂ⱼf(θ̃)| from one failed poll along axis j (see the
+/// module docs): at θ̃ the measured value is within e₀ of f, at the
+/// displacement δ polled (±δ·eⱼ) within e±, the poll did not lower the
+/// measured value, and φ'' ≤ Lⱼ along the axis, so the slope toward the
+/// poll is at most (e₀ + e±)/δ + Lⱼδ/2. `delta` is the computed
+/// displacement, within u of the one polled (so divided by δ(1 − u) and
+/// multiplied by δ(1 + u)); the factor 1 + 4u covers the bound's own
+/// roundings.
+fn poll_bound(e0: f64, et: f64, delta: f64, curvature: f64) -> f64 {
+    ((e0 + et) / (delta * (1.0 - U)) + curvature * delta * (1.0 + U) / 2.0) * (1.0 + 4.0 * U)
 }
 
 /// The probe step h = √(2e₀/L): the curvature's rise L·h²/2 over h equals
@@ -578,6 +587,277 @@ mod tests {
         assert!(
             4 * uncertified <= cases,
             "{uncertified} of {cases} uncertified"
+        );
+    }
+
+    /// The scaled full family: features c·[I; 0] (k categories, k − 1
+    /// parameters), whose column j has range c.
+    fn scaled_family(p: &[f64], c: f64) -> SoftmaxCrossEntropy {
+        let k = p.len();
+        let rows: Vec<Vec<f64>> = (0..k)
+            .map(|i| (0..k - 1).map(|j| if i == j { c } else { 0.0 }).collect())
+            .collect();
+        SoftmaxCrossEntropy::new(p, &rows).unwrap()
+    }
+
+    /// A point of the scaled family where column j's two values split q
+    /// equally: θ random in [−2, 2] but θⱼ = ln(Σ_{i≠j} e^(zᵢ))/c, so that
+    /// e^(cθⱼ) equals the other categories' mass (within a few u).
+    fn balanced_point(rng: &mut rand_chacha::ChaCha8Rng, k: usize, c: f64, j: usize) -> Vec<f64> {
+        use crate::test_support::bounds::uniform;
+        let mut theta: Vec<f64> = (0..k - 1).map(|_| uniform(rng, -2.0, 2.0)).collect();
+        let others: f64 = 1.0
+            + (0..k - 1)
+                .filter(|&i| i != j)
+                .map(|i| (c * theta[i]).exp())
+                .sum::<f64>();
+        theta[j] = others.ln() / c;
+        theta
+    }
+
+    /// ∂²f/∂θⱼ² = P·Var_q(column j) at θ for f = CE(p, softmax(Aθ)) (the
+    /// family's Hessian, `SoftmaxCrossEntropy`'s docs), at 320 bits with p,
+    /// A and θ exact (P = Σpᵢ exact too); KL's is the same.
+    fn exact_axis_curvature(
+        obj: &SoftmaxCrossEntropy,
+        theta: &[f64],
+        j: usize,
+        cc: &mut astro_float::Consts,
+    ) -> astro_float::BigFloat {
+        use crate::test_support::{PREC as P, RM, big};
+        let k = obj.categories();
+        // The logits at 320 bits: Σ aᵢₗθₗ exact, then ln softmax.
+        let exact_z: Vec<_> = (0..k)
+            .map(|i| {
+                obj.feature_row(i)
+                    .iter()
+                    .zip(theta)
+                    .fold(big(0.0), |s, (&a, &t)| {
+                        s.add(&big(a).mul(&big(t), P, RM), P, RM)
+                    })
+            })
+            .collect();
+        let top = exact_z.iter().fold(
+            exact_z[0].clone(),
+            |m, x| if x > &m { x.clone() } else { m },
+        );
+        let w: Vec<_> = exact_z
+            .iter()
+            .map(|x| x.sub(&top, P, RM).exp(P, RM, cc))
+            .collect();
+        let sum = w.iter().fold(big(0.0), |s, x| s.add(x, P, RM));
+        let q: Vec<_> = w.iter().map(|x| x.div(&sum, P, RM)).collect();
+        let col: Vec<_> = (0..k).map(|i| big(obj.feature_row(i)[j])).collect();
+        let mean = (0..k).fold(big(0.0), |s, i| s.add(&q[i].mul(&col[i], P, RM), P, RM));
+        let var = (0..k).fold(big(0.0), |s, i| {
+            let d = col[i].sub(&mean, P, RM);
+            s.add(&q[i].mul(&d.mul(&d, P, RM), P, RM), P, RM)
+        });
+        let mass = obj
+            .target()
+            .iter()
+            .fold(big(0.0), |s, &x| s.add(&big(x), P, RM));
+        mass.mul(&var, P, RM)
+    }
+
+    /// [`axis_curvature`] covers the exact curvature along each axis and is
+    /// reached: on the scaled full family c·[I; 0] (c from 2⁻⁴ to 2⁴, so a
+    /// wrong power of the range is seen) at points where column j's two
+    /// values split q equally, and on two categories with random features
+    /// (d from 1 to 4, entries of scale c) at θ = 0, where q = (½, ½), the
+    /// curvature is P·range²/4 itself; on random features (3 to 6
+    /// categories) at random θ, below it.
+    ///
+    /// Floor 1 − 2⁻⁴⁰ (1.000000 seen): at those points the bound
+    /// exceeds the curvature only by its rounding allowance 1 + 8u and the
+    /// roundings of P, of the range and of q's split (a few u); a bound
+    /// loosened by any factor above 1 + 2⁻⁴⁰ fails.
+    #[test]
+    fn axis_curvature_covers_and_reaches_the_exact_curvature() {
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use rand::RngExt;
+        bound_checks(
+            "measured-axis-curvature",
+            [("claim 4: curvature along an axis", 1.0 - 2f64.powi(-40))],
+            90,
+            |k, rng, cc, [check]| {
+                let c = 2f64.powf(uniform(rng, -4.0, 4.0));
+                let (obj, theta, j) = match k % 3 {
+                    0 => {
+                        let n = rng.random_range(2..9usize);
+                        let spread = uniform(rng, 0.1, 2.0);
+                        let p = simplex(rng, n, spread);
+                        let j = rng.random_range(0..n - 1);
+                        let theta = balanced_point(rng, n, c, j);
+                        (scaled_family(&p, c), theta, j)
+                    }
+                    kind => {
+                        let (n, d) = if kind == 1 {
+                            (2, rng.random_range(1..5usize))
+                        } else {
+                            (rng.random_range(3..7usize), rng.random_range(1..5usize))
+                        };
+                        let spread = uniform(rng, 0.1, 2.0);
+                        let p = simplex(rng, n, spread);
+                        let rows: Vec<Vec<f64>> = (0..n)
+                            .map(|_| (0..d).map(|_| c * uniform(rng, -1.0, 1.0)).collect())
+                            .collect();
+                        let theta: Vec<f64> = if kind == 1 {
+                            vec![0.0; d]
+                        } else {
+                            (0..d).map(|_| uniform(rng, -2.0, 2.0)).collect()
+                        };
+                        let j = rng.random_range(0..d);
+                        (SoftmaxCrossEntropy::new(&p, &rows).unwrap(), theta, j)
+                    }
+                };
+                let exact = exact_axis_curvature(&obj, &theta, j, cc);
+                let exact = crate::test_support::to_f64(&exact, cc);
+                check.record(exact, axis_curvature(&obj, j), || {
+                    format!("{obj:?}, θ {theta:?}, j {j}")
+                });
+            },
+        );
+    }
+
+    /// [`poll_bound`] covers the exact slope |∂ⱼf(θ)| whenever its premises
+    /// hold, with the values' errors as small as they may be: on the scaled
+    /// full family (c from 2⁻⁴ to 2⁴) at points where the curvature along θⱼ
+    /// is its largest, Lⱼ (see the test above), the exact φ(t) = f(θ + t·eⱼ)
+    /// at 320 bits is polled at ±δ; the errors are the least with which no
+    /// poll lowers the measured value when the values lie against the slope
+    /// (φ̃(0) = φ(0) − e₀, φ̃(±δ) = φ(±δ) + e±): e₀ + e± = D =
+    /// max(0, φ(0) − min φ(±δ)), split between them at a random λ. δ is
+    /// 2^(−s)·2|φ'(0)|/Lⱼ with s from 0 to 30 (half the cases) or to 1.5:
+    /// from where the curvature term dominates the bound (s below about 1)
+    /// to far below, where the value errors do.
+    ///
+    /// Floors 2⁻¹ for both (1.0 seen for both): with e₀ + e± = D and
+    /// φ″ = Lⱼ at θ, the bound is the exact slope but for φ″'s fall below Lⱼ
+    /// over [−δ, δ] (nothing at tiny δ; a little at the largest δ, where q
+    /// moves off its split). A bound with a term dropped, its errors
+    /// subtracted, or loosened by 2 fails.
+    #[test]
+    fn poll_bound_covers_the_slope_where_errors_dominate() {
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        use rand::RngExt;
+        bound_checks(
+            "measured-poll-bound",
+            [
+                (
+                    "claim 4: a failed poll's slope bound, value errors dominating",
+                    0.5,
+                ),
+                (
+                    "claim 4: a failed poll's slope bound, curvature dominating",
+                    0.5,
+                ),
+            ],
+            80,
+            |k, rng, cc, checks| {
+                let c = 2f64.powf(uniform(rng, -4.0, 4.0));
+                let n = rng.random_range(2..9usize);
+                let spread = uniform(rng, 0.1, 2.0);
+                let p = simplex(rng, n, spread);
+                let j = rng.random_range(0..n - 1);
+                let theta = balanced_point(rng, n, c, j);
+                let obj = scaled_family(&p, c);
+                let curvature = axis_curvature(&obj, j);
+                // φ(t) = P·ln Σe^(zᵢ) − Σpᵢzᵢ at 320 bits, z = A(θ + t·eⱼ).
+                let mass = p.iter().fold(big(0.0), |s, &x| s.add(&big(x), P, RM));
+                let phi = |t: &astro_float::BigFloat, cc: &mut astro_float::Consts| {
+                    let z: Vec<_> = (0..n)
+                        .map(|i| {
+                            if i == n - 1 {
+                                big(0.0)
+                            } else if i == j {
+                                big(c).mul(&big(theta[i]).add(t, P, RM), P, RM)
+                            } else {
+                                big(c).mul(&big(theta[i]), P, RM)
+                            }
+                        })
+                        .collect();
+                    let sum = z
+                        .iter()
+                        .fold(big(0.0), |s, x| s.add(&x.exp(P, RM, cc), P, RM));
+                    let linear =
+                        (0..n).fold(big(0.0), |s, i| s.add(&big(p[i]).mul(&z[i], P, RM), P, RM));
+                    mass.mul(&sum.ln(P, RM, cc), P, RM).sub(&linear, P, RM)
+                };
+                // φ'(0) = c·(P·qⱼ − pⱼ).
+                let h = big(2f64.powi(-80));
+                let slope = phi(&h, cc).sub(&phi(&h.neg(), cc), P, RM).div(
+                    &big(2.0 * 2f64.powi(-80)),
+                    P,
+                    RM,
+                );
+                let slope = to_f64(&slope.abs(), cc);
+                let most = if k % 2 == 0 { 30.0 } else { 1.5 };
+                let delta = 2f64.powf(-uniform(rng, 0.0, most)) * 2.0 * slope / curvature;
+                let (f0, fp, fm) = (
+                    phi(&big(0.0), cc),
+                    phi(&big(delta), cc),
+                    phi(&big(-delta), cc),
+                );
+                let low = if fp < fm { fp } else { fm };
+                let d = to_f64(&f0.sub(&low, P, RM), cc).max(0.0);
+                let lambda = uniform(rng, 0.0, 1.0);
+                // Rounded up, so that e₀ + e± ≥ D still.
+                let (e0, et) = (
+                    lambda * d * (1.0 + 2.0 * U),
+                    (1.0 - lambda) * d * (1.0 + 2.0 * U),
+                );
+                let bound = poll_bound(e0, et, delta, curvature);
+                let errors_dominate = (e0 + et) / delta >= curvature * delta / 2.0;
+                checks[usize::from(!errors_dominate)].record(slope, bound, || {
+                    format!("p {p:?}, c {c}, θ {theta:?}, j {j}, δ {delta:e}, e₀ {e0:e}, e± {et:e}")
+                });
+            },
+        );
+    }
+
+    /// [`max_row_norm`] covers maxᵢ‖aᵢ‖₂ (at 320 bits, the features exact)
+    /// and is reached: random features (2 to 8 rows of 1 to 5 entries,
+    /// scale 2⁻⁴ to 2⁴) and the scaled full family c·[I; 0], whose rows have
+    /// norm c exactly.
+    ///
+    /// Floor 1 − 2⁻⁴⁰ (1.000000 seen): the bound exceeds the norm
+    /// only by the rounding of the sum of squares and the square root (up by
+    /// `norm2_up`) and its own 1 + 2u; a bound loosened by more fails.
+    #[test]
+    fn max_row_norm_covers_and_reaches_the_largest_row() {
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        use rand::RngExt;
+        bound_checks(
+            "measured-row-norm",
+            [("claim 4: largest feature row norm", 1.0 - 2f64.powi(-40))],
+            60,
+            |k, rng, cc, [check]| {
+                let c = 2f64.powf(uniform(rng, -4.0, 4.0));
+                let n = rng.random_range(2..9usize);
+                let p = simplex(rng, n, 1.0);
+                let obj = if k % 2 == 0 {
+                    scaled_family(&p, c)
+                } else {
+                    let d = rng.random_range(1..6usize);
+                    let rows: Vec<Vec<f64>> = (0..n)
+                        .map(|_| (0..d).map(|_| c * uniform(rng, -1.0, 1.0)).collect())
+                        .collect();
+                    SoftmaxCrossEntropy::new(&p, &rows).unwrap()
+                };
+                let most = (0..n)
+                    .map(|i| {
+                        let sq = obj
+                            .feature_row(i)
+                            .iter()
+                            .fold(big(0.0), |s, &a| s.add(&big(a).mul(&big(a), P, RM), P, RM));
+                        to_f64(&sq.sqrt(P, RM), cc)
+                    })
+                    .fold(0.0, f64::max);
+                check.record(most, max_row_norm(&obj), || format!("{obj:?}"));
+            },
         );
     }
 }
