@@ -726,7 +726,7 @@ mod tests {
     /// The gradient check tells measures with the wrong slope: a
     /// cross-entropy scaled by 1 + 2⁻⁸ moves every central difference of CE
     /// by 2⁻⁸·|∂CE/∂θ| (4.6·10⁻³ here), far beyond the check's bound
-    /// (truncation and rounding, 1.9·10⁻⁹ here), so the check fails on CE;
+    /// (truncation and rounding, 1.1·10⁻⁹ here), so the check fails on CE;
     /// the crate's measures pass the same case.
     #[test]
     fn the_gradient_check_fails_for_a_scaled_cross_entropy() {
@@ -1044,7 +1044,8 @@ mod tests {
                 };
                 let of = if k % 4 < 2 { Of::CrossEntropy } else { Of::Kl };
                 // (check, derivative, measure, A's row, B's row)
-                let configs: [(usize, usize, Of, [f64; 2], [f64; 2]); 8] = [
+                type Config = (usize, usize, Of, [f64; 2], [f64; 2]);
+                let configs: [Config; 8] = [
                     (0, 2, of, [0.0, 0.0], [rb, 0.0]),
                     (1, 2, Of::Kl, [ra, 0.0], [0.0, 0.0]),
                     (2, 2, Of::CrossEntropy, [ra, 0.0], [-rb, 0.0]),
