@@ -621,4 +621,179 @@ mod tests {
             },
         );
     }
+
+    /// A random batch for the tests below: R rows of C classes, targets
+    /// from [`simplex`] with a zero or a one-hot row now and then, logits of
+    /// scale 2 or 20.
+    fn random_batch(
+        k: usize,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        rows: usize,
+        classes: usize,
+    ) -> Batch {
+        use crate::test_support::bounds::{simplex, uniform};
+        let scale = if k % 4 == 0 { 20.0 } else { 2.0 };
+        let target = (0..rows)
+            .map(|r| {
+                if (k + r) % 5 == 0 {
+                    let mut one = vec![0.0; classes];
+                    one[r % classes] = 1.0;
+                    one
+                } else {
+                    let s = uniform(rng, 0.1, 3.0);
+                    let mut t = simplex(rng, classes, s);
+                    if (k + r) % 3 == 0 && classes > 1 {
+                        t[0] = 0.0;
+                        t = crate::measures::normalize(&t).unwrap();
+                    }
+                    t
+                }
+            })
+            .collect();
+        let logits = (0..rows)
+            .map(|_| {
+                (0..classes)
+                    .map(|_| scale * uniform(rng, -1.0, 1.0))
+                    .collect()
+            })
+            .collect();
+        Batch { target, logits }
+    }
+
+    /// The bound `measured_ce_gradient` gives an implementation that offers
+    /// the batchmean gradient covers the crate's gradient against the exact
+    /// (softmax(zᵣ) − tᵣ)/R, softmax at 320 bits (the f64 z exact), on random
+    /// batches of 1 to 6 rows of 2 to 8 classes.
+    ///
+    /// Floor 2⁻¹ (0.71 seen): the bound takes each softmax entry's rounding
+    /// at its worst (the log-softmax bound δᵢ whole, then the exp), while
+    /// the computed entries' errors are one or two roundings that can align.
+    #[test]
+    fn the_measured_gradient_bound_covers_the_exact_gradient() {
+        use crate::measures::Reference;
+        use crate::test_support::bounds::{bound_checks, exact_log_softmax};
+        use crate::test_support::{PREC as P, RM, big};
+        use rand::RngExt;
+        bound_checks(
+            "batchmean gradient",
+            [("claim 9: batchmean CE gradient of the measures", 0.5)],
+            100,
+            |k, rng, cc, [check]| {
+                let (rows, classes) = (rng.random_range(1..7usize), rng.random_range(2..9usize));
+                let b = random_batch(k, rng, rows, classes);
+                let g = measured_ce_gradient(&Reference, &b).unwrap();
+                for (r, (row, bound)) in g.iter().enumerate() {
+                    let lq = exact_log_softmax(&b.logits[r], cc);
+                    for i in 0..classes {
+                        let exact = lq[i].exp(P, RM, cc).sub(&big(b.target[r][i]), P, RM).div(
+                            &big(rows as f64),
+                            P,
+                            RM,
+                        );
+                        check.value(row[i], &exact, bound[i], cc, || {
+                            format!("{b:?}, row {r}, entry {i}")
+                        });
+                    }
+                }
+            },
+        );
+    }
+
+    /// What `show_batch` displays is what the batch gives, each number
+    /// against its exact value at 320 bits (the f64 inputs exact): the
+    /// shape; PyTorch's `mean` and `batchmean` KL, S/(R·C) and S/R with
+    /// S = Σ t(ln t − ln softmax z); the batch-mean CE, Σ −t·ln softmax z / R;
+    /// and row 0 of the two gradients, (softmax z₀ − t₀)/(R·C) and /R.
+    /// Each is shown to 6 significant digits ([`short`]), so it is within
+    /// half a unit of its 6th digit, 5·10⁻⁶ relative, of the computed value,
+    /// itself within 10⁻¹² relative of the exact one (every bound of this
+    /// module is far below that on these batches); 5.0001·10⁻⁶ relative is
+    /// allowed, plus 10⁻³⁰⁰ for exact zeros.
+    #[test]
+    fn the_shown_batch_is_what_the_batch_gives() {
+        use crate::measures::Reference;
+        use crate::test_support::bounds::{bound_stream, exact_log_softmax};
+        use crate::test_support::{PREC as P, RM, big, to_f64};
+        use rand::RngExt;
+        let mut cc = astro_float::Consts::new().expect("astro-float constants");
+        let mut rng = bound_stream("shown batch");
+        let near = |shown: &str, exact: f64, what: &str| {
+            let got: f64 = shown.parse().unwrap_or_else(|_| panic!("{what}: {shown}"));
+            assert!(
+                (got - exact).abs() <= 5.0001e-6 * exact.abs() + 1e-300,
+                "{what}: shown {shown}, exact {exact:e}"
+            );
+        };
+        let vector = |shown: &str| -> Vec<String> {
+            shown
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(", ")
+                .map(str::to_string)
+                .collect()
+        };
+        for k in 0..20 {
+            let (rows, classes) = (rng.random_range(1..5usize), rng.random_range(2..7usize));
+            let b = random_batch(k, &mut rng, rows, classes);
+            let shown = show_batch(&Reference, &b);
+            let get = |name: &str| {
+                shown
+                    .rows
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .unwrap_or_else(|| panic!("no row {name}"))
+                    .1
+                    .clone()
+            };
+            assert_eq!(get("(1) R rows, C classes"), format!("{rows}, {classes}"));
+            let (mut kl, mut ce) = (big(0.0), big(0.0));
+            let mut q0 = Vec::new();
+            for (r, (t, z)) in b.target.iter().zip(&b.logits).enumerate() {
+                let lq = exact_log_softmax(z, &mut cc);
+                if r == 0 {
+                    q0 = lq.iter().map(|l| l.exp(P, RM, &mut cc)).collect();
+                }
+                for i in 0..classes {
+                    if t[i] > 0.0 {
+                        let tl = big(t[i]);
+                        let term = tl.mul(&lq[i], P, RM);
+                        ce = ce.sub(&term, P, RM);
+                        let lt = tl.mul(&big(t[i]).ln(P, RM, &mut cc), P, RM);
+                        kl = kl.add(&lt.sub(&term, P, RM), P, RM);
+                    }
+                }
+            }
+            let (r, rc) = (big(rows as f64), big((rows * classes) as f64));
+            let f =
+                |x: &astro_float::BigFloat,
+                 d: &astro_float::BigFloat,
+                 cc: &mut astro_float::Consts| { to_f64(&x.div(d, P, RM), cc) };
+            near(
+                &get("(1) PyTorch kl_div, mean (default)"),
+                f(&kl, &rc, &mut cc),
+                "mean",
+            );
+            near(
+                &get("(1) PyTorch kl_div, batchmean"),
+                f(&kl, &r, &mut cc),
+                "batchmean",
+            );
+            near(
+                &get("(1) batch-mean CE"),
+                f(&ce, &r, &mut cc),
+                "batch-mean CE",
+            );
+            for (name, d) in [
+                ("(1) ∇z mean KL, row 0", &rc),
+                ("(1) ∇z batch-mean CE, row 0", &r),
+            ] {
+                let shown = vector(&get(name));
+                assert_eq!(shown.len(), classes, "{name}");
+                for i in 0..classes {
+                    let g = q0[i].sub(&big(b.target[0][i]), P, RM);
+                    near(&shown[i], f(&g, d, &mut cc), name);
+                }
+            }
+        }
+    }
 }
