@@ -110,3 +110,18 @@ fn check_pitfalls(ctx: &Context<'_>) -> Evidence {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Weights are normalized as they are; a row of zeros becomes a point
+    /// mass on the first entry, so every drawn row is a distribution.
+    #[test]
+    fn rows_from_weights_are_distributions() {
+        assert_eq!(row_from_weights(&[1, 3]), [0.25, 0.75]);
+        assert_eq!(row_from_weights(&[0, 2, 0, 2]), [0.0, 0.5, 0.0, 0.5]);
+        assert_eq!(row_from_weights(&[0, 0, 0]), [1.0, 0.0, 0.0]);
+        assert_eq!(row_from_weights(&[0]), [1.0]);
+    }
+}

@@ -291,4 +291,36 @@ mod tests {
             },
         );
     }
+
+    /// What `show_zeros` displays for a pair with each kind of zero: p = 0 = q
+    /// (entry 0), p > 0 = q (entry 1) and p = 0 < q (entry 2). ln 0 = −∞;
+    /// PyTorch's evaluation is NaN from 0·(−∞); the naive sum is NaN from
+    /// 0·(ln 0 − ln q); the KL is +∞ from p > 0 = q. Without the mismatch
+    /// (p = (0, ½, ½), q = (0, ½, ½)) the KL is 0 and PyTorch's evaluation
+    /// still NaN.
+    #[test]
+    fn the_shown_zeros_are_what_the_conventions_give() {
+        use crate::measures::Reference;
+        let get = |c: &Counterexample, name: &str| {
+            c.rows
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("no row {name}"))
+                .1
+                .clone()
+        };
+        let pair = (vec![0.0, 0.5, 0.0, 0.5], vec![0.0, 0.0, 0.5, 0.5]);
+        let c = show_zeros(&Reference, &pair);
+        assert_eq!(get(&c, "(3) p"), "[0, 0.5, 0, 0.5]");
+        assert_eq!(get(&c, "(3) q"), "[0, 0, 0.5, 0.5]");
+        // ln ½ = −0.6931471805…, shown to six significant digits.
+        assert_eq!(get(&c, "(3) ln q"), "[-inf, -inf, -0.693147, -0.693147]");
+        assert_eq!(get(&c, "(3) PyTorch-style Σ xlogy(p, p) − p·ln q"), "NaN");
+        assert_eq!(get(&c, "(3) naive Σ p·(ln p − ln q)"), "NaN");
+        assert_eq!(get(&c, "(3) KL(p‖q), 0·ln 0 = 0"), "inf");
+        let same = (vec![0.0, 0.5, 0.5], vec![0.0, 0.5, 0.5]);
+        let c = show_zeros(&Reference, &same);
+        assert_eq!(get(&c, "(3) PyTorch-style Σ xlogy(p, p) − p·ln q"), "NaN");
+        assert_eq!(get(&c, "(3) KL(p‖q), 0·ln 0 = 0"), "0");
+    }
 }
