@@ -229,3 +229,61 @@ pub struct Verdict {
     /// What the check measured.
     pub evidence: Evidence,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The split between relative and absolute is at |reference| = 1,
+    /// which counts as relative (the docs: "at least 1 in magnitude"), of
+    /// either sign; below it the bound itself is the absolute figure.
+    #[test]
+    fn a_reference_of_one_is_relative() {
+        let mut r = Resolution::default();
+        r.allow(0.25, 1.0);
+        r.allow(0.5, -1.0);
+        assert_eq!((r.relative, r.absolute), (0.5, 0.0));
+        r.allow(0.125, -0.999);
+        assert_eq!((r.relative, r.absolute), (0.5, 0.125));
+        assert_eq!((r.rounding_relative, r.rounding_absolute), (0.5, 0.125));
+    }
+
+    /// A resolution is set by either figure alone, and widening keeps the
+    /// larger of each figure, a NaN included (it must show, not vanish).
+    #[test]
+    fn widening_keeps_each_larger_figure() {
+        let only_absolute = Resolution {
+            absolute: 1e-9,
+            ..Resolution::default()
+        };
+        let only_relative = Resolution {
+            relative: 1e-12,
+            ..Resolution::default()
+        };
+        assert!(only_absolute.is_set() && only_relative.is_set());
+        assert!(!Resolution::default().is_set());
+        let mut r = only_absolute;
+        r.widen(only_relative);
+        r.widen(Resolution {
+            rounding_relative: 3.0,
+            rounding_absolute: 2.0,
+            ..Resolution::default()
+        });
+        assert_eq!(
+            r,
+            Resolution {
+                relative: 1e-12,
+                absolute: 1e-9,
+                rounding_relative: 3.0,
+                rounding_absolute: 2.0,
+            }
+        );
+        r.widen(Resolution::default());
+        assert_eq!(r.absolute, 1e-9);
+        r.widen(Resolution {
+            relative: f64::NAN,
+            ..Resolution::default()
+        });
+        assert!(r.relative.is_nan() && r.absolute == 1e-9);
+    }
+}
