@@ -179,6 +179,7 @@ mod tests {
     use super::*;
     use crate::claims::Comparison;
     use crate::claims::failure::assert_fails;
+    use crate::claims::harness::U;
 
     /// Both sides of the searched statement (c): on the grid of one model
     /// (G = K) its 0–1 minimizer is its MLE; on G = 4 over two categories,
@@ -317,5 +318,61 @@ mod tests {
                 }
             },
         );
+    }
+
+    /// What the counterexample shows, against an independent computation
+    /// from the data: on the sample (0, 0, 1) and the grid G = 4 over two
+    /// categories, {(¼, ¾), (½, ½), (¾, ¼)}, the label counts (2, 1) by a
+    /// count of the sample; the 0–1 risks by the argmax (ties to the lowest
+    /// index): (½, ½) and (¾, ¼) predict 0 and err on one example in three,
+    /// (¼, ¾) on two, so the minimizers are the first two at risk ⅓; the NLLs
+    /// −(2 ln q₀ + ln q₁)/3 are ln 2 ≈ 0.693, 0.654 and 1.02, so the MLE is
+    /// (¾, ¼). Shown numbers are parsed and compared: the risk within 2u·⅓
+    /// (one division, and the count's subtraction from 1); the MLE's NLL
+    /// within 10⁻¹⁴ of the f64 sum here (the measured NLL within its bound,
+    /// about 10⁻¹⁵ at these values, and this sum within a few u).
+    #[test]
+    fn the_shown_grid_matches_the_data() {
+        use crate::measures::Reference;
+        let sample = vec![0usize, 0, 1];
+        let shown_case = show_grid(&Reference, &(2, 4, sample.clone()));
+        let value = |prefix: &str| {
+            shown_case
+                .rows
+                .iter()
+                .find(|(n, _)| n.starts_with(prefix))
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .unwrap_or_else(|| panic!("no row {prefix}"))
+        };
+        let mut counts = [0usize; 2];
+        for &y in &sample {
+            counts[y] += 1;
+        }
+        assert_eq!(value("(c) grid sample label counts").1, shown(&counts));
+        let third = 1.0 / 3.0;
+        let (name, minimizers) = value("(c) 0–1 minimizers (0–1 risk ");
+        let risk: f64 = name["(c) 0–1 minimizers (0–1 risk ".len()..name.len() - 1]
+            .parse()
+            .unwrap();
+        assert!((risk - third).abs() <= 2.0 * U * third, "{name}");
+        assert!(
+            minimizers.starts_with("[2/4, 2/4] (NLL ")
+                && minimizers.contains("), [3/4, 1/4] (NLL ")
+                && !minimizers.contains("[1/4, 3/4]"),
+            "{minimizers}"
+        );
+        let (_, mle) = value("(c) grid MLE");
+        assert!(mle.starts_with("[3/4, 1/4] (NLL "), "{mle}");
+        let nll: f64 = mle["[3/4, 1/4] (NLL ".len()..mle.find(", 0–1 risk").unwrap()]
+            .parse()
+            .unwrap();
+        let want = -(2.0 * 0.75f64.ln() + 0.25f64.ln()) / 3.0;
+        assert!((nll - want).abs() <= 1e-14, "{nll} vs {want}");
+        let mle_risk: f64 = mle[mle.find("0–1 risk ").unwrap() + "0–1 risk ".len()..mle.len() - 1]
+            .parse()
+            .unwrap();
+        assert!((mle_risk - third).abs() <= 2.0 * U * third, "{mle}");
+        let p_hat = [2.0 / 3.0, 1.0 / 3.0];
+        assert_eq!(value("(c) p̂ₙ").1, shown(&p_hat));
     }
 }
