@@ -475,7 +475,7 @@ mod tests {
     /// by R is seen (a one-row batch divides by 1); 2⁻² for the identity (0.72 seen: three measures at their contract's edge).
     #[test]
     fn batch_bounds_cover_their_errors() {
-        use crate::test_support::bounds::{bound_stream, simplex, uniform};
+        use crate::test_support::bounds::bound_stream;
         use crate::test_support::{AtTheEdge, BoundCheck, PREC as P, RM, big, error_of};
         use rand::RngExt;
         let mut cc = astro_float::Consts::new().expect("astro-float constants");
@@ -487,34 +487,7 @@ mod tests {
         let m = &AtTheEdge::KIT;
         for k in 0..100 {
             let (rows, classes) = (rng.random_range(1..7usize), rng.random_range(2..9usize));
-            let scale = if k % 4 == 0 { 20.0 } else { 2.0 };
-            let target: Vec<Vec<f64>> = (0..rows)
-                .map(|r| {
-                    if (k + r) % 5 == 0 {
-                        let mut one = vec![0.0; classes];
-                        one[r % classes] = 1.0;
-                        one
-                    } else {
-                        let mut t = {
-                            let s = uniform(&mut rng, 0.1, 3.0);
-                            simplex(&mut rng, classes, s)
-                        };
-                        if (k + r) % 3 == 0 {
-                            t[0] = 0.0;
-                            t = crate::measures::normalize(&t).unwrap();
-                        }
-                        t
-                    }
-                })
-                .collect();
-            let logits: Vec<Vec<f64>> = (0..rows)
-                .map(|_| {
-                    (0..classes)
-                        .map(|_| scale * uniform(&mut rng, -1.0, 1.0))
-                        .collect()
-                })
-                .collect();
-            let b = Batch { target, logits };
+            let b = random_batch(k, &mut rng, rows, classes);
             let input = b.input().unwrap();
             let q = b.q().unwrap();
             let at = || format!("{b:?}");

@@ -216,6 +216,23 @@ pub(super) fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexampl
 mod tests {
     use super::*;
 
+    /// A random sample for the bound checks: 200 points one time in ten,
+    /// else 1 to 40, uniform on offset ± spread (offset in [−5, 5], spread
+    /// in [0.01, 3]).
+    fn random_sample(case: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f64> {
+        use crate::test_support::bounds::uniform;
+        use rand::RngExt;
+        let n = if case % 10 == 0 {
+            200
+        } else {
+            rng.random_range(1..=40usize)
+        };
+        let (offset, spread) = (uniform(rng, -5.0, 5.0), uniform(rng, 0.01, 3.0));
+        (0..n)
+            .map(|_| offset + spread * uniform(rng, -1.0, 1.0))
+            .collect()
+    }
+
     /// ½ln(2πσ²) against the logarithm computed here: ½ln(2π) (the literal
     /// against 0.5·ln(2π) in f64: two roundings of ln and 2π, 4u relative),
     /// and at σ = 2 plus ln 2 (2u more).
@@ -261,7 +278,6 @@ mod tests {
     fn gaussian_bounds_cover_their_errors() {
         use crate::test_support::bounds::{bound_checks, uniform};
         use crate::test_support::{PREC as P, RM, big, error_of};
-        use rand::RngExt;
         bound_checks(
             "gaussian-case",
             [
@@ -284,15 +300,8 @@ mod tests {
                 mse_gap,
                 nll_gap,
             ]| {
-                let n = if case % 10 == 0 {
-                    200
-                } else {
-                    rng.random_range(1..=40usize)
-                };
-                let (offset, spread) = (uniform(rng, -5.0, 5.0), uniform(rng, 0.01, 3.0));
-                let sample: Vec<f64> = (0..n)
-                    .map(|_| offset + spread * uniform(rng, -1.0, 1.0))
-                    .collect();
+                let sample = random_sample(case, rng);
+                let n = sample.len();
                 let (sigma, c) = (uniform(rng, 0.2, 4.0), uniform(rng, -6.0, 6.0));
                 let at = || format!("sample {sample:?}, σ {sigma}, c {c}");
                 let nb = big(n as f64);
@@ -395,7 +404,6 @@ mod tests {
     fn the_gaussian_identity_bound_holds_far_from_unit_sigma() {
         use crate::test_support::bounds::{bound_checks, uniform};
         use crate::test_support::error_of;
-        use rand::RngExt;
         bound_checks(
             "gaussian-identity",
             [(
@@ -404,15 +412,8 @@ mod tests {
             )],
             200,
             |case, rng, cc, [check]| {
-                let n = if case % 10 == 0 {
-                    200
-                } else {
-                    rng.random_range(1..=40usize)
-                };
-                let (offset, spread) = (uniform(rng, -5.0, 5.0), uniform(rng, 0.01, 3.0));
-                let sample: Vec<f64> = (0..n)
-                    .map(|_| offset + spread * uniform(rng, -1.0, 1.0))
-                    .collect();
+                let sample = random_sample(case, rng);
+                let n = sample.len();
                 let sigma = 10f64.powf(uniform(rng, -2.0, 2.0));
                 let c = uniform(rng, -6.0, 6.0);
                 let (mean, _) = sample_mean(&sample);
