@@ -1010,6 +1010,9 @@ mod tests {
     ///   −3Σp″β = 3Σ|p″|·r_b/2, 0.385 of its term; floor 2⁻².
     /// - f‴ with r_b = 0, q = softmax(0, L), p balanced (where
     ///   Σ|p‴| = rₐ³/4): CE‴ = Σ|p‴|·L/2, 0.372 of the bound; floor 2⁻².
+    /// - the slopes' covariance (f″) and the student's cumulant (f‴) again
+    ///   at ranges 64 times smaller, where the derivatives are far below 1;
+    ///   floors 2⁻¹ as above.
     ///
     /// The other derivative's bound is asserted valid in every case.
     #[test]
@@ -1031,6 +1034,14 @@ mod tests {
                 ),
                 ("claim 7: sup |f‴|, p″ against the student's slopes", 0.25),
                 ("claim 7: sup |f‴|, p‴ against the spread of ln q", 0.25),
+                (
+                    "claim 7: sup |f″|, the slopes' covariance, ranges ≤ 2⁻³",
+                    0.5,
+                ),
+                (
+                    "claim 7: sup |f‴|, the student's cumulant, ranges ≤ 2⁻³",
+                    0.5,
+                ),
             ],
             16,
             |k, rng, cc, checks| {
@@ -1075,6 +1086,30 @@ mod tests {
                         "{other:e} > {other_bound:e} at {}",
                         at()
                     );
+                }
+                // The same two exact cases at ranges 64 times smaller (2⁻⁹
+                // to 2⁻³, no new draws), where the derivatives are far below
+                // 1: the bounds scale as r² and r³, so a term that does not
+                // (an added constant) shows here and not at the larger ones.
+                let (sa, sb) = (ra / 64.0, rb / 64.0);
+                let small: [(usize, usize, [f64; 2], [f64; 2]); 2] = [
+                    (8, 2, [sa, 0.0], [-sb, 0.0]),
+                    (9, 3, [0.0, 0.0], [sb, peak]),
+                ];
+                for (check, order, row_a, row_b) in small {
+                    let (a, b) = (
+                        [row_a[0], row_a[1], 0.0, 0.0],
+                        [row_b[0], row_b[1], 0.0, 0.0],
+                    );
+                    let theta = [0.0, 1.0];
+                    let (sup2, sup3) = exact_sups(Of::CrossEntropy, &a, &b, 2, &theta, 0, h, cc);
+                    let bound = bounds_of(Of::CrossEntropy, (&a, &b, 2, &theta), 0, h);
+                    let (sup, bound) = if order == 2 {
+                        (sup2, bound.second)
+                    } else {
+                        (sup3, bound.third)
+                    };
+                    checks[check].record(sup, bound, || format!("A {a:?}, B {b:?}, h {h}"));
                 }
             },
         );
