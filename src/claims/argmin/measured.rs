@@ -860,4 +860,33 @@ mod tests {
             },
         );
     }
+
+    /// Every measured value is counted, and the search is refused the value
+    /// after its [`CAP`]-th, failing with a message naming the objective:
+    /// a search that cannot settle ends instead of running on.
+    #[test]
+    fn the_values_are_counted_up_to_the_cap() {
+        use crate::claims::Comparison;
+        use crate::measures::Reference;
+        let obj = scaled_family(&[0.25, 0.75], 1.0);
+        let mut f = Measured {
+            m: &Reference,
+            obj: &obj,
+            which: Divergence::CrossEntropy,
+            evaluations: CAP - 2,
+        };
+        assert!(f.at(&[0.0]).is_ok());
+        assert_eq!(f.evaluations, CAP - 1);
+        assert!(f.at(&[0.5]).is_ok());
+        assert_eq!(f.evaluations, CAP);
+        let refused = f.at(&[0.0]).unwrap_err();
+        assert_eq!(refused.comparison, Comparison::Require);
+        assert!(
+            refused.what.contains("values-only search on the measured")
+                && refused.what.contains(&format!("within {CAP} evaluations")),
+            "{}",
+            refused.what
+        );
+        assert_eq!(f.evaluations, CAP);
+    }
 }
