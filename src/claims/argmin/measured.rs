@@ -889,4 +889,17 @@ mod tests {
         );
         assert_eq!(f.evaluations, CAP);
     }
+
+    /// The probe step is √(2e₀/L) where that is a positive finite number,
+    /// and √u otherwise: exact values (e₀ = 0), no curvature (L = 0) or a
+    /// NaN would give a step of 0, +∞ or NaN, and a poll at a step of 0
+    /// divides by 0 in its slope bound.
+    #[test]
+    fn the_probe_step_falls_back_to_the_root_of_u() {
+        // 2·2⁻⁴⁰/2⁻² = 2⁻³⁷ exactly, so both sides take the same root.
+        assert_eq!(poll_step(2f64.powi(-40), 0.25), 2f64.powi(-37).sqrt());
+        for (e0, curvature) in [(0.0, 1.0), (1e-16, 0.0), (f64::NAN, 1.0), (-1.0, 1.0)] {
+            assert_eq!(poll_step(e0, curvature), U.sqrt(), "e₀ {e0}, L {curvature}");
+        }
+    }
 }

@@ -216,7 +216,10 @@ mod tests {
     /// rounding u becomes the logarithm's absolute error, of the bound's
     /// 2u·y); 2⁻² for the decrease (0.48 seen: three such errors and a
     /// subtraction, some of them aligned); 2⁻² for the split (0.89 seen:
-    /// the edge KL uses nearly all of its allowance under the contract).
+    /// the edge KL uses nearly all of its allowance under the contract), and
+    /// 2⁻² again over the cases with x₁ within 10⁻⁶ of y alone, where the KL
+    /// is near 0, so that a term of the bound that grows as |KL| shrinks
+    /// cannot hide behind the other cases.
     #[test]
     fn sigmoid_bounds_cover_their_errors() {
         use crate::test_support::bounds::{bound_stream, uniform};
@@ -226,6 +229,8 @@ mod tests {
         let mut value = BoundCheck::new("claim 9: sigmoid KL y·ln(y/x)", 0.25);
         let mut decrease = BoundCheck::new("claim 9: sigmoid KL decrease", 0.25);
         let mut split = BoundCheck::new("claim 9: KL = sigmoid KL + dropped term", 0.25);
+        let mut split_near =
+            BoundCheck::new("claim 9: KL = sigmoid KL + dropped term, x₁ near y", 0.25);
         for k in 0..300 {
             let y = 10f64.powf(-uniform(&mut rng, 0.0, 3.0));
             let x1 = if k % 3 == 0 {
@@ -255,10 +260,18 @@ mod tests {
                 split_bound((y, x1), full),
                 at,
             );
+            if k % 3 == 0 {
+                split_near.record(
+                    error_of(0.0, &diff, &mut cc),
+                    split_bound((y, x1), full),
+                    at,
+                );
+            }
         }
         value.finish();
         decrease.finish();
         split.finish();
+        split_near.finish();
     }
     /// (1 − y)·ln((1 − y)/(1 − x)) at 320 bits for the f64 y and x: the
     /// dropped term with exact complements.
