@@ -51,6 +51,20 @@ pub struct Counterexample {
     pub rows: Vec<(String, String)>,
 }
 
+#[cfg(test)]
+impl Counterexample {
+    /// The value shown in the row named `name`; panics naming the row when
+    /// there is none (for tests of what a counterexample shows).
+    pub(crate) fn shown(&self, name: &str) -> String {
+        self.rows
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no row {name}"))
+            .1
+            .clone()
+    }
+}
+
 /// The loosest tolerances a check's comparisons allowed: what size of
 /// implementation error it is sure to catch, relative to the values it
 /// compares where they are at least 1 in magnitude and absolute where they

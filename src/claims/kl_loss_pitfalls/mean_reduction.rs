@@ -709,15 +709,7 @@ mod tests {
             let (rows, classes) = (rng.random_range(1..5usize), rng.random_range(2..7usize));
             let b = random_batch(k, &mut rng, rows, classes);
             let shown = show_batch(&Reference, &b);
-            let get = |name: &str| {
-                shown
-                    .rows
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .unwrap_or_else(|| panic!("no row {name}"))
-                    .1
-                    .clone()
-            };
+            let get = |name: &str| shown.shown(name);
             assert_eq!(get("(1) R rows, C classes"), format!("{rows}, {classes}"));
             let (mut kl, mut ce) = (big(0.0), big(0.0));
             let mut q0 = Vec::new();

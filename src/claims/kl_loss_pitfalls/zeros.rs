@@ -301,14 +301,7 @@ mod tests {
     #[test]
     fn the_shown_zeros_are_what_the_conventions_give() {
         use crate::measures::Reference;
-        let get = |c: &Counterexample, name: &str| {
-            c.rows
-                .iter()
-                .find(|(n, _)| n == name)
-                .unwrap_or_else(|| panic!("no row {name}"))
-                .1
-                .clone()
-        };
+        let get = |c: &Counterexample, name: &str| c.shown(name);
         let pair = (vec![0.0, 0.5, 0.0, 0.5], vec![0.0, 0.0, 0.5, 0.5]);
         let c = show_zeros(&Reference, &pair);
         assert_eq!(get(&c, "(3) p"), "[0, 0.5, 0, 0.5]");

@@ -681,14 +681,7 @@ mod tests {
             counts[(row[1] + 1.0) as usize][usize::from(label == 1.0)] += 1;
         }
         let shown = show_levels(&case);
-        let value = |name: &str| {
-            shown
-                .rows
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| panic!("no row {name}"))
-        };
+        let value = |name: &str| shown.shown(name);
         let data: Vec<String> = counts
             .iter()
             .enumerate()
