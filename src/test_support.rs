@@ -6,6 +6,7 @@ use astro_float::{BigFloat, Consts, Radix, RoundingMode};
 
 mod at_the_edge;
 pub(crate) mod bounds;
+pub(crate) mod rounding_model;
 pub(crate) use at_the_edge::AtTheEdge;
 pub(crate) use bounds::{BoundCheck, error_of};
 

@@ -24,6 +24,29 @@ pub(super) fn gaussian_case(
     c: f64,
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
+    for side in gaussian_comparisons(sample, sigma, c)? {
+        w.close(side.what, side.got, side.want, side.bound)?;
+    }
+    Ok(())
+}
+
+/// One comparison of the Gaussian case: |got − want| ≤ bound.
+struct Comparison {
+    what: &'static str,
+    got: f64,
+    want: f64,
+    bound: f64,
+}
+
+/// The Gaussian case's five comparisons on one sample, σ and c, each with
+/// its bound: the identity NLL = c₀ + MSE/(2σ²) at c and at the computed
+/// mean x̄̃, the mean residual at x̄̃, and the gaps MSE(c) − MSE(x̄̃) and
+/// NLL(c) − NLL(x̄̃) against (c − x̄̃)² and (c − x̄̃)²/(2σ²).
+fn gaussian_comparisons(
+    sample: &[f64],
+    sigma: f64,
+    c: f64,
+) -> Result<[Comparison; 5], CheckFailure> {
     let n = sample.len();
     let nf = n as f64;
     let c0 = half_ln_two_pi_variance(sigma);
@@ -33,60 +56,62 @@ pub(super) fn gaussian_case(
     let mean_error = mean_error(n, mean, mean_abs);
     let two_var = 2.0 * (sigma * sigma);
 
-    let mut nll_errors = [0.0; 2];
-    for (slot, center) in [c, mean].into_iter().enumerate() {
-        let nll = nll_at(center)?;
-        let mse = mse_at(center)?;
-        // Both sides use the same c₀, so its own rounding cancels.
-        let side = nll_identity(n, c0, (nll, mse), two_var);
-        nll_errors[slot] = side.nll_error;
-        w.close("NLL − (½ln(2πσ²) + MSE/(2σ²))", nll, side.rhs, side.bound)?;
-    }
+    // Both sides use the same c₀, so its own rounding cancels.
+    let (nll_c, mse_c) = (nll_at(c)?, mse_at(c)?);
+    let (nll_mean, mse_mean) = (nll_at(mean)?, mse_at(mean)?);
+    let at_c = nll_identity(n, c0, (nll_c, mse_c), two_var);
+    let at_mean = nll_identity(n, c0, (nll_mean, mse_mean), two_var);
 
     // Both objectives have their zero derivative at the sample mean:
     // d MSE/dc = 2(c − x̄) and d NLL/dc = (c − x̄)/σ², and at c = x̄̃ the mean
-    // residual (1/n)Σ(x̄̃ − xᵢ) is exactly x̄̃ − x̄: within the error of x̄̃,
-    // plus its own rounding (each difference u, the sum 2u + γ²ₙ, /n u).
+    // residual (1/n)Σ(x̄̃ − xᵢ) is exactly x̄̃ − x̄ ([`residual_bound`]).
     let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
     let spread = residuals.iter().map(|r| r.abs()).sum::<f64>() / nf;
     let residual = compensated_sum(&residuals) / nf;
-    w.close(
-        "mean residual at x̄ (the derivative's zero)",
-        residual,
-        0.0,
-        residual_bound(n, mean_error, spread, residual),
-    )?;
 
     // MSE(c) = MSE(x̄) + (c − x̄)² exactly; with x̄̃ = x̄ + δ,
-    // MSE(c) − MSE(x̄̃) − (c − x̄̃)² = 2δ(c − x̄̃). Rounding: each MSE
-    // (6u + γ²ₙ), the difference u, the square 3u.
-    let (mse_c, mse_mean) = (mse_at(c)?, mse_at(mean)?);
+    // MSE(c) − MSE(x̄̃) − (c − x̄̃)² = 2δ(c − x̄̃) ([`mse_gap_bound`]), and
+    // NLL(c) − NLL(x̄̃) = (c − x̄)²/(2σ²): the same scaled by 1/(2σ²).
     let gap = (c - mean) * (c - mean);
     let distance = (c - mean).abs();
-    let mse_bound = mse_gap_bound(n, (mse_c, mse_mean), gap, (mean_error, distance));
-    w.close(
-        "MSE(c) − MSE(x̄) − (c − x̄)²",
-        mse_c - mse_mean,
-        gap,
-        mse_bound,
-    )?;
-
-    // NLL(c) − NLL(x̄) = (c − x̄)²/(2σ²): the same argument scaled by 1/(2σ²),
-    // with the NLL bounds above and the quotient (2u more on the gap).
-    let (nll_c, nll_mean) = (nll_at(c)?, nll_at(mean)?);
-    let nll_bound = nll_gap_bound(
-        (nll_errors[0], nll_errors[1]),
-        (nll_c, nll_mean),
-        gap,
-        two_var,
-        (mean_error, distance),
-    );
-    w.close(
-        "NLL(c) − NLL(x̄) − (c − x̄)²/(2σ²)",
-        nll_c - nll_mean,
-        gap / two_var,
-        nll_bound,
-    )
+    Ok([
+        Comparison {
+            what: "NLL − (½ln(2πσ²) + MSE/(2σ²)) at c",
+            got: nll_c,
+            want: at_c.rhs,
+            bound: at_c.bound,
+        },
+        Comparison {
+            what: "NLL − (½ln(2πσ²) + MSE/(2σ²)) at x̄",
+            got: nll_mean,
+            want: at_mean.rhs,
+            bound: at_mean.bound,
+        },
+        Comparison {
+            what: "mean residual at x̄ (the derivative's zero)",
+            got: residual,
+            want: 0.0,
+            bound: residual_bound(n, mean_error, spread),
+        },
+        Comparison {
+            what: "MSE(c) − MSE(x̄) − (c − x̄)²",
+            got: mse_c - mse_mean,
+            want: gap,
+            bound: mse_gap_bound(n, (mse_c, mse_mean), gap, (mean_error, distance)),
+        },
+        Comparison {
+            what: "NLL(c) − NLL(x̄) − (c − x̄)²/(2σ²)",
+            got: nll_c - nll_mean,
+            want: gap / two_var,
+            bound: nll_gap_bound(
+                (at_c.nll_error, at_mean.nll_error),
+                (nll_c, nll_mean),
+                gap,
+                two_var,
+                (mean_error, distance),
+            ),
+        },
+    ])
 }
 
 /// The right side of NLL = c₀ + MSE/(2σ²) at one center, and the bounds of
@@ -146,45 +171,61 @@ fn mean_error(n: usize, mean: f64, mean_abs: f64) -> f64 {
 }
 
 /// The rounding of the mean Gaussian NLL (1/n)Σ(c₀ + zᵢ²/2) beyond c₀'s own,
-/// with D = mean zᵢ²/2: each z²/2 within 5u (z in 2u, squared), each term
-/// rounded (u·|term|), the compensated sum (2u + γₙ²)·mean|term|, /n (u·|NLL|):
-/// 1.01·(5u·D + (2u + γₙ²)(|c₀| + D) + u·|NLL|).
+/// with D = mean zᵢ²/2: each zᵢ = (xᵢ − center)/σ within 2u, so zᵢ²/2 within
+/// 5u (the square's own u; the halving is exact), summed 5u·D; each term
+/// c₀ + zᵢ²/2 rounds by u·|term| ≤ u(|c₀| + zᵢ²/2); the compensated sum
+/// errs by u·|Σ| + γₙ²·Σ|termᵢ| and the division by n by u·|NLL|, so over n
+/// (with |Σ|/n within the NLL's own rounding of |NLL|) the first-order total
+/// is 5u·D + (u + γₙ²)(|c₀| + D) + 2u·|NLL|; 1.01 for the second-order rest
+/// and the bound's own rounding.
 fn gaussian_nll_error(n: usize, c0: f64, d: f64, nll: f64) -> f64 {
-    1.01 * (5.0 * U * d + (2.0 * U + gamma(n).powi(2)) * (c0.abs() + d) + U * nll.abs())
+    1.01 * (5.0 * U * d + (U + gamma(n).powi(2)) * (c0.abs() + d) + 2.0 * U * nll.abs())
 }
 
-/// The rounding of c₀ + MSE/(2σ²) beyond c₀'s own, with D = MSE/(2σ²):
-/// squares 3u, the compensated sum 2u + γₙ², /n u, σ² u, the quotient u,
-/// so (8u + γₙ²)·D, and the sum with c₀ u·|rhs|; 1.01 for the bound's own.
+/// The rounding of c₀ + MSE/(2σ²) beyond c₀'s own, with D = MSE/(2σ²): the
+/// MSE's (5u + γₙ²) ([`mse_gap_bound`]), σ·σ u (the doubling is exact), the
+/// quotient u, so (7u + γₙ²)·D, and the sum with c₀ u·|rhs|; 1.01 for the
+/// second-order rest and the bound's own rounding.
 fn scaled_mse_error(n: usize, d: f64, rhs: f64) -> f64 {
-    1.01 * ((8.0 * U + gamma(n).powi(2)) * d + U * rhs.abs())
+    1.01 * ((7.0 * U + gamma(n).powi(2)) * d + U * rhs.abs())
 }
 
-/// The bound on the mean residual (1/n)Σ(x̄̃ − xᵢ), exactly x̄̃ − x̄: the
-/// mean's error, plus the residual's own rounding (each difference u, the
-/// compensated sum 2u + γₙ², so (3u + γₙ²)·mean|x̄̃ − xᵢ|, and /n u·|residual|).
-fn residual_bound(n: usize, mean_error: f64, spread: f64, residual: f64) -> f64 {
-    mean_error + 1.01 * (3.0 * U + gamma(n).powi(2)) * spread + U * residual.abs()
+/// The bound on the mean residual (1/n)Σ(x̄̃ − xᵢ), whose exact value is
+/// x̄̃ − x̄, at most the mean's error e: each difference rounds by
+/// u·|x̄̃ − xᵢ| (u·spread over n), the compensated sum by u·|Σ| + γₙ²·Σ|rᵢ|
+/// with |Σ|/n at most e plus the differences' rounding, and the division by
+/// u·|residual| ≤ u·e to first order: e + (u + γₙ²)·spread + 2u·e, within
+/// 1.01·(e + (u + γₙ²)·spread), whose 0.01·e covers the 2u·e, the
+/// second-order rest, and the spread's own rounding as a plain sum (γₙ
+/// relative).
+fn residual_bound(n: usize, mean_error: f64, spread: f64) -> f64 {
+    1.01 * (mean_error + (U + gamma(n).powi(2)) * spread)
 }
 
 /// The bound on MSE(c) − MSE(x̄̃) − (c − x̄̃)² = 2δ(c − x̄̃) (δ = x̄̃ − x̄,
-/// |δ| ≤ e, |c − x̄̃| = d): each MSE within (6u + γₙ²), the difference u,
-/// the square 3u, and 2.01·e·d.
+/// |δ| ≤ e, |c − x̄̃| = d), as computed: each MSE (1/n)·Σ(center − xᵢ)²
+/// within (5u + γₙ²) of itself (each difference u, so its square 3u with the
+/// square's own rounding; the compensated sum of non-negative terms
+/// u + γₙ²; the division u), the difference u·|MSE(c) − MSE(x̄̃)|, the
+/// square (c − x̄̃)² 3u (the difference u, doubled by squaring, and the
+/// square's u), with 1.01 for the second-order rest; and 2.01·e·d, which
+/// covers |2δ(c − x̄̃)| with the rounding of d.
 fn mse_gap_bound(
     n: usize,
     (mse_c, mse_mean): (f64, f64),
     gap: f64,
     (mean_error, distance): (f64, f64),
 ) -> f64 {
-    1.01 * ((6.0 * U + gamma(n).powi(2)) * (mse_c + mse_mean)
+    1.01 * ((5.0 * U + gamma(n).powi(2)) * (mse_c + mse_mean)
         + U * (mse_c - mse_mean).abs()
         + 3.0 * U * gap)
         + 2.01 * mean_error * distance
 }
 
-/// The same for NLL(c) − NLL(x̄̃) − (c − x̄̃)²/(2σ²): the two NLLs' errors,
-/// the difference u, the scaled square 5u (square 3u, the quotient's 2u),
-/// and 2.01·e·d/(2σ²).
+/// The same for NLL(c) − NLL(x̄̃) − (c − x̄̃)²/(2σ²): the two NLLs' errors
+/// ([`gaussian_nll_error`], which carry their own 1.01), the difference
+/// u·|NLL(c) − NLL(x̄̃)|, the scaled square 5u (the square 3u, σ·σ u, the
+/// quotient u), and 2.01·e·d/(2σ²).
 fn nll_gap_bound(
     (e_c, e_mean): (f64, f64),
     (nll_c, nll_mean): (f64, f64),
@@ -193,8 +234,7 @@ fn nll_gap_bound(
     (mean_error, distance): (f64, f64),
 ) -> f64 {
     e_c + e_mean
-        + U * (nll_c - nll_mean).abs()
-        + 1.01 * 5.0 * U * gap / two_var
+        + 1.01 * (U * (nll_c - nll_mean).abs() + 5.0 * U * gap / two_var)
         + 2.01 * mean_error * distance / two_var
 }
 
@@ -215,6 +255,9 @@ pub(super) fn show_gaussian(sample: &[f64], sigma: f64, c: f64) -> Counterexampl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::rounding_model::{Model, worst_rounding};
+    use crate::test_support::{PREC as P, RM, big};
+    use astro_float::BigFloat;
 
     /// A random sample for the bound checks: 200 points one time in ten,
     /// else 1 to 40, uniform on offset ± spread (offset in [−5, 5], spread
@@ -266,9 +309,9 @@ mod tests {
     /// u·|x̄̃| each, of the bound's 2.01u·|x̄̃|); 2⁻² for the NLL (0.49 seen:
     /// each term c₀ + zᵢ²/2 rounds by up to u times itself and the sum and
     /// the division add 3u·|NLL|, where all terms share one sign most of
-    /// 1.01·(5u·D + (2u + γₙ²)(|c₀| + D) + u·|NLL|)); 2⁻¹ for c₀ + MSE/(2σ²)
+    /// 1.01·(5u·D + (u + γₙ²)(|c₀| + D) + 2u·|NLL|)); 2⁻¹ for c₀ + MSE/(2σ²)
     /// (0.91 seen: where D ≪ |c₀| the one addition's u·|rhs| is nearly the
-    /// whole bound); 2⁻² for the residual (0.57 seen: its exact value is
+    /// whole bound); 2⁻² for the residual (0.65 seen: its exact value is
     /// x̄̃ − x̄, the mean's own error, against the mean's bound plus the
     /// residual's rounding); 2⁻² for the MSE gap (0.39 seen) and the NLL gap
     /// (0.31 seen): the 2δ(c − x̄̃) term takes |δ| at the mean's bound, and
@@ -339,11 +382,7 @@ mod tests {
                 let residuals: Vec<f64> = sample.iter().map(|x| mean - x).collect();
                 let spread_r = residuals.iter().map(|r| r.abs()).sum::<f64>() / n as f64;
                 let residual = compensated_sum(&residuals) / n as f64;
-                residual_check.record(
-                    residual.abs(),
-                    residual_bound(n, me, spread_r, residual),
-                    at,
-                );
+                residual_check.record(residual.abs(), residual_bound(n, me, spread_r), at);
                 let gap = (c - mean) * (c - mean);
                 let distance = (c - mean).abs();
                 let diff = big(mses[0] - mses[1]).sub(&big(gap), P, RM);
@@ -465,5 +504,195 @@ mod tests {
                 "scale 2^{k}: error {err:e}, mean {mean:e}, bound {bound:e}"
             );
         }
+    }
+
+    /// The replay of the sample mean (compensated Σxᵢ)/n.
+    fn replay_mean(m: &mut Model, sample: &[f64]) -> BigFloat {
+        let terms: Vec<BigFloat> = sample.iter().map(|&x| big(x)).collect();
+        let sum = m.compensated_sum(&terms);
+        m.div(&sum, &big(sample.len() as f64))
+    }
+
+    /// The replay of `mean_squared_error`: (1/n)·Σ(center − xᵢ)².
+    fn replay_mse(m: &mut Model, sample: &[f64], center: &BigFloat) -> BigFloat {
+        let terms: Vec<BigFloat> = sample
+            .iter()
+            .map(|&x| {
+                let d = m.sub(center, &big(x));
+                m.mul(&d, &d)
+            })
+            .collect();
+        let sum = m.compensated_sum(&terms);
+        m.div(&sum, &big(sample.len() as f64))
+    }
+
+    /// The replay of [`gaussian_nll`]: (1/n)·Σ(c₀ + zᵢ²/2), zᵢ = (xᵢ − center)/σ
+    /// (the halving exact).
+    fn replay_nll(
+        m: &mut Model,
+        sample: &[f64],
+        sigma: f64,
+        c0: f64,
+        center: &BigFloat,
+    ) -> BigFloat {
+        let terms: Vec<BigFloat> = sample
+            .iter()
+            .map(|&x| {
+                let r = m.sub(&big(x), center);
+                let z = m.div(&r, &big(sigma));
+                let half = m.mul(&z, &z).mul(&big(0.5), P, RM);
+                m.add(&big(c0), &half)
+            })
+            .collect();
+        let sum = m.compensated_sum(&terms);
+        m.div(&sum, &big(sample.len() as f64))
+    }
+
+    /// The replay of 2σ² = 2·(σ·σ) (the doubling exact).
+    fn replay_two_var(m: &mut Model, sigma: f64) -> BigFloat {
+        m.mul(&big(sigma), &big(sigma)).mul(&big(2.0), P, RM)
+    }
+
+    /// The replay of the right side c₀ + MSE/(2σ²).
+    fn replay_rhs(
+        m: &mut Model,
+        sample: &[f64],
+        sigma: f64,
+        c0: f64,
+        center: &BigFloat,
+    ) -> BigFloat {
+        let mse = replay_mse(m, sample, center);
+        let two_var = replay_two_var(m, sigma);
+        let d = m.div(&mse, &two_var);
+        m.add(&big(c0), &d)
+    }
+
+    /// got − want of comparison `k` of [`gaussian_comparisons`], replayed:
+    /// exactly 0 where no operation rounds.
+    fn replay_comparison(m: &mut Model, k: usize, sample: &[f64], sigma: f64, c: f64) -> BigFloat {
+        let c0 = half_ln_two_pi_variance(sigma);
+        let n = big(sample.len() as f64);
+        let at_c = big(c);
+        match k {
+            0 | 1 => {
+                // The identity at c, or at the f64 mean as computed.
+                let center = if k == 0 {
+                    at_c
+                } else {
+                    big(sample_mean(sample).0)
+                };
+                let nll = replay_nll(m, sample, sigma, c0, &center);
+                let rhs = replay_rhs(m, sample, sigma, c0, &center);
+                nll.sub(&rhs, P, RM)
+            }
+            2 => {
+                let mean = replay_mean(m, sample);
+                let residuals: Vec<BigFloat> =
+                    sample.iter().map(|&x| m.sub(&mean, &big(x))).collect();
+                let sum = m.compensated_sum(&residuals);
+                m.div(&sum, &n)
+            }
+            _ => {
+                let mean = replay_mean(m, sample);
+                let (got_c, got_mean) = if k == 3 {
+                    (replay_mse(m, sample, &at_c), replay_mse(m, sample, &mean))
+                } else {
+                    let c_side = replay_nll(m, sample, sigma, c0, &at_c);
+                    (c_side, replay_nll(m, sample, sigma, c0, &mean))
+                };
+                let got = m.sub(&got_c, &got_mean);
+                let d = m.sub(&at_c, &mean);
+                let mut want = m.mul(&d, &d);
+                if k == 4 {
+                    let two_var = replay_two_var(m, sigma);
+                    want = m.div(&want, &two_var);
+                }
+                got.sub(&want, P, RM)
+            }
+        }
+    }
+
+    /// Each bound of the Gaussian case against the worst rounding its
+    /// derivation allows ([`worst_rounding`]): the case's own comparisons
+    /// ([`gaussian_comparisons`], so the bounds as the case assembles them)
+    /// replayed at 320 bits with every rounding chosen to move the compared
+    /// difference furthest. The 320-bit checks of real computations above
+    /// see roundings that mostly cancel (0.3 to 0.9 of each bound); here
+    /// every term of a bound is used, so a term left out or made smaller
+    /// fails validity at the inputs where it matters. The inputs: random
+    /// samples (n = 1 … 8, σ log-uniform over 10^±1.5, so that c₀ takes
+    /// both signs and D is far above and far below |c₀|); tight samples
+    /// (spread 10⁻⁴) far from c, where MSE(x̄̃) ≪ (c − x̄̃)²; c within 10⁻³ of
+    /// the mean of a wide sample, where (c − x̄̃)² ≪ MSE(x̄̃); and samples of
+    /// pairs ±a, whose mean is exactly 0, so that the mean's error is its
+    /// γₙ²·mean|xᵢ| term alone and the residual's is its spread term.
+    ///
+    /// Floor 0.9 for each: every bound is the sum of its terms' first-order
+    /// worst cases (each reached by the replay) times 1.01, so its worst
+    /// ratio is about 1/1.01, less where an input has a term the replay
+    /// cannot reach in full (γₙ² against the sum's γₙ₋₁², the 2.01 on the
+    /// mean's 2u). A bound that drops a term or shrinks it falls below the
+    /// replay where the term dominates; one loose by more than 1/0.9
+    /// everywhere fails the floor.
+    #[test]
+    fn gaussian_bounds_cover_the_worst_rounding() {
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use rand::RngExt;
+        bound_checks(
+            "gaussian-worst-rounding",
+            [
+                (
+                    "claim 8: NLL against c₀ + MSE/(2σ²) at c, worst rounding",
+                    0.9,
+                ),
+                (
+                    "claim 8: NLL against c₀ + MSE/(2σ²) at x̄, worst rounding",
+                    0.9,
+                ),
+                ("claim 8: mean residual at x̄, worst rounding", 0.9),
+                ("claim 8: MSE gap to (c − x̄)², worst rounding", 0.9),
+                ("claim 8: NLL gap to (c − x̄)²/(2σ²), worst rounding", 0.9),
+            ],
+            48,
+            |case, rng, cc, checks| {
+                let n = rng.random_range(1..=8usize);
+                let offset = uniform(rng, -5.0, 5.0);
+                let sigma = 10f64.powf(uniform(rng, -1.5, 1.5));
+                let (sample, c): (Vec<f64>, f64) = match case % 4 {
+                    0 => {
+                        let spread = uniform(rng, 0.01, 3.0);
+                        let sample = (0..n)
+                            .map(|_| offset + spread * uniform(rng, -1.0, 1.0))
+                            .collect();
+                        (sample, uniform(rng, -6.0, 6.0))
+                    }
+                    1 => {
+                        let sample = (0..n)
+                            .map(|_| offset + 1e-4 * uniform(rng, -1.0, 1.0))
+                            .collect();
+                        (sample, offset + uniform(rng, 2.0, 6.0))
+                    }
+                    2 => {
+                        let sample: Vec<f64> = (0..n.max(2))
+                            .map(|_| offset + 3.0 * uniform(rng, -1.0, 1.0))
+                            .collect();
+                        let c = sample_mean(&sample).0 + 1e-3 * uniform(rng, -1.0, 1.0);
+                        (sample, c)
+                    }
+                    _ => {
+                        let half: Vec<f64> = (0..n).map(|_| uniform(rng, 0.5, 4.0)).collect();
+                        let sample = half.iter().flat_map(|&a| [a, -a]).collect();
+                        (sample, uniform(rng, -6.0, 6.0))
+                    }
+                };
+                let comparisons = gaussian_comparisons(&sample, sigma, c).unwrap();
+                for (k, (check, side)) in checks.iter_mut().zip(&comparisons).enumerate() {
+                    let worst = worst_rounding(cc, |m| replay_comparison(m, k, &sample, sigma, c));
+                    check.record(worst, side.bound, || {
+                        format!("{}: sample {sample:?}, σ {sigma}, c {c}", side.what)
+                    });
+                }
+            },
+        );
     }
 }

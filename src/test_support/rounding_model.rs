@@ -1,0 +1,182 @@
+//! The worst rounding an error analysis allows, replayed at 320 bits.
+//!
+//! An error bound is derived from a model: every floating-point operation
+//! returns its exact result times (1 + δ) with |δ| ≤ u, and a primitive with
+//! a stated accuracy (a compensated sum) returns its exact result plus at
+//! most its stated error. A test checks the bound against that model by
+//! replaying the *algorithm* (not the bound's formula) at 320 bits through a
+//! [`Model`], where every rounding is a slot whose δ the test chooses.
+//!
+//! [`worst_rounding`] finds, to first order in u, the pattern of δ that
+//! moves the replayed quantity furthest: it replays once with every δ = 0,
+//! once per slot with that slot alone at +u (the slot's first-order effect
+//! cₖ), then with every δₖ = sign(cₖ)·u and with every δₖ = −sign(cₖ)·u,
+//! and returns the larger |quantity| of the two. The first-order worst case
+//! is Σ|cₖ|·u, and the two replays reach it up to terms of order u², which
+//! are far below the floors compared with.
+//!
+//! What this adds to the 320-bit checks of real computations: those see the
+//! roundings that happen, which mostly cancel, so that a bound whose smaller
+//! terms are wrong (too small or missing) still holds on every input drawn.
+//! Against the model's worst pattern a bound must cover every term its
+//! derivation adds, and its worst ratio shows how much of each it needs.
+//! The model is an over-approximation of IEEE arithmetic (each real rounding
+//! is one admissible δ), so a valid derivation holds against it; where an
+//! operation is exact in f64 (a product by 2, a division by a power of two
+//! the derivation relies on), the replay must not round it.
+
+use astro_float::{BigFloat, Consts};
+
+use super::{PREC, RM, big, to_f64};
+use crate::numerics::{U, gamma};
+
+/// One replay of an algorithm: hands out the δ of each rounding in order.
+pub(crate) struct Model {
+    signs: Vec<i8>,
+    slot: usize,
+}
+
+impl Model {
+    fn replay(signs: Vec<i8>) -> Self {
+        Model { signs, slot: 0 }
+    }
+
+    /// The next slot's δ/u, in {−1, 0, +1}.
+    fn next(&mut self) -> i8 {
+        let s = self.signs.get(self.slot).copied().unwrap_or(0);
+        self.slot += 1;
+        s
+    }
+
+    /// One rounding: x·(1 + δ), |δ| ≤ u.
+    pub(crate) fn round(&mut self, x: BigFloat) -> BigFloat {
+        match self.next() {
+            0 => x,
+            // 1 ± u at 320 bits (in f64, 1 + u rounds back to 1).
+            s => x.mul(&big(1.0).add(&big(f64::from(s) * U), PREC, RM), PREC, RM),
+        }
+    }
+
+    /// fl(a + b).
+    pub(crate) fn add(&mut self, a: &BigFloat, b: &BigFloat) -> BigFloat {
+        self.round(a.add(b, PREC, RM))
+    }
+
+    /// fl(a − b).
+    pub(crate) fn sub(&mut self, a: &BigFloat, b: &BigFloat) -> BigFloat {
+        self.round(a.sub(b, PREC, RM))
+    }
+
+    /// fl(a·b).
+    pub(crate) fn mul(&mut self, a: &BigFloat, b: &BigFloat) -> BigFloat {
+        self.round(a.mul(b, PREC, RM))
+    }
+
+    /// fl(a/b).
+    pub(crate) fn div(&mut self, a: &BigFloat, b: &BigFloat) -> BigFloat {
+        self.round(a.div(b, PREC, RM))
+    }
+
+    /// x moved by up to `error` (a primitive's stated absolute accuracy).
+    pub(crate) fn within(&mut self, x: BigFloat, error: &BigFloat) -> BigFloat {
+        match self.next() {
+            0 => x,
+            1 => x.add(error, PREC, RM),
+            _ => x.sub(error, PREC, RM),
+        }
+    }
+
+    /// A compensated (Neumaier) sum of the terms as replayed: the exact sum
+    /// moved by up to its stated accuracy u·|s| + γ²ₙ₋₁·Σ|tᵢ| (Ogita, Rump
+    /// and Oishi 2005, Proposition 4.5; `numerics::compensated_sum`).
+    pub(crate) fn compensated_sum(&mut self, terms: &[BigFloat]) -> BigFloat {
+        let zero = big(0.0);
+        let s = terms.iter().fold(zero.clone(), |a, t| a.add(t, PREC, RM));
+        let abs = terms.iter().fold(zero, |a, t| a.add(&t.abs(), PREC, RM));
+        let g = big(gamma(terms.len().saturating_sub(1)));
+        let error =
+            big(U)
+                .mul(&s.abs(), PREC, RM)
+                .add(&g.mul(&g, PREC, RM).mul(&abs, PREC, RM), PREC, RM);
+        self.within(s, &error)
+    }
+}
+
+/// The largest |f| over the rounding patterns of the replay `f`, to first
+/// order in u (see the module's documentation); `f` returns the quantity a
+/// bound covers, such as computed − exact, or the difference of two sides
+/// whose exact values are equal.
+///
+/// # Panics
+/// If the replays do not all use the same number of slots (the algorithm's
+/// operations must not depend on the roundings).
+pub(crate) fn worst_rounding(cc: &mut Consts, f: impl Fn(&mut Model) -> BigFloat) -> f64 {
+    let mut exact = Model::replay(Vec::new());
+    let f0 = f(&mut exact);
+    let slots = exact.slot;
+    let mut direction = vec![0i8; slots];
+    for (k, d) in direction.iter_mut().enumerate() {
+        let mut signs = vec![0i8; slots];
+        signs[k] = 1;
+        let mut one = Model::replay(signs);
+        let moved = f(&mut one).sub(&f0, PREC, RM);
+        assert_eq!(one.slot, slots, "a replay used a different number of slots");
+        *d = if moved.is_zero() {
+            0
+        } else if moved.is_positive() {
+            1
+        } else {
+            -1
+        };
+    }
+    let mut worst = 0.0f64;
+    for sign in [1i8, -1] {
+        let mut all = Model::replay(direction.iter().map(|d| d * sign).collect());
+        let value = f(&mut all);
+        assert_eq!(all.slot, slots, "a replay used a different number of slots");
+        worst = worst.max(to_f64(&value.abs(), cc));
+    }
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Recursive summation of n positive terms, replayed: its first-order
+    /// worst error is Σₖ (sum of the first k terms)·u over k = 2 … n (each
+    /// partial sum rounds once), which is (n(n + 1)/2 − 1)·u for n ones:
+    /// a closed form the replay must reach, and a relative error γₙ₋₁ above
+    /// it (Higham, §4.2) that it must not pass.
+    #[test]
+    fn the_worst_recursive_summation_of_ones_is_reached() {
+        let mut cc = Consts::new().unwrap();
+        for n in [2usize, 5, 30] {
+            let worst = worst_rounding(&mut cc, |m| {
+                let mut s = big(1.0);
+                for _ in 1..n {
+                    s = m.add(&s, &big(1.0));
+                }
+                s.sub(&big(n as f64), PREC, RM)
+            });
+            let first_order = ((n * (n + 1) / 2 - 1) as f64) * U;
+            // The replay's second-order terms are below (n·u)² relative.
+            let second = first_order * n as f64 * U * 4.0;
+            assert!(
+                (worst - first_order).abs() <= second,
+                "n = {n}: {worst:e} vs {first_order:e}"
+            );
+            assert!(worst <= gamma(n - 1) * n as f64);
+        }
+    }
+
+    /// An exact computation has no slots and no error; a compensated sum
+    /// of terms that cancel exactly is moved by its γ² term alone.
+    #[test]
+    fn exact_replays_and_cancelling_sums() {
+        let mut cc = Consts::new().unwrap();
+        assert_eq!(worst_rounding(&mut cc, |_| big(0.0)), 0.0);
+        let worst = worst_rounding(&mut cc, |m| m.compensated_sum(&[big(1.0), big(-1.0)]));
+        assert_eq!(worst, gamma(1) * gamma(1) * 2.0);
+    }
+}
