@@ -30,6 +30,53 @@ use logistic_brier::{
 };
 use zero_one_grid::{arb_grid_case, show_grid, zero_one_minimizers_are_mles};
 
+/// One comparison of a supporting case with its bound: |got − want| ≤ bound,
+/// or, `at_least`, got ≥ want − bound (the bound then the slack).
+struct Stated {
+    what: &'static str,
+    at_least: bool,
+    got: f64,
+    want: f64,
+    bound: f64,
+}
+
+impl Stated {
+    /// |got − want| ≤ bound.
+    fn close(what: &'static str, got: f64, want: f64, bound: f64) -> Self {
+        Stated {
+            what,
+            at_least: false,
+            got,
+            want,
+            bound,
+        }
+    }
+
+    /// got ≥ floor − slack.
+    fn at_least(what: &'static str, got: f64, floor: f64, slack: f64) -> Self {
+        Stated {
+            what,
+            at_least: true,
+            got,
+            want: floor,
+            bound: slack,
+        }
+    }
+}
+
+/// Checks the comparisons in order, each through `w`; the first to fail
+/// is the case's failure.
+fn check_stated(stated: &[Stated], w: &mut super::harness::Worst) -> Result<(), CheckFailure> {
+    for s in stated {
+        if s.at_least {
+            w.at_least(s.what, s.got, s.want, s.bound)?;
+        } else {
+            w.close(s.what, s.got, s.want, s.bound)?;
+        }
+    }
+    Ok(())
+}
+
 /// Claim 8.
 pub(crate) const OTHER_LOSSES: Claim = Claim {
     id: "other-losses",

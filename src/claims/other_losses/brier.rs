@@ -2,6 +2,7 @@
 //! MLE p̂ₙ with the Gini impurity as value, below the entropy H(p̂ₙ) (the
 //! measures under test); the 0–1 risk sees the model only through its argmax.
 
+use super::{Stated, check_stated};
 use crate::claims::CheckFailure;
 use crate::claims::failure::{failed, failed_in};
 use crate::claims::harness::{U, Worst, contract};
@@ -15,10 +16,12 @@ use crate::risk::empirical::{empirical_distribution, empirical_risk, label_count
 use crate::risk::loss::argmax;
 
 /// Bound on a computed Brier risk relative to its value r: per example,
-/// 1 − q_y (u) squared (3u in all), a compensated sum over K terms
-/// (2u + γ²_K); over the sample a compensated sum (2u + γ²ₙ) and /n (u).
+/// 1 − q_y (u) squared (3u in all), a compensated sum over K non-negative
+/// terms (u + γ²_K: Sum2's u·|s| + γ²·Σ|tᵢ|, see [`gini_sum_error`]); over
+/// the sample a compensated sum (u + γ²ₙ) and /n (u); 1.01 for the
+/// second-order rest and the bound's own rounding.
 fn brier_error(categories: usize, n: usize, value: f64) -> f64 {
-    1.01 * (8.0 * U + gamma(categories).powi(2) + gamma(n).powi(2)) * value
+    1.01 * (6.0 * U + gamma(categories).powi(2) + gamma(n).powi(2)) * value
 }
 
 /// The computed quantities of [`brier_case`] for a sample and a model q.
@@ -86,6 +89,16 @@ pub(super) fn brier_case(
     q: &[f64],
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
+    check_stated(&brier_comparisons(m, sample, q)?, w)
+}
+
+/// The Brier case's comparisons on one sample and model q, each with its
+/// bound or slack.
+fn brier_comparisons(
+    m: &dyn Implementation,
+    sample: &[usize],
+    q: &[f64],
+) -> Result<[Stated; 5], CheckFailure> {
     let (n, k) = (sample.len(), q.len());
     let b = brier_parts(sample, q)?;
     let (r_q, r_p) = (b.r_q, b.r_p);
@@ -94,53 +107,48 @@ pub(super) fn brier_case(
     // the square and average), for any vector q. With the stored p̂ = p*(1 + δ),
     // |δ| ≤ u: R_sq(q) − R_sq(p̂) = Σ(q − p̂)² + 2Σ(q − p̂)(p̂ − p*), the last
     // term at most 2u(1 + u)·Σ|qₖ − p̂ₖ|·p̂ₖ. So p̂ₙ, the MLE, minimizes it.
-    // Rounding: both risks; their difference (u); Σ(q − p̂)² (a difference
-    // and a square, 3u, and the compensated sum, 2u + γ²_K).
-    let bound = brier_gap_bound((k, n), (r_q, r_p), b.distance, b.cross);
-    w.at_least("R_sq(q) − R_sq(p̂ₙ)", r_q - r_p, 0.0, bound)?;
-    w.close(
-        "R_sq(q) − R_sq(p̂ₙ) − Σ(q − p̂ₙ)²",
-        r_q - r_p,
-        b.distance,
-        bound,
-    )?;
-
-    // Its value at the minimizer is the Gini impurity 1 − Σp̂²: from the
-    // identity, within Σ|p̂² − p*²| ≤ 2.01u·Σp̂², plus the roundings of R_sq(p̂),
-    // of Σp̂² (products u, sum 2u + γ²_K) and of 1 − Σp̂² (u).
-    w.close(
-        "R_sq(p̂ₙ) − (1 − Σp̂ₙ²)",
-        r_p,
-        b.gini,
-        gini_bound((k, n), r_p, b.sum_sq, b.gini),
-    )?;
+    let gap_bound = brier_gap_bound((k, n), (r_q, r_p), b.distance, b.cross);
 
     // …which is not the NLL at the minimizer, H(p̂ₙ): termwise
     // −ln x ≥ (1 − x) + (1 − x)²/2 on (0, 1] (the series of −ln(1 − y) has
     // non-negative terms), so H(p̂) − Σp̂(1 − p̂) ≥ ½Σp̂(1 − p̂)² > 0 unless p̂ is
-    // a point mass. Slack: H within its contract allowance, Σp̂(1 − p̂)
-    // within 3u + γ²_K, ½Σp̂(1 − p̂)² within 5u + γ²_K, the difference u.
+    // a point mass.
     let h = m
         .entropy(&b.p)
         .map_err(failed_in("H(p̂ₙ) rejected a valid p̂ₙ"))?;
     let allowance = contract(Measure::Entropy, &b.p, &[]);
-    let slack = entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), h - b.gini_direct);
-    w.at_least(
-        "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
-        h - b.gini_direct,
-        b.lower,
-        slack,
-    )?;
+    let above_gini = h - b.gini_direct;
+    let slack = entropy_gini_slack(k, allowance, (b.gini_direct, b.lower), above_gini);
 
-    // The 0–1 risk sees q only through argmax q: R₀₁(q) = 1 − p̂ₙ(argmax q).
-    // R₀₁ is an exact count divided once (u·R₀₁); p̂ₖ is within u·p̂ₖ of the
-    // exact ratio; the subtraction rounds once (u·|1 − p̂ₖ|).
-    w.close(
-        "R₀₁(q) − (1 − p̂ₙ(argmax q))",
-        b.r01,
-        1.0 - b.top,
-        zero_one_bound(b.r01, b.top),
-    )
+    Ok([
+        Stated::at_least("R_sq(q) − R_sq(p̂ₙ)", r_q - r_p, 0.0, gap_bound),
+        Stated::close(
+            "R_sq(q) − R_sq(p̂ₙ) − Σ(q − p̂ₙ)²",
+            r_q - r_p,
+            b.distance,
+            gap_bound,
+        ),
+        // Its value at the minimizer is the Gini impurity 1 − Σp̂².
+        Stated::close(
+            "R_sq(p̂ₙ) − (1 − Σp̂ₙ²)",
+            r_p,
+            b.gini,
+            gini_bound((k, n), r_p, b.sum_sq, b.gini),
+        ),
+        Stated::at_least(
+            "H(p̂ₙ) − Σp̂(1 − p̂) against ½Σp̂(1 − p̂)²",
+            above_gini,
+            b.lower,
+            slack,
+        ),
+        // The 0–1 risk sees q only through argmax q: R₀₁(q) = 1 − p̂ₙ(argmax q).
+        Stated::close(
+            "R₀₁(q) − (1 − p̂ₙ(argmax q))",
+            b.r01,
+            1.0 - b.top,
+            zero_one_bound(b.r01, b.top),
+        ),
+    ])
 }
 
 /// The bound on |R_sq(q) − R_sq(p̂) − Σ(q − p̂)²| for K categories and n
@@ -161,11 +169,12 @@ fn brier_gap_bound(
 }
 
 /// The bound on |R_sq(p̂) − (1 − Σp̂²)|: the risk's (`brier_error`), Σp̂²'s
-/// (products u, the compensated sum 2u + γ_K²), the subtraction's u·gini,
-/// and the stored p̂'s Σ|p̂² − p*²| ≤ 2.01u·Σp̂².
+/// (products u, the compensated sum of non-negative terms u + γ_K², with
+/// 1.01 for the second-order rest), the subtraction's u·gini, and the
+/// stored p̂'s Σ|p̂² − p*²| ≤ 2.01u·Σp̂².
 fn gini_bound((k, n): (usize, usize), r_p: f64, sum_sq: f64, gini: f64) -> f64 {
     brier_error(k, n, r_p)
-        + 1.01 * (3.0 * U + gamma(k).powi(2)) * sum_sq
+        + 1.01 * (2.0 * U + gamma(k).powi(2)) * sum_sq
         + U * gini
         + 2.01 * U * sum_sq
 }
@@ -210,9 +219,11 @@ fn lower_sum_error(k: usize, lower: f64) -> f64 {
 
 /// The bound on |R₀₁(q) − (1 − p̂ₖ)| for k = argmax q: R₀₁ is an exact
 /// count divided once (u·R₀₁), p̂ₖ within u·p̂ₖ of the exact ratio, the
-/// subtraction u·|1 − p̂ₖ|.
+/// subtraction u·|1 − p̂ₖ|; 1.01 for the second-order rest and the bound's
+/// own rounding (without it, a replay with every rounding at its worst
+/// passes the bound by one ULP of it).
 fn zero_one_bound(r01: f64, top: f64) -> f64 {
-    U * (r01 + top + (1.0 - top))
+    1.01 * U * (r01 + top + (1.0 - top))
 }
 
 pub(super) fn show_brier(sample: &[usize], q: &[f64]) -> Counterexample {
@@ -232,6 +243,9 @@ mod tests {
     use super::*;
     use crate::claims::Comparison;
     use crate::claims::failure::assert_fails;
+    use crate::test_support::rounding_model::{Model, worst_rounding};
+    use crate::test_support::{PREC as P, RM, big};
+    use astro_float::BigFloat;
 
     /// The Brier check's comparison with the entropy fails for an entropy
     /// scaled by 0.8: on the sample (0, 1, 1), p̂ = (⅓, ⅔), H ≈ 0.637,
@@ -289,10 +303,10 @@ mod tests {
     ///   1 − countₖ/n.
     ///
     /// Floors, each a power of two under the worst ratio seen: 2⁻³ for the
-    /// gap (0.18 seen: the bound adds both risks' worst cases, 1.01·(8u +
+    /// gap (0.22 seen: the bound adds both risks' worst cases, 1.01·(6u +
     /// γ²) relative each, of which each risk uses a few u, and the two
     /// errors partly cancel in the difference); 2⁻³ for the Gini value
-    /// (0.26 seen: the same for one risk, next to Σp̂²'s rounding); 2⁻¹ for
+    /// (0.33 seen: the same for one risk, next to Σp̂²'s rounding); 2⁻¹ for
     /// the entropy slack (1.00 seen: the edge entropy uses nearly all of its
     /// allowance, the slack's main term); 2⁻¹ for the 0–1 risk (0.66 seen:
     /// countₖ/n, 1 − p̂ₖ and the 0–1 risk's division each round by up to u
@@ -446,14 +460,15 @@ mod tests {
     /// and sample, (1/n)·Σₛ Σₖ (qₖ − [k = yₛ])² at 320 bits, on random
     /// models (K = 2 … 12, entries spread over e^±6) and samples (n = 1 …
     /// 200): validity everywhere. Tightness: the computed risk carries a few
-    /// roundings of u relative, against a bound of 1.01·(8u + γ²_K + γ²ₙ);
-    /// 0.27 of it is reached (printed), and the floor is 2⁻³, so a bound
+    /// roundings of u relative, against a bound of 1.01·(6u + γ²_K + γ²ₙ);
+    /// 0.36 of it is reached (printed), and the floor is 2⁻³, so a bound
     /// loosened by a factor of 8 fails. A zero risk (a point-mass model on
     /// a constant sample) has a zero bound, and is exact. The second-order
     /// γ²_K + γ²ₙ cannot be seen: at n ≤ 200 they are below 10⁻¹² of the
-    /// bound, and with the compensated sums within u·|s| + γ²·Σ|tᵢ| (Sum2,
-    /// see [`gini_sum_error`]) the 8u holds 2u to spare that covers them, so
-    /// a bound without them is still valid.
+    /// bound, inside its factor 1.01, so a bound without them would hold on
+    /// every input, and on the worst rounding too
+    /// ([`brier_bounds_cover_the_worst_rounding`]); they stay because
+    /// Sum2's accuracy u·|s| + γ²·Σ|tᵢ| (see [`gini_sum_error`]) has them.
     #[test]
     fn the_brier_bound_covers_the_exact_risk() {
         use crate::risk::empirical::empirical_risk;
@@ -490,5 +505,242 @@ mod tests {
         let point_mass = [0.0, 1.0, 0.0];
         let risk = empirical_risk(&[1, 1, 1], &point_mass, Loss::Squared).unwrap();
         assert_eq!((risk, brier_error(3, 3, risk)), (0.0, 0.0));
+    }
+
+    /// The replay of the stored p̂ₖ = countₖ/n.
+    fn replay_p(m: &mut Model, sample: &[usize], k: usize) -> Vec<BigFloat> {
+        let counts = label_counts(sample, k).unwrap();
+        let n = big(sample.len() as f64);
+        counts.iter().map(|&c| m.div(&big(c as f64), &n)).collect()
+    }
+
+    /// The replay of the Brier risk (1/n)·Σₛ Σₖ (qₖ − [k = yₛ])² as
+    /// `empirical_risk` computes it: per example 1 − q_y and the squares,
+    /// a compensated sum over k; a compensated sum over the sample; /n.
+    fn replay_risk(m: &mut Model, sample: &[usize], q: &[BigFloat]) -> BigFloat {
+        let per_example: Vec<BigFloat> = sample
+            .iter()
+            .map(|&y| {
+                let squares: Vec<BigFloat> = q
+                    .iter()
+                    .enumerate()
+                    .map(|(k, qk)| {
+                        let d = if k == y {
+                            m.sub(&big(1.0), qk)
+                        } else {
+                            qk.clone()
+                        };
+                        m.mul(&d, &d)
+                    })
+                    .collect();
+                m.compensated_sum(&squares)
+            })
+            .collect();
+        let total = m.compensated_sum(&per_example);
+        m.div(&total, &big(sample.len() as f64))
+    }
+
+    /// The replay of [`gini_sums`] at the stored p (exact inputs): the
+    /// terms p·(1 − p) and (½p)·((1 − p)(1 − p)), each sum compensated.
+    fn replay_gini_sums(m: &mut Model, p: &[f64]) -> (BigFloat, BigFloat) {
+        let gini: Vec<BigFloat> = p
+            .iter()
+            .map(|&x| {
+                let c = m.sub(&big(1.0), &big(x));
+                m.mul(&big(x), &c)
+            })
+            .collect();
+        let lower: Vec<BigFloat> = p
+            .iter()
+            .map(|&x| {
+                let c = m.sub(&big(1.0), &big(x));
+                let sq = m.mul(&c, &c);
+                m.mul(&big(0.5 * x), &sq)
+            })
+            .collect();
+        (m.compensated_sum(&gini), m.compensated_sum(&lower))
+    }
+
+    /// H(p) − Σp(1 − p) − ½Σp(1 − p)² at 320 bits for the stored p: the
+    /// exact value of the entropy comparison's two sides' difference.
+    fn exact_above_lower(p: &[f64], cc: &mut astro_float::Consts) -> BigFloat {
+        p.iter().filter(|&&x| x > 0.0).fold(big(0.0), |a, &x| {
+            let (xb, c) = (big(x), big(1.0).sub(&big(x), P, RM));
+            let h = xb.mul(&xb.ln(P, RM, cc), P, RM).neg();
+            let g = xb.mul(&c, P, RM);
+            let l = g.mul(&c, P, RM).div(&big(2.0), P, RM);
+            a.add(&h.sub(&g, P, RM).sub(&l, P, RM), P, RM)
+        })
+    }
+
+    /// Each comparison of the Brier case ([`brier_comparisons`], with the
+    /// bounds and slacks as the case assembles them) against the worst
+    /// rounding its derivation allows ([`worst_rounding`]): the computation
+    /// replayed at 320 bits, each rounding chosen to move the compared
+    /// quantity furthest from its exact value. The entropy enters at its
+    /// contract's edge (H moved by its whole allowance), and again correctly
+    /// rounded (one rounding, with u·|H| as the allowance), where the Gini
+    /// sums' own terms and the difference's u carry the slack. Inputs:
+    /// random samples (n = 1 … 8, K = 2 … 5, some categories unseen) with
+    /// models spread over e^±3; models within 10⁻³ of p̂ (where Σ(q − p̂)²
+    /// is small beside both risks); and samples of one label (a point mass:
+    /// every Gini term 0).
+    ///
+    /// Floors, derived from the bounds' shape: each bound is the sum of its
+    /// terms' first-order worst cases, each reached by the replay, with
+    /// 1.01 (or 2.01 for 2u) on most, so the worst ratio is about 1/1.01,
+    /// and the floor is 0.9. The first comparison (R_sq(q) − R_sq(p̂) ≥ 0)
+    /// shares the gap's bound but not Σ(q − p̂)²'s rounding, whose share of
+    /// it is at most about a half where q is far from p̂: floor 0.5, reached
+    /// near p̂. The Gini comparison is checked on point masses (Σp̂² = 1,
+    /// where the other terms vanish) and apart from them, where its floor is
+    /// 0.875: the risk's squares of the categories other than the label
+    /// round by u, not 3u, so its 6u is reached only where the labels'
+    /// terms dominate the risk (0.93 seen); a Σp̂² term scaled by 1/Σp̂²
+    /// (twice its size at Σp̂² = ½) fails there. A bound that drops a term,
+    /// or shrinks it, falls below the replay where that term dominates.
+    #[test]
+    fn brier_bounds_cover_the_worst_rounding() {
+        use crate::measures::Reference;
+        use crate::test_support::bounds::{bound_checks, simplex, uniform};
+        use rand::RngExt;
+        bound_checks(
+            "brier-worst-rounding",
+            [
+                ("claim 8: R_sq(q) − R_sq(p̂) ≥ 0, worst rounding", 0.5),
+                ("claim 8: Brier gap to Σ(q − p̂)², worst rounding", 0.9),
+                (
+                    "claim 8: Brier risk at p̂ against 1 − Σp̂², worst rounding",
+                    0.9,
+                ),
+                (
+                    "claim 8: Brier risk at p̂ against 1 − Σp̂², two labels or more, worst rounding",
+                    0.875,
+                ),
+                (
+                    "claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)², H at its edge, worst rounding",
+                    0.9,
+                ),
+                ("claim 8: 0–1 risk against 1 − p̂ₖ, worst rounding", 0.9),
+                (
+                    "claim 8: H − Σp̂(1 − p̂) − ½Σp̂(1 − p̂)², H rounded once, worst rounding",
+                    0.9,
+                ),
+            ],
+            40,
+            |case,
+             rng,
+             cc,
+             [
+                gap_ge,
+                gap,
+                gini,
+                gini_spread,
+                slack,
+                zero_one,
+                slack_rounded,
+            ]| {
+                let k = rng.random_range(2..=5usize);
+                let n = rng.random_range(1..=8usize);
+                let seen = if case % 3 == 0 { k - 1 } else { k };
+                let sample: Vec<usize> = if case % 5 == 4 {
+                    vec![rng.random_range(0..k); n]
+                } else {
+                    (0..n).map(|_| rng.random_range(0..seen)).collect()
+                };
+                let q: Vec<f64> = if case % 5 == 2 {
+                    let p = empirical_distribution(&sample, k).unwrap();
+                    let near: Vec<f64> = p
+                        .iter()
+                        .map(|x| x + 1e-3 * uniform(rng, 0.0, 1.0))
+                        .collect();
+                    let total: f64 = near.iter().sum();
+                    near.iter().map(|x| x / total).collect()
+                } else {
+                    simplex(rng, k, 3.0)
+                };
+                let stated = brier_comparisons(&Reference, &sample, &q).unwrap();
+                let at = || format!("sample {sample:?}, q {q:?}");
+                let nb = big(n as f64);
+                let q_big: Vec<BigFloat> = q.iter().map(|&x| big(x)).collect();
+                let counts = label_counts(&sample, k).unwrap();
+                // Σ(q − p*)² at 320 bits, p* = counts/n exact.
+                let exact_gap = q.iter().zip(&counts).fold(big(0.0), |a, (&qk, &c)| {
+                    let d = big(qk).sub(&big(c as f64).div(&nb, P, RM), P, RM);
+                    a.add(&d.mul(&d, P, RM), P, RM)
+                });
+                let gap_sides = |m: &mut Model| {
+                    let p = replay_p(m, &sample, k);
+                    let r_q = replay_risk(m, &sample, &q_big);
+                    let r_p = replay_risk(m, &sample, &p);
+                    (m.sub(&r_q, &r_p), p)
+                };
+                let worst = worst_rounding(cc, |m| gap_sides(m).0.sub(&exact_gap, P, RM));
+                gap_ge.record(worst, stated[0].bound, at);
+                let worst = worst_rounding(cc, |m| {
+                    let (got, p) = gap_sides(m);
+                    let squares: Vec<BigFloat> = q_big
+                        .iter()
+                        .zip(&p)
+                        .map(|(a, b)| {
+                            let d = m.sub(a, b);
+                            m.mul(&d, &d)
+                        })
+                        .collect();
+                    got.sub(&m.compensated_sum(&squares), P, RM)
+                });
+                gap.record(worst, stated[1].bound, at);
+                let worst = worst_rounding(cc, |m| {
+                    let p = replay_p(m, &sample, k);
+                    let r_p = replay_risk(m, &sample, &p);
+                    let squares: Vec<BigFloat> = p.iter().map(|x| m.mul(x, x)).collect();
+                    let sum_sq = m.compensated_sum(&squares);
+                    r_p.sub(&m.sub(&big(1.0), &sum_sq), P, RM)
+                });
+                // Apart from point masses, where Σp̂² = 1 and every other
+                // term of the bound vanishes.
+                if label_counts(&sample, k)
+                    .unwrap()
+                    .iter()
+                    .filter(|&&c| c > 0)
+                    .count()
+                    > 1
+                {
+                    gini_spread.record(worst, stated[2].bound, at);
+                } else {
+                    gini.record(worst, stated[2].bound, at);
+                }
+                let p = empirical_distribution(&sample, k).unwrap();
+                let exact = exact_above_lower(&p, cc);
+                let h_exact = p.iter().filter(|&&x| x > 0.0).fold(big(0.0), |a, &x| {
+                    a.sub(&big(x).mul(&big(x).ln(P, RM, cc), P, RM), P, RM)
+                });
+                let allowance = contract(Measure::Entropy, &p, &[]);
+                let above = |m: &mut Model, h: BigFloat| {
+                    let (g, l) = replay_gini_sums(m, &p);
+                    m.sub(&h, &g).sub(&l, P, RM).sub(&exact, P, RM)
+                };
+                let worst = worst_rounding(cc, |m| {
+                    let h = m.within(h_exact.clone(), &big(allowance));
+                    above(m, h)
+                });
+                slack.record(worst, stated[3].bound, at);
+                let h = crate::test_support::to_f64(&h_exact, cc);
+                let (g, l) = gini_sums(&p);
+                let bound = entropy_gini_slack(k, U * h.abs(), (g, l), h - g);
+                let worst = worst_rounding(cc, |m| {
+                    let h = m.round(h_exact.clone());
+                    above(m, h)
+                });
+                slack_rounded.record(worst, bound, at);
+                let top = counts[argmax(&q)] as f64;
+                let worst = worst_rounding(cc, |m| {
+                    let r01 = m.div(&big(n as f64 - top), &nb);
+                    let p_top = m.div(&big(top), &nb);
+                    r01.sub(&m.sub(&big(1.0), &p_top), P, RM)
+                });
+                zero_one.record(worst, stated[4].bound, at);
+            },
+        );
     }
 }

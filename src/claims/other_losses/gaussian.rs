@@ -2,6 +2,7 @@
 //! Gaussian NLL = ½ln(2πσ²) + MSE/(2σ²) are both minimized by the sample
 //! mean.
 
+use super::{Stated, check_stated};
 use crate::claims::CheckFailure;
 use crate::claims::Counterexample;
 use crate::claims::failure::failed;
@@ -24,29 +25,14 @@ pub(super) fn gaussian_case(
     c: f64,
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
-    for side in gaussian_comparisons(sample, sigma, c)? {
-        w.close(side.what, side.got, side.want, side.bound)?;
-    }
-    Ok(())
-}
-
-/// One comparison of the Gaussian case: |got − want| ≤ bound.
-struct Comparison {
-    what: &'static str,
-    got: f64,
-    want: f64,
-    bound: f64,
+    check_stated(&gaussian_comparisons(sample, sigma, c)?, w)
 }
 
 /// The Gaussian case's five comparisons on one sample, σ and c, each with
 /// its bound: the identity NLL = c₀ + MSE/(2σ²) at c and at the computed
 /// mean x̄̃, the mean residual at x̄̃, and the gaps MSE(c) − MSE(x̄̃) and
 /// NLL(c) − NLL(x̄̃) against (c − x̄̃)² and (c − x̄̃)²/(2σ²).
-fn gaussian_comparisons(
-    sample: &[f64],
-    sigma: f64,
-    c: f64,
-) -> Result<[Comparison; 5], CheckFailure> {
+fn gaussian_comparisons(sample: &[f64], sigma: f64, c: f64) -> Result<[Stated; 5], CheckFailure> {
     let n = sample.len();
     let nf = n as f64;
     let c0 = half_ln_two_pi_variance(sigma);
@@ -75,42 +61,42 @@ fn gaussian_comparisons(
     let gap = (c - mean) * (c - mean);
     let distance = (c - mean).abs();
     Ok([
-        Comparison {
-            what: "NLL − (½ln(2πσ²) + MSE/(2σ²)) at c",
-            got: nll_c,
-            want: at_c.rhs,
-            bound: at_c.bound,
-        },
-        Comparison {
-            what: "NLL − (½ln(2πσ²) + MSE/(2σ²)) at x̄",
-            got: nll_mean,
-            want: at_mean.rhs,
-            bound: at_mean.bound,
-        },
-        Comparison {
-            what: "mean residual at x̄ (the derivative's zero)",
-            got: residual,
-            want: 0.0,
-            bound: residual_bound(n, mean_error, spread),
-        },
-        Comparison {
-            what: "MSE(c) − MSE(x̄) − (c − x̄)²",
-            got: mse_c - mse_mean,
-            want: gap,
-            bound: mse_gap_bound(n, (mse_c, mse_mean), gap, (mean_error, distance)),
-        },
-        Comparison {
-            what: "NLL(c) − NLL(x̄) − (c − x̄)²/(2σ²)",
-            got: nll_c - nll_mean,
-            want: gap / two_var,
-            bound: nll_gap_bound(
+        Stated::close(
+            "NLL − (½ln(2πσ²) + MSE/(2σ²)) at c",
+            nll_c,
+            at_c.rhs,
+            at_c.bound,
+        ),
+        Stated::close(
+            "NLL − (½ln(2πσ²) + MSE/(2σ²)) at x̄",
+            nll_mean,
+            at_mean.rhs,
+            at_mean.bound,
+        ),
+        Stated::close(
+            "mean residual at x̄ (the derivative's zero)",
+            residual,
+            0.0,
+            residual_bound(n, mean_error, spread),
+        ),
+        Stated::close(
+            "MSE(c) − MSE(x̄) − (c − x̄)²",
+            mse_c - mse_mean,
+            gap,
+            mse_gap_bound(n, (mse_c, mse_mean), gap, (mean_error, distance)),
+        ),
+        Stated::close(
+            "NLL(c) − NLL(x̄) − (c − x̄)²/(2σ²)",
+            nll_c - nll_mean,
+            gap / two_var,
+            nll_gap_bound(
                 (at_c.nll_error, at_mean.nll_error),
                 (nll_c, nll_mean),
                 gap,
                 two_var,
                 (mean_error, distance),
             ),
-        },
+        ),
     ])
 }
 
