@@ -31,14 +31,15 @@ use super::{PREC, RM, big, to_f64};
 use crate::numerics::{U, gamma};
 
 /// One replay of an algorithm: hands out the δ of each rounding in order.
-pub(crate) struct Model {
+pub(crate) struct Model<'c> {
     signs: Vec<i8>,
     slot: usize,
+    cc: &'c mut Consts,
 }
 
-impl Model {
-    fn replay(signs: Vec<i8>) -> Self {
-        Model { signs, slot: 0 }
+impl<'c> Model<'c> {
+    fn replay(signs: Vec<i8>, cc: &'c mut Consts) -> Self {
+        Model { signs, slot: 0, cc }
     }
 
     /// The next slot's δ/u, in {−1, 0, +1}.
@@ -50,11 +51,38 @@ impl Model {
 
     /// One rounding: x·(1 + δ), |δ| ≤ u.
     pub(crate) fn round(&mut self, x: BigFloat) -> BigFloat {
+        self.within_relative(x, U)
+    }
+
+    /// x·(1 + δ), |δ| ≤ `relative`.
+    fn within_relative(&mut self, x: BigFloat, relative: f64) -> BigFloat {
         match self.next() {
             0 => x,
-            // 1 ± u at 320 bits (in f64, 1 + u rounds back to 1).
-            s => x.mul(&big(1.0).add(&big(f64::from(s) * U), PREC, RM), PREC, RM),
+            // 1 ± δ at 320 bits (in f64, 1 + u rounds back to 1).
+            s => x.mul(
+                &big(1.0).add(&big(f64::from(s) * relative), PREC, RM),
+                PREC,
+                RM,
+            ),
         }
+    }
+
+    /// The 320-bit constants cache, for exact values inside a replay.
+    pub(crate) fn consts(&mut self) -> &mut Consts {
+        self.cc
+    }
+
+    /// The platform's ln x, within one ulp (2u relative), the accuracy the
+    /// crate assumes of it (see `measures::continuous`).
+    pub(crate) fn ln(&mut self, x: &BigFloat) -> BigFloat {
+        let exact = x.ln(PREC, RM, self.cc);
+        self.within_relative(exact, 2.0 * U)
+    }
+
+    /// The platform's eˣ, within one ulp (2u relative).
+    pub(crate) fn exp(&mut self, x: &BigFloat) -> BigFloat {
+        let exact = x.exp(PREC, RM, self.cc);
+        self.within_relative(exact, 2.0 * U)
     }
 
     /// fl(a + b).
@@ -102,23 +130,21 @@ impl Model {
     }
 }
 
-/// The largest |f| over the rounding patterns of the replay `f`, to first
-/// order in u (see the module's documentation); `f` returns the quantity a
-/// bound covers, such as computed − exact, or the difference of two sides
-/// whose exact values are equal.
+/// The lowest and the highest value of the replay `f` over the rounding
+/// patterns, to first order in u (see the module's documentation).
 ///
 /// # Panics
 /// If the replays do not all use the same number of slots (the algorithm's
 /// operations must not depend on the roundings).
-pub(crate) fn worst_rounding(cc: &mut Consts, f: impl Fn(&mut Model) -> BigFloat) -> f64 {
-    let mut exact = Model::replay(Vec::new());
+pub(crate) fn rounding_range(cc: &mut Consts, f: impl Fn(&mut Model) -> BigFloat) -> (f64, f64) {
+    let mut exact = Model::replay(Vec::new(), cc);
     let f0 = f(&mut exact);
     let slots = exact.slot;
     let mut direction = vec![0i8; slots];
     for (k, d) in direction.iter_mut().enumerate() {
         let mut signs = vec![0i8; slots];
         signs[k] = 1;
-        let mut one = Model::replay(signs);
+        let mut one = Model::replay(signs, cc);
         let moved = f(&mut one).sub(&f0, PREC, RM);
         assert_eq!(one.slot, slots, "a replay used a different number of slots");
         *d = if moved.is_zero() {
@@ -129,14 +155,26 @@ pub(crate) fn worst_rounding(cc: &mut Consts, f: impl Fn(&mut Model) -> BigFloat
             -1
         };
     }
-    let mut worst = 0.0f64;
-    for sign in [1i8, -1] {
-        let mut all = Model::replay(direction.iter().map(|d| d * sign).collect());
+    let mut extremes = [0.0; 2];
+    for (extreme, sign) in extremes.iter_mut().zip([-1i8, 1]) {
+        let mut all = Model::replay(direction.iter().map(|d| d * sign).collect(), cc);
         let value = f(&mut all);
         assert_eq!(all.slot, slots, "a replay used a different number of slots");
-        worst = worst.max(to_f64(&value.abs(), cc));
+        *extreme = to_f64(&value, cc);
     }
-    worst
+    (extremes[0], extremes[1])
+}
+
+/// The largest |f| over the rounding patterns of the replay `f`, to first
+/// order in u (see the module's documentation); `f` returns the quantity a
+/// bound covers, such as computed − exact, or the difference of two sides
+/// whose exact values are equal.
+///
+/// # Panics
+/// As [`rounding_range`].
+pub(crate) fn worst_rounding(cc: &mut Consts, f: impl Fn(&mut Model) -> BigFloat) -> f64 {
+    let (low, high) = rounding_range(cc, f);
+    low.abs().max(high.abs())
 }
 
 #[cfg(test)]
@@ -178,5 +216,24 @@ mod tests {
         assert_eq!(worst_rounding(&mut cc, |_| big(0.0)), 0.0);
         let worst = worst_rounding(&mut cc, |m| m.compensated_sum(&[big(1.0), big(-1.0)]));
         assert_eq!(worst, gamma(1) * gamma(1) * 2.0);
+    }
+
+    /// The platform's ln and exp are replayed within one ulp, 2u relative:
+    /// ln 8 = 3 ln 2 moves by 2u·ln 8, and e⁰ = 1 by 2u, both exactly (the
+    /// replay rounds each once).
+    #[test]
+    fn ln_and_exp_move_by_one_ulp() {
+        let mut cc = Consts::new().unwrap();
+        let worst = worst_rounding(&mut cc, |m| {
+            let exact = big(8.0).ln(PREC, RM, m.consts());
+            m.ln(&big(8.0)).sub(&exact, PREC, RM)
+        });
+        let want = 2.0 * U * 8f64.ln();
+        assert!(
+            (worst - want).abs() <= 4.0 * U * want,
+            "{worst:e} vs {want:e}"
+        );
+        let worst = worst_rounding(&mut cc, |m| m.exp(&big(0.0)).sub(&big(1.0), PREC, RM));
+        assert_eq!(worst, 2.0 * U);
     }
 }
