@@ -10,6 +10,7 @@ mod zeros;
 use super::harness::property;
 use super::{Claim, Context, Evidence, Expectation, refuted_evidence, search, with_searches};
 use crate::measures::normalize;
+use crate::numerics::U;
 use mean_reduction::{
     arb_batch, mean_gradient_is_ce_gradient, mean_gradient_matches_differences,
     mean_is_batchmean_over_c, show_batch,
@@ -18,6 +19,40 @@ use sigmoid::{
     arb_sigmoid_pair, arb_twentieths, show_sigmoid, sigmoid_is_bernoulli_kl, sigmoid_kl_decreases,
 };
 use zeros::{arb_zero_pair, show_zeros, torch_style_is_kl, zeros_follow_the_convention};
+
+/// The error of PyTorch's KL sum Σ(tᵢ·ln tᵢ − tᵢ·xᵢ) (`torch_kl_div`
+/// before its division), from 0 in the given order, against its exact value
+/// at inputs xᵢ within δᵢ of their exact values, over the elements
+/// (tᵢ, xᵢ, δᵢ) as computed:
+/// - tᵢ·ln tᵢ within 3u·|tᵢ ln tᵢ| (the platform's ln within one ulp, 2u,
+///   and the product);
+/// - tᵢ·xᵢ within u·|tᵢxᵢ| + tᵢδᵢ;
+/// - the element's subtraction u·|Lᵢ|;
+/// - each partial sum Sₖ after the first, u·|Sₖ| (a running bound: the
+///   partial sums are recomputed here in the same order from the same
+///   elements, so they are the ones PyTorch's sum rounds);
+///
+/// and 1.01 for the second-order rest. Elements with tᵢ = 0 are exactly 0
+/// (xlogy(0, ·) = 0, 0·xᵢ = 0 for finite xᵢ) and can be left out.
+fn torch_sum_bound(elements: impl IntoIterator<Item = (f64, f64, f64)>) -> f64 {
+    let mut err = 0.0;
+    let mut partial: Option<f64> = None;
+    for (t, x, delta) in elements {
+        let tl = if t > 0.0 { t * t.ln() } else { 0.0 };
+        let tx = t * x;
+        let element = tl - tx;
+        err += 3.0 * U * tl.abs() + U * tx.abs() + t * delta + U * element.abs();
+        partial = Some(match partial {
+            None => element,
+            Some(s) => {
+                let s = s + element;
+                err += U * s.abs();
+                s
+            }
+        });
+    }
+    1.01 * err
+}
 
 /// Claim 9.
 pub(crate) const KL_LOSS_PITFALLS: Claim = Claim {

@@ -7,7 +7,7 @@ use crate::claims::failure::failed;
 use proptest::prelude::*;
 use proptest::strategy::BoxedStrategy;
 
-use super::row_from_weights;
+use super::{row_from_weights, torch_sum_bound};
 use crate::claims::harness::{U, Worst, contract};
 use crate::claims::{Counterexample, Implementation};
 use crate::measures::{
@@ -144,33 +144,19 @@ pub(super) fn mean_gradient_is_ce_gradient(
 
 /// Error bound of `torch_kl_div` with input = log_softmax(z), against the
 /// exact value at the exact log-probabilities, before the final division:
-/// each element L = t ln t − t·input carries 3u|t ln t| (the platform's ln
-/// within one ulp, 2u, and the product), u|t·input| + t·δᵢ (product; δᵢ
-/// the log-softmax bound), u|L| (subtraction); the plain sum, from 0 in row
-/// order, rounds each partial sum Sₖ after the first by u·|Sₖ| (a running
-/// bound: the partial sums are recomputed here in the same order, with the
-/// same elements). 1.01 covers the second-order rest.
+/// [`torch_sum_bound`] over the elements in row order, each input within
+/// its log-softmax bound δᵢ.
 fn torch_sum_error(b: &Batch, input: &[Vec<f64>]) -> f64 {
-    let mut err = 0.0;
-    let mut partial: Option<f64> = None;
-    for ((t, x), z) in b.target.iter().zip(input).zip(&b.logits) {
-        let delta = log_softmax_error_bounds(z, 0.0);
-        for i in 0..t.len() {
-            let tl = if t[i] > 0.0 { t[i] * t[i].ln() } else { 0.0 };
-            let tx = t[i] * x[i];
-            let element = tl - tx;
-            err += 3.0 * U * tl.abs() + U * tx.abs() + t[i] * delta[i] + U * element.abs();
-            partial = Some(match partial {
-                None => element,
-                Some(s) => {
-                    let s = s + element;
-                    err += U * s.abs();
-                    s
-                }
-            });
-        }
-    }
-    1.01 * err
+    torch_sum_bound(
+        b.target
+            .iter()
+            .zip(input)
+            .zip(&b.logits)
+            .flat_map(|((t, x), z)| {
+                let delta = log_softmax_error_bounds(z, 0.0);
+                (0..t.len()).map(move |i| (t[i], x[i], delta[i]))
+            }),
+    )
 }
 
 /// One row's allowances under the accuracy contract ([`contract`], for the
