@@ -142,13 +142,13 @@ fn one_hot_rows(labels: &[usize], rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
 /// computed mean v:
 ///
 /// ```text
-/// 1.01·((1/n)·Σᵢ Aᵢ + (3u + γₙ²)·|v|),   Aᵢ = contract(CE, e_{yᵢ}, qᵢ) = (K + 3)·u·(|ln qᵢ,yᵢ| + 1) + K·η
+/// 1.01·((1/n)·Σᵢ Aᵢ + (2u + γₙ²)·|v|),   Aᵢ = contract(CE, e_{yᵢ}, qᵢ) = (K + 3)·u·(|ln qᵢ,yᵢ| + 1) + K·η
 /// ```
 ///
 /// Each example's CE(e_y, q) = −ln q_y is within its allowance Aᵢ under the
 /// accuracy contract ([`contract`]); the compensated sum of n non-negative
-/// values adds 2u·|Σ| + γₙ²·Σ|values| and the division by n u·|v|; 1.01
-/// covers second-order terms (the allowances are relative to the exact
+/// values adds u·|Σ| + γₙ²·Σ|values| (Sum2) and the division by n u·|v|;
+/// 1.01 covers second-order terms (the allowances are relative to the exact
 /// values, the sum's rounding to the computed ones).
 pub(super) fn measured_nll_error(labels: &[usize], rows: &[Vec<f64>], value: f64) -> f64 {
     let n = labels.len();
@@ -157,7 +157,7 @@ pub(super) fn measured_nll_error(labels: &[usize], rows: &[Vec<f64>], value: f64
         .zip(rows)
         .map(|(e, q)| contract(Measure::CrossEntropy, e, q))
         .sum();
-    1.01 * (allowance / n as f64 + (3.0 * U + gamma(n).powi(2)) * value.abs())
+    1.01 * (allowance / n as f64 + (2.0 * U + gamma(n).powi(2)) * value.abs())
 }
 
 /// The supporting part that ties (b)'s log-loss fit to the measures under

@@ -79,6 +79,18 @@ impl<'c> Model<'c> {
         self.within_relative(exact, 2.0 * U)
     }
 
+    /// The platform's ln(1 + x), within one ulp (2u relative).
+    pub(crate) fn ln_1p(&mut self, x: &BigFloat) -> BigFloat {
+        let exact = x.add(&big(1.0), PREC, RM).ln(PREC, RM, self.cc);
+        self.within_relative(exact, 2.0 * U)
+    }
+
+    /// A primitive's result within `relative` of its exact value (its
+    /// stated accuracy, checked where the primitive is defined).
+    pub(crate) fn within_factor(&mut self, exact: BigFloat, relative: f64) -> BigFloat {
+        self.within_relative(exact, relative)
+    }
+
     /// The platform's eˣ, within one ulp (2u relative).
     pub(crate) fn exp(&mut self, x: &BigFloat) -> BigFloat {
         let exact = x.exp(PREC, RM, self.cc);

@@ -348,6 +348,9 @@ mod tests {
     use super::*;
     use crate::claims::Comparison;
     use crate::claims::failure::assert_fails;
+    use crate::test_support::rounding_model::{Model, worst_rounding};
+    use crate::test_support::{PREC as P, RM, big};
+    use astro_float::BigFloat;
 
     /// Both sides of the false statement (b). With two levels the family
     /// σ(a + bx) matches both frequencies (¼ and ⅔ here), every residual
@@ -790,5 +793,189 @@ mod tests {
                 }
             },
         );
+    }
+
+    /// The replay of `softplus(s)`: s + ln1p(e⁻ˢ) for s > 0, ln1p(eˢ) else,
+    /// the platform's exp and ln1p within one ulp.
+    fn replay_softplus(m: &mut Model, s: f64) -> BigFloat {
+        if s > 0.0 {
+            let e = m.exp(&big(-s));
+            let l = m.ln_1p(&e);
+            m.add(&big(s), &l)
+        } else {
+            let e = m.exp(&big(s));
+            m.ln_1p(&e)
+        }
+    }
+
+    /// The logistic case's rounding bounds against the worst rounding their
+    /// derivations allow ([`worst_rounding`]), at computed scores taken as
+    /// exact:
+    ///
+    /// - [`objective_error`]: the objective (1/n)Σ[softplus(sᵢ) − yᵢsᵢ] as
+    ///   [`LogisticNll`] computes it (the terms' plain sum from 0, whose
+    ///   first addition is exact), replayed, against its exact value;
+    /// - [`measured_nll_error`]: the measured mean of −ln qᵢ,yᵢ over the
+    ///   rows [`bernoulli_row`]`(sᵢ)`, each value moved by its whole
+    ///   allowance under the contract, the compensated sum and the
+    ///   division replayed, against its exact value at the stored rows;
+    /// - [`fit_objective_bound`]: the two together, against each other
+    ///   (their exact values at the same scores differ only by the stored
+    ///   rows' rounding, part of the bound);
+    /// - [`brier_residual`] and [`brier_derivative`]: σ − y and 2(σ − y)σσ′
+    ///   with σ(±s) at the sigmoid's stated accuracy and the score moved
+    ///   by its whole ζ.
+    ///
+    /// On n = 1 … 8 scores in ±10 (and ±40 one time in four), random labels.
+    ///
+    /// Floors: 0.9 where the bound is its terms' first-order worst cases
+    /// times 1.01 (the measured mean, the residual, the derivative); 2⁻¹
+    /// for the objective, whose sum is bounded by γₙ·Σ|tᵢ| where the
+    /// replay's partial sums reach it only as the first terms carry the
+    /// sum; 2⁻¹ for the comparison, whose bound also holds the stored rows'
+    /// 1.01·7u, an offset of the exact values the replay does not move.
+    #[test]
+    fn logistic_bounds_cover_the_worst_rounding() {
+        use crate::claims::harness::contract;
+        use crate::claims::other_losses::one_hot_rows;
+        use crate::measures::Measure;
+        use crate::models::SIGMOID_ERROR;
+        use crate::test_support::bounds::{bound_checks, uniform};
+        use rand::RngExt;
+        bound_checks(
+            "logistic-worst-rounding",
+            [
+                ("claim 8: logistic objective, worst rounding", 0.5),
+                (
+                    "claim 8: measured log loss of the rows, worst rounding",
+                    0.9,
+                ),
+                ("claim 8: measured log loss − f(θ), worst rounding", 0.5),
+                ("claim 8: Brier residual σ(s) − y, worst rounding", 0.9),
+                ("claim 8: Brier derivative 2(σ − y)σσ′, worst rounding", 0.9),
+            ],
+            40,
+            |k, rng, cc, [objective, measured, sides, residual, derivative]| {
+                let n = rng.random_range(1..9usize);
+                let range = if k % 4 == 0 { 40.0 } else { 10.0 };
+                let scores: Vec<f64> = (0..n).map(|_| uniform(rng, -range, range)).collect();
+                let targets: Vec<f64> = (0..n)
+                    .map(|_| f64::from(rng.random_range(0..=1u8)))
+                    .collect();
+                let labels: Vec<usize> = targets.iter().map(|&y| usize::from(y == 1.0)).collect();
+                let rows: Vec<Vec<f64>> = scores.iter().map(|&s| bernoulli_row(s)).collect();
+                let at = || format!("scores {scores:?}, labels {labels:?}");
+                let nb = big(n as f64);
+                // The objective: its exact value at the scores, and replayed.
+                let exact_objective = scores
+                    .iter()
+                    .zip(&targets)
+                    .fold(big(0.0), |a, (&s, &y)| a.add(&exact_term(s, y, cc), P, RM))
+                    .div(&nb, P, RM);
+                let replay_objective = |m: &mut Model| {
+                    let mut sum: Option<BigFloat> = None;
+                    for (&s, &y) in scores.iter().zip(&targets) {
+                        let sp = replay_softplus(m, s);
+                        let t = m.sub(&sp, &big(y * s));
+                        sum = Some(match sum {
+                            None => t,
+                            Some(a) => m.add(&a, &t),
+                        });
+                    }
+                    m.div(&sum.expect("a score"), &nb)
+                };
+                let value: f64 = scores
+                    .iter()
+                    .zip(&targets)
+                    .map(|(&s, &y)| softplus(s) - y * s)
+                    .sum::<f64>()
+                    / n as f64;
+                let worst =
+                    worst_rounding(cc, |m| replay_objective(m).sub(&exact_objective, P, RM));
+                objective.record(worst, objective_error(&scores, &targets, value), at);
+                // The measured mean at the stored rows.
+                let exact_losses: Vec<BigFloat> = rows
+                    .iter()
+                    .zip(&labels)
+                    .map(|(q, &y)| big(q[y]).ln(P, RM, cc).neg())
+                    .collect();
+                let one_hot = one_hot_rows(&labels, &rows);
+                let allowances: Vec<BigFloat> = one_hot
+                    .iter()
+                    .zip(&rows)
+                    .map(|(e, q)| big(contract(Measure::CrossEntropy, e, q)))
+                    .collect();
+                let replay_measured = |m: &mut Model| {
+                    let values: Vec<BigFloat> = exact_losses
+                        .iter()
+                        .zip(&allowances)
+                        .map(|(v, a)| m.within(v.clone(), a))
+                        .collect();
+                    let sum = m.compensated_sum(&values);
+                    m.div(&sum, &nb)
+                };
+                let exact_measured = exact_losses
+                    .iter()
+                    .fold(big(0.0), |a, v| a.add(v, P, RM))
+                    .div(&nb, P, RM);
+                let measured_value =
+                    measured_nll(&crate::measures::Reference, &labels, &rows).unwrap();
+                let worst = worst_rounding(cc, |m| replay_measured(m).sub(&exact_measured, P, RM));
+                measured.record(
+                    worst,
+                    measured_nll_error(&labels, &rows, measured_value),
+                    at,
+                );
+                let worst = worst_rounding(cc, |m| {
+                    let a = replay_measured(m);
+                    a.sub(&replay_objective(m), P, RM)
+                });
+                let bound = fit_objective_bound(
+                    (&labels, &rows, measured_value),
+                    (&scores, &targets, value),
+                );
+                sides.record(worst, bound, at);
+                // The residual and the derivative, the score within ζ.
+                for (&s, &y) in scores.iter().zip(&targets) {
+                    let zeta = if k % 2 == 0 { 0.0 } else { 1e-15 * s.abs() };
+                    let replay_sigmoids = |m: &mut Model| {
+                        let moved = m.within(big(s), &big(zeta));
+                        let p = sigmoid_exact(&moved, m);
+                        let p = m.within_factor(p, SIGMOID_ERROR);
+                        let q = sigmoid_exact(&moved.neg(), m);
+                        let q = m.within_factor(q, SIGMOID_ERROR);
+                        (p, q)
+                    };
+                    let exact_p = exact_sigmoid(s, cc);
+                    let exact_q = exact_sigmoid(-s, cc);
+                    let exact_a = exact_p.sub(&big(y), P, RM);
+                    let worst = worst_rounding(cc, |m| {
+                        let (p, _) = replay_sigmoids(m);
+                        m.sub(&p, &big(y)).sub(&exact_a, P, RM)
+                    });
+                    let (_, a_error) = brier_residual(sigmoid(s), sigmoid_error(zeta), y);
+                    residual.record(worst, a_error, at);
+                    let exact_r = big(2.0)
+                        .mul(&exact_a, P, RM)
+                        .mul(&exact_p, P, RM)
+                        .mul(&exact_q, P, RM);
+                    let worst = worst_rounding(cc, |m| {
+                        let (p, q) = replay_sigmoids(m);
+                        let a = m.sub(&p, &big(y)).mul(&big(2.0), P, RM);
+                        let ap = m.mul(&a, &p);
+                        m.mul(&ap, &q).sub(&exact_r, P, RM)
+                    });
+                    let (_, rho) = brier_derivative(s, zeta, y);
+                    derivative.record(worst, rho, at);
+                }
+            },
+        );
+    }
+
+    /// σ(x) = 1/(1 + e⁻ˣ) at 320 bits.
+    fn sigmoid_exact(x: &BigFloat, m: &mut Model) -> BigFloat {
+        let one = big(1.0);
+        let e = x.neg().exp(P, RM, m.consts());
+        one.div(&one.add(&e, P, RM), P, RM)
     }
 }
