@@ -234,6 +234,24 @@ mod tests {
         check.finish();
     }
 
+    /// A pair for the evaluation bound's checks: n entries spread up to
+    /// e^(±6) each, a zero in p one time in four (n > 1), q > 0.
+    fn evaluation_pair(
+        k: usize,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        n: usize,
+    ) -> (Vec<f64>, Vec<f64>) {
+        use crate::test_support::bounds::{simplex, uniform};
+        use rand::RngExt;
+        let spread = uniform(rng, 0.1, 6.0);
+        let mut p = simplex(rng, n, spread);
+        if k % 4 == 1 && n > 1 {
+            p[rng.random_range(0..n)] = 0.0;
+        }
+        let spread = uniform(rng, 0.1, 6.0);
+        (p, simplex(rng, n, spread))
+    }
+
     /// `torch_evaluation_error` covers PyTorch's evaluation against the exact
     /// KL(p‖q) (Σ pᵢ(ln pᵢ − ln qᵢ) over pᵢ > 0 at 320 bits, the f64 entries
     /// exact), on its own, without the contract's allowance that the
@@ -248,7 +266,7 @@ mod tests {
     /// is reached ([`torch_evaluation_bound_covers_the_worst_rounding`]).
     #[test]
     fn torch_evaluation_bound_covers_its_error() {
-        use crate::test_support::bounds::{bound_checks, ln_big, simplex, uniform};
+        use crate::test_support::bounds::{bound_checks, ln_big};
         use crate::test_support::{PREC as P, RM, big, error_of};
         use rand::RngExt;
         bound_checks(
@@ -261,17 +279,7 @@ mod tests {
                 } else {
                     rng.random_range(4..13usize)
                 };
-                let mut p = {
-                    let s = uniform(rng, 0.1, 6.0);
-                    simplex(rng, n, s)
-                };
-                if k % 4 == 1 && n > 1 {
-                    p[rng.random_range(0..n)] = 0.0;
-                }
-                let q = {
-                    let s = uniform(rng, 0.1, 6.0);
-                    simplex(rng, n, s)
-                };
+                let (p, q) = evaluation_pair(k, rng, n);
                 let exact =
                     p.iter()
                         .zip(&q)
@@ -328,7 +336,7 @@ mod tests {
     /// it dominates.
     #[test]
     fn torch_evaluation_bound_covers_the_worst_rounding() {
-        use crate::test_support::bounds::{bound_checks, ln_big, simplex, uniform};
+        use crate::test_support::bounds::{bound_checks, ln_big};
         use crate::test_support::rounding_model::worst_rounding;
         use crate::test_support::{PREC as P, RM, big};
         use rand::RngExt;
@@ -341,17 +349,7 @@ mod tests {
             60,
             |k, rng, cc, [check]| {
                 let n = rng.random_range(1..9usize);
-                let mut p = {
-                    let s = uniform(rng, 0.1, 6.0);
-                    simplex(rng, n, s)
-                };
-                if k % 4 == 1 && n > 1 {
-                    p[rng.random_range(0..n)] = 0.0;
-                }
-                let q = {
-                    let s = uniform(rng, 0.1, 6.0);
-                    simplex(rng, n, s)
-                };
+                let (p, q) = evaluation_pair(k, rng, n);
                 let terms: Vec<(f64, f64)> = p
                     .iter()
                     .copied()

@@ -495,8 +495,7 @@ mod tests {
     /// The replay of the sample mean (compensated Σxᵢ)/n.
     fn replay_mean(m: &mut Model, sample: &[f64]) -> BigFloat {
         let terms: Vec<BigFloat> = sample.iter().map(|&x| big(x)).collect();
-        let sum = m.compensated_sum(&terms);
-        m.div(&sum, &big(sample.len() as f64))
+        replay_mean_of(m, &terms)
     }
 
     /// The replay of `mean_squared_error`: (1/n)·Σ(center − xᵢ)².
@@ -508,8 +507,7 @@ mod tests {
                 m.mul(&d, &d)
             })
             .collect();
-        let sum = m.compensated_sum(&terms);
-        m.div(&sum, &big(sample.len() as f64))
+        replay_mean_of(m, &terms)
     }
 
     /// The replay of [`gaussian_nll`]: (1/n)·Σ(c₀ + zᵢ²/2), zᵢ = (xᵢ − center)/σ
@@ -530,8 +528,14 @@ mod tests {
                 m.add(&big(c0), &half)
             })
             .collect();
-        let sum = m.compensated_sum(&terms);
-        m.div(&sum, &big(sample.len() as f64))
+        replay_mean_of(m, &terms)
+    }
+
+    /// The replay of (compensated Σtᵢ)/n, the mean every sum of the case
+    /// takes.
+    fn replay_mean_of(m: &mut Model, terms: &[BigFloat]) -> BigFloat {
+        let sum = m.compensated_sum(terms);
+        m.div(&sum, &big(terms.len() as f64))
     }
 
     /// The replay of 2σ² = 2·(σ·σ) (the doubling exact).
@@ -557,7 +561,6 @@ mod tests {
     /// exactly 0 where no operation rounds.
     fn replay_comparison(m: &mut Model, k: usize, sample: &[f64], sigma: f64, c: f64) -> BigFloat {
         let c0 = half_ln_two_pi_variance(sigma);
-        let n = big(sample.len() as f64);
         let at_c = big(c);
         match k {
             0 | 1 => {
@@ -575,8 +578,7 @@ mod tests {
                 let mean = replay_mean(m, sample);
                 let residuals: Vec<BigFloat> =
                     sample.iter().map(|&x| m.sub(&mean, &big(x))).collect();
-                let sum = m.compensated_sum(&residuals);
-                m.div(&sum, &n)
+                replay_mean_of(m, &residuals)
             }
             _ => {
                 let mean = replay_mean(m, sample);
