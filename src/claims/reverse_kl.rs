@@ -313,6 +313,19 @@ fn fits_are_minima(
     case: &(f64, f64, f64, usize),
     w: &mut Worst,
 ) -> Result<(), CheckFailure> {
+    for (what, advantage, slack) in advantages(m_, case)? {
+        w.at_least(what, advantage, 0.0, slack)?;
+    }
+    Ok(())
+}
+
+/// Each fit's advantage in its own objective, with its slack: KL(p‖q_rev) −
+/// KL(p‖q_fwd) and KL(q_fwd‖p) − KL(q_rev‖p), by the measures under test,
+/// each non-negative up to its slack where the fits are minima.
+fn advantages(
+    m_: &dyn Implementation,
+    case: &(f64, f64, f64, usize),
+) -> Result<[(&'static str, f64, f64); 2], CheckFailure> {
     let &(m, s, wt, k) = case;
     let f = fits(m, s, wt, k)?;
     let (x, p) = (&f.target.points, &f.target.p);
@@ -325,20 +338,18 @@ fn fits_are_minima(
         q_rounding(x, f.forward.gaussian),
         q_rounding(x, f.reverse.gaussian),
     );
-    let slack_fwd = forward_slack(p, (&qf, &qr), (&ef, &er), to_minimum(&f.forward));
-    w.at_least(
-        "KL(p‖q_rev) − KL(p‖q_fwd), the forward fit's advantage in its own objective",
-        fwd_at_r - fwd_at_f,
-        0.0,
-        slack_fwd,
-    )?;
-    let slack_rev = reverse_slack(p, (&qf, &qr), (&ef, &er), to_minimum(&f.reverse));
-    w.at_least(
-        "KL(q_fwd‖p) − KL(q_rev‖p), the reverse fit's advantage in its own objective",
-        rev_at_f - rev_at_r,
-        0.0,
-        slack_rev,
-    )
+    Ok([
+        (
+            "KL(p‖q_rev) − KL(p‖q_fwd), the forward fit's advantage in its own objective",
+            fwd_at_r - fwd_at_f,
+            forward_slack(p, (&qf, &qr), (&ef, &er), to_minimum(&f.forward)),
+        ),
+        (
+            "KL(q_fwd‖p) − KL(q_rev‖p), the reverse fit's advantage in its own objective",
+            rev_at_f - rev_at_r,
+            reverse_slack(p, (&qf, &qr), (&ef, &er), to_minimum(&f.reverse)),
+        ),
+    ])
 }
 
 fn show(m_: &dyn Implementation, case: &(f64, f64, f64, usize)) -> Counterexample {
@@ -444,6 +455,36 @@ mod tests {
     use crate::test_support::rounding_model::{Model, worst_rounding};
     use crate::test_support::{PREC as P, RM, big};
     use astro_float::BigFloat;
+
+    /// Each fit's advantage in its own objective is non-negative up to its
+    /// slack by the crate's measures, and negative beyond it for a measure
+    /// that returns KL(q‖p) for KL(p‖q): on a bimodal target each fit then
+    /// loses its own objective to the other (both comparisons, since the
+    /// property stops at its first failure), and the property fails.
+    #[test]
+    fn each_fit_minimizes_its_own_divergence_unless_the_kl_is_swapped() {
+        use crate::measures::Reference;
+        use crate::measures::planted::{Bug, Planted};
+        let case = (2.0, 0.5, 0.75, 150);
+        for (what, advantage, slack) in advantages(&Reference, &case).unwrap() {
+            assert!(
+                advantage >= -slack && advantage > 0.0,
+                "{what}: {advantage:e}"
+            );
+        }
+        let swapped = Planted::crate_with(Bug::SwappedKl);
+        for (what, advantage, slack) in advantages(&swapped, &case).unwrap() {
+            assert!(
+                advantage < -slack,
+                "{what}: {advantage:e} against −{slack:e}"
+            );
+        }
+        assert_fails(
+            fits_are_minima(&swapped, &case, &mut Worst::new()),
+            Comparison::AtLeast,
+            "KL(p‖q_rev) − KL(p‖q_fwd), the forward fit's advantage in its own objective",
+        );
+    }
 
     /// The false statement's check raises no false counterexample: on
     /// targets inside the family (w = 1 or w = 0: one discretized Gaussian;
