@@ -386,6 +386,29 @@ mod tests {
         );
     }
 
+    /// What `show_sigmoid` displays at y = ¼, x = ½, against values worked
+    /// by hand (six significant digits, as shown): the sigmoid KL y·ln(y/x)
+    /// is 0 at x = y, ¼·ln ½ = −0.1732868 at x and ¼·ln ¼ = −0.3465736 at
+    /// x = 1; its derivative −y/x = −½; the two-category KL is 0 at x = y
+    /// and ¼·ln ½ + ¾·ln(3/2) = 0.1308120 at x.
+    #[test]
+    fn the_shown_sigmoid_values_are_what_they_name() {
+        use crate::measures::Reference;
+        let c = show_sigmoid(&Reference, &(0.25, 0.5));
+        for (name, want) in [
+            ("(2) target y", "0.25"),
+            ("(2) prediction x", "0.5"),
+            ("(2) sigmoid KL y·ln(y/x) at x = y", "0"),
+            ("(2) sigmoid KL at x", "-0.173287"),
+            ("(2) sigmoid KL at x = 1", "-0.346574"),
+            ("(2) its derivative −y/x at x", "-0.5"),
+            ("(2) two-category KL at x = y", "0"),
+            ("(2) two-category KL at x", "0.130812"),
+        ] {
+            assert_eq!(c.shown(name), want, "{name}");
+        }
+    }
+
     /// The replay of y·ln(a/b) as fl(y·fl(ln(fl(a/b)))).
     fn replay_y_log_ratio(m: &mut Model, y: &BigFloat, a: &BigFloat, b: &BigFloat) -> BigFloat {
         let r = m.div(a, b);
