@@ -119,6 +119,37 @@ fn measure_reads_logits() {
     assert!(v["cross_entropy"].as_f64().is_some_and(f64::is_finite));
 }
 
+/// A logit of −inf is a masked class: probability 0 exactly. With p on the
+/// open classes, softmax(0, 0, −inf) = (½, ½, 0) gives CE = ln 2 and both
+/// KLs 0; with mass on the masked class CE and KL(p‖q) are +inf (the JSON
+/// string "inf"), as PyTorch's cross_entropy gives inf.
+#[test]
+fn measure_reads_masked_logits() {
+    let v = json(&[
+        "measure",
+        "--p",
+        "0.5,0.5,0",
+        "--q",
+        "0,0,-inf",
+        "--q-logits",
+        "--json",
+    ]);
+    assert_eq!(v["cross_entropy"].as_f64(), Some(std::f64::consts::LN_2));
+    assert_eq!(v["kl_divergence"].as_f64(), Some(0.0));
+    assert_eq!(v["reverse_kl_divergence"].as_f64(), Some(0.0));
+    let v = json(&[
+        "measure",
+        "--p",
+        "0.5,0,0.5",
+        "--q",
+        "0,0,-inf",
+        "--q-logits",
+        "--json",
+    ]);
+    assert_eq!(v["cross_entropy"], "inf");
+    assert_eq!(v["kl_divergence"], "inf");
+}
+
 #[test]
 fn measure_normalize_is_explicit() {
     assert_bad_input(&["measure", "--p", "1,3", "--q", "1,1"], "p sums to 4");
@@ -197,6 +228,21 @@ fn measure_rejects_each_kind_of_bad_input_with_status_2_and_one_line() {
         (
             &["measure", "--p", "0.5,0.5", "--q", "1,nan", "--q-logits"],
             "logits[1] = NaN is not finite",
+        ),
+        (
+            &["measure", "--p", "0.5,0.5", "--q", "inf,0", "--q-logits"],
+            "logits[0] = inf is not finite",
+        ),
+        (
+            &[
+                "measure",
+                "--p",
+                "0.5,0.5",
+                "--q",
+                "-inf,-inf",
+                "--q-logits",
+            ],
+            "every logit is -inf",
         ),
         (&["measure", "--p", "0.5,0.5"], "--q"),
         (

@@ -122,6 +122,36 @@ pub enum MeasureError {
         /// The argument.
         arg: Arg,
     },
+    /// A flat batch's length is not a whole number of rows of the given
+    /// number of classes (or that number is 0).
+    #[error("{arg} has {len} entries, not a whole number of rows of {classes} classes")]
+    Shape {
+        /// The batch.
+        arg: Arg,
+        /// Its number of entries.
+        len: usize,
+        /// The number of classes per row.
+        classes: usize,
+    },
+    /// Every logit of a row is −∞ (the whole row masked): its softmax is
+    /// undefined.
+    #[error("{arg}: every logit is -inf (the whole row is masked), so its softmax is undefined")]
+    AllMasked {
+        /// The row.
+        arg: Arg,
+    },
+    /// A class index is not below the number of classes.
+    #[error("{arg}[{index}] = {label} is not a class index below {classes}")]
+    LabelOutOfRange {
+        /// The labels.
+        arg: Arg,
+        /// The label's position.
+        index: usize,
+        /// The label.
+        label: usize,
+        /// The number of classes.
+        classes: usize,
+    },
 }
 
 #[cfg(test)]

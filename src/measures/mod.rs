@@ -17,6 +17,7 @@ mod kernels;
 mod lanes;
 pub(crate) mod ln;
 mod logits;
+mod logits_batch;
 pub(crate) use logits::LogNormalizer;
 pub mod npy;
 pub mod planted;
@@ -38,6 +39,10 @@ pub use implementation::{
 pub(crate) use implementation::{rejected, rows_from_values};
 pub use logits::{
     cross_entropy_logits, kl_divergence_logits, log_softmax, log_softmax_error_bounds,
+};
+pub use logits_batch::{
+    CrossEntropyOptions, LogitsBatch, Targets, cross_entropy_logits_batch,
+    cross_entropy_logits_batch_error, cross_entropy_logits_batch_grad,
 };
 pub use summary::{Prediction, Summary, softmax, summarize};
 pub use validate::{normalize, sum_tolerance, validate_distribution};
