@@ -9,10 +9,14 @@
 //!   exactly 0 (e^−∞ = 0, as in PyTorch). A row whose target puts mass on a
 //!   masked class has CE = +∞ (PyTorch: `inf`), and so does every row under
 //!   label smoothing with a masked class, since smoothing puts mass ε/C on
-//!   every class (PyTorch: `inf` too). A row whose logits are all −∞ has no
+//!   every class (PyTorch: `inf` too). A probability target of 0 on a
+//!   masked class contributes 0 (the crate's 0·ln 0 = 0), where PyTorch
+//!   forms 0·(−∞) and returns `nan` for the row; with class indices both
+//!   give the label's finite value. A row whose logits are all −∞ has no
 //!   softmax: it is an error naming the row (PyTorch returns `nan`). A logit
 //!   of +∞ or NaN is an error naming its row and index (PyTorch propagates
-//!   `nan`).
+//!   `nan`). `scripts/torch_logits_semantics.py` checks each of these
+//!   against torch.
 //! - **Label smoothing** ε ∈ [0, 1], PyTorch's definition: the target row t
 //!   becomes (1 − ε)·t + ε/C, for class indices (t one-hot) and probability
 //!   rows alike. The loss is evaluated as (1 − ε)·Σtᵢ·(−ln qᵢ) +
