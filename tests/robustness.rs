@@ -123,6 +123,14 @@ fn finite_non_empty(z: &[f64]) -> bool {
     !z.is_empty() && z.iter().all(|x| x.is_finite())
 }
 
+/// Valid logits: non-empty, no NaN or +inf, and not every entry −inf
+/// (−inf alone is a masked class).
+fn logits_ok(z: &[f64]) -> bool {
+    !z.is_empty()
+        && z.iter().all(|x| !x.is_nan() && *x != f64::INFINITY)
+        && z.iter().any(|&x| x != f64::NEG_INFINITY)
+}
+
 // ---------------------------------------------------------------------------
 // What a truthful error is
 
@@ -183,8 +191,32 @@ fn assert_truthful(err: &MeasureError, inputs: &[(&str, Input)]) -> Check {
         MeasureError::NotFinite { arg, index, value } => {
             let xs = entries(inputs, arg)?;
             prop_assert_eq!(xs[index].to_bits(), value.to_bits());
-            prop_assert!(!value.is_finite());
-            prop_assert!(xs[..index].iter().all(|x| x.is_finite()));
+            if arg.name == "logits" {
+                // −inf is a masked class, not an error, in logits.
+                prop_assert!(value.is_nan() || value == f64::INFINITY);
+                prop_assert!(
+                    xs[..index]
+                        .iter()
+                        .all(|&x| x.is_finite() || x == f64::NEG_INFINITY)
+                );
+            } else {
+                prop_assert!(!value.is_finite());
+                prop_assert!(xs[..index].iter().all(|x| x.is_finite()));
+            }
+            arg
+        }
+        MeasureError::AllMasked { arg } => {
+            let xs = entries(inputs, arg)?;
+            prop_assert!(!xs.is_empty() && xs.iter().all(|&x| x == f64::NEG_INFINITY));
+            arg
+        }
+        MeasureError::Shape { arg, .. } | MeasureError::LabelOutOfRange { arg, .. } => {
+            // Only flat batches and class labels raise these; no input here is one.
+            prop_assert!(
+                false,
+                "{} raised by inputs that have no flat batch or labels",
+                arg
+            );
             arg
         }
         MeasureError::Negative { arg, index, value } => {
@@ -283,7 +315,7 @@ fn check_pair(p: &[f64], q: &[f64]) -> Check {
     assert_no_nan(&summary)?;
     // q as logits.
     let inputs = [("p", Input::Vector(p)), ("logits", Input::Vector(q))];
-    let valid = is_valid("p", p) && finite_non_empty(q) && p.len() == q.len();
+    let valid = is_valid("p", p) && logits_ok(q) && p.len() == q.len();
     let summary = summarize(p, Prediction::Logits(q), Unit::Nats);
     assert_result(&summary, valid, &inputs)?;
     assert_no_nan(&summary)?;
@@ -304,11 +336,7 @@ fn check_pair(p: &[f64], q: &[f64]) -> Check {
 /// log_softmax: ln qᵢ ≤ 0 and never NaN; finite unless the spread overflows.
 fn check_log_softmax(z: &[f64]) -> Check {
     let result = log_softmax(z);
-    assert_result(
-        &result,
-        finite_non_empty(z),
-        &[("logits", Input::Vector(z))],
-    )?;
+    assert_result(&result, logits_ok(z), &[("logits", Input::Vector(z))])?;
     if let Ok(lq) = result {
         prop_assert_eq!(lq.len(), z.len());
         prop_assert!(lq.iter().all(|&v| v <= 0.0), "{:?}", lq);
@@ -319,7 +347,7 @@ fn check_log_softmax(z: &[f64]) -> Check {
     // softmax: the same errors; otherwise probabilities that pass validation
     // (its documented promise) unless the logit spread overflows.
     let q = softmax(z);
-    assert_result(&q, finite_non_empty(z), &[("logits", Input::Vector(z))])?;
+    assert_result(&q, logits_ok(z), &[("logits", Input::Vector(z))])?;
     if let Ok(q) = q {
         prop_assert!(q.iter().all(|&v| (0.0..=1.0).contains(&v)), "{:?}", q);
         if !logits_overflow(z) {
@@ -415,7 +443,7 @@ fn check_batches(p: &[Vec<f64>], q: &[Vec<f64>], reduction: Reduction) -> Check 
     )?;
 
     let inputs = [("p", Input::Batch(p)), ("logits", Input::Batch(q))];
-    let valid = rows_ok(&|a, b| is_valid("p", a) && finite_non_empty(b) && a.len() == b.len());
+    let valid = rows_ok(&|a, b| is_valid("p", a) && logits_ok(b) && a.len() == b.len());
     check_pair_batches(
         [
             (

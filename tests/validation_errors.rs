@@ -296,14 +296,16 @@ fn logits_must_be_finite_and_may_be_huge() {
         },
         "logits[0] = inf is not finite",
     );
-    assert_error(
+    // −inf is a masked class (probability 0), not an error; a vector of
+    // masked classes only is.
+    assert_eq!(
         log_softmax(&[0.0, f64::NEG_INFINITY]),
-        MeasureError::NotFinite {
-            arg: LOGITS,
-            index: 1,
-            value: f64::NEG_INFINITY,
-        },
-        "logits[1] = -inf is not finite",
+        Ok(vec![0.0, f64::NEG_INFINITY])
+    );
+    assert_error(
+        log_softmax(&[f64::NEG_INFINITY, f64::NEG_INFINITY]),
+        MeasureError::AllMasked { arg: LOGITS },
+        "logits: every logit is -inf (the whole row is masked), so its softmax is undefined",
     );
     // p is validated as a distribution, logits are not.
     assert_error(

@@ -1,7 +1,7 @@
 //! Cross-entropy and KL divergence against q = softmax(z), from the logits z.
 
 use super::error::{Arg, MeasureError};
-use super::validate::{check_distribution, check_finite, check_same_len};
+use super::validate::{check_distribution, check_same_len};
 use crate::numerics::NeumaierSum;
 use crate::numerics::U;
 
@@ -83,8 +83,13 @@ fn p_psi(p: f64, delta: f64, q: f64) -> f64 {
     }
 }
 
+/// Logits: non-empty, no NaN or +∞, −∞ (a masked class) allowed but not
+/// in every entry (see [`LogitsBatch`](crate::measures::LogitsBatch)).
 pub(crate) fn check_logits(arg: Arg, z: &[f64]) -> Result<(), MeasureError> {
-    check_finite(arg, z)
+    if z.is_empty() {
+        return Err(MeasureError::Empty { arg });
+    }
+    super::logits_batch::check_masked_row(arg, z)
 }
 
 /// CE(p, softmax z) for validated inputs.
@@ -130,8 +135,11 @@ pub(crate) fn kl_kernel(p: &[f64], z: &[f64]) -> f64 {
 /// Never forms softmax and then takes its log, so entries far below the
 /// maximum keep their exact log-probability instead of becoming −∞.
 ///
+/// A logit of −∞ is a masked class: its log-probability is −∞ exactly.
+///
 /// # Errors
-/// [`MeasureError::Empty`] or [`MeasureError::NotFinite`] naming `logits`.
+/// [`MeasureError::Empty`], [`MeasureError::NotFinite`] (NaN or +∞) or
+/// [`MeasureError::AllMasked`] (every logit −∞) naming `logits`.
 ///
 /// # Example
 /// ```
@@ -152,14 +160,17 @@ pub fn log_softmax(logits: &[f64]) -> Result<Vec<f64>, MeasureError> {
 /// CE(p, softmax z) = Σᵢ pᵢ·[(max z − zᵢ) + ln Σⱼ exp(zⱼ − max z)]
 /// ```
 ///
-/// Conventions: terms with pᵢ = 0 are 0. Every softmax probability is positive,
-/// so the value is finite for any finite logits whose spread max z − min z is
-/// below f64::MAX (tested up to ±1e4; a larger spread overflows to +∞). `p` is
-/// validated, not normalized.
+/// Conventions: terms with pᵢ = 0 are 0. Every softmax probability of a
+/// finite logit is positive, so the value is finite for any finite logits
+/// whose spread max z − min z is below f64::MAX (tested up to ±1e4; a larger
+/// spread overflows to +∞). A logit of −∞ is a masked class of probability 0:
+/// +∞ where pᵢ > 0 on it (see [`LogitsBatch`](crate::measures::LogitsBatch)).
+/// `p` is validated, not normalized.
 ///
 /// # Errors
 /// [`MeasureError`] naming `p` (empty, non-finite, negative, unnormalized) or
-/// `logits` (empty, non-finite), or [`MeasureError::LengthMismatch`].
+/// `logits` (empty, NaN or +∞, every entry −∞), or
+/// [`MeasureError::LengthMismatch`].
 ///
 /// # Accuracy
 /// Each term is a product of non-negative numbers, so the relative error is a
@@ -191,7 +202,8 @@ pub fn cross_entropy_logits(p: &[f64], logits: &[f64]) -> Result<f64, MeasureErr
 /// up to the error of δᵢ itself.
 ///
 /// Conventions: 0·ln 0 = 0. Finite for any finite logits whose spread
-/// max z − min z is below f64::MAX.
+/// max z − min z is below f64::MAX; a logit of −∞ is a masked class of
+/// probability 0 (+∞ where pᵢ > 0 on it).
 ///
 /// # Errors
 /// As [`cross_entropy_logits`].

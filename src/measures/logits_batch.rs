@@ -660,7 +660,7 @@ mod tests {
     /// within a bound derived from the computation: qᵢ = e^(−(−ln qᵢ))
     /// within δᵢ + 2u relative (δ from [`log_softmax_error_bounds`], exp at
     /// one ulp), Σt′ within 4u (the compensated mass, 1 − ε, the product and
-    /// + ε), the product u, t′ᵢ within 3u, the subtraction u·|gᵢ|; 1.01 for
+    /// the addition of ε), the product u, t′ᵢ within 3u, the subtraction u·|gᵢ|; 1.01 for
     /// the rest. Validity on every entry; a masked entry is exactly −t′ᵢ
     /// rounded. batchmean is `none` divided by N, entry by entry. Floor 2⁻²
     /// (0.48 seen): q's bound carries the log-softmax bound's spread and

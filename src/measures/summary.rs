@@ -40,8 +40,11 @@ pub struct Summary {
 /// [`sum_tolerance`](crate::measures::sum_tolerance), so it can be passed to
 /// the other measures.
 ///
+/// A logit of −∞ is a masked class, of probability 0 exactly.
+///
 /// # Errors
-/// [`MeasureError::Empty`] or [`MeasureError::NotFinite`] naming `logits`.
+/// [`MeasureError::Empty`], [`MeasureError::NotFinite`] (NaN or +∞) or
+/// [`MeasureError::AllMasked`] naming `logits`.
 ///
 /// # Example
 /// ```
