@@ -692,7 +692,7 @@ pub(crate) fn reference_gradient(
     p.iter()
         .zip(z)
         .map(|(pr, zr)| {
-            let q = super::logits_batch::masked_softmax(zr);
+            let q = super::softmax(zr)?;
             Ok(q.iter()
                 .zip(pr)
                 .map(|(qi, pi)| match reduction {

@@ -265,13 +265,6 @@ pub(super) fn cross_entropy_row(t: &[f64], z: &[f64]) -> f64 {
     row_cross_entropy(z, RowTarget::Probabilities(t), 0.0)
 }
 
-/// softmax(z) from the stable log-sum-exp, a masked logit (−∞) at
-/// probability 0 exactly, for a validated row.
-pub(super) fn masked_softmax(z: &[f64]) -> Vec<f64> {
-    let norm = LogNormalizer::new(z);
-    z.iter().map(|&zi| (-norm.nll(zi)).exp()).collect()
-}
-
 /// Cross-entropy of q = softmax(z) per row of a logits batch, against class
 /// indices or probability rows, with label smoothing, reduced:
 ///

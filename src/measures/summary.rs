@@ -100,9 +100,7 @@ pub fn summarize(p: &[f64], q: Prediction<'_>, unit: Unit) -> Result<Summary, Me
                 Reduced::PerRow(v) => v[0],
                 Reduced::Total(v) => v,
             };
-            // softmax(z) with masked logits at probability 0 exactly.
-            let norm = LogNormalizer::new(z);
-            let q: Vec<f64> = z.iter().map(|&zi| (-norm.nll(zi)).exp()).collect();
+            let q = softmax(z)?;
             (
                 kernels::entropy(p),
                 ce,
