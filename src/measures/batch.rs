@@ -9,7 +9,6 @@
 use super::error::{Arg, MeasureError};
 use super::kernels;
 use super::logits;
-use super::logits_batch;
 use super::validate::{check_distribution, check_same_len};
 use crate::numerics::NeumaierSum;
 
@@ -208,10 +207,10 @@ pub fn kl_divergence_rows<R: AsRef<[f64]>, S: AsRef<[f64]>>(
 
 /// Row-wise CE(pᵣ, softmax zᵣ) from logits, reduced: the softmax cross-entropy
 /// loss. See [`cross_entropy_logits`](crate::measures::cross_entropy_logits).
-/// Each row is evaluated by the kernel of
-/// [`cross_entropy_logits_batch`](crate::measures::cross_entropy_logits_batch),
-/// so a logit of −∞ is a masked class of probability 0 (a row with mass on
-/// it has CE = +∞), as there; rows may differ in length.
+/// Each row is evaluated by the kernel
+/// [`cross_entropy_logits_batch`](crate::measures::cross_entropy_logits_batch)
+/// shares, so a logit of −∞ is a masked class of probability 0 (a row with
+/// mass on it has CE = +∞), as there; rows may differ in length.
 ///
 /// # Errors
 /// As [`cross_entropy_rows`], with `logits` in place of `q`, whose NaN or
@@ -230,20 +229,14 @@ pub fn cross_entropy_logits_rows<R: AsRef<[f64]>, S: AsRef<[f64]>>(
     logits: &[S],
     reduction: Reduction,
 ) -> Result<Reduced, MeasureError> {
-    check_batch_pair("p", p, "logits", logits)?;
-    let mut values = Vec::with_capacity(p.len());
-    for (r, (pr, zr)) in p.iter().zip(logits).enumerate() {
-        let (pr, zr) = (pr.as_ref(), zr.as_ref());
-        let (pa, za) = (Arg::row("p", r), Arg::row("logits", r));
-        check_distribution(pa, pr)?;
-        if zr.is_empty() {
-            return Err(MeasureError::Empty { arg: za });
-        }
-        logits_batch::check_masked_row(za, zr)?;
-        check_same_len(pa, pr, za, zr)?;
-        values.push(logits_batch::cross_entropy_row(pr, zr));
-    }
-    Ok(reduce(values, reduction))
+    pairwise(
+        "logits",
+        p,
+        logits,
+        reduction,
+        false,
+        logits::cross_entropy_kernel,
+    )
 }
 
 /// Row-wise KL(pᵣ‖softmax zᵣ) from logits, reduced. See

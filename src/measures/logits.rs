@@ -92,9 +92,14 @@ pub(crate) fn check_logits(arg: Arg, z: &[f64]) -> Result<(), MeasureError> {
     super::logits_batch::check_masked_row(arg, z)
 }
 
-/// CE(p, softmax z) for validated inputs.
+/// CE(p, softmax z) for validated inputs (a masked logit −∞ has −ln q = +∞,
+/// and a term with pᵢ = 0 is 0).
 pub(crate) fn cross_entropy_kernel(p: &[f64], z: &[f64]) -> f64 {
-    let norm = LogNormalizer::new(z);
+    weighted_nll(&LogNormalizer::new(z), p, z)
+}
+
+/// Σ_{pᵢ>0} pᵢ·(−ln softmax(z)ᵢ), compensated, with z's log-normalizer.
+pub(crate) fn weighted_nll(norm: &LogNormalizer, p: &[f64], z: &[f64]) -> f64 {
     let mut acc = NeumaierSum::new();
     for (&pi, &zi) in p.iter().zip(z) {
         if pi > 0.0 {

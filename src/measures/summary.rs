@@ -1,11 +1,9 @@
 //! All four measures of one pair, as plain data.
 
-use super::batch::{Reduced, Reduction};
 use super::discrete::{Unit, check_pair};
 use super::error::{Arg, MeasureError};
 use super::kernels;
 use super::logits::{self, LogNormalizer};
-use super::logits_batch::{CrossEntropyOptions, LogitsBatch, Targets, cross_entropy_logits_batch};
 use super::validate::{check_distribution, check_same_len};
 
 /// How the second distribution is given.
@@ -64,9 +62,9 @@ pub fn softmax(logits: &[f64]) -> Result<Vec<f64>, MeasureError> {
 /// ```
 ///
 /// Conventions as in [`kl_divergence`](crate::measures::kl_divergence): 0·ln 0 = 0,
-/// +∞ on a support mismatch, no normalization. With logits, CE (by
-/// [`cross_entropy_logits_batch`](crate::measures::cross_entropy_logits_batch)
-/// on one row) and KL(p‖q) are computed from the logits directly and the
+/// +∞ on a support mismatch, no normalization. With logits, CE (by the row
+/// kernel [`cross_entropy_logits_batch`](crate::measures::cross_entropy_logits_batch)
+/// shares) and KL(p‖q) are computed from the logits directly and the
 /// reverse KL from softmax(z); a logit of −∞ is a masked class, of
 /// probability 0 exactly (see [`LogitsBatch`](crate::measures::LogitsBatch)).
 ///
@@ -93,17 +91,12 @@ pub fn summarize(p: &[f64], q: Prediction<'_>, unit: Unit) -> Result<Summary, Me
         Prediction::Logits(z) => {
             let (pa, za) = (Arg::plain("p"), Arg::plain("logits"));
             check_distribution(pa, p)?;
-            let batch = LogitsBatch::vector(z)?;
+            logits::check_logits(za, z)?;
             check_same_len(pa, p, za, z)?;
-            let none = CrossEntropyOptions::new(Reduction::None);
-            let ce = match cross_entropy_logits_batch(&batch, Targets::Probabilities(p), none)? {
-                Reduced::PerRow(v) => v[0],
-                Reduced::Total(v) => v,
-            };
             let q = softmax(z)?;
             (
                 kernels::entropy(p),
-                ce,
+                logits::cross_entropy_kernel(p, z),
                 logits::kl_kernel(p, z),
                 kernels::kl(&q, p),
             )

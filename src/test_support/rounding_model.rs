@@ -54,8 +54,9 @@ impl<'c> Model<'c> {
         self.within_relative(x, U)
     }
 
-    /// x·(1 + δ), |δ| ≤ `relative`.
-    fn within_relative(&mut self, x: BigFloat, relative: f64) -> BigFloat {
+    /// x·(1 + δ), |δ| ≤ `relative`: one rounding, or a primitive's result
+    /// within its stated relative accuracy (checked where it is defined).
+    pub(crate) fn within_relative(&mut self, x: BigFloat, relative: f64) -> BigFloat {
         match self.next() {
             0 => x,
             // 1 ± δ at 320 bits (in f64, 1 + u rounds back to 1).
@@ -83,12 +84,6 @@ impl<'c> Model<'c> {
     pub(crate) fn ln_1p(&mut self, x: &BigFloat) -> BigFloat {
         let exact = x.add(&big(1.0), PREC, RM).ln(PREC, RM, self.cc);
         self.within_relative(exact, 2.0 * U)
-    }
-
-    /// A primitive's result within `relative` of its exact value (its
-    /// stated accuracy, checked where the primitive is defined).
-    pub(crate) fn within_factor(&mut self, exact: BigFloat, relative: f64) -> BigFloat {
-        self.within_relative(exact, relative)
     }
 
     /// The platform's eˣ, within one ulp (2u relative).

@@ -1052,9 +1052,9 @@ mod tests {
                     let replay_sigmoids = |m: &mut Model| {
                         let moved = m.within(big(s), &big(zeta));
                         let p = sigmoid_exact(&moved, m);
-                        let p = m.within_factor(p, SIGMOID_ERROR);
+                        let p = m.within_relative(p, SIGMOID_ERROR);
                         let q = sigmoid_exact(&moved.neg(), m);
-                        let q = m.within_factor(q, SIGMOID_ERROR);
+                        let q = m.within_relative(q, SIGMOID_ERROR);
                         (p, q)
                     };
                     let exact_p = exact_sigmoid(s, cc);
