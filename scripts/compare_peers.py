@@ -7,8 +7,7 @@ Setup (once), from the repository root:
     .venv-peers/bin/pip install numpy scipy
     .venv-peers/bin/python scripts/compare_peers.py --out target/peers.json
 
-(`--features avx512` builds the crate with its AVX-512 path, which needs
-Rust 1.89 or newer.)
+(The default build has the AVX-512 path, chosen where the CPU has it.)
 
 The script builds the crate's timing example in release mode
 (`cargo build --release --example kl_timing`), draws p and q uniformly from
@@ -133,7 +132,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0.5,
                     help="time per peer and round (default 0.5)")
     ap.add_argument("--out", help="write the results as JSON to this file")
-    ap.add_argument("--features", default="", help="cargo features for the crate (e.g. avx512)")
+    ap.add_argument("--features", default="", help="cargo features for the crate (none are needed)")
     ap.add_argument("--no-build", action="store_true", help="do not run cargo build")
     args = ap.parse_args()
 

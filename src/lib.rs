@@ -83,8 +83,7 @@
 //! carry every term to about 2⁻⁶⁸ relative with a double-double logarithm and
 //! add the terms with compensation, in eight lanes: element i goes to lane
 //! i mod 8. On x86-64 the lanes run four at a time with AVX2 and FMA, or eight
-//! at a time with AVX-512 (the `avx512` feature, which needs Rust 1.89), chosen
-//! at run time through the safe `pulp` crate; elsewhere, one after another in
+//! at a time with AVX-512, the fastest the CPU has, chosen at run time through the safe `pulp` crate; elsewhere, one after another in
 //! plain Rust. Inputs longer than 32 768 elements are cut into blocks that
 //! run on rayon's pool, each with its own lanes, merged in block order. Every
 //! path performs the same IEEE-754 operations on each lane (fused

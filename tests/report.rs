@@ -233,7 +233,7 @@ fn training_page_links_its_pictures_and_data(dir: &Path) {
         );
         let rows: Vec<&str> = lines.collect();
         assert!(
-            !rows.is_empty() && rows.len() % 301 == 0,
+            !rows.is_empty() && rows.len().is_multiple_of(301),
             "{name}: {} rows",
             rows.len()
         );

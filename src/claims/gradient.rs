@@ -530,7 +530,7 @@ mod tests {
         let n = rng.random_range(2..9usize);
         let spread = uniform(rng, 0.1, 4.0);
         let mut p = simplex(rng, n, spread);
-        if k % 3 == 0 {
+        if k.is_multiple_of(3) {
             p[n - 1] = 0.0;
             p = measures::normalize(&p).unwrap();
         }

@@ -830,7 +830,7 @@ mod tests {
         use crate::test_support::bounds::uniform;
         use rand::RngExt;
         let (c, d) = (rng.random_range(2..5usize), rng.random_range(1..4usize));
-        let scale = if k % 3 == 0 { 3.0 } else { 1.0 };
+        let scale = if k.is_multiple_of(3) { 3.0 } else { 1.0 };
         let mut draw =
             |n: usize| -> Vec<f64> { (0..n).map(|_| scale * uniform(rng, -1.0, 1.0)).collect() };
         let (a, b, theta) = (draw(c * d), draw(c * d), draw(d));

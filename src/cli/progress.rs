@@ -48,10 +48,10 @@ impl Progress {
 
     /// Clears the bar, if one was shown.
     pub fn finish(&self) {
-        if let Ok(guard) = self.bar.lock() {
-            if let Some(bar) = guard.as_ref() {
-                bar.finish_and_clear();
-            }
+        if let Ok(guard) = self.bar.lock()
+            && let Some(bar) = guard.as_ref()
+        {
+            bar.finish_and_clear();
         }
     }
 }

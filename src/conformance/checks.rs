@@ -369,15 +369,15 @@ impl CheckRun<'_, '_> {
                 ));
             }
         }
-        if let Some(Reduced::PerRow(v)) = &answer {
-            if v.len() != p.len() {
-                return Err(format!(
-                    "{} (none) returned {} values for {} rows",
-                    op.name(),
-                    v.len(),
-                    p.len()
-                ));
-            }
+        if let Some(Reduced::PerRow(v)) = &answer
+            && v.len() != p.len()
+        {
+            return Err(format!(
+                "{} (none) returned {} values for {} rows",
+                op.name(),
+                v.len(),
+                p.len()
+            ));
         }
         Ok(answer)
     }

@@ -10,7 +10,7 @@
 //! on that element alone, through a fixed sequence of IEEE-754 operations, so
 //! the result does not depend on how many lanes the hardware processes at
 //! once: the portable path (plain Rust, any CPU), the AVX2 + FMA path (four
-//! lanes per vector) and the AVX-512 path (eight; the `avx512` feature) give
+//! lanes per vector) and the AVX-512 path (eight lanes) give
 //! **bit-identical** results (tested in this module on every path the CPU
 //! has; `LOGLOSS_PROOFS_SIMD=off` or `=avx2` caps the path, to check it from
 //! outside). Vector code adds +0 for masked lanes where the portable code
@@ -325,9 +325,9 @@ pub(crate) enum Path {
     /// AVX2 + FMA, four lanes at a time (x86-64 only, detected at run time).
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// AVX-512 (F, DQ), eight lanes at a time (x86-64 with the `avx512`
-    /// feature, detected at run time).
-    #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+    /// AVX-512 (F, DQ), eight lanes at a time (x86-64 only, detected at
+    /// run time).
+    #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
@@ -342,7 +342,7 @@ impl Path {
             Ok("avx2") => 1,
             _ => 2,
         });
-        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+        #[cfg(target_arch = "x86_64")]
         if cap >= 2 && simd::has_avx512() {
             return Path::Avx512;
         }
@@ -366,7 +366,6 @@ impl Path {
             if simd::has_avx2() {
                 paths.push(Path::Avx2);
             }
-            #[cfg(feature = "avx512")]
             if simd::has_avx512() {
                 paths.push(Path::Avx512);
             }
@@ -390,7 +389,7 @@ impl Path {
             }
             #[cfg(target_arch = "x86_64")]
             Path::Avx2 => simd::run_avx2(kernel, p, q, parts),
-            #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+            #[cfg(target_arch = "x86_64")]
             Path::Avx512 => simd::run_avx512(kernel, p, q, parts),
         }
     }
@@ -403,7 +402,7 @@ pub(crate) fn path_name() -> &'static str {
         Path::Portable => "portable",
         #[cfg(target_arch = "x86_64")]
         Path::Avx2 => "avx2",
-        #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+        #[cfg(target_arch = "x86_64")]
         Path::Avx512 => "avx512",
     }
 }
@@ -461,7 +460,7 @@ pub(crate) fn checked_sum_with(path: Path, p: &[f64]) -> Option<f64> {
             Path::Portable => 0,
             #[cfg(target_arch = "x86_64")]
             Path::Avx2 => simd::partial_sums_avx2(pb, &mut sums)?,
-            #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
+            #[cfg(target_arch = "x86_64")]
             Path::Avx512 => simd::partial_sums_avx512(pb, &mut sums)?,
         };
         for (i, x) in pb.iter().enumerate().skip(done) {

@@ -62,7 +62,7 @@ impl<'a> LogitsBatch<'a> {
         if values.is_empty() {
             return Err(MeasureError::Empty { arg });
         }
-        if classes == 0 || values.len() % classes != 0 {
+        if classes == 0 || !values.len().is_multiple_of(classes) {
             return Err(MeasureError::Shape {
                 arg,
                 len: values.len(),
@@ -492,7 +492,7 @@ mod tests {
         rng: &mut rand_chacha::ChaCha8Rng,
     ) -> (Vec<f64>, usize, Vec<usize>, Vec<f64>, f64) {
         let (rows, classes) = (rng.random_range(1..6usize), rng.random_range(1..9usize));
-        let scale = if k % 3 == 0 { 20.0 } else { 2.0 };
+        let scale = if k.is_multiple_of(3) { 20.0 } else { 2.0 };
         let mut z = Vec::new();
         for _ in 0..rows {
             let keep = rng.random_range(0..classes);

@@ -49,7 +49,7 @@ pub use validate::{normalize, sum_tolerance, validate_distribution};
 
 /// Which implementation of the vector kernels ([`entropy`], [`cross_entropy`],
 /// [`kl_divergence`] and their batched forms) runs on this CPU: `"avx512"`
-/// (x86-64 with AVX-512 F and DQ, and the crate's `avx512` feature), `"avx2"`
+/// (x86-64 with AVX-512 F and DQ), `"avx2"`
 /// (x86-64 with AVX2 and FMA) or `"portable"`.
 ///
 /// The choice affects speed only: every path performs the same IEEE-754

@@ -500,10 +500,11 @@ impl Parser<'_> {
         if close == b']' {
             return Ok(Value::List);
         }
-        if items.len() == 1 && !trailing_comma {
-            if let Some(only) = items.pop() {
-                return Ok(only);
-            }
+        if items.len() == 1
+            && !trailing_comma
+            && let Some(only) = items.pop()
+        {
+            return Ok(only);
         }
         Ok(Value::Tuple(items))
     }

@@ -230,20 +230,20 @@ pub(super) fn continuous_case(
         // so H is the same and KL_{h/2} − KL_h = CE_{h/2} − CE_h, which is
         // ln 2 within disc(h) + disc(h/2) by the bound above (the NLL
         // cancels); each KL̃ within its kl_error; the two subtractions.
-        if let Some(prev) = &previous {
-            if prev.counts == b.counts {
-                // The difference's rounding (−KL̃ enters as a sum term)
-                // and f64 ln 2's (u/2 relative, counted as 2u·ln 2).
-                let rounding = sum_rounding(b.kl, b.kl_error, -prev.kl, prev.kl_error)
-                    + 2.0 * U * std::f64::consts::LN_2;
-                w.close_approx(
-                    &format!("KL at h = 2^-{level} minus KL at twice that width, against ln 2"),
-                    b.kl - prev.kl,
-                    std::f64::consts::LN_2,
-                    prev.disc + b.disc,
-                    rounding,
-                )?;
-            }
+        if let Some(prev) = &previous
+            && prev.counts == b.counts
+        {
+            // The difference's rounding (−KL̃ enters as a sum term)
+            // and f64 ln 2's (u/2 relative, counted as 2u·ln 2).
+            let rounding = sum_rounding(b.kl, b.kl_error, -prev.kl, prev.kl_error)
+                + 2.0 * U * std::f64::consts::LN_2;
+            w.close_approx(
+                &format!("KL at h = 2^-{level} minus KL at twice that width, against ln 2"),
+                b.kl - prev.kl,
+                std::f64::consts::LN_2,
+                prev.disc + b.disc,
+                rounding,
+            )?;
         }
         previous = Some(b);
     }

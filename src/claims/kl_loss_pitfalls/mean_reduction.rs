@@ -615,17 +615,17 @@ mod tests {
         classes: usize,
     ) -> Batch {
         use crate::test_support::bounds::{simplex, uniform};
-        let scale = if k % 4 == 0 { 20.0 } else { 2.0 };
+        let scale = if k.is_multiple_of(4) { 20.0 } else { 2.0 };
         let target = (0..rows)
             .map(|r| {
-                if (k + r) % 5 == 0 {
+                if (k + r).is_multiple_of(5) {
                     let mut one = vec![0.0; classes];
                     one[r % classes] = 1.0;
                     one
                 } else {
                     let s = uniform(rng, 0.1, 3.0);
                     let mut t = simplex(rng, classes, s);
-                    if (k + r) % 3 == 0 && classes > 1 {
+                    if (k + r).is_multiple_of(3) && classes > 1 {
                         t[0] = 0.0;
                         t = crate::measures::normalize(&t).unwrap();
                     }

@@ -277,12 +277,12 @@ mod tests {
         use crate::test_support::bounds::{simplex, uniform};
         use rand::RngExt;
         let k = rng.random_range(2..=8usize);
-        let n = if case % 10 == 0 {
+        let n = if case.is_multiple_of(10) {
             200
         } else {
             rng.random_range(1..=40usize)
         };
-        let seen = if case % 3 == 0 { k - 1 } else { k };
+        let seen = if case.is_multiple_of(3) { k - 1 } else { k };
         let sample = (0..n).map(|_| rng.random_range(0..seen)).collect();
         let spread = uniform(rng, 0.1, 4.0);
         (sample, simplex(rng, k, spread))

@@ -251,7 +251,7 @@ mod tests {
     fn random_sample(case: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f64> {
         use crate::test_support::bounds::uniform;
         use rand::RngExt;
-        let n = if case % 10 == 0 {
+        let n = if case.is_multiple_of(10) {
             200
         } else {
             rng.random_range(1..=40usize)

@@ -11,10 +11,8 @@ use super::{
 use crate::measures::ln::{LN1P_TAIL, LN2_HI, LN2_LO};
 use crate::numerics::NeumaierSum;
 use pulp::x86::V3;
-#[cfg(feature = "avx512")]
 use pulp::x86::V4;
 use std::arch::x86_64::__m256d;
-#[cfg(feature = "avx512")]
 use std::arch::x86_64::{__m512d, __mmask8};
 
 /// Which kernel [`run_avx2`] or [`run_avx512`] evaluates.
@@ -41,7 +39,6 @@ pub(super) fn run_avx2(kernel: Kernel, p: &[f64], q: &[f64], parts: &mut Partial
 
 /// Runs the full blocks of eight with AVX-512 (F, DQ), if the CPU has them;
 /// returns how many elements were done.
-#[cfg(feature = "avx512")]
 pub(super) fn run_avx512(kernel: Kernel, p: &[f64], q: &[f64], parts: &mut Partials) -> usize {
     match V4::try_new() {
         Some(simd) => simd.vectorize(Run {
@@ -56,7 +53,6 @@ pub(super) fn run_avx512(kernel: Kernel, p: &[f64], q: &[f64], parts: &mut Parti
 }
 
 /// Whether the CPU can run [`run_avx512`].
-#[cfg(feature = "avx512")]
 pub(super) fn has_avx512() -> bool {
     V4::try_new().is_some()
 }
@@ -374,13 +370,10 @@ fn split_v<L: Lanes>(
     }
 }
 
-/// Eight lanes with AVX-512 (the `avx512` feature, which needs Rust 1.89).
-#[cfg(feature = "avx512")]
+/// Eight lanes with AVX-512 (F, DQ).
 #[derive(Clone, Copy)]
 struct Avx512(V4);
 
-#[cfg(feature = "avx512")]
-#[allow(clippy::incompatible_msrv)] // the feature documents its Rust 1.89
 impl Lanes for Avx512 {
     type V = __m512d;
     type M = __mmask8;
@@ -907,7 +900,6 @@ pub(super) fn partial_sums_avx2(p: &[f64], out: &mut [f64; SUM_LANES]) -> Option
 }
 
 /// As [`partial_sums_avx2`], with AVX-512.
-#[cfg(feature = "avx512")]
 pub(super) fn partial_sums_avx512(p: &[f64], out: &mut [f64; SUM_LANES]) -> Option<usize> {
     let simd = V4::try_new()?;
     simd.vectorize(SumRun {

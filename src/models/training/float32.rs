@@ -157,17 +157,17 @@ pub fn train(
             }
         }
         let loss = loss / n;
-        if failure.is_none() {
-            if let Some((row, label, logits, softmax)) = first_bad {
-                failure = Some(Failure {
-                    step: k,
-                    row,
-                    label,
-                    logits,
-                    softmax,
-                    loss,
-                });
-            }
+        if failure.is_none()
+            && let Some((row, label, logits, softmax)) = first_bad
+        {
+            failure = Some(Failure {
+                step: k,
+                row,
+                label,
+                logits,
+                softmax,
+                loss,
+            });
         }
         let w64: Vec<f64> = w.iter().map(|&v| f64::from(v)).collect();
         let (nll, accuracy) = held_out(held, &w64);
