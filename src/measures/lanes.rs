@@ -316,6 +316,7 @@ fn ce_lane(a: f64, b: f64, j: usize, parts: &mut Partials) {
 
 #[cfg(target_arch = "x86_64")]
 mod simd;
+pub(crate) mod softmax;
 
 /// Which implementation runs the lanes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

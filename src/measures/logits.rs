@@ -1,6 +1,7 @@
 //! Cross-entropy and KL divergence against q = softmax(z), from the logits z.
 
 use super::error::{Arg, MeasureError};
+use super::lanes::{Path, softmax};
 use super::validate::{check_distribution, check_same_len};
 use crate::numerics::NeumaierSum;
 use crate::numerics::U;
@@ -17,24 +18,19 @@ pub(crate) struct LogNormalizer {
 }
 
 impl LogNormalizer {
+    /// The row's log-normalizer on the lanes (`lanes::softmax`): max z and
+    /// ln(1 + rest), the same bits on every SIMD path and thread count.
     pub(crate) fn new(z: &[f64]) -> Self {
-        let (argmax, max) =
-            z.iter()
-                .copied()
-                .enumerate()
-                .fold((0, f64::NEG_INFINITY), |best, (i, x)| {
-                    if x > best.1 { (i, x) } else { best }
-                });
-        let rest: NeumaierSum = z
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != argmax)
-            .map(|(_, &x)| (x - max).exp())
-            .collect();
+        let (max, rest) = softmax::normalizer_with(Path::detect(), z);
         LogNormalizer {
             max,
-            ln_rest: rest.value().ln_1p(),
+            ln_rest: rest.ln_1p(),
         }
+    }
+
+    /// (max z, ln(1 + rest)), as the lanes' passes take them.
+    pub(crate) fn parts(&self) -> (f64, f64) {
+        (self.max, self.ln_rest)
     }
 
     /// max z, the shift of the stable evaluation.
@@ -95,18 +91,13 @@ pub(crate) fn check_logits(arg: Arg, z: &[f64]) -> Result<(), MeasureError> {
 /// CE(p, softmax z) for validated inputs (a masked logit −∞ has −ln q = +∞,
 /// and a term with pᵢ = 0 is 0).
 pub(crate) fn cross_entropy_kernel(p: &[f64], z: &[f64]) -> f64 {
-    weighted_nll(&LogNormalizer::new(z), p, z)
+    weighted_nll(&LogNormalizer::new(z), Some(p), z)
 }
 
-/// Σ_{pᵢ>0} pᵢ·(−ln softmax(z)ᵢ), compensated, with z's log-normalizer.
-pub(crate) fn weighted_nll(norm: &LogNormalizer, p: &[f64], z: &[f64]) -> f64 {
-    let mut acc = NeumaierSum::new();
-    for (&pi, &zi) in p.iter().zip(z) {
-        if pi > 0.0 {
-            acc.add(pi * norm.nll(zi));
-        }
-    }
-    acc.value()
+/// Σ_{pᵢ>0} pᵢ·(−ln softmax(z)ᵢ), compensated per lane, with z's
+/// log-normalizer; with `p` = None, Σᵢ(−ln softmax(z)ᵢ) over every entry.
+pub(crate) fn weighted_nll(norm: &LogNormalizer, p: Option<&[f64]>, z: &[f64]) -> f64 {
+    softmax::weighted_with(Path::detect(), z, p, norm.parts())
 }
 
 /// KL(p‖softmax z) for validated inputs.

@@ -28,9 +28,12 @@
 
 use super::batch::{Reduced, Reduction, reduce};
 use super::error::{Arg, MeasureError};
+use super::lanes::softmax::{self, GradCoefficients};
+use super::lanes::{BLOCK, Path};
 use super::logits::{LogNormalizer, weighted_nll};
 use super::validate::check_distribution;
 use crate::numerics::{NeumaierSum, U, gamma};
+use rayon::prelude::*;
 
 /// A batch of logits: `rows × classes` values in row-major order, each row
 /// finite or −∞ (masked) entry by entry, with at least one finite entry.
@@ -219,17 +222,17 @@ fn row_targets<'a>(
 fn row_cross_entropy(norm: &LogNormalizer, z: &[f64], target: RowTarget<'_>, epsilon: f64) -> f64 {
     let fitted = match target {
         RowTarget::Label(y) => norm.nll(z[y]),
-        RowTarget::Probabilities(t) => weighted_nll(norm, t, z),
+        RowTarget::Probabilities(t) => weighted_nll(norm, Some(t), z),
     };
     if epsilon == 0.0 {
         return fitted;
     }
-    let uniform: NeumaierSum = z.iter().map(|&zi| norm.nll(zi)).collect();
+    let uniform = weighted_nll(norm, None, z);
     let c = z.len() as f64;
     if epsilon == 1.0 {
-        uniform.value() / c
+        uniform / c
     } else {
-        (1.0 - epsilon) * fitted + epsilon * (uniform.value() / c)
+        (1.0 - epsilon) * fitted + epsilon * (uniform / c)
     }
 }
 
@@ -295,8 +298,9 @@ pub fn cross_entropy_logits_batch(
     let epsilon = options.label_smoothing;
     let row_targets = row_targets(logits, targets, epsilon)?;
     let values = row_targets
-        .into_iter()
+        .into_par_iter()
         .enumerate()
+        .with_min_len(rows_per_task(logits.classes()))
         .map(|(r, t)| {
             let z = logits.row(r);
             row_cross_entropy(&LogNormalizer::new(z), z, t, epsilon)
@@ -348,26 +352,40 @@ pub fn cross_entropy_logits_batch_grad(
         Reduction::BatchMean => 1.0 / logits.rows() as f64,
     };
     let share = epsilon / classes as f64;
-    let mut out = Vec::with_capacity(logits.values.len());
-    for (r, target) in row_targets.into_iter().enumerate() {
-        let z = logits.row(r);
-        let norm = LogNormalizer::new(z);
-        let t = |i: usize| match target {
-            RowTarget::Label(y) => f64::from(u8::from(i == y)),
-            RowTarget::Probabilities(row) => row[i],
-        };
-        let mass = match target {
-            RowTarget::Label(_) => 1.0,
-            RowTarget::Probabilities(row) => row.iter().copied().collect::<NeumaierSum>().value(),
-        };
-        let smoothed_mass = (1.0 - epsilon) * mass + epsilon;
-        for (i, &zi) in z.iter().enumerate() {
-            let q = (-norm.nll(zi)).exp();
-            let ti = (1.0 - epsilon) * t(i) + share;
-            out.push((smoothed_mass * q - ti) * scale);
-        }
-    }
+    let mut out = vec![0.0; logits.values.len()];
+    out.par_chunks_mut(classes)
+        .zip(row_targets)
+        .enumerate()
+        .with_min_len(rows_per_task(classes))
+        .for_each(|(r, (g, target))| {
+            let z = logits.row(r);
+            let norm = LogNormalizer::new(z).parts();
+            let (t, mass) = match target {
+                RowTarget::Label(_) => (None, 1.0),
+                RowTarget::Probabilities(row) => (
+                    Some(row),
+                    row.iter().copied().collect::<NeumaierSum>().value(),
+                ),
+            };
+            let coefficients = GradCoefficients {
+                mass: (1.0 - epsilon) * mass + epsilon,
+                keep: 1.0 - epsilon,
+                share,
+                scale,
+            };
+            softmax::grad_with(Path::detect(), z, t, norm, coefficients, g);
+            if let RowTarget::Label(y) = target {
+                g[y] = softmax::grad_entry(z[y], 1.0, norm, coefficients);
+            }
+        });
     Ok(out)
+}
+
+/// Rows per task on rayon's pool: at least one, and about [`BLOCK`]
+/// elements, far above the cost of handing a task to another thread. Each
+/// row is computed alone, so the results do not depend on the split.
+fn rows_per_task(classes: usize) -> usize {
+    (BLOCK / classes).max(1)
 }
 
 /// Bounds on the rounding of each row's value of

@@ -4,6 +4,7 @@
 //! every operation is the one the portable code in `lanes.rs` performs on each
 //! lane, in the same order.
 
+use super::softmax::POW2_BIAS;
 use super::{
     ATANH_TAIL, EXP_MASK, LANES, ONE_BITS, Partials, ROUND_MAGIC, ROWS, SHIFT, SPLIT_MASK,
     SUM_LANES, TAME_MAX, TAME_MIN, TINY_DIFF, TWO52_BITS, TWO52_PLUS_BIAS, ce_lane, kl_lane,
@@ -14,6 +15,8 @@ use pulp::x86::V3;
 use pulp::x86::V4;
 use std::arch::x86_64::__m256d;
 use std::arch::x86_64::{__m512d, __mmask8};
+
+pub(super) mod softmax;
 
 /// Which kernel [`run_avx2`] or [`run_avx512`] evaluates.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,6 +100,11 @@ trait Lanes: Copy {
     fn eq(self, a: Self::V, b: Self::V) -> Self::M;
     fn neq(self, a: Self::V, b: Self::V) -> Self::M;
     fn any(self, m: Self::M) -> bool;
+    /// a where a > b, else b: the rule of the max instructions.
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// 2ʲ from v = 1.5·2⁵² + j, j an integer with |j| < 1023: v's bit
+    /// pattern plus `POW2_BIAS`, shifted left by 52.
+    fn pow2(self, v: Self::V) -> Self::V;
     /// The first [`Lanes::WIDTH`] values of `x`.
     fn load(self, x: &[f64]) -> Self::V;
     fn store(self, v: Self::V, out: &mut [f64]);
@@ -326,6 +334,19 @@ impl Lanes for Avx2 {
         self.0.avx._mm256_movemask_pd(m) != 0
     }
     #[inline(always)]
+    fn max(self, a: __m256d, b: __m256d) -> __m256d {
+        self.0.avx._mm256_max_pd(a, b)
+    }
+    #[inline(always)]
+    fn pow2(self, v: __m256d) -> __m256d {
+        let (avx, avx2) = (self.0.avx, self.0.avx2);
+        let bits = avx2._mm256_add_epi64(
+            avx._mm256_castpd_si256(v),
+            avx._mm256_set1_epi64x(POW2_BIAS as i64),
+        );
+        avx._mm256_castsi256_pd(avx2._mm256_slli_epi64::<52>(bits))
+    }
+    #[inline(always)]
     fn load(self, x: &[f64]) -> __m256d {
         pulp::cast([x[0], x[1], x[2], x[3]])
     }
@@ -458,6 +479,19 @@ impl Lanes for Avx512 {
     #[inline(always)]
     fn any(self, m: __mmask8) -> bool {
         m != 0
+    }
+    #[inline(always)]
+    fn max(self, a: __m512d, b: __m512d) -> __m512d {
+        self.0.avx512f._mm512_max_pd(a, b)
+    }
+    #[inline(always)]
+    fn pow2(self, v: __m512d) -> __m512d {
+        let f = self.0.avx512f;
+        let bits = f._mm512_add_epi64(
+            f._mm512_castpd_si512(v),
+            f._mm512_set1_epi64(POW2_BIAS as i64),
+        );
+        f._mm512_castsi512_pd(f._mm512_slli_epi64::<52>(bits))
     }
     #[inline(always)]
     fn load(self, x: &[f64]) -> __m512d {
