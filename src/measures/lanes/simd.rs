@@ -105,6 +105,15 @@ trait Lanes: Copy {
     /// 2ʲ from v = 1.5·2⁵² + j, j an integer with |j| < 1023: v's bit
     /// pattern plus `POW2_BIAS`, shifted left by 52.
     fn pow2(self, v: Self::V) -> Self::V;
+    /// y·2ᵏ correctly rounded, for y ∈ [0.7, 1.5], k an integer in
+    /// [−1082, 0], t = 1.5·2⁵² + k: (y·2⁻⁵⁴⁰)·2^(k+540), an exact product then
+    /// one rounding.
+    #[inline(always)]
+    fn scale_pow2(self, y: Self::V, t: Self::V, k: Self::V) -> Self::V {
+        let _ = k;
+        let pow = self.pow2(self.add(t, self.splat(super::softmax::PRE_SHIFT)));
+        self.mul(self.mul(y, self.splat(super::softmax::TWO_M540)), pow)
+    }
     /// The first [`Lanes::WIDTH`] values of `x`.
     fn load(self, x: &[f64]) -> Self::V;
     fn store(self, v: Self::V, out: &mut [f64]);
@@ -483,6 +492,13 @@ impl Lanes for Avx512 {
     #[inline(always)]
     fn max(self, a: __m512d, b: __m512d) -> __m512d {
         self.0.avx512f._mm512_max_pd(a, b)
+    }
+    /// One instruction: `vscalefpd` rounds y·2ᵏ once, as the default's
+    /// exact product and rounded product do, so the bits are the same.
+    #[inline(always)]
+    fn scale_pow2(self, y: __m512d, t: __m512d, k: __m512d) -> __m512d {
+        let _ = t;
+        self.0.avx512f._mm512_scalef_pd(y, k)
     }
     #[inline(always)]
     fn pow2(self, v: __m512d) -> __m512d {

@@ -2,9 +2,7 @@
 //! operation: each lane performs the portable code's IEEE-754 operations on
 //! its elements, in the same order.
 
-use super::super::softmax::{
-    EXP_FLOOR, EXP_TAIL, GradCoefficients, LOG2E, PRE_SHIFT, RowOp, TWO_M540,
-};
+use super::super::softmax::{EXP_FLOOR, EXP_TAIL, GradCoefficients, LOG2E, RowOp};
 use super::super::{LANES, ROUND_MAGIC};
 use super::{Acc, Avx2, Avx512, Lanes};
 use crate::measures::ln::{LN2_HI, LN2_LO};
@@ -47,7 +45,7 @@ impl<L: Lanes> pulp::NullaryFnOnce for Pass<'_, L> {
         let Pass { ops, op } = self;
         match op {
             RowOp::Max { z, lanes } => max_pass(ops, z, lanes),
-            RowOp::ExpSum { z, max, sums, ties } => exp_sum_pass(ops, z, max, sums, ties),
+            RowOp::ExpSum { z, max, sums } => exp_sum_pass(ops, z, max, sums),
             RowOp::Weighted {
                 z,
                 t: Some(t),
@@ -109,51 +107,51 @@ fn exp<L: Lanes>(ops: L, x: L::V) -> L::V {
     let r = ops.fnmadd(k, ops.splat(LN2_LO), r);
     let r2 = ops.mul(r, r);
     let y = ops.add(ops.splat(1.0), ops.fmadd(r2, exp_tail(ops, r, r2), r));
-    let pow = ops.pow2(ops.add(t, ops.splat(PRE_SHIFT)));
-    ops.mul(ops.mul(y, ops.splat(TWO_M540)), pow)
+    ops.scale_pow2(y, t, k)
 }
 
-/// Lane maxima over the full groups of eight, from the given lanes.
+/// Lane maxima over the full groups of eight, from the given lanes. Four
+/// accumulators per lane, merged at the end: a maximum does not depend on
+/// the order but for the sign of a zero, which the caller makes +0.
 #[inline(always)]
 fn max_pass<L: Lanes>(ops: L, z: &[f64], lanes: &mut [f64; LANES]) -> usize {
-    let mut m = [ops.splat(f64::NEG_INFINITY); 2];
-    for (h, v) in m.iter_mut().take(L::PER_BLOCK).enumerate() {
+    let mut m = [[ops.splat(f64::NEG_INFINITY); 2]; 4];
+    for (h, v) in m[0].iter_mut().take(L::PER_BLOCK).enumerate() {
         *v = ops.load(&lanes[L::WIDTH * h..]);
     }
-    for chunk in z.chunks_exact(LANES) {
-        for (h, v) in m.iter_mut().take(L::PER_BLOCK).enumerate() {
+    let quads = z.len() / (4 * LANES) * (4 * LANES);
+    for quad in z[..quads].chunks_exact(4 * LANES) {
+        for (a, chunk) in m.iter_mut().zip(quad.chunks_exact(LANES)) {
+            for (h, v) in a.iter_mut().take(L::PER_BLOCK).enumerate() {
+                *v = ops.max(*v, ops.load(&chunk[L::WIDTH * h..]));
+            }
+        }
+    }
+    for chunk in z[quads..].chunks_exact(LANES) {
+        for (h, v) in m[0].iter_mut().take(L::PER_BLOCK).enumerate() {
             *v = ops.max(*v, ops.load(&chunk[L::WIDTH * h..]));
         }
     }
-    for (h, v) in m.iter().take(L::PER_BLOCK).enumerate() {
-        ops.store(*v, &mut lanes[L::WIDTH * h..]);
+    for h in 0..L::PER_BLOCK {
+        let v = ops.max(ops.max(m[0][h], m[1][h]), ops.max(m[2][h], m[3][h]));
+        ops.store(v, &mut lanes[L::WIDTH * h..]);
     }
     z.len() / LANES * LANES
 }
 
-/// Σ over zⱼ < max of e^(zⱼ − max) and the ties, per lane, from empty lanes.
+/// Σⱼ e^(zⱼ − max) per lane, from empty lanes.
 #[inline(always)]
-fn exp_sum_pass<L: Lanes>(
-    ops: L,
-    z: &[f64],
-    max: f64,
-    sums: &mut [NeumaierSum; LANES],
-    ties: &mut [f64; LANES],
-) -> usize {
-    let (maxv, one) = (ops.splat(max), ops.splat(1.0));
+fn exp_sum_pass<L: Lanes>(ops: L, z: &[f64], max: f64, sums: &mut [NeumaierSum; LANES]) -> usize {
+    let maxv = ops.splat(max);
     let mut acc = [Acc::zero(ops); 2];
-    let mut tie = [ops.splat(0.0); 2];
     for chunk in z.chunks_exact(LANES) {
-        for h in 0..L::PER_BLOCK {
+        for (h, a) in acc.iter_mut().take(L::PER_BLOCK).enumerate() {
             let x = ops.load(&chunk[L::WIDTH * h..]);
-            let e = exp(ops, ops.sub(x, maxv));
-            acc[h].add(ops, ops.keep(ops.lt(x, maxv), e));
-            tie[h] = ops.add(tie[h], ops.keep(ops.eq(x, maxv), one));
+            a.add(ops, exp(ops, ops.sub(x, maxv)));
         }
     }
-    for h in 0..L::PER_BLOCK {
-        acc[h].store(ops, &mut sums[L::WIDTH * h..]);
-        ops.store(tie[h], &mut ties[L::WIDTH * h..]);
+    for (h, a) in acc.iter().take(L::PER_BLOCK).enumerate() {
+        a.store(ops, &mut sums[L::WIDTH * h..]);
     }
     z.len() / LANES * LANES
 }
