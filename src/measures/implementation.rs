@@ -689,19 +689,18 @@ pub(crate) fn reference_gradient(
     // Validates every row, naming it, exactly as the loss itself does.
     super::cross_entropy_logits_rows(p, z, Reduction::None)?;
     let rows = p.len() as f64;
-    p.iter()
+    // Each row through the logits batch's gradient pass (the softmax on the
+    // SIMD lanes), which gives qᵢ − pᵢ; batchmean then divides by R.
+    Ok(p.iter()
         .zip(z)
         .map(|(pr, zr)| {
-            let q = super::softmax(zr)?;
-            Ok(q.iter()
-                .zip(pr)
-                .map(|(qi, pi)| match reduction {
-                    Reduction::BatchMean => (qi - pi) / rows,
-                    Reduction::None | Reduction::Sum => qi - pi,
-                })
-                .collect())
+            let g = super::logits_batch::softmax_minus_target(zr.as_ref(), pr.as_ref());
+            match reduction {
+                Reduction::BatchMean => g.into_iter().map(|x| x / rows).collect(),
+                Reduction::None | Reduction::Sum => g,
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// A batch answer from a per-row value `f(pᵣ, sᵣ)` (`sᵣ` empty when the

@@ -381,6 +381,23 @@ pub fn cross_entropy_logits_batch_grad(
     Ok(out)
 }
 
+/// softmax(z) − t for one validated row of logits and a target row of the
+/// same length: the batch gradient's pass with mass 1 and no smoothing,
+/// (1·qᵢ − (1·tᵢ + 0))·1 = qᵢ − tᵢ, as the conformance kit defines the
+/// gradient (see [`Implementation`](crate::measures::Implementation)).
+pub(crate) fn softmax_minus_target(z: &[f64], t: &[f64]) -> Vec<f64> {
+    let coefficients = GradCoefficients {
+        mass: 1.0,
+        keep: 1.0,
+        share: 0.0,
+        scale: 1.0,
+    };
+    let mut out = vec![0.0; z.len()];
+    let norm = LogNormalizer::new(z).parts();
+    softmax::grad_with(Path::detect(), z, Some(t), norm, coefficients, &mut out);
+    out
+}
+
 /// Rows per task on rayon's pool: at least one, and about [`BLOCK`]
 /// elements, far above the cost of handing a task to another thread. Each
 /// row is computed alone, so the results do not depend on the split.
