@@ -22,10 +22,10 @@ second over --reps replicates, projects the seconds to a 95% interval of
 half-width ±0.01 on n·E[gap], then runs that many replicates --runs times
 and reports the median wall time and the half-width reached.
 
-Usage:
+Usage, with PYTHON the python of the virtual environment that
+scripts/ecosystem_report.py makes (it has numpy):
 
-    ~/.cache/logloss-proofs/ecosystem-venv/bin/python scripts/gap_peer.py \\
-        [--reps 20000] [--runs 3] [--out target/perf/gap_peer.json]
+    PYTHON scripts/gap_peer.py [--reps 20000] [--runs 3] [--out target/perf/gap_peer.json]
 
 Without numpy it prints a note and a JSON object with "skipped" and exits 0.
 """
