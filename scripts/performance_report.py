@@ -9,13 +9,18 @@ Inputs (all produced by the commands the report lists):
   `estimators` (`cargo bench`);
 - the JSON that `scripts/compare_peers.py --out FILE` writes (--peers);
 - the JSON of `logloss-proofs gap --model normal --truth laplace:0,1
-  --n 1000 --reps 20000 --json` (--gap).
+  --n 1000 --reps 20000 --json` (--gap);
+- optionally, the JSON that `scripts/gap_peer.py --out FILE` writes
+  (--gap-peer): the numpy peer of the gap estimate. With it, the report also
+  runs the crate's binary (--crate-bin) at the replicate count the --gap run's
+  standard deviation calls for, --gap-runs times with RAYON_NUM_THREADS=2,
+  and shows the median wall time beside the peer's.
 
 Usage:
 
     python3 scripts/performance_report.py --peers target/perf/peers.json \\
-        --gap target/perf/gap_laplace_n1000.json [--bench-command "..."] \\
-        [--out reports/performance.md]
+        --gap target/perf/gap_laplace_n1000.json [--gap-peer target/perf/gap_peer.json] \\
+        [--bench-command "..."] [--out reports/performance.md]
 """
 
 import argparse
@@ -23,7 +28,9 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,10 +96,65 @@ def fmt_time(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
+def time_crate_gap(binary, gap, reps, runs):
+    """Median wall time of `binary gap ... --reps reps` over `runs` runs (as a
+    subprocess with RAYON_NUM_THREADS=2, process start-up included), and the
+    half-width on n·E[gap] that the last run reached."""
+    cmd = [binary, "gap", "--model", gap["model"], "--truth", gap["truth"],
+           "--n", str(gap["n"]), "--reps", str(reps), "--seed", str(gap["seed"]), "--json"]
+    env = dict(os.environ, RAYON_NUM_THREADS="2")
+    walls, out = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
+        walls.append(time.perf_counter() - t0)
+    result = json.loads(out)
+    reached = gap["n"] * (result["gap_ci_high"] - result["gap_ci_low"]) / 2
+    return statistics.median(walls), reached, " ".join(["logloss-proofs"] + cmd[1:])
+
+
+def gap_against_peer(w, gap, peer, sd_cv, half, args):
+    """The crate's and the numpy peer's seconds to ±0.01, side by side."""
+    w("### Against the numpy peer")
+    w("")
+    if "skipped" in peer:
+        w(f"`scripts/gap_peer.py` was skipped: {peer['skipped']}.")
+        w("")
+        return
+    need = math.ceil((Z95 * sd_cv / half) ** 2)
+    wall, reached, cmd = time_crate_gap(args.crate_bin, gap, need, args.gap_runs)
+    w("The same estimate in numpy (`scripts/gap_peer.py`: the same per-replicate "
+      "value, the cubic control variate's closed-form remainder plus its exact "
+      "mean, vectorized over batches of "
+      f"{peer['batch']} replicates, on numpy's own random stream). Each side's "
+      "replicates needed come from its own per-replicate standard deviation; "
+      "both were then run at that count. The crate's time is the median wall time "
+      f"of {args.gap_runs} runs of `{cmd}` as a subprocess with "
+      "`RAYON_NUM_THREADS=2` (process start-up included); the peer's is the median "
+      f"wall time of {len(peer['runs'])} runs of its replicate loop inside Python "
+      "(interpreter start-up and numpy's import excluded), on numpy's default "
+      "threads. The half-width reached scatters around ±0.01 because the "
+      "standard deviation behind the count is itself estimated.")
+    w("")
+    w("| implementation | per-replicate sd | replicates needed | seconds to ±0.01 | half-width reached |")
+    w("|---|---:|---:|---:|---:|")
+    w(f"| crate, `gap` (2 threads) | {sd_cv:.3e} | {need} | {wall:.3f} s | ±{reached:.4f} |")
+    last = peer["runs"][-1]["half_width_n_gap"]
+    w(f"| {peer['implementation']} ({peer['replicates_per_second']:.3g} replicates/s) | "
+      f"{peer['per_replicate_sd']:.3e} | {peer['replicates_needed']} | "
+      f"{peer['seconds_to_target_median']:.3f} s | ±{last:.4f} |")
+    w("")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--peers", required=True, help="compare_peers.py --out JSON")
     ap.add_argument("--gap", required=True, help="logloss-proofs gap --json output")
+    ap.add_argument("--gap-peer", help="scripts/gap_peer.py --out JSON (optional)")
+    ap.add_argument("--crate-bin", default=os.path.join(ROOT, "target", "release", "logloss-proofs"),
+                    help="the binary timed at the replicate count needed (with --gap-peer)")
+    ap.add_argument("--gap-runs", type=int, default=3,
+                    help="timed runs of the crate's binary (with --gap-peer)")
     ap.add_argument("--bench-command", default="cargo bench --bench measures --bench estimators",
                     help="the command that produced target/criterion")
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "performance.md"))
@@ -102,6 +164,10 @@ def main():
         peers = json.load(f)
     with open(args.gap) as f:
         gap = json.load(f)
+    gap_peer = None
+    if args.gap_peer:
+        with open(args.gap_peer) as f:
+            gap_peer = json.load(f)
     cpu = lscpu()
 
     md = []
@@ -128,7 +194,11 @@ def main():
     w(peers["commands"]["this"])
     w("target/release/logloss-proofs gap --model normal --truth laplace:0,1 "
       "--n 1000 --reps 20000 --json")
-    w("python3 scripts/performance_report.py --peers ... --gap ...")
+    if gap_peer is not None:
+        w(gap_peer.get("command", "python scripts/gap_peer.py --out ..."))
+        w("python3 scripts/performance_report.py --peers ... --gap ... --gap-peer ...")
+    else:
+        w("python3 scripts/performance_report.py --peers ... --gap ...")
     w("```")
     w("")
 
@@ -260,6 +330,8 @@ def main():
     w(f"The control variate reaches the same precision {sd_raw ** 2 / sd_cv ** 2:.0f}× "
       "sooner (the variance reduction, at equal cost per replicate).")
     w("")
+    if gap_peer is not None:
+        gap_against_peer(w, gap, gap_peer, sd_cv, half, args)
 
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

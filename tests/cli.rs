@@ -336,6 +336,7 @@ fn gap_json_has_the_documented_keys_and_infinity_as_a_string() {
         "gap_ci_low",
         "gap_ci_high",
         "gap_std_error",
+        "control_variate",
         "excess_risk_mean",
         "excess_risk_ci_low",
         "excess_risk_ci_high",

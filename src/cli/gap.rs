@@ -80,6 +80,7 @@ pub fn render_json(e: &GapEstimate) -> String {
         "gap_raw_mean": number(e.gap_raw.mean),
         "gap_raw_std_error": number(e.gap_raw.std_error),
         "variance_reduction": number(e.variance_reduction),
+        "control_variate": e.control_variate.name(),
         "excess_risk_mean": number(e.excess_risk.mean),
         "excess_risk_ci_low": number(e.excess_risk.interval.low),
         "excess_risk_ci_high": number(e.excess_risk.interval.high),
@@ -138,8 +139,10 @@ pub fn render_text(e: &GapEstimate) -> String {
     out.push_str(&row("E[R(θ̂) − R(θ₀)]", &e.estimation_excess, n));
     out.push_str(&row("E[R̂(θ₀) − R̂(θ̂)] (optimism)", &e.optimism, n));
     out.push_str(&format!(
-        "\nvariance reduction of the control variate: {:.1}×\ninfinite replicates: {:.4}\n",
-        e.variance_reduction, e.gap_raw.infinite_fraction
+        "\ncontrol variate: {}\nvariance reduction of the control variate: {:.1}×\ninfinite replicates: {:.4}\n",
+        e.control_variate.name(),
+        e.variance_reduction,
+        e.gap_raw.infinite_fraction
     ));
     let t = &e.theory;
     out.push_str(&format!(

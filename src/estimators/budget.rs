@@ -37,6 +37,7 @@ pub const ASSERTIONS: &[&str] = &[
     "gap/bernoulli-mle/n=8/infinite-fraction",
     "gap/normal-laplace/takeuchi",
     "gap/normal-uniform/takeuchi",
+    "gap/normal-exponential/takeuchi",
     "kl-estimators/normal/k1-unbiased",
     "kl-estimators/normal/k3-unbiased",
     "kl-estimators/laplace/k1-unbiased",

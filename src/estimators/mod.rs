@@ -23,8 +23,8 @@ mod theory;
 
 pub use alias::AliasTable;
 pub use gap::{
-    Estimate, GAP_BLOCK_REPLICATES, GapBlock, GapConfig, GapError, GapEstimate, estimate_gap,
-    finish_gap, gap_blocks, gap_shard,
+    CUBIC_MAX_SPREAD, ControlVariate, Estimate, GAP_BLOCK_REPLICATES, GapBlock, GapConfig,
+    GapError, GapEstimate, control_variate, estimate_gap, finish_gap, gap_blocks, gap_shard,
 };
 pub use kl_samples::{
     KL_BLOCK_SAMPLES, KlBlock, KlEstimate, KlEstimates, KlEstimatorError, estimate_kl, finish_kl,

@@ -236,15 +236,20 @@ impl fmt::Display for Truth {
 }
 
 /// Moments of a real-valued truth: mean, variance, and the standardized
-/// fourth moment (kurtosis, 3 for a normal). `None` where infinite.
+/// third, fourth and sixth central moments (skewness, kurtosis and
+/// E(X − EX)⁶/Var³; 0, 3 and 15 for a normal). `None` where infinite.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Moments {
     /// E X.
     pub mean: f64,
     /// Var X, or +∞.
     pub variance: f64,
+    /// E(X − EX)³ / Var^(3/2), or NaN where E|X|³ is infinite (it is then undefined).
+    pub skewness: f64,
     /// E(X − EX)⁴ / Var², or +∞.
     pub kurtosis: f64,
+    /// E(X − EX)⁶ / Var³, or +∞.
+    pub sixth: f64,
 }
 
 impl Truth {
@@ -289,33 +294,59 @@ impl Truth {
         }
     }
 
-    /// Mean, variance and kurtosis in closed form (real-valued truths only).
+    /// Mean, variance, skewness, kurtosis and standardized sixth central
+    /// moment in closed form (real-valued truths only; `None` for a
+    /// categorical truth and for Student's t with ν ≤ 1, which has no mean).
     ///
     /// ```text
-    /// normal: (μ, σ², 3)   laplace: (μ, 2b², 6)   uniform: ((a+b)/2, (b−a)²/12, 9/5)
-    /// exponential: (1/λ, 1/λ², 9)   student-t: (0, ν/(ν−2) for ν > 2, 3 + 6/(ν−4) for ν > 4)
+    ///              mean      variance        skewness   kurtosis         sixth
+    /// normal       μ         σ²              0          3                15
+    /// laplace      μ         2b²             0          6                90 = 6!b⁶/(2b²)³
+    /// uniform      (a+b)/2   (b−a)²/12       0          9/5              27/7
+    /// exponential  1/λ       1/λ²            2          9                265
+    /// student-t    0         ν/(ν−2), ν > 2  0, ν > 3   3 + 6/(ν−4), ν > 4   15(ν−2)²/((ν−4)(ν−6)), ν > 6
+    /// ```
+    ///
+    /// The exponential's central moments in units of 1/λ are the
+    /// subfactorials (1, 2, 9, 44, 265 for orders 2 to 6); the uniform's
+    /// are h^k/(k+1) for even k with h = (b−a)/2. A moment whose order
+    /// reaches [`Truth::moment_index`] is +∞ (skewness: NaN, undefined).
+    ///
+    /// ```
+    /// use logloss_proofs::estimators::Truth;
+    /// let m = "laplace:0,1".parse::<Truth>()?.moments().unwrap();
+    /// assert_eq!((m.variance, m.kurtosis, m.sixth), (2.0, 6.0, 90.0));
+    /// # Ok::<(), logloss_proofs::estimators::SpecError>(())
     /// ```
     pub fn moments(&self) -> Option<Moments> {
         Some(match *self {
             Truth::Normal { mean, std_dev } => Moments {
                 mean,
                 variance: std_dev * std_dev,
+                skewness: 0.0,
                 kurtosis: 3.0,
+                sixth: 15.0,
             },
             Truth::Laplace { location, scale } => Moments {
                 mean: location,
                 variance: 2.0 * scale * scale,
+                skewness: 0.0,
                 kurtosis: 6.0,
+                sixth: 90.0,
             },
             Truth::Uniform { low, high } => Moments {
                 mean: 0.5 * (low + high),
                 variance: (high - low).powi(2) / 12.0,
+                skewness: 0.0,
                 kurtosis: 1.8,
+                sixth: 27.0 / 7.0,
             },
             Truth::Exponential { rate } => Moments {
                 mean: 1.0 / rate,
                 variance: 1.0 / (rate * rate),
+                skewness: 2.0,
                 kurtosis: 9.0,
+                sixth: 265.0,
             },
             Truth::StudentT { dof } => {
                 if dof <= 1.0 {
@@ -328,8 +359,14 @@ impl Truth {
                     } else {
                         f64::INFINITY
                     },
+                    skewness: if dof > 3.0 { 0.0 } else { f64::NAN },
                     kurtosis: if dof > 4.0 {
                         3.0 + 6.0 / (dof - 4.0)
+                    } else {
+                        f64::INFINITY
+                    },
+                    sixth: if dof > 6.0 {
+                        15.0 * (dof - 2.0) * (dof - 2.0) / ((dof - 4.0) * (dof - 6.0))
                     } else {
                         f64::INFINITY
                     },
@@ -337,6 +374,23 @@ impl Truth {
             }
             Truth::Categorical(_) => return None,
         })
+    }
+
+    /// The moment index: E|X|ᵏ is finite exactly for k below it. ν for
+    /// Student's t (its density decays as |x|^−(ν+1)); +∞ for the other
+    /// truths, whose tails are exponential or bounded.
+    ///
+    /// ```
+    /// use logloss_proofs::estimators::Truth;
+    /// assert_eq!(Truth::StudentT { dof: 5.0 }.moment_index(), 5.0);
+    /// assert_eq!("laplace:0,1".parse::<Truth>()?.moment_index(), f64::INFINITY);
+    /// # Ok::<(), logloss_proofs::estimators::SpecError>(())
+    /// ```
+    pub fn moment_index(&self) -> f64 {
+        match *self {
+            Truth::StudentT { dof } => dof,
+            _ => f64::INFINITY,
+        }
     }
 
     /// The differential entropy h(p) (real-valued truths) or the Shannon
@@ -452,40 +506,129 @@ mod tests {
     use super::*;
 
     /// The other families' closed forms at parameters other than 1 (where a
-    /// product and a quotient can agree): Normal(1, 2) (1, 4, 3),
-    /// Laplace(½, 3/2) (½, 2·9/4, 6), Uniform(1, 4) (5/2, 9/12, 9/5),
-    /// Exponential(2) (½, ¼, 9). Every value is exact in binary but 9/5,
-    /// which is the same literal.
+    /// product and a quotient can agree): Normal(1, 2) (1, 4, 0, 3, 15),
+    /// Laplace(½, 3/2) (½, 2·9/4, 0, 6, 90), Uniform(1, 4) (5/2, 9/12, 0,
+    /// 9/5, 27/7), Exponential(2) (½, ¼, 2, 9, 265). Every value is exact in
+    /// binary but 9/5 and 27/7, which are the same literals.
     #[test]
     fn moments_follow_the_closed_forms() {
         let m = |s: &str| {
             let m = s.parse::<Truth>().unwrap().moments().unwrap();
-            (m.mean, m.variance, m.kurtosis)
+            (m.mean, m.variance, m.skewness, m.kurtosis, m.sixth)
         };
-        assert_eq!(m("normal:1,2"), (1.0, 4.0, 3.0));
-        assert_eq!(m("laplace:0.5,1.5"), (0.5, 4.5, 6.0));
-        assert_eq!(m("uniform:1,4"), (2.5, 0.75, 1.8));
-        assert_eq!(m("exponential:2"), (0.5, 0.25, 9.0));
+        assert_eq!(m("normal:1,2"), (1.0, 4.0, 0.0, 3.0, 15.0));
+        assert_eq!(m("laplace:0.5,1.5"), (0.5, 4.5, 0.0, 6.0, 90.0));
+        assert_eq!(m("uniform:1,4"), (2.5, 0.75, 0.0, 1.8, 27.0 / 7.0));
+        assert_eq!(m("exponential:2"), (0.5, 0.25, 2.0, 9.0, 265.0));
     }
 
     /// Student's t with ν degrees of freedom: mean 0 for ν > 1, variance
-    /// ν/(ν − 2) for ν > 2 (else ∞), kurtosis 3 + 6/(ν − 4) for ν > 4 (else
-    /// ∞); no mean at ν ≤ 1. At ν = 8: 8/6 and 4.5, each one correctly
-    /// rounded quotient (8/6 and 4/3 round to the same double).
+    /// ν/(ν − 2) for ν > 2 (else ∞), skewness 0 for ν > 3 (else undefined),
+    /// kurtosis 3 + 6/(ν − 4) for ν > 4 (else ∞), sixth moment
+    /// 15(ν − 2)²/((ν − 4)(ν − 6)) for ν > 6 (else ∞); no mean at ν ≤ 1. At
+    /// ν = 8: 8/6, 4.5 and 540/8 = 67.5, each one correctly rounded
+    /// quotient of exact integers (8/6 and 4/3 round to the same double).
     #[test]
     fn student_t_moments_follow_the_closed_forms() {
         let m = Truth::StudentT { dof: 8.0 }.moments().unwrap();
         assert_eq!(m.mean, 0.0);
         assert_eq!(m.variance, 4.0 / 3.0);
-        assert_eq!(m.kurtosis, 4.5);
+        assert_eq!((m.skewness, m.kurtosis, m.sixth), (0.0, 4.5, 67.5));
         // At ν = 8, 3 + 6/4 = 3·6/4: ν = 10 tells the sum from a product.
         let m = Truth::StudentT { dof: 10.0 }.moments().unwrap();
-        assert_eq!((m.variance, m.kurtosis), (1.25, 4.0));
+        assert_eq!((m.variance, m.kurtosis, m.sixth), (1.25, 4.0, 40.0));
+        let m = Truth::StudentT { dof: 6.0 }.moments().unwrap();
+        assert_eq!((m.kurtosis, m.sixth), (6.0, f64::INFINITY));
         let m = Truth::StudentT { dof: 3.0 }.moments().unwrap();
         assert_eq!((m.variance, m.kurtosis), (3.0, f64::INFINITY));
+        assert!(m.skewness.is_nan());
         let m = Truth::StudentT { dof: 2.0 }.moments().unwrap();
         assert_eq!(m.variance, f64::INFINITY);
         assert!(Truth::StudentT { dof: 1.0 }.moments().is_none());
+    }
+
+    /// The standardized moments again, from the raw moments by another
+    /// route. Exponential(1): E Xʲ = j!, so μₖ = Σⱼ C(k, j)·j!·(−1)^(k−j)
+    /// (mean 1) in integers: exact. Uniform(0, 1): E Uʲ = 1/(j + 1), mean ½,
+    /// μₖ = Σⱼ C(k, j)/(j + 1)·(−½)^(k−j): each term is one rounded quotient
+    /// times exact powers of two (2u relative), and a sum of at most 7 terms
+    /// adds 6u of their absolute sum S, so |error| ≤ 8u·S; the standardized
+    /// ratio adds a few more roundings, bounded by 32u·S/μ₂^(k/2). Student's
+    /// t(13): E T^(2k) = ν^k Γ(k + ½)Γ(ν/2 − k)/(Γ(½)Γ(ν/2)). The sixth
+    /// standardized moment E T⁶/(E T²)³ takes 4 + 3·4 = 16 ln Γ values, each
+    /// good to 1e−14 absolute (statrs' own tests): exp(1.6e−13) − 1 relative,
+    /// plus a few roundings of the exponentials and powers: 2e−13 relative.
+    #[test]
+    fn higher_moments_follow_from_the_raw_moments() {
+        let u = crate::numerics::U;
+        // Exponential(1), in integers.
+        let fact = |j: i64| (1..=j).product::<i64>();
+        let choose = |k: i64, j: i64| fact(k) / (fact(j) * fact(k - j));
+        let central = |k: i64| -> i64 {
+            (0..=k)
+                .map(|j| choose(k, j) * fact(j) * if (k - j) % 2 == 0 { 1 } else { -1 })
+                .sum()
+        };
+        let e = Truth::Exponential { rate: 1.0 }.moments().unwrap();
+        assert_eq!(central(2), 1);
+        assert_eq!(
+            (e.skewness, e.kurtosis, e.sixth),
+            (central(3) as f64, central(4) as f64, central(6) as f64)
+        );
+        // Uniform(0, 1), in floating point with the bound above.
+        let central = |k: i32| -> (f64, f64) {
+            let terms: Vec<f64> = (0..=k)
+                .map(|j| choose(k as i64, j as i64) as f64 / (j + 1) as f64 * (-0.5f64).powi(k - j))
+                .collect();
+            (terms.iter().sum(), terms.iter().map(|t| t.abs()).sum())
+        };
+        let m = Truth::Uniform {
+            low: 0.0,
+            high: 1.0,
+        }
+        .moments()
+        .unwrap();
+        let (var, _) = central(2);
+        for (k, got) in [(3, m.skewness), (4, m.kurtosis), (6, m.sixth)] {
+            let (mu, sum) = central(k);
+            let want = mu / var.powf(k as f64 / 2.0);
+            let tol = 32.0 * u * sum / var.powf(k as f64 / 2.0);
+            assert!(
+                (got - want).abs() <= tol,
+                "uniform, order {k}: {got} vs {want}"
+            );
+        }
+        // Student's t(13), from the Gamma functions.
+        let nu: f64 = 13.0;
+        let even = |k: f64| {
+            (k * nu.ln() + ln_gamma(k + 0.5) + ln_gamma(nu / 2.0 - k)
+                - ln_gamma(0.5)
+                - ln_gamma(nu / 2.0))
+            .exp()
+        };
+        let m = Truth::StudentT { dof: nu }.moments().unwrap();
+        let var = even(1.0);
+        for (k, got) in [(2.0, m.kurtosis), (3.0, m.sixth)] {
+            let want = even(k) / var.powf(k);
+            assert!(
+                (got - want).abs() <= 2e-13 * want,
+                "student-t(13), order {}: {got} vs {want}",
+                2.0 * k
+            );
+        }
+    }
+
+    /// Student's t has moments below ν only; the other truths have all.
+    #[test]
+    fn the_moment_index_is_the_degrees_of_freedom_or_infinite() {
+        assert_eq!(Truth::StudentT { dof: 2.5 }.moment_index(), 2.5);
+        for s in ["normal:0,1", "laplace:0,1", "uniform:0,1", "exponential:1"] {
+            assert_eq!(
+                s.parse::<Truth>().unwrap().moment_index(),
+                f64::INFINITY,
+                "{s}"
+            );
+        }
     }
 
     /// Only truths with no mass below 0 suit the Exponential model.
