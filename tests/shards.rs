@@ -205,8 +205,8 @@ fn merge_refuses_mixed_duplicated_missing_and_corrupt_shards() {
         ),
         (
             "version",
-            text.replace(r#""version":1"#, r#""version":2"#),
-            "format version 2; this build reads version 1",
+            text.replace(r#""version":2"#, r#""version":1"#),
+            "format version 1; this build reads version 2",
         ),
     ];
     for (name, corrupt, needle) in corruptions {

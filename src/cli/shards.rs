@@ -5,7 +5,7 @@
 //! A shard file is one JSON object:
 //!
 //! ```text
-//! {"format": "logloss-proofs shard", "version": 1, "crate_version": "0.1.0",
+//! {"format": "logloss-proofs shard", "version": 2, "crate_version": "0.1.0",
 //!  "command": "gap", "config": {"model": "normal", "truth": "laplace:0,1", "n": 1000,
 //!  "reps": 20000, "seed": 2026, "level": 0.95},
 //!  "command_line": ["logloss-proofs", "gap", …, "--shard", "1/3", "--out", "s1.json"],
@@ -35,8 +35,11 @@ use crate::error::CliError;
 /// The value of `"format"`.
 pub const FORMAT: &str = "logloss-proofs shard";
 
-/// The version of the format this build writes and reads.
-pub const VERSION: u64 = 1;
+/// The version of the format this build writes and reads. Version 2: the
+/// gap's summary may subtract the cubic control variate, so shards written
+/// by a version-1 build (which never did) do not merge with these into one
+/// run's bits.
+pub const VERSION: u64 = 2;
 
 /// Why shard files cannot be merged. Each message is one line naming the
 /// file or files.
