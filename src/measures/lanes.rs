@@ -18,9 +18,10 @@
 //! returned as +0.
 //!
 //! Fused multiply-adds are correctly rounded, so the vector paths' FMA
-//! instructions and the portable path's `f64::mul_add` (the hardware
-//! instruction where the CPU has one, a correctly rounded library routine
-//! elsewhere) give the same bits; polynomials and the remainder a − r·b of a
+//! instructions and the portable path's `fused` (`f64::mul_add` where the
+//! CPU has FMA hardware; elsewhere an exact emulation in plain arithmetic,
+//! Boldo and Melquiond's with rounding to odd, rather than the C library's
+//! software fma in the hot loop) give the same bits; polynomials and the remainder a − r·b of a
 //! correctly rounded quotient use them. The low part of a product
 //! (TwoProduct) is an FMA in the vector paths and Dekker's FMA-free split in
 //! the portable one: equal, since both are exact while the low part stays in
@@ -62,7 +63,7 @@
 use super::kernels::{add_a_ln_b, add_kl_term};
 use super::ln::{LN1P_TAIL, LN2_HI, LN2_LO, TABLE};
 use crate::numerics::NeumaierSum;
-use crate::numerics::dd::{fast_two_sum, two_prod, two_sum};
+use crate::numerics::dd::{fast_two_sum, fused, two_prod, two_sum};
 use rayon::prelude::*;
 
 /// Number of lanes: the width of the accumulator layout, on every CPU.
@@ -126,14 +127,14 @@ fn ln1p_tail(s: f64, s2: f64) -> f64 {
     let c = &LN1P_TAIL;
     let s4 = s2 * s2;
     let s8 = s4 * s4;
-    let p01 = c[1].mul_add(s, c[0]);
-    let p23 = c[3].mul_add(s, c[2]);
-    let p45 = c[5].mul_add(s, c[4]);
-    let p67 = c[7].mul_add(s, c[6]);
-    let p03 = p23.mul_add(s2, p01);
-    let p47 = p67.mul_add(s2, p45);
-    let p07 = p47.mul_add(s4, p03);
-    c[8].mul_add(s8, p07)
+    let p01 = fused(c[1], s, c[0]);
+    let p23 = fused(c[3], s, c[2]);
+    let p45 = fused(c[5], s, c[4]);
+    let p67 = fused(c[7], s, c[6]);
+    let p03 = fused(p23, s2, p01);
+    let p47 = fused(p67, s2, p45);
+    let p07 = fused(p47, s4, p03);
+    fused(c[8], s8, p07)
 }
 
 /// B(x) = Σₖ bₖ·xᵏ, k = 0..=5 (b = `ATANH_TAIL`), by Estrin's scheme. Fused
@@ -143,11 +144,11 @@ fn atanh_tail(x: f64) -> f64 {
     let b = &ATANH_TAIL;
     let x2 = x * x;
     let x4 = x2 * x2;
-    let p01 = b[1].mul_add(x, b[0]);
-    let p23 = b[3].mul_add(x, b[2]);
-    let p45 = b[5].mul_add(x, b[4]);
-    let p03 = p23.mul_add(x2, p01);
-    p45.mul_add(x4, p03)
+    let p01 = fused(b[1], x, b[0]);
+    let p23 = fused(b[3], x, b[2]);
+    let p45 = fused(b[5], x, b[4]);
+    let p03 = fused(p23, x2, p01);
+    fused(p45, x4, p03)
 }
 
 /// ln x as an unevaluated double-double (hi, lo), |lo| ≤ ulp(hi)/2, for a
@@ -172,8 +173,8 @@ pub(crate) fn ln_core(x: f64) -> (f64, f64) {
     // ln(1 + v) = s − s²/2 + s³·P(s) + s_err/(1 + s) + O(s_err²)
     let (sq, sq_lo) = two_prod(s, s);
     let poly = ln1p_tail(s, sq);
-    let cubic = (s * sq).mul_add(poly, -0.5 * sq_lo);
-    let tail = s_err.mul_add(1.0 - s, cubic);
+    let cubic = fused(s * sq, poly, -0.5 * sq_lo);
+    let tail = fused(s_err, 1.0 - s, cubic);
 
     // FastTwoSum is exact here: e·LN2_HI is 0 or above 0.69 > |t_hi|; t_hi is
     // 0 (i = 128) or not below |s| in binary exponent (checked per entry in the
@@ -181,7 +182,7 @@ pub(crate) fn ln_core(x: f64) -> (f64, f64) {
     let (h1, l1) = fast_two_sum(e * LN2_HI, t_hi);
     let (h2, l2) = fast_two_sum(h1, s);
     let (h3, l3) = fast_two_sum(h2, -0.5 * sq);
-    let lo = ((l1 + l2) + l3) + (e.mul_add(LN2_LO, t_lo) + tail);
+    let lo = ((l1 + l2) + l3) + (fused(e, LN2_LO, t_lo) + tail);
     fast_two_sum(h3, lo)
 }
 
@@ -197,7 +198,7 @@ fn add_neg_a_ln_b(a: f64, b: f64, acc: &mut NeumaierSum) {
     let (h, l) = ln_core(b);
     let (ph, pl) = two_prod(a, h);
     acc.add(-ph);
-    acc.add_low(-a.mul_add(l, pl));
+    acc.add_low(-fused(a, l, pl));
 }
 
 /// A far KL term a·ln(a/b) (tame a, b with |a − b| > (a + b)/32), from one
@@ -215,7 +216,7 @@ fn add_kl_far(a: f64, b: f64, acc: &mut NeumaierSum) {
     let (h, l) = ln_core(r);
     let (ph, pl) = two_prod(a, h);
     acc.add(ph);
-    acc.add_low(a.mul_add(l, pl) + rem);
+    acc.add_low(fused(a, l, pl) + rem);
 }
 
 /// A near KL term, g + d with g = d·s·[1 + s(1 + s)·B(s²)], s = d/(a + b)
@@ -226,13 +227,13 @@ fn add_kl_near(a: f64, b: f64, d: f64, acc: &mut NeumaierSum) {
     let inv = 1.0 / sh;
     let s = d * inv;
     let (qh, ql) = two_prod(s, sh);
-    let s_lo = (-s).mul_add(sl, (d - qh) - ql) * inv;
+    let s_lo = fused(-s, sl, (d - qh) - ql) * inv;
     let (gh, gl) = two_prod(d, s);
-    let gl = d.mul_add(s_lo, gl);
+    let gl = fused(d, s_lo, gl);
     let poly = atanh_tail(s * s);
-    let c = s.mul_add(s, s) * poly;
+    let c = fused(s, s, s) * poly;
     acc.add(gh);
-    acc.add(gh.mul_add(c, gl));
+    acc.add(fused(gh, c, gl));
     acc.add(d);
 }
 
@@ -619,6 +620,30 @@ mod tests {
             cases.push((p2, q2));
         }
         cases
+    }
+
+    /// The portable path as a CPU without FMA hardware runs it (the
+    /// emulated fused multiply-add on this thread) gives the same bits as
+    /// with `f64::mul_add`, on inputs that reach every branch (one block, so
+    /// every lane runs on this thread).
+    #[test]
+    fn the_portable_path_without_fma_hardware_gives_the_same_bits() {
+        use crate::numerics::dd::FORCE_EMULATION;
+        let mut rng = ChaCha8Rng::seed_from_u64(0xf3b);
+        for (p, q) in mixed_inputs(&mut rng) {
+            let run = || {
+                (
+                    kl_with(Path::Portable, &p, &q).to_bits(),
+                    cross_entropy_with(Path::Portable, &p, &q).to_bits(),
+                    cross_entropy_with(Path::Portable, &p, &p).to_bits(),
+                )
+            };
+            let want = run();
+            FORCE_EMULATION.with(|f| f.set(true));
+            let got = run();
+            FORCE_EMULATION.with(|f| f.set(false));
+            assert_eq!(got, want, "n = {}", p.len());
+        }
     }
 
     #[test]

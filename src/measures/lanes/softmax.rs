@@ -59,6 +59,7 @@
 use super::{BLOCK, LANES, Path, ROUND_MAGIC};
 use crate::measures::ln::{LN2_HI, LN2_LO};
 use crate::numerics::NeumaierSum;
+use crate::numerics::dd::fused;
 use rayon::prelude::*;
 
 /// Below this, e^x rounds to 0 (e^−745.14 is half the least subnormal).
@@ -93,17 +94,17 @@ fn exp_tail(r: f64, r2: f64) -> f64 {
     let c = &EXP_TAIL;
     let r4 = r2 * r2;
     let r8 = r4 * r4;
-    let p01 = c[1].mul_add(r, c[0]);
-    let p23 = c[3].mul_add(r, c[2]);
-    let p45 = c[5].mul_add(r, c[4]);
-    let p67 = c[7].mul_add(r, c[6]);
-    let p89 = c[9].mul_add(r, c[8]);
-    let p1011 = c[11].mul_add(r, c[10]);
-    let p03 = p23.mul_add(r2, p01);
-    let p47 = p67.mul_add(r2, p45);
-    let p811 = p1011.mul_add(r2, p89);
-    let p07 = p47.mul_add(r4, p03);
-    p811.mul_add(r8, p07)
+    let p01 = fused(c[1], r, c[0]);
+    let p23 = fused(c[3], r, c[2]);
+    let p45 = fused(c[5], r, c[4]);
+    let p67 = fused(c[7], r, c[6]);
+    let p89 = fused(c[9], r, c[8]);
+    let p1011 = fused(c[11], r, c[10]);
+    let p03 = fused(p23, r2, p01);
+    let p47 = fused(p67, r2, p45);
+    let p811 = fused(p1011, r2, p89);
+    let p07 = fused(p47, r4, p03);
+    fused(p811, r8, p07)
 }
 
 /// max(a, b) as the vector instructions take it: a if a > b, else b.
@@ -118,12 +119,12 @@ pub(crate) fn lane_max(a: f64, b: f64) -> f64 {
 pub(crate) fn exp_core(x: f64) -> f64 {
     debug_assert!(x <= 0.0, "exp_core takes x ≤ 0, got {x}");
     let x = lane_max(x, EXP_FLOOR);
-    let t = x.mul_add(LOG2E, ROUND_MAGIC);
+    let t = fused(x, LOG2E, ROUND_MAGIC);
     let k = t - ROUND_MAGIC;
-    let r = (-k).mul_add(LN2_HI, x);
-    let r = (-k).mul_add(LN2_LO, r);
+    let r = fused(-k, LN2_HI, x);
+    let r = fused(-k, LN2_LO, r);
     let r2 = r * r;
-    let y = 1.0 + r2.mul_add(exp_tail(r, r2), r);
+    let y = 1.0 + fused(r2, exp_tail(r, r2), r);
     let pow = f64::from_bits((t + PRE_SHIFT).to_bits().wrapping_add(POW2_BIAS) << 52);
     (y * TWO_M540) * pow
 }
@@ -561,6 +562,42 @@ mod tests {
             for path in paths() {
                 assert!(run(path) == want, "{path:?}, n = {}", z.len());
             }
+        }
+    }
+
+    /// The portable passes as a CPU without FMA hardware runs them (the
+    /// emulated fused multiply-add on this thread) give the same bits as
+    /// with `f64::mul_add`, on rows of one block (so every lane runs here).
+    #[test]
+    fn the_portable_path_without_fma_hardware_gives_the_same_bits() {
+        use crate::numerics::dd::FORCE_EMULATION;
+        let mut rng = ChaCha8Rng::seed_from_u64(0xf3c);
+        let c = GradCoefficients {
+            mass: 0.9,
+            keep: 0.7,
+            share: 0.3 / 7.0,
+            scale: 0.125,
+        };
+        for z in rows(&mut rng).into_iter().filter(|z| z.len() <= BLOCK) {
+            let t: Vec<f64> = z.iter().map(|_| rng.random::<f64>()).collect();
+            let run = || {
+                let (max, rest) = normalizer_with(Path::Portable, &z);
+                let norm = (max, rest.ln_1p());
+                let mut g = vec![0.0; z.len()];
+                grad_with(Path::Portable, &z, Some(&t), norm, c, &mut g);
+                let exps: Vec<u64> = z.iter().map(|&x| exp_core(x - max).to_bits()).collect();
+                (
+                    rest.to_bits(),
+                    weighted_with(Path::Portable, &z, Some(&t), norm).to_bits(),
+                    g.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    exps,
+                )
+            };
+            let want = run();
+            FORCE_EMULATION.with(|f| f.set(true));
+            let got = run();
+            FORCE_EMULATION.with(|f| f.set(false));
+            assert!(got == want, "n = {}", z.len());
         }
     }
 
