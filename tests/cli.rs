@@ -177,6 +177,75 @@ fn temp_npy(name: &str, values: &[f64]) -> PathBuf {
     path
 }
 
+/// `measure --q-logits` prints the same bytes on every SIMD path the CPU has
+/// (`LOGLOSS_PROOFS_SIMD=off` forces the portable one, `=avx2` at most AVX2)
+/// and on one thread or several: a vector of 70 001 logits (three blocks of
+/// the lanes' layout, a ragged tail), a tenth of them masked with −∞ where p
+/// is 0, most within ±5 (so that the log-normalizer's last bits show in CE)
+/// and some far enough below the maximum for e^(z − max) to be subnormal or
+/// 0, so that the normalizer, the weighted sums and both KLs take every
+/// pass. End to end only: a sum of 63 000 terms hides most one-ulp changes
+/// of single terms, so the lanes' own tests compare every pass bit for bit
+/// on every path (a vector exp without its fused multiply-add fails there,
+/// not here).
+#[test]
+fn measure_logits_give_the_same_bytes_on_every_path_and_thread_count() {
+    let n = 70_001;
+    // A fixed, dependency-free sequence: the fractional parts of k·φ.
+    let frac = |k: usize| (k as f64 * 0.618_033_988_749_894_9).fract();
+    let z: Vec<f64> = (0..n)
+        .map(|k| {
+            if k % 10 == 3 {
+                f64::NEG_INFINITY
+            } else if k % 97 == 5 {
+                -800.0 * frac(k)
+            } else {
+                10.0 * frac(k) - 5.0
+            }
+        })
+        .collect();
+    let w: Vec<f64> = (0..n)
+        .map(|k| if k % 10 == 3 { 0.0 } else { frac(3 * k + 1) })
+        .collect();
+    let p = logloss_proofs::measures::normalize(&w).unwrap();
+    let (p, z) = (temp_npy("paths-p.npy", &p), temp_npy("paths-z.npy", &z));
+    let args = [
+        "measure",
+        "--p-file",
+        p.to_str().unwrap(),
+        "--q-file",
+        z.to_str().unwrap(),
+        "--q-logits",
+        "--json",
+    ];
+    let out = |simd: Option<&str>, threads: Option<&str>| {
+        let mut cmd = binary();
+        cmd.args(args)
+            .env_remove("LOGLOSS_PROOFS_SIMD")
+            .env_remove("RAYON_NUM_THREADS");
+        if let Some(s) = simd {
+            cmd.env("LOGLOSS_PROOFS_SIMD", s);
+        }
+        if let Some(t) = threads {
+            cmd.env("RAYON_NUM_THREADS", t);
+        }
+        let o = cmd.output().expect("the binary runs");
+        assert_eq!(o.status.code(), Some(0), "{simd:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let want = out(None, None);
+    let v: serde_json::Value = serde_json::from_str(&want).unwrap();
+    assert!(
+        v["cross_entropy"].as_f64().is_some_and(f64::is_finite),
+        "{want}"
+    );
+    for simd in [Some("off"), Some("avx2"), None] {
+        for threads in [Some("1"), Some("3"), None] {
+            assert_eq!(out(simd, threads), want, "{simd:?}, {threads:?} threads");
+        }
+    }
+}
+
 #[test]
 fn measure_reads_npy_files() {
     let p = temp_npy("p.npy", &[0.2, 0.8]);
