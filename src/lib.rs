@@ -83,16 +83,21 @@
 //! carry every term to about 2⁻⁶⁸ relative with a double-double logarithm and
 //! add the terms with compensation, in eight lanes: element i goes to lane
 //! i mod 8. On x86-64 the lanes run four at a time with AVX2 and FMA, or eight
-//! at a time with AVX-512, the fastest the CPU has, chosen at run time through the safe `pulp` crate; elsewhere, one after another in
-//! plain Rust. Inputs longer than 32 768 elements are cut into blocks that
-//! run on rayon's pool, each with its own lanes, merged in block order. Every
-//! path performs the same IEEE-754 operations on each lane (fused
-//! multiply-adds included: `f64::mul_add` on the portable path), and the
-//! blocks do not depend on the number of threads, so the results are
+//! at a time with AVX-512, the fastest the CPU has, chosen at run time
+//! through the safe `pulp` crate; elsewhere, one after another in plain Rust.
+//! Cross-entropy from logits (a vector, or a rows × classes
+//! [`measures::LogitsBatch`] with its gradient) runs on the same lanes, with
+//! a branch-free exponential within one ulp; a batch's rows run on rayon's
+//! pool. Inputs longer than 32 768 elements are cut into blocks that run on
+//! rayon's pool, each with its own lanes, merged in block order. Every path
+//! performs the same IEEE-754 operations on each lane (fused multiply-adds
+//! included: `f64::mul_add` on the portable path where the CPU has FMA
+//! hardware, an exact emulation where it has none), and the blocks do not
+//! depend on the number of threads, so the results are
 //! **bit-identical** on every CPU, path and thread count (tested);
 //! [`measures::kernel_path`] tells which path runs, and the environment
 //! variable `LOGLOSS_PROOFS_SIMD=off` (or `=avx2`) caps it. Measured timings,
-//! against numpy and scipy, are in `reports/performance.md`.
+//! against numpy, scipy and PyTorch, are in `reports/performance.md`.
 //!
 //! # Example
 //!

@@ -236,12 +236,19 @@ pub fn kl_divergence_logits(p: &[f64], logits: &[f64]) -> Result<f64, MeasureErr
 /// ```
 ///
 /// Derivation, following the stable evaluation −ln qᵢ = (max z − zᵢ) + ln(1 + S),
-/// S = Σ_{j≠argmax} exp(zⱼ − max z): the difference max z − zᵢ carries
-/// u·|max z − zᵢ| ≤ u·|ln qᵢ| plus 2·logit_error; each exp(zⱼ − max z) has
-/// relative error u·(Δ + 1) + 2·logit_error, so S (a compensated sum of n − 1
-/// terms) has relative error u·(Δ + n + 1) + 2·logit_error, which ln(1 + S)
-/// passes on times S/(1 + S) ≤ 1, plus u·ln(1 + S) ≤ u·|ln qᵢ|; the final
-/// addition adds u·|ln qᵢ|. Summed: the bound above, to first order in u.
+/// S = Σ_{j≠argmax} exp(zⱼ − max z) (computed on the SIMD lanes: the
+/// compensated sum of every exp(zⱼ − max z), the maximum's exact 1 among
+/// them, less 1), with `exp` and `ln_1p` each within one ulp (2u): the
+/// difference max z − zᵢ carries u·(max z − zᵢ) plus 2·logit_error; each
+/// exp(zⱼ − max z) has relative error u·(Δ + 2) + 2·logit_error, so S has
+/// relative error u·(Δ + 4) + 2·logit_error to first order (the compensated
+/// sum adds 2u), which ln(1 + S) passes on times S/(1 + S) ≤ 1, plus its own
+/// 2u·ln(1 + S); the final addition adds u·|ln qᵢ|. As
+/// (max z − zᵢ) + ln(1 + S) = |ln qᵢ| and ln(1 + S) ≤ ln n, the sum is at most
+/// u·(2|ln qᵢ| + ln n + Δ + 4) + 4·logit_error, within the bound above
+/// (n − ln n ≥ 1, a slack of at least u that also covers the absolute
+/// 2(n + 2)²u² of carrying the exact 1 through the compensated sum, for
+/// n < 10⁷).
 ///
 /// # Example
 /// ```
