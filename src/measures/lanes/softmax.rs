@@ -206,25 +206,14 @@ pub(crate) fn normalizer_with(path: Path, z: &[f64]) -> (f64, f64) {
         }
         merge_max(&merged)
     };
-    let sums = if z.len() <= BLOCK {
-        exp_sum_lanes(path, z, max)
+    let parts = if z.len() <= BLOCK {
+        vec![exp_sum_lanes(path, z, max)]
     } else {
-        let parts: Vec<_> = z
-            .par_chunks(BLOCK)
+        z.par_chunks(BLOCK)
             .map(|b| exp_sum_lanes(path, b, max))
-            .collect();
-        let mut merged = [NeumaierSum::new(); LANES];
-        for part in &parts {
-            for (m, s) in merged.iter_mut().zip(part) {
-                m.merge(*s);
-            }
-        }
-        merged
+            .collect()
     };
-    let mut total = NeumaierSum::new();
-    for s in sums {
-        total.merge(s);
-    }
+    let mut total = total_of(&parts);
     // The maximum's own term is exactly e⁰ = 1: the compensated sum gives
     // it back exactly, and rest keeps its accuracy however small it is.
     // rest ≥ 0 exactly; the sum's last rounding could only make it −0 or a
@@ -278,27 +267,32 @@ fn exp_sum_lanes(path: Path, z: &[f64], max: f64) -> [NeumaierSum; LANES] {
 /// masked logit has positive weight.
 pub(crate) fn weighted_with(path: Path, z: &[f64], t: Option<&[f64]>, norm: (f64, f64)) -> f64 {
     let lanes = |zb: &[f64], tb: Option<&[f64]>| weighted_lanes(path, zb, tb, norm);
-    let sums = if z.len() <= BLOCK {
-        lanes(z, t)
+    let parts = if z.len() <= BLOCK {
+        vec![lanes(z, t)]
     } else {
-        let parts: Vec<[NeumaierSum; LANES]> = z
-            .par_chunks(BLOCK)
+        z.par_chunks(BLOCK)
             .enumerate()
             .map(|(b, zb)| lanes(zb, t.map(|t| &t[b * BLOCK..b * BLOCK + zb.len()])))
-            .collect();
-        let mut merged = [NeumaierSum::new(); LANES];
-        for part in &parts {
-            for (m, s) in merged.iter_mut().zip(part) {
-                m.merge(*s);
-            }
-        }
-        merged
+            .collect()
     };
+    total_of(&parts).value()
+}
+
+/// The blocks' lanes merged lane by lane in block order, then the lanes in
+/// lane order. Merging into an empty sum is exact, so one block's total is
+/// its lanes' merge alone.
+fn total_of(parts: &[[NeumaierSum; LANES]]) -> NeumaierSum {
+    let mut merged = [NeumaierSum::new(); LANES];
+    for part in parts {
+        for (m, s) in merged.iter_mut().zip(part) {
+            m.merge(*s);
+        }
+    }
     let mut total = NeumaierSum::new();
-    for s in sums {
+    for s in merged {
         total.merge(s);
     }
-    total.value()
+    total
 }
 
 fn weighted_lanes(
