@@ -616,8 +616,11 @@ mod tests {
     /// [`log_softmax_error_bounds`]'s u·(2|ln q_y| + Δ + n + 4), whose
     /// spread and count terms the stable evaluation uses only in part);
     /// 2⁻² for probability rows (0.36 seen: the weighted sum of such
-    /// errors, which partly cancel). A bound loosened by the inverse of its
-    /// floor fails.
+    /// errors, which partly cancel). Each smoothing regime takes its own
+    /// branch of the bound and has its own check: 0 < ε < 1, 2⁻³ for labels
+    /// (0.17 seen) and 2⁻² for probability rows (0.27); ε = 1, where the
+    /// value is the mean of every −ln qᵢ and their errors average out, 2⁻³
+    /// for both (0.13). A bound loosened by the inverse of its floor fails.
     ///
     /// [`log_softmax_error_bounds`]: crate::measures::log_softmax_error_bounds
     #[test]
@@ -626,14 +629,31 @@ mod tests {
             "logits-batch",
             [
                 ("logits batch: CE per row, labels", 0.5),
+                ("logits batch: CE per row, labels, 0 < ε < 1", 0.125),
+                ("logits batch: CE per row, labels, ε = 1", 0.125),
                 ("logits batch: CE per row, probabilities", 0.25),
+                ("logits batch: CE per row, probabilities, 0 < ε < 1", 0.25),
+                ("logits batch: CE per row, probabilities, ε = 1", 0.125),
             ],
             200,
-            |k, rng, cc, [labels_check, probs_check]| {
+            |k, rng, cc, checks| {
                 let (z, classes, labels, p, epsilon) = random_case(k, rng);
                 let batch = LogitsBatch::new(&z, classes).unwrap();
                 let options =
                     CrossEntropyOptions::new(Reduction::None).with_label_smoothing(epsilon);
+                // Each smoothing regime has its own branch of the bound, so
+                // its own check and floor.
+                let regime = match epsilon {
+                    0.0 => 0,
+                    1.0 => 2,
+                    _ => 1,
+                };
+                let [l0, l1, l2, p0, p1, p2] = checks;
+                let [labels_check, probs_check] = match regime {
+                    0 => [l0, p0],
+                    1 => [l1, p1],
+                    _ => [l2, p2],
+                };
                 for (check, targets) in [
                     (&mut *labels_check, Targets::Labels(&labels)),
                     (&mut *probs_check, Targets::Probabilities(&p)),
