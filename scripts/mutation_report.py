@@ -257,8 +257,8 @@ def main():
                       f"{caught + killed} of {viable} caught, "
                       f"{100 * (caught + killed) / viable:.1f}%"
                       + (" (the sample's score stays the one measured above as the "
-                         "crate-wide estimate: its survivors are no longer a random "
-                         "draw)." if sampled else "."))
+                         "estimate for the code it sampled: its survivors are no "
+                         "longer a random draw)." if sampled else "."))
             md.append("")
         if missed:
             md.append("Survivors, and what became of each:")
