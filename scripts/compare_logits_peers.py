@@ -44,27 +44,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from peer_timing import median_ns_per_element
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = 20261202
 SHAPES = [("ce", 1000, 1000), ("ce", 64, 50000), ("grad", 1000, 1000)]
 TUNED_HEAP = {"MALLOC_MMAP_THRESHOLD_": "2147483648", "MALLOC_TRIM_THRESHOLD_": "2147483648"}
-
-
-def time_call(f, n, seconds):
-    """Median ns/element of f() over about `seconds` of calls (at least 7)."""
-    f()
-    t0 = time.perf_counter_ns()
-    f()
-    one = max(time.perf_counter_ns() - t0, 1)
-    reps = int(max(7, min(10_000, seconds * 1e9 / one)))
-    samples = []
-    for _ in range(reps):
-        t = time.perf_counter_ns()
-        f()
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
 
 
 def load(tmp, op, rows, classes):
@@ -96,7 +82,7 @@ def worker_torch(tmp, seconds):
                 value = float((f() ** 2).sum())
             key = f"{op}/{rows}x{classes}"
             out.setdefault(key, {})[label] = {
-                "ns_per_element": time_call(f, rows * classes, seconds), "value": value}
+                "ns_per_element": median_ns_per_element(f, rows * classes, seconds), "value": value}
     torch.set_num_threads(default)
     return out
 
@@ -143,7 +129,7 @@ def worker_numpy(tmp, seconds):
             v = f()
             value = float(v) if op == "ce" else float((v ** 2).sum())
             out.setdefault(key, {})[name] = {
-                "ns_per_element": time_call(f, rows * classes, seconds), "value": value}
+                "ns_per_element": median_ns_per_element(f, rows * classes, seconds), "value": value}
     return out
 
 

@@ -51,7 +51,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from peer_timing import median_ns_per_element
 
 import numpy as np
 import scipy
@@ -81,21 +82,6 @@ def rustc_version():
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def time_peer(f, n, seconds):
-    """Median ns/element of f() over about `seconds` of calls (at least 7)."""
-    f()  # warm up (and allocate)
-    t0 = time.perf_counter_ns()
-    f()
-    one = max(time.perf_counter_ns() - t0, 1)
-    reps = int(max(7, min(10_000, seconds * 1e9 / one)))
-    samples = []
-    for _ in range(reps):
-        t = time.perf_counter_ns()
-        f()
-        samples.append((time.perf_counter_ns() - t) / n)
-    return statistics.median(samples)
 
 
 def time_crate(binary, p_path, q_path, cap, threads=None):
@@ -167,7 +153,7 @@ def main():
                 one = time_crate(binary, p_path, q_path, "", threads=1)
                 row["crate"][one["path"] + ", one thread"] = one
                 for name, f in peers.items():
-                    row[name] = time_peer(f, n, args.seconds)
+                    row[name] = median_ns_per_element(f, n, args.seconds)
                 rounds.append(row)
             paths = list(rounds[0]["crate"])  # fastest first; duplicates merged
             best = paths[0]
