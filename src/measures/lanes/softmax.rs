@@ -145,16 +145,16 @@ pub(crate) enum RowOp<'a> {
         sums: &'a mut [NeumaierSum; LANES],
     },
     /// Σ over tᵢ > 0 of tᵢ·((max − zᵢ) + ln_rest), or of (max − zᵢ) + ln_rest
-    /// over every i without weights, per lane, from empty lanes.
+    /// over every i without weights, per lane, from empty lanes; `norm` is
+    /// (max, ln_rest).
     Weighted {
         z: &'a [f64],
         t: Option<&'a [f64]>,
-        max: f64,
-        ln_rest: f64,
+        norm: (f64, f64),
         sums: &'a mut [NeumaierSum; LANES],
     },
     /// outᵢ = (mass·e^(−((max − zᵢ) + ln_rest)) − (keep·tᵢ + share))·scale,
-    /// tᵢ = 0 without weights.
+    /// tᵢ = 0 without weights; `norm` is (max, ln_rest).
     Grad {
         z: &'a [f64],
         t: Option<&'a [f64]>,
@@ -299,16 +299,16 @@ fn weighted_lanes(
     path: Path,
     z: &[f64],
     t: Option<&[f64]>,
-    (max, ln_rest): (f64, f64),
+    norm: (f64, f64),
 ) -> [NeumaierSum; LANES] {
     let mut sums = [NeumaierSum::new(); LANES];
     let done = path.run_row(RowOp::Weighted {
         z,
         t,
-        max,
-        ln_rest,
+        norm,
         sums: &mut sums,
     });
+    let (max, ln_rest) = norm;
     for (i, &x) in z.iter().enumerate().skip(done) {
         let nll = (max - x) + ln_rest;
         let term = match t {

@@ -49,17 +49,15 @@ impl<L: Lanes> pulp::NullaryFnOnce for Pass<'_, L> {
             RowOp::Weighted {
                 z,
                 t: Some(t),
-                max,
-                ln_rest,
+                norm,
                 sums,
-            } => weighted_pass::<L, true>(ops, z, t, (max, ln_rest), sums),
+            } => weighted_pass::<L, true>(ops, z, t, norm, sums),
             RowOp::Weighted {
                 z,
                 t: None,
-                max,
-                ln_rest,
+                norm,
                 sums,
-            } => weighted_pass::<L, false>(ops, z, z, (max, ln_rest), sums),
+            } => weighted_pass::<L, false>(ops, z, z, norm, sums),
             RowOp::Grad {
                 z,
                 t: Some(t),
