@@ -295,6 +295,7 @@ fn total_of(parts: &[[NeumaierSum; LANES]]) -> NeumaierSum {
     total
 }
 
+/// The lanes of [`weighted_with`]'s sum, for one block.
 fn weighted_lanes(
     path: Path,
     z: &[f64],
