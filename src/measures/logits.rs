@@ -33,16 +33,6 @@ impl LogNormalizer {
         (self.max, self.ln_rest)
     }
 
-    /// max z, the shift of the stable evaluation.
-    pub(crate) fn max(&self) -> f64 {
-        self.max
-    }
-
-    /// ln(1 + Σ_{j≠argmax} exp(zⱼ − max)).
-    pub(crate) fn ln_rest(&self) -> f64 {
-        self.ln_rest
-    }
-
     /// −ln softmax(z)ᵢ ≥ 0.
     #[inline]
     pub(crate) fn nll(&self, zi: f64) -> f64 {

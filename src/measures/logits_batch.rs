@@ -391,15 +391,27 @@ pub fn cross_entropy_logits_batch_grad(
 /// (1·qᵢ − (1·tᵢ + 0))·1 = qᵢ − tᵢ, as the conformance kit defines the
 /// gradient (see [`Implementation`](crate::measures::Implementation)).
 pub(crate) fn softmax_minus_target(z: &[f64], t: &[f64]) -> Vec<f64> {
+    gradient_row(z, Some(t), 1.0)
+}
+
+/// softmax(z) for one validated row of logits: the batch gradient's pass
+/// with no target, (1·qᵢ − (0·0 + 0))·1 = qᵢ exactly.
+pub(crate) fn softmax_row(z: &[f64]) -> Vec<f64> {
+    gradient_row(z, None, 0.0)
+}
+
+/// One row of the gradient pass with mass 1, `keep` times the target, no
+/// share and no scale.
+fn gradient_row(z: &[f64], t: Option<&[f64]>, keep: f64) -> Vec<f64> {
     let coefficients = GradCoefficients {
         mass: 1.0,
-        keep: 1.0,
+        keep,
         share: 0.0,
         scale: 1.0,
     };
     let mut out = vec![0.0; z.len()];
     let norm = LogNormalizer::new(z).parts();
-    softmax::grad_with(Path::detect(), z, Some(t), norm, coefficients, &mut out);
+    softmax::grad_with(Path::detect(), z, t, norm, coefficients, &mut out);
     out
 }
 

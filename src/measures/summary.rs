@@ -3,7 +3,7 @@
 use super::discrete::{Unit, check_pair};
 use super::error::{Arg, MeasureError};
 use super::kernels;
-use super::logits::{self, LogNormalizer};
+use super::logits;
 use super::validate::{check_distribution, check_same_len};
 
 /// How the second distribution is given.
@@ -32,7 +32,9 @@ pub struct Summary {
     pub reverse_kl_divergence: f64,
 }
 
-/// softmax(z), computed from the stable log-sum-exp: qᵢ = exp(−[(max z − zᵢ) + ln Σⱼ exp(zⱼ − max z)]).
+/// softmax(z), computed from the stable log-sum-exp: qᵢ = exp(−[(max z − zᵢ) + ln Σⱼ exp(zⱼ − max z)]),
+/// on the SIMD lanes the logits batch's gradient uses (its exp within one
+/// ulp; the same bits on every path and thread count).
 ///
 /// The result sums to one within a few u·n, well inside
 /// [`sum_tolerance`](crate::measures::sum_tolerance), so it can be passed to
@@ -51,8 +53,7 @@ pub struct Summary {
 /// ```
 pub fn softmax(logits: &[f64]) -> Result<Vec<f64>, MeasureError> {
     logits::check_logits(Arg::plain("logits"), logits)?;
-    let norm = LogNormalizer::new(logits);
-    Ok(logits.iter().map(|&z| (-norm.nll(z)).exp()).collect())
+    Ok(super::logits_batch::softmax_row(logits))
 }
 
 /// Computes H(p), CE(p, q), KL(p‖q) and KL(q‖p) in `unit`.

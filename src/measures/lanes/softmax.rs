@@ -461,6 +461,16 @@ mod tests {
         }
     }
 
+    /// Gradient coefficients none of which is 0 or 1, so that every operation
+    /// of an entry changes its bits (the shapes of smoothing ε = 0.3 over 7
+    /// classes and batchmean over 8 rows).
+    const SMOOTHED: GradCoefficients = GradCoefficients {
+        mass: 0.9,
+        keep: 0.7,
+        share: 0.3 / 7.0,
+        scale: 0.125,
+    };
+
     fn paths() -> Vec<Path> {
         Path::available()
     }
@@ -518,12 +528,7 @@ mod tests {
     #[test]
     fn every_path_gives_the_same_bits() {
         let mut rng = ChaCha8Rng::seed_from_u64(0x50f7);
-        let c = GradCoefficients {
-            mass: 0.9,
-            keep: 0.7,
-            share: 0.3 / 7.0,
-            scale: 0.125,
-        };
+        let c = SMOOTHED;
         for z in rows(&mut rng) {
             let t: Vec<f64> = z
                 .iter()
@@ -567,12 +572,7 @@ mod tests {
     fn the_portable_path_without_fma_hardware_gives_the_same_bits() {
         use crate::numerics::dd::FORCE_EMULATION;
         let mut rng = ChaCha8Rng::seed_from_u64(0xf3c);
-        let c = GradCoefficients {
-            mass: 0.9,
-            keep: 0.7,
-            share: 0.3 / 7.0,
-            scale: 0.125,
-        };
+        let c = SMOOTHED;
         for z in rows(&mut rng).into_iter().filter(|z| z.len() <= BLOCK) {
             let t: Vec<f64> = z.iter().map(|_| rng.random::<f64>()).collect();
             let run = || {

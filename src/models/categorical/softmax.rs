@@ -28,8 +28,7 @@ pub(crate) use crate::numerics::SMALLEST_SUBNORMAL as TINY;
 /// W). Where this exceeds 1% it is reported as +∞: the first-order analysis no
 /// longer applies.
 pub(crate) fn softmax_relative_errors(z: &[f64], q: &[f64]) -> Vec<f64> {
-    let norm = LogNormalizer::new(z);
-    let (max, l) = (norm.max(), norm.ln_rest());
+    let (max, l) = LogNormalizer::new(z).parts();
     let w: f64 = z.iter().zip(q).map(|(&zi, &qi)| qi * (max - zi)).sum();
     z.iter()
         .map(|&zi| {
